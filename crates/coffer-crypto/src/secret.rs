@@ -1,0 +1,116 @@
+use std::fmt;
+use zeroize::Zeroize;
+
+/// A sensitive text value.
+///
+/// It must never derive anything: no `Clone` (use [`SecretString::duplicate`], which is
+/// explicit), no `Serialize`, no `Display`. It is zeroized on drop, its `Debug` prints
+/// `SecretString(*******)`, and its content is reached only with [`SecretString::expose_secret`].
+pub struct SecretString(String);
+
+impl SecretString {
+    /// Takes ownership of `value`.
+    pub fn new(value: String) -> Self {
+        SecretString(value)
+    }
+
+    /// The value. Every call site is a place where a secret leaves its box: keep them few.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+
+    /// An explicit copy, zeroized on drop like the original.
+    pub fn duplicate(&self) -> Self {
+        SecretString(self.0.clone())
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for SecretString {
+    fn from(value: String) -> Self {
+        SecretString(value)
+    }
+}
+
+impl From<&str> for SecretString {
+    fn from(value: &str) -> Self {
+        SecretString(value.to_string())
+    }
+}
+
+impl Drop for SecretString {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretString(*******)")
+    }
+}
+
+impl PartialEq for SecretString {
+    /// Constant-time comparison of the contents.
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// Sensitive bytes (keys, serialized plaintext). Zeroized on drop; `Debug` prints no content.
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    /// Takes ownership of `value`.
+    pub fn new(value: Vec<u8>) -> Self {
+        SecretBytes(value)
+    }
+
+    /// The bytes.
+    pub fn expose_secret(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Mutable access, for filling a buffer in place.
+    pub fn expose_secret_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
+}
+
+impl Drop for SecretBytes {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretBytes({} bytes, *******)", self.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_does_not_show_the_value() {
+        let s = SecretString::from("hunter2-distinctive");
+        let shown = format!("{s:?} {:?}", SecretBytes::new(b"hunter2-distinctive".to_vec()));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(format!("{s:?}"), "SecretString(*******)");
+        assert_eq!(s.expose_secret(), "hunter2-distinctive");
+        assert!(s == s.duplicate());
+        assert!(s != SecretString::from("other"));
+    }
+}

@@ -1,0 +1,113 @@
+//! Errors of the model: every one names the field or rule at fault and what would be valid.
+
+use std::fmt;
+
+/// A `Result` with [`ModelError`].
+pub type Result<T> = std::result::Result<T, ModelError>;
+
+/// A list of valid choices, printed as `a, b, c`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choices(pub Vec<String>);
+
+impl fmt::Display for Choices {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join(", "))
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Choices {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        Choices(iter.into_iter().map(|s| s.as_ref().to_string()).collect())
+    }
+}
+
+/// Why a secret definition was refused. Messages never contain a sensitive value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The secret type is not one coffer knows.
+    #[error("unknown secret type '{given}'; valid types: {valid}")]
+    UnknownType {
+        /// What the user wrote.
+        given: String,
+        /// The valid type names.
+        valid: Choices,
+    },
+    /// The provider is not one of the type's providers.
+    #[error("unknown provider '{given}' for secret type '{ty}'; valid providers: {valid}")]
+    UnknownProvider {
+        /// The secret type.
+        ty: String,
+        /// What the user wrote.
+        given: String,
+        /// The type's providers.
+        valid: Choices,
+    },
+    /// A field the type and provider do not have.
+    #[error("unknown field '{field}' for secret type '{ty}' with provider '{provider}'; valid fields: {valid}")]
+    UnknownField {
+        /// The secret type.
+        ty: String,
+        /// The provider.
+        provider: String,
+        /// The field as written.
+        field: String,
+        /// The valid field names.
+        valid: Choices,
+    },
+    /// A required field is missing.
+    #[error("missing required field '{field}' for secret type '{ty}' with provider '{provider}'{hint}")]
+    MissingField {
+        /// The secret type.
+        ty: String,
+        /// The provider.
+        provider: String,
+        /// The first missing field.
+        field: String,
+        /// Extra text: the alternatives, when there are several ways to satisfy the type.
+        hint: String,
+    },
+    /// A field given twice.
+    #[error("field '{field}' is given more than once; give each field once")]
+    DuplicateField {
+        /// The field.
+        field: String,
+    },
+    /// A value that breaks the field's rule. `value` is empty for sensitive fields.
+    #[error("invalid value for field '{field}' of secret type '{ty}': {rule}{shown}")]
+    InvalidValue {
+        /// The secret type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// The rule, e.g. "expected a boolean (true or false)".
+        rule: String,
+        /// `, got 'maybe'` for public fields, empty for sensitive ones.
+        shown: String,
+    },
+    /// A name that breaks the name rule.
+    #[error("invalid secret name '{name}': names must match [A-Za-z0-9._-]{{1,128}} (letters, digits, '.', '_' and '-', 1 to 128 characters)")]
+    InvalidName {
+        /// The name as written (names are never sensitive).
+        name: String,
+    },
+    /// A scope that cannot be used.
+    #[error("invalid scope '{scope}': {rule}")]
+    InvalidScope {
+        /// The scope as written.
+        scope: String,
+        /// Which rule it breaks.
+        rule: String,
+    },
+}
+
+impl ModelError {
+    pub(crate) fn invalid(ty: &str, field: &str, rule: impl Into<String>, shown: Option<&str>) -> Self {
+        ModelError::InvalidValue {
+            ty: ty.to_string(),
+            field: field.to_string(),
+            rule: rule.into(),
+            shown: shown.map(|v| format!(", got '{v}'")).unwrap_or_default(),
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! coffer's secret model: what a secret is, before any storage or encryption.
+//!
+//! - [`types`]: the secret types DuckDB and its extensions know (s3, r2, gcs, azure,
+//!   huggingface, postgres, mysql, openai, ollama, azure_llm), MotherDuck's `flights` and the
+//!   `generic` single value, each with its providers, fields, sensitive fields, required fields
+//!   and defaults ([`TypeSpec`], [`ProviderSpec`], [`FieldSpec`]).
+//! - [`validate`]: turns user input ([`InputValue`]s keyed by field name) into validated
+//!   [`SecretFields`], with errors ([`ModelError`]) that name the field and list what is valid.
+//! - [`names`]: the name rule `[A-Za-z0-9._-]{1,128}` and `__default_<type>` names.
+//! - [`scope`]: DuckDB's scope matching ([`scope::match_score`]) and the [`ScopeIndex`] that
+//!   answers "which secret would DuckDB pick for this path" in time proportional to the path.
+//! - [`display`]: DuckDB's `duckdb_secrets()` secret string with sensitive keys redacted.
+//!
+//! Nothing here does I/O.
+#![deny(missing_docs)]
+
+pub mod display;
+pub mod error;
+pub mod names;
+pub mod scope;
+pub mod types;
+pub mod validate;
+
+pub use error::{ModelError, Result};
+pub use scope::{ScopeIndex, Storage};
+pub use types::{FieldKind, FieldSpec, ProviderSpec, TypeSpec};
+pub use validate::{FieldValue, InputValue, SecretFields, SensitiveValue};

@@ -1,0 +1,51 @@
+//! Secret names: the rule `[A-Za-z0-9._-]{1,128}` (MotherDuck's key naming, seed 002) and
+//! DuckDB's `__default_<type>` name for unnamed secrets.
+
+use crate::error::{ModelError, Result};
+
+/// The longest allowed name.
+pub const MAX_NAME_LEN: usize = 128;
+
+/// Checks a secret name against `[A-Za-z0-9._-]{1,128}`.
+///
+/// # Errors
+/// [`ModelError::InvalidName`] quoting the rule.
+pub fn validate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_NAME_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ModelError::InvalidName {
+            name: name.chars().take(MAX_NAME_LEN + 8).collect(),
+        })
+    }
+}
+
+/// The name DuckDB gives an unnamed secret of `ty`: `__default_<type>`.
+pub fn default_name(ty: &str) -> String {
+    format!("__default_{}", ty.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for ok in ["a", "DATABASE_URL", "api.key", "my-secret-key", "__default_s3", &"x".repeat(128)] {
+            assert!(validate_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "é", "a;b", &"x".repeat(129)] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            validate_name("a b").unwrap_err().to_string(),
+            "invalid secret name 'a b': names must match [A-Za-z0-9._-]{1,128} (letters, digits, '.', '_' and '-', 1 to 128 characters)"
+        );
+        assert_eq!(default_name("OPENAI"), "__default_openai");
+    }
+}

@@ -1,0 +1,376 @@
+//! The secret types, their providers and fields.
+//!
+//! Field lists follow DuckDB's httpfs (s3, r2, gcs), azure, huggingface, postgres and mysql
+//! extensions, FlockMTL (openai, ollama, azure_llm, seed 001), MotherDuck (flights, seed 003)
+//! and pg_duckdb's `duckdb.secrets` table (seed 000) for what is required.
+
+/// The kind of value a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Any text.
+    Text,
+    /// Text from a fixed list (compared case-insensitively, stored lower-case).
+    OneOf(&'static [&'static str]),
+    /// `true`/`false` (also `t`/`f`, `1`/`0`, any case, as DuckDB casts text to BOOLEAN).
+    Bool,
+    /// A TCP port, 1 to 65535.
+    Port,
+    /// A map of text keys to text values (`extra_http_headers`, flights `params`).
+    Map,
+}
+
+impl FieldKind {
+    /// The rule as a user reads it in an error.
+    pub fn rule(&self) -> String {
+        match self {
+            FieldKind::Text => "expected text".into(),
+            FieldKind::OneOf(v) => format!("expected one of: {}", v.join(", ")),
+            FieldKind::Bool => "expected a boolean (true or false)".into(),
+            FieldKind::Port => "expected a port number from 1 to 65535".into(),
+            FieldKind::Map => "expected a map of text keys to text values".into(),
+        }
+    }
+
+    /// A short name for listings.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::OneOf(_) => "choice",
+            FieldKind::Bool => "boolean",
+            FieldKind::Port => "port",
+            FieldKind::Map => "map",
+        }
+    }
+}
+
+/// One field of a provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: FieldKind,
+    /// Sensitive fields are encrypted, never shown, redacted in secret strings, masked in logs.
+    pub sensitive: bool,
+    /// The value a consumer uses when the field is not set (documentation; not stored).
+    pub default: Option<&'static str>,
+}
+
+const fn f(name: &'static str) -> FieldSpec {
+    FieldSpec { name, kind: FieldKind::Text, sensitive: false, default: None }
+}
+const fn s(name: &'static str) -> FieldSpec {
+    FieldSpec { name, kind: FieldKind::Text, sensitive: true, default: None }
+}
+const fn b(name: &'static str, default: Option<&'static str>) -> FieldSpec {
+    FieldSpec { name, kind: FieldKind::Bool, sensitive: false, default }
+}
+const fn d(name: &'static str, default: &'static str) -> FieldSpec {
+    FieldSpec { name, kind: FieldKind::Text, sensitive: false, default: Some(default) }
+}
+const fn one_of(name: &'static str, v: &'static [&'static str], default: Option<&'static str>) -> FieldSpec {
+    FieldSpec { name, kind: FieldKind::OneOf(v), sensitive: false, default }
+}
+const fn map(name: &'static str, sensitive: bool) -> FieldSpec {
+    FieldSpec { name, kind: FieldKind::Map, sensitive, default: None }
+}
+const fn port(name: &'static str, default: &'static str) -> FieldSpec {
+    FieldSpec { name, kind: FieldKind::Port, sensitive: false, default: Some(default) }
+}
+
+/// One way of creating a secret of a type (DuckDB's "provider").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderSpec {
+    /// Lower-case name: `config`, `credential_chain`, ...
+    pub name: &'static str,
+    /// The fields this provider accepts.
+    pub fields: &'static [FieldSpec],
+    /// Alternatives of required fields: satisfied when every field of any one alternative is
+    /// set. Empty: nothing is required.
+    pub required: &'static [&'static [&'static str]],
+}
+
+impl ProviderSpec {
+    /// The field called `name` (lower-case), if any.
+    pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// A secret type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeSpec {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// What it is for, one line.
+    pub description: &'static str,
+    /// Providers; the first is the default.
+    pub providers: &'static [ProviderSpec],
+    /// Scopes used when a secret of this type is created without one (DuckDB's defaults).
+    pub default_scopes: &'static [&'static str],
+    /// Whether DuckDB (core or an extension) knows this type, so the data plane can load it.
+    pub duckdb_type: bool,
+}
+
+impl TypeSpec {
+    /// The default provider.
+    pub fn default_provider(&self) -> &'static ProviderSpec {
+        &self.providers[0]
+    }
+
+    /// The provider called `name` (case-insensitive).
+    pub fn provider(&self, name: &str) -> Option<&'static ProviderSpec> {
+        let lower = name.to_ascii_lowercase();
+        self.providers.iter().find(|p| p.name == lower)
+    }
+
+    /// Whether this is the free key→value `flights` type.
+    pub fn is_flights(&self) -> bool {
+        self.name == "flights"
+    }
+}
+
+const URL_STYLES: &[&str] = &["vhost", "path"];
+
+macro_rules! s3_common {
+    () => {
+        [
+            d("region", "us-east-1"),
+            f("endpoint"),
+            one_of("url_style", URL_STYLES, Some("vhost")),
+            b("use_ssl", Some("true")),
+            b("verify_ssl", Some("true")),
+            f("kms_key_id"),
+            b("url_compatibility_mode", Some("false")),
+            b("requester_pays", Some("false")),
+            f("refresh"),
+            f("http_proxy"),
+            f("http_proxy_username"),
+            s("http_proxy_password"),
+            map("extra_http_headers", false),
+        ]
+    };
+}
+
+const fn concat<const A: usize, const B: usize, const N: usize>(
+    a: [FieldSpec; A],
+    b: [FieldSpec; B],
+) -> [FieldSpec; N] {
+    let mut out = [f(""); N];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < B {
+        out[A + j] = b[j];
+        j += 1;
+    }
+    out
+}
+
+const S3_KEYS: [FieldSpec; 3] = [f("key_id"), s("secret"), s("session_token")];
+const S3_COMMON: [FieldSpec; 13] = s3_common!();
+const CHAIN: [FieldSpec; 2] = [f("chain"), f("profile")];
+
+const S3_CONFIG: [FieldSpec; 16] = concat(S3_KEYS, S3_COMMON);
+const S3_CHAIN: [FieldSpec; 15] = concat(CHAIN, S3_COMMON);
+const R2_CONFIG: [FieldSpec; 17] = concat(S3_CONFIG, [f("account_id")]);
+const R2_CHAIN: [FieldSpec; 16] = concat(S3_CHAIN, [f("account_id")]);
+const GCS_CONFIG: [FieldSpec; 17] = concat(S3_CONFIG, [s("bearer_token")]);
+const GCS_CHAIN: [FieldSpec; 15] = S3_CHAIN;
+
+const AZURE_COMMON: [FieldSpec; 5] = [
+    f("account_name"),
+    f("endpoint"),
+    f("http_proxy"),
+    f("proxy_user_name"),
+    s("proxy_password"),
+];
+const AZURE_CONFIG: [FieldSpec; 6] = concat([s("connection_string")], AZURE_COMMON);
+const AZURE_CHAIN: [FieldSpec; 6] = concat([f("chain")], AZURE_COMMON);
+const AZURE_SP: [FieldSpec; 9] = concat(
+    [f("tenant_id"), f("client_id"), s("client_secret"), f("client_certificate_path")],
+    AZURE_COMMON,
+);
+const AZURE_MI: [FieldSpec; 7] = concat([f("client_id"), f("object_id")], AZURE_COMMON);
+
+const MYSQL_SSL_MODES: &[&str] = &["disabled", "preferred", "required", "verify_ca", "verify_identity"];
+
+/// Every type coffer knows, in the order listings show them.
+pub static TYPES: &[TypeSpec] = &[
+    TypeSpec {
+        name: "s3",
+        description: "Amazon S3 and S3-compatible storage (DuckDB httpfs)",
+        providers: &[
+            ProviderSpec { name: "config", fields: &S3_CONFIG, required: &[&["key_id", "secret", "region"]] },
+            ProviderSpec { name: "credential_chain", fields: &S3_CHAIN, required: &[] },
+        ],
+        default_scopes: &["s3://", "s3n://", "s3a://"],
+        duckdb_type: true,
+    },
+    TypeSpec {
+        name: "r2",
+        description: "Cloudflare R2 (DuckDB httpfs)",
+        providers: &[
+            ProviderSpec { name: "config", fields: &R2_CONFIG, required: &[&["key_id", "secret", "account_id"]] },
+            ProviderSpec { name: "credential_chain", fields: &R2_CHAIN, required: &[&["account_id"]] },
+        ],
+        default_scopes: &["r2://"],
+        duckdb_type: true,
+    },
+    TypeSpec {
+        name: "gcs",
+        description: "Google Cloud Storage through its S3 interoperability API (DuckDB httpfs)",
+        providers: &[
+            ProviderSpec { name: "config", fields: &GCS_CONFIG, required: &[&["key_id", "secret"], &["bearer_token"]] },
+            ProviderSpec { name: "credential_chain", fields: &GCS_CHAIN, required: &[] },
+        ],
+        default_scopes: &["gcs://", "gs://"],
+        duckdb_type: true,
+    },
+    TypeSpec {
+        name: "azure",
+        description: "Azure Blob Storage and ADLS (DuckDB azure extension)",
+        providers: &[
+            ProviderSpec { name: "config", fields: &AZURE_CONFIG, required: &[&["connection_string"], &["account_name"]] },
+            ProviderSpec { name: "credential_chain", fields: &AZURE_CHAIN, required: &[&["account_name"]] },
+            ProviderSpec {
+                name: "service_principal",
+                fields: &AZURE_SP,
+                required: &[
+                    &["tenant_id", "client_id", "client_secret", "account_name"],
+                    &["tenant_id", "client_id", "client_certificate_path", "account_name"],
+                ],
+            },
+            ProviderSpec { name: "managed_identity", fields: &AZURE_MI, required: &[&["account_name"]] },
+        ],
+        default_scopes: &["azure://", "az://"],
+        duckdb_type: true,
+    },
+    TypeSpec {
+        name: "huggingface",
+        description: "Hugging Face Hub token (hf:// paths)",
+        providers: &[
+            ProviderSpec { name: "config", fields: &[s("token")], required: &[&["token"]] },
+            ProviderSpec { name: "credential_chain", fields: &[], required: &[] },
+        ],
+        default_scopes: &["hf://"],
+        duckdb_type: true,
+    },
+    TypeSpec {
+        name: "postgres",
+        description: "PostgreSQL connection (DuckDB postgres extension)",
+        providers: &[ProviderSpec {
+            name: "config",
+            fields: &[d("host", "localhost"), port("port", "5432"), f("database"), f("user"), s("password")],
+            required: &[],
+        }],
+        default_scopes: &[],
+        duckdb_type: true,
+    },
+    TypeSpec {
+        name: "mysql",
+        description: "MySQL connection (DuckDB mysql extension)",
+        providers: &[ProviderSpec {
+            name: "config",
+            fields: &[
+                d("host", "localhost"),
+                port("port", "3306"),
+                f("user"),
+                s("password"),
+                f("database"),
+                f("socket"),
+                one_of("ssl_mode", MYSQL_SSL_MODES, Some("preferred")),
+                f("ssl_ca"),
+                f("ssl_capath"),
+                f("ssl_cert"),
+                f("ssl_cipher"),
+                f("ssl_crl"),
+                f("ssl_crlpath"),
+                f("ssl_key"),
+            ],
+            required: &[],
+        }],
+        default_scopes: &[],
+        duckdb_type: true,
+    },
+    TypeSpec {
+        name: "openai",
+        description: "OpenAI API key (FlockMTL)",
+        providers: &[ProviderSpec { name: "config", fields: &[s("api_key"), f("base_url")], required: &[&["api_key"]] }],
+        default_scopes: &[],
+        duckdb_type: false,
+    },
+    TypeSpec {
+        name: "ollama",
+        description: "Ollama API URL (FlockMTL)",
+        providers: &[ProviderSpec { name: "config", fields: &[f("api_url")], required: &[&["api_url"]] }],
+        default_scopes: &[],
+        duckdb_type: false,
+    },
+    TypeSpec {
+        name: "azure_llm",
+        description: "Azure OpenAI key, resource and API version (FlockMTL)",
+        providers: &[ProviderSpec {
+            name: "config",
+            fields: &[s("api_key"), f("resource_name"), f("api_version")],
+            required: &[&["api_key", "resource_name", "api_version"]],
+        }],
+        default_scopes: &[],
+        duckdb_type: false,
+    },
+    TypeSpec {
+        name: "flights",
+        description: "MotherDuck Flights secret: free key-value params, every value sensitive",
+        providers: &[ProviderSpec { name: "config", fields: &[map("params", true)], required: &[&["params"]] }],
+        default_scopes: &[],
+        duckdb_type: false,
+    },
+    TypeSpec {
+        name: "generic",
+        description: "one sensitive value, injected as an environment variable named after the secret",
+        providers: &[ProviderSpec { name: "config", fields: &[s("value")], required: &[&["value"]] }],
+        default_scopes: &[],
+        duckdb_type: false,
+    },
+];
+
+/// Looks a type up by name, case-insensitively.
+pub fn lookup(name: &str) -> Option<&'static TypeSpec> {
+    let lower = name.to_ascii_lowercase();
+    TYPES.iter().find(|t| t.name == lower)
+}
+
+/// The names of every type, for error messages.
+pub fn type_names() -> Vec<&'static str> {
+    TYPES.iter().map(|t| t.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_has_a_default_provider_with_unique_fields() {
+        for t in TYPES {
+            assert!(!t.providers.is_empty(), "{}", t.name);
+            for p in t.providers {
+                let mut names: Vec<_> = p.fields.iter().map(|f| f.name).collect();
+                names.sort_unstable();
+                let n = names.len();
+                names.dedup();
+                assert_eq!(n, names.len(), "duplicate field in {}/{}", t.name, p.name);
+                assert!(names.iter().all(|n| !n.is_empty()));
+                for alt in p.required {
+                    for r in *alt {
+                        assert!(p.field(r).is_some(), "{}/{} requires unknown {r}", t.name, p.name);
+                    }
+                }
+            }
+        }
+        assert_eq!(lookup("S3").map(|t| t.name), Some("s3"));
+        assert_eq!(lookup("Azure_LLM").map(|t| t.name), Some("azure_llm"));
+    }
+}

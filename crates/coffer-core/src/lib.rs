@@ -1,1 +1,22 @@
-//! placeholder
+//! coffer's application layer: every use case is a method of [`Service`]; the CLI, the HTTP
+//! API and the SQL front only translate to and from it.
+//!
+//! A [`Service`] owns a [`Store`](coffer_store::Store) for persistent secrets, a
+//! [`Keyring`](coffer_crypto::Keyring) for envelope encryption, the temporary (in-memory)
+//! secrets of this process, and one [`ScopeIndex`](coffer_model::ScopeIndex) per project that
+//! answers `which_secret` as DuckDB would.
+//!
+//! Creating a secret validates it with `coffer-model`, seals its sensitive values under a fresh
+//! data key with AAD binding project, name, type, version and the clear metadata
+//! ([`aad`]), and writes it with an optimistic version check. Listing never opens a value;
+//! [`Service::open_secret`] does, and fails with an integrity error on any tampering.
+#![deny(missing_docs)]
+
+pub mod aad;
+mod error;
+mod service;
+
+pub use error::{CoreError, Result};
+pub use service::{
+    Actor, CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretInfo, Service, WhichSecret,
+};

@@ -1,1 +1,51 @@
-fn main() {}
+//! The `coffer` binary: clap commands over `coffer_core::Service`. No business rules here.
+//!
+//! Exit codes: 0 success, 1 runtime error (store, crypto, not found, conflict), 2 usage or
+//! validation error.
+#![forbid(unsafe_code)]
+
+mod command;
+mod home;
+mod input;
+mod output;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// A CLI-level usage error (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<coffer_core::CoreError>() {
+            return e.exit_code();
+        }
+        if cause.downcast_ref::<UsageError>().is_some() || cause.downcast_ref::<coffer_model::ModelError>().is_some() {
+            return 2;
+        }
+    }
+    1
+}
+
+fn main() -> ExitCode {
+    let cli = command::Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COFFER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    match cli.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}

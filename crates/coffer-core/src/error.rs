@@ -1,0 +1,62 @@
+use coffer_model::{ModelError, Storage};
+
+/// Errors of the application layer. [`CoreError::exit_code`] maps them to the CLI's codes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// The input breaks a rule of the model.
+    #[error(transparent)]
+    Invalid(#[from] ModelError),
+    /// The request cannot be carried out as asked (a usage error).
+    #[error("{0}")]
+    Usage(String),
+    /// A secret of that name already exists in that storage.
+    #[error("{} secret with name '{name}' already exists{}; use OR REPLACE (--or-replace) to replace it or IF NOT EXISTS (--if-not-exists) to keep it", if storage.persistent() { "Persistent" } else { "Temporary" }, if storage.persistent() { format!(" in secret storage '{}'", storage.name()) } else { String::new() })]
+    AlreadyExists {
+        /// The name.
+        name: String,
+        /// Where it exists.
+        storage: Storage,
+    },
+    /// No secret of that name.
+    #[error("secret '{name}' does not exist{}", storage.map(|s| format!(" in storage '{}'", s.name())).unwrap_or_default())]
+    NotFound {
+        /// The name.
+        name: String,
+        /// The storage searched, when one was named.
+        storage: Option<Storage>,
+    },
+    /// A name that exists in several storages, used without saying which.
+    #[error("secret '{name}' exists in several storages ({}); say which with --temporary or --persistent (DROP TEMPORARY|PERSISTENT SECRET in SQL)", storages.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "))]
+    Ambiguous {
+        /// The name.
+        name: String,
+        /// Where it exists.
+        storages: Vec<Storage>,
+    },
+    /// Another writer changed the secret at the same time, several times in a row.
+    #[error("secret '{0}' was changed by another writer at the same time; try again")]
+    Contended(String),
+    /// The storage cannot be written.
+    #[error("secrets in storage '{0}' are read-only")]
+    ReadOnly(&'static str),
+    /// Encryption or decryption failed.
+    #[error(transparent)]
+    Crypto(#[from] coffer_crypto::CryptoError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] coffer_store::StoreError),
+}
+
+impl CoreError {
+    /// The CLI exit code: 2 for usage and validation errors, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CoreError::Invalid(_) | CoreError::Usage(_) | CoreError::Ambiguous { .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A `Result` with [`CoreError`].
+pub type Result<T> = std::result::Result<T, CoreError>;

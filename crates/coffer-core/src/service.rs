@@ -1,0 +1,464 @@
+use crate::error::{CoreError, Result};
+use crate::aad;
+use coffer_crypto::{envelope, Keyring, Sealed};
+use coffer_model::display::{secret_string, SecretView};
+use coffer_model::validate::{validate, Validated};
+use coffer_model::{names, FieldValue, InputValue, ScopeIndex, SecretFields, Storage};
+use coffer_store::{Expect, SealedRecord, SecretRecord, Store, StoreError};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+use tracing::{info, instrument};
+
+/// Who is acting: recorded as `created_by`/`updated_by`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    /// The local machine's user, as in local mode: `local:<user>`.
+    pub fn local() -> Self {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .ok()
+            .filter(|u| !u.is_empty())
+            .or_else(|| whoami::fallible::username().ok())
+            .unwrap_or_else(|| "unknown".into());
+        Actor(format!("local:{user}"))
+    }
+}
+
+/// What to do when a secret of that name already exists in the target storage (DuckDB's
+/// `OnCreateConflict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Refuse (plain `CREATE SECRET`).
+    Error,
+    /// Replace it (`CREATE OR REPLACE SECRET`), as a new version.
+    Replace,
+    /// Keep the existing one and succeed (`CREATE SECRET IF NOT EXISTS`).
+    Ignore,
+}
+
+/// A request to create a secret.
+#[derive(Debug)]
+pub struct CreateRequest {
+    /// The name; `None` gives `__default_<type>`.
+    pub name: Option<String>,
+    /// The type, any case.
+    pub secret_type: String,
+    /// The provider; `None` for the type's default.
+    pub provider: Option<String>,
+    /// Scopes; empty for the type's defaults.
+    pub scopes: Vec<String>,
+    /// `Memory` (temporary) or `Coffer` (persistent).
+    pub storage: Storage,
+    /// What to do on a name conflict.
+    pub on_conflict: OnConflict,
+    /// The fields as given.
+    pub values: Vec<(String, InputValue)>,
+}
+
+/// What a create did.
+#[derive(Debug)]
+pub enum CreateOutcome {
+    /// A new secret.
+    Created(SecretInfo),
+    /// A new version of an existing secret.
+    Replaced(SecretInfo),
+    /// Nothing: it existed and `IF NOT EXISTS` was given.
+    Ignored(SecretInfo),
+}
+
+impl CreateOutcome {
+    /// The secret concerned.
+    pub fn info(&self) -> &SecretInfo {
+        match self {
+            CreateOutcome::Created(i) | CreateOutcome::Replaced(i) | CreateOutcome::Ignored(i) => i,
+        }
+    }
+}
+
+/// Everything about a secret but its sensitive values.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SecretInfo {
+    /// Name.
+    pub name: String,
+    /// Lower-case type.
+    #[serde(rename = "type")]
+    pub secret_type: String,
+    /// Provider.
+    pub provider: String,
+    /// Scopes.
+    pub scope: Vec<String>,
+    /// `memory`, `coffer` or `env`.
+    #[serde(serialize_with = "ser_storage")]
+    pub storage: Storage,
+    /// Whether it outlives the process.
+    pub persistent: bool,
+    /// Version (1 for new; temporary secrets count too).
+    pub version: i64,
+    /// Non-sensitive fields.
+    pub fields: BTreeMap<String, FieldValue>,
+    /// Names of the sensitive values (never their values).
+    pub sensitive_keys: Vec<String>,
+    /// Created, Unix milliseconds.
+    pub created_at: i64,
+    /// Creator.
+    pub created_by: String,
+    /// Last written, Unix milliseconds.
+    pub updated_at: i64,
+    /// Last writer.
+    pub updated_by: String,
+    /// DuckDB's redacted `secret_string`.
+    pub secret_string: String,
+}
+
+fn ser_storage<S: serde::Serializer>(s: &Storage, ser: S) -> std::result::Result<S::Ok, S::Error> {
+    ser.serialize_str(s.name())
+}
+
+impl SecretInfo {
+    fn from_record(r: &SecretRecord) -> Self {
+        let mut info = SecretInfo {
+            name: r.name.clone(),
+            secret_type: r.secret_type.clone(),
+            provider: r.provider.clone(),
+            scope: r.scopes.clone(),
+            storage: Storage::Coffer,
+            persistent: true,
+            version: r.version,
+            fields: r.public_fields.clone(),
+            sensitive_keys: r.sensitive_keys.clone(),
+            created_at: r.created_at,
+            created_by: r.created_by.clone(),
+            updated_at: r.updated_at,
+            updated_by: r.updated_by.clone(),
+            secret_string: String::new(),
+        };
+        info.secret_string = info.render_secret_string();
+        info
+    }
+
+    fn render_secret_string(&self) -> String {
+        secret_string(&SecretView {
+            name: &self.name,
+            ty: &self.secret_type,
+            provider: &self.provider,
+            scopes: &self.scope,
+            public: &self.fields,
+            sensitive_keys: &self.sensitive_keys,
+        })
+    }
+}
+
+/// The answer of `which_secret(path, type)`: DuckDB's columns.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WhichSecret {
+    /// The chosen secret.
+    pub name: String,
+    /// `TEMPORARY` or `PERSISTENT`, as DuckDB prints it.
+    pub persistent: String,
+    /// Its storage.
+    pub storage: String,
+}
+
+/// A secret with its values open. Only for injection into runs and the data plane.
+#[derive(Debug)]
+pub struct OpenedSecret {
+    /// Metadata.
+    pub info: SecretInfo,
+    /// Public and sensitive fields.
+    pub fields: SecretFields,
+}
+
+struct TempSecret {
+    info: SecretInfo,
+    fields: SecretFields,
+}
+
+/// The application layer. See the crate docs.
+pub struct Service {
+    store: Box<dyn Store>,
+    keyring: Box<dyn Keyring>,
+    temporary: Mutex<BTreeMap<(String, String), TempSecret>>,
+    indexes: Mutex<HashMap<String, ScopeIndex>>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+const RETRIES: usize = 5;
+
+impl Service {
+    /// A service over `store` and `keyring`.
+    pub fn new(store: Box<dyn Store>, keyring: Box<dyn Keyring>) -> Self {
+        Service { store, keyring, temporary: Mutex::new(BTreeMap::new()), indexes: Mutex::new(HashMap::new()) }
+    }
+
+    fn temp(&self) -> MutexGuard<'_, BTreeMap<(String, String), TempSecret>> {
+        self.temporary.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Creates (or replaces, or keeps) a secret.
+    ///
+    /// # Errors
+    /// [`CoreError::Invalid`] for a bad definition, [`CoreError::AlreadyExists`],
+    /// [`CoreError::ReadOnly`] for the `env` storage, store and crypto errors.
+    #[instrument(skip_all, fields(project = project, storage = req.storage.name()))]
+    pub fn create_secret(&self, actor: &Actor, project: &str, req: CreateRequest) -> Result<CreateOutcome> {
+        let validated = validate(&req.secret_type, req.provider.as_deref(), req.scopes, req.values)?;
+        let name = match req.name {
+            Some(n) => n,
+            None => names::default_name(validated.ty.name),
+        };
+        names::validate_name(&name)?;
+        let outcome = match req.storage {
+            Storage::Env => return Err(CoreError::ReadOnly("env")),
+            Storage::Memory => self.create_temporary(actor, project, name, validated, req.on_conflict)?,
+            Storage::Coffer => self.create_persistent(actor, project, name, validated, req.on_conflict)?,
+        };
+        if !matches!(outcome, CreateOutcome::Ignored(_)) {
+            let i = outcome.info();
+            self.with_index(project, |idx| idx.upsert(&i.name, i.storage, &i.secret_type, &i.scope));
+            info!(name = %i.name, version = i.version, "secret written");
+        }
+        Ok(outcome)
+    }
+
+    fn create_temporary(&self, actor: &Actor, project: &str, name: String, v: Validated, on_conflict: OnConflict) -> Result<CreateOutcome> {
+        let mut temp = self.temp();
+        let key = (project.to_string(), name.clone());
+        let now = now_ms();
+        let existing = temp.get(&key).map(|t| t.info.clone());
+        let (version, created_at, created_by) = match (&existing, on_conflict) {
+            (Some(_), OnConflict::Error) => return Err(CoreError::AlreadyExists { name, storage: Storage::Memory }),
+            (Some(old), OnConflict::Ignore) => return Ok(CreateOutcome::Ignored(old.clone())),
+            (Some(old), OnConflict::Replace) => (old.version + 1, old.created_at, old.created_by.clone()),
+            (None, _) => (1, now, actor.0.clone()),
+        };
+        let mut info = SecretInfo {
+            name,
+            secret_type: v.ty.name.to_string(),
+            provider: v.provider.name.to_string(),
+            scope: v.scopes,
+            storage: Storage::Memory,
+            persistent: false,
+            version,
+            sensitive_keys: v.fields.sensitive_keys(),
+            fields: v.fields.public.clone(),
+            created_at,
+            created_by,
+            updated_at: now,
+            updated_by: actor.0.clone(),
+            secret_string: String::new(),
+        };
+        info.secret_string = info.render_secret_string();
+        temp.insert(key, TempSecret { info: info.clone(), fields: v.fields });
+        Ok(if existing.is_some() { CreateOutcome::Replaced(info) } else { CreateOutcome::Created(info) })
+    }
+
+    fn create_persistent(&self, actor: &Actor, project: &str, name: String, v: Validated, on_conflict: OnConflict) -> Result<CreateOutcome> {
+        let plaintext = v.fields.sensitive_to_bytes();
+        for _ in 0..RETRIES {
+            let existing = self.store.get_secret(project, &name)?;
+            let now = now_ms();
+            let (expect, version, created_at, created_by) = match (&existing, on_conflict) {
+                (Some(_), OnConflict::Error) => return Err(CoreError::AlreadyExists { name, storage: Storage::Coffer }),
+                (Some(old), OnConflict::Ignore) => return Ok(CreateOutcome::Ignored(SecretInfo::from_record(old))),
+                (Some(old), OnConflict::Replace) => (Expect::Version(old.version), old.version + 1, old.created_at, old.created_by.clone()),
+                (None, _) => (Expect::Absent, 1, now, actor.0.clone()),
+            };
+            let mut record = SecretRecord {
+                project: project.to_string(),
+                name: name.clone(),
+                secret_type: v.ty.name.to_string(),
+                provider: v.provider.name.to_string(),
+                scopes: v.scopes.clone(),
+                public_fields: v.fields.public.clone(),
+                sensitive_keys: v.fields.sensitive_keys(),
+                sealed: SealedRecord { key_id: String::new(), wrapped_key: Vec::new(), nonce: Vec::new(), ciphertext: Vec::new() },
+                version,
+                created_at,
+                created_by,
+                updated_at: now,
+                updated_by: actor.0.clone(),
+            };
+            let sealed = envelope::seal(self.keyring.as_ref(), &aad::for_record(&record), plaintext.expose_secret())?;
+            record.sealed = SealedRecord {
+                key_id: sealed.wrapped_key.key_id,
+                wrapped_key: sealed.wrapped_key.blob,
+                nonce: sealed.nonce,
+                ciphertext: sealed.ciphertext,
+            };
+            match self.store.put_secret(&record, expect) {
+                Ok(()) => {
+                    let info = SecretInfo::from_record(&record);
+                    return Ok(if existing.is_some() { CreateOutcome::Replaced(info) } else { CreateOutcome::Created(info) });
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CoreError::Contended(name))
+    }
+
+    /// Which storages hold `name`, filtered by `storage`.
+    fn locate(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<Vec<Storage>> {
+        let mut found = Vec::new();
+        if storage.is_none_or(|s| s == Storage::Memory) && self.temp().contains_key(&(project.to_string(), name.to_string())) {
+            found.push(Storage::Memory);
+        }
+        if storage.is_none_or(|s| s == Storage::Coffer) && self.store.get_secret(project, name)?.is_some() {
+            found.push(Storage::Coffer);
+        }
+        Ok(found)
+    }
+
+    /// Drops a secret, as DuckDB's `DROP [TEMPORARY|PERSISTENT] SECRET [IF EXISTS] name`: a
+    /// name in several storages needs `storage`. Returns the storage dropped from, `None` when
+    /// nothing existed and `if_exists` was given.
+    ///
+    /// # Errors
+    /// [`CoreError::NotFound`], [`CoreError::Ambiguous`], [`CoreError::ReadOnly`].
+    #[instrument(skip_all, fields(project = project, name = name))]
+    pub fn drop_secret(&self, _actor: &Actor, project: &str, name: &str, if_exists: bool, storage: Option<Storage>) -> Result<Option<Storage>> {
+        if storage == Some(Storage::Env) {
+            return Err(CoreError::ReadOnly("env"));
+        }
+        let found = self.locate(project, name, storage)?;
+        let target = match found.as_slice() {
+            [] if if_exists => return Ok(None),
+            [] => return Err(CoreError::NotFound { name: name.to_string(), storage }),
+            [one] => *one,
+            _ => return Err(CoreError::Ambiguous { name: name.to_string(), storages: found }),
+        };
+        let dropped = match target {
+            Storage::Memory => self.temp().remove(&(project.to_string(), name.to_string())).is_some(),
+            _ => self.store.delete_secret(project, name)?,
+        };
+        if !dropped && !if_exists {
+            return Err(CoreError::NotFound { name: name.to_string(), storage });
+        }
+        self.with_index(project, |idx| {
+            idx.remove(name, target);
+        });
+        info!(storage = target.name(), "secret dropped");
+        Ok(dropped.then_some(target))
+    }
+
+    /// Every secret of `project` (temporary and persistent), ordered by name then storage.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn list_secrets(&self, project: &str) -> Result<Vec<SecretInfo>> {
+        let mut out: Vec<SecretInfo> = self
+            .temp()
+            .iter()
+            .filter(|((p, _), _)| p == project)
+            .map(|(_, t)| t.info.clone())
+            .collect();
+        out.extend(self.store.list_secrets(project)?.iter().map(SecretInfo::from_record));
+        out.sort_by(|a, b| a.name.cmp(&b.name).then(a.storage.cmp(&b.storage)));
+        Ok(out)
+    }
+
+    /// One secret's metadata.
+    ///
+    /// # Errors
+    /// [`CoreError::NotFound`], [`CoreError::Ambiguous`] when it is in several storages and
+    /// `storage` is `None`.
+    pub fn secret_info(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<SecretInfo> {
+        let found = self.locate(project, name, storage)?;
+        match found.as_slice() {
+            [] => Err(CoreError::NotFound { name: name.to_string(), storage }),
+            [Storage::Memory] => self
+                .temp()
+                .get(&(project.to_string(), name.to_string()))
+                .map(|t| t.info.clone())
+                .ok_or_else(|| CoreError::NotFound { name: name.to_string(), storage }),
+            [_] => self
+                .store
+                .get_secret(project, name)?
+                .map(|r| SecretInfo::from_record(&r))
+                .ok_or_else(|| CoreError::NotFound { name: name.to_string(), storage }),
+            _ => Err(CoreError::Ambiguous { name: name.to_string(), storages: found }),
+        }
+    }
+
+    /// Opens a secret's values. Callers are the run environment and the data plane.
+    ///
+    /// # Errors
+    /// [`CoreError::NotFound`], [`CoreError::Ambiguous`], and a crypto integrity error when the
+    /// stored ciphertext, wrapped key or clear metadata were changed or moved.
+    #[instrument(skip_all, fields(project = project, name = name))]
+    pub fn open_secret(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<OpenedSecret> {
+        let info = self.secret_info(project, name, storage)?;
+        if info.storage == Storage::Memory {
+            let temp = self.temp();
+            let t = temp
+                .get(&(project.to_string(), name.to_string()))
+                .ok_or_else(|| CoreError::NotFound { name: name.to_string(), storage })?;
+            return Ok(OpenedSecret { info: t.info.clone(), fields: t.fields.duplicate() });
+        }
+        let record = self
+            .store
+            .get_secret(project, name)?
+            .ok_or_else(|| CoreError::NotFound { name: name.to_string(), storage })?;
+        let sealed = Sealed {
+            wrapped_key: coffer_crypto::keyring::WrappedKey { key_id: record.sealed.key_id.clone(), blob: record.sealed.wrapped_key.clone() },
+            nonce: record.sealed.nonce.clone(),
+            ciphertext: record.sealed.ciphertext.clone(),
+        };
+        let plain = envelope::open(self.keyring.as_ref(), &aad::for_record(&record), &sealed)?;
+        let sensitive = SecretFields::sensitive_from_bytes(plain.expose_secret())
+            .map_err(|_| CoreError::Crypto(coffer_crypto::CryptoError::Integrity))?;
+        let fields = SecretFields { public: record.public_fields.clone(), sensitive };
+        if fields.sensitive_keys() != record.sensitive_keys {
+            return Err(CoreError::Crypto(coffer_crypto::CryptoError::Integrity));
+        }
+        Ok(OpenedSecret { info: SecretInfo::from_record(&record), fields })
+    }
+
+    fn with_index<R>(&self, project: &str, f: impl FnOnce(&mut ScopeIndex) -> R) -> Option<R> {
+        let mut indexes = self.indexes.lock().unwrap_or_else(|p| p.into_inner());
+        indexes.get_mut(project).map(f)
+    }
+
+    fn load_index(&self, project: &str) -> Result<()> {
+        if self.indexes.lock().unwrap_or_else(|p| p.into_inner()).contains_key(project) {
+            return Ok(());
+        }
+        let mut idx = ScopeIndex::new();
+        for r in self.store.list_secrets(project)? {
+            idx.upsert(&r.name, Storage::Coffer, &r.secret_type, &r.scopes);
+        }
+        for ((p, _), t) in self.temp().iter() {
+            if p == project {
+                idx.upsert(&t.info.name, Storage::Memory, &t.info.secret_type, &t.info.scope);
+            }
+        }
+        self.indexes.lock().unwrap_or_else(|p| p.into_inner()).entry(project.to_string()).or_insert(idx);
+        Ok(())
+    }
+
+    /// The secret DuckDB would use for `path` and `secret_type` (its `which_secret`).
+    ///
+    /// # Errors
+    /// [`CoreError::Invalid`] for an unknown type; store errors.
+    pub fn which_secret(&self, project: &str, path: &str, secret_type: &str) -> Result<Option<WhichSecret>> {
+        coffer_model::validate::lookup_type(secret_type)?;
+        self.load_index(project)?;
+        Ok(self.with_index(project, |idx| idx.lookup(path, secret_type)).flatten().map(|m| WhichSecret {
+            name: m.name,
+            persistent: if m.storage.persistent() { "PERSISTENT" } else { "TEMPORARY" }.to_string(),
+            storage: m.storage.name().to_string(),
+        }))
+    }
+}

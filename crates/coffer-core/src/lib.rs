@@ -17,6 +17,4 @@ mod error;
 mod service;
 
 pub use error::{CoreError, Result};
-pub use service::{
-    Actor, CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretInfo, Service, WhichSecret,
-};
+pub use service::{Actor, CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretInfo, Service, WhichSecret};

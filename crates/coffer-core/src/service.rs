@@ -1,5 +1,5 @@
-use crate::error::{CoreError, Result};
 use crate::aad;
+use crate::error::{CoreError, Result};
 use coffer_crypto::{envelope, Keyring, Sealed};
 use coffer_model::display::{secret_string, SecretView};
 use coffer_model::validate::{validate, Validated};
@@ -171,6 +171,20 @@ pub struct OpenedSecret {
     pub fields: SecretFields,
 }
 
+enum Located {
+    Memory(Box<SecretInfo>),
+    Coffer(Box<SecretRecord>),
+}
+
+impl Located {
+    fn storage(&self) -> Storage {
+        match self {
+            Located::Memory(_) => Storage::Memory,
+            Located::Coffer(_) => Storage::Coffer,
+        }
+    }
+}
+
 struct TempSecret {
     info: SecretInfo,
     fields: SecretFields,
@@ -190,6 +204,11 @@ impl std::fmt::Debug for Service {
     }
 }
 
+/// The key of a temporary secret: names compare case-insensitively, as in DuckDB.
+fn key(project: &str, name: &str) -> (String, String) {
+    (project.to_string(), name.to_ascii_lowercase())
+}
+
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -199,7 +218,12 @@ const RETRIES: usize = 5;
 impl Service {
     /// A service over `store` and `keyring`.
     pub fn new(store: Box<dyn Store>, keyring: Box<dyn Keyring>) -> Self {
-        Service { store, keyring, temporary: Mutex::new(BTreeMap::new()), indexes: Mutex::new(HashMap::new()) }
+        Service {
+            store,
+            keyring,
+            temporary: Mutex::new(BTreeMap::new()),
+            indexes: Mutex::new(HashMap::new()),
+        }
     }
 
     fn temp(&self) -> MutexGuard<'_, BTreeMap<(String, String), TempSecret>> {
@@ -232,13 +256,25 @@ impl Service {
         Ok(outcome)
     }
 
-    fn create_temporary(&self, actor: &Actor, project: &str, name: String, v: Validated, on_conflict: OnConflict) -> Result<CreateOutcome> {
+    fn create_temporary(
+        &self,
+        actor: &Actor,
+        project: &str,
+        name: String,
+        v: Validated,
+        on_conflict: OnConflict,
+    ) -> Result<CreateOutcome> {
         let mut temp = self.temp();
-        let key = (project.to_string(), name.clone());
+        let key = key(project, &name);
         let now = now_ms();
         let existing = temp.get(&key).map(|t| t.info.clone());
         let (version, created_at, created_by) = match (&existing, on_conflict) {
-            (Some(_), OnConflict::Error) => return Err(CoreError::AlreadyExists { name, storage: Storage::Memory }),
+            (Some(_), OnConflict::Error) => {
+                return Err(CoreError::AlreadyExists {
+                    name,
+                    storage: Storage::Memory,
+                })
+            }
             (Some(old), OnConflict::Ignore) => return Ok(CreateOutcome::Ignored(old.clone())),
             (Some(old), OnConflict::Replace) => (old.version + 1, old.created_at, old.created_by.clone()),
             (None, _) => (1, now, actor.0.clone()),
@@ -260,19 +296,46 @@ impl Service {
             secret_string: String::new(),
         };
         info.secret_string = info.render_secret_string();
-        temp.insert(key, TempSecret { info: info.clone(), fields: v.fields });
-        Ok(if existing.is_some() { CreateOutcome::Replaced(info) } else { CreateOutcome::Created(info) })
+        temp.insert(
+            key,
+            TempSecret {
+                info: info.clone(),
+                fields: v.fields,
+            },
+        );
+        Ok(if existing.is_some() {
+            CreateOutcome::Replaced(info)
+        } else {
+            CreateOutcome::Created(info)
+        })
     }
 
-    fn create_persistent(&self, actor: &Actor, project: &str, name: String, v: Validated, on_conflict: OnConflict) -> Result<CreateOutcome> {
+    fn create_persistent(
+        &self,
+        actor: &Actor,
+        project: &str,
+        name: String,
+        v: Validated,
+        on_conflict: OnConflict,
+    ) -> Result<CreateOutcome> {
         let plaintext = v.fields.sensitive_to_bytes();
         for _ in 0..RETRIES {
             let existing = self.store.get_secret(project, &name)?;
             let now = now_ms();
             let (expect, version, created_at, created_by) = match (&existing, on_conflict) {
-                (Some(_), OnConflict::Error) => return Err(CoreError::AlreadyExists { name, storage: Storage::Coffer }),
+                (Some(_), OnConflict::Error) => {
+                    return Err(CoreError::AlreadyExists {
+                        name,
+                        storage: Storage::Coffer,
+                    })
+                }
                 (Some(old), OnConflict::Ignore) => return Ok(CreateOutcome::Ignored(SecretInfo::from_record(old))),
-                (Some(old), OnConflict::Replace) => (Expect::Version(old.version), old.version + 1, old.created_at, old.created_by.clone()),
+                (Some(old), OnConflict::Replace) => (
+                    Expect::Version(old.version),
+                    old.version + 1,
+                    old.created_at,
+                    old.created_by.clone(),
+                ),
                 (None, _) => (Expect::Absent, 1, now, actor.0.clone()),
             };
             let mut record = SecretRecord {
@@ -283,14 +346,23 @@ impl Service {
                 scopes: v.scopes.clone(),
                 public_fields: v.fields.public.clone(),
                 sensitive_keys: v.fields.sensitive_keys(),
-                sealed: SealedRecord { key_id: String::new(), wrapped_key: Vec::new(), nonce: Vec::new(), ciphertext: Vec::new() },
+                sealed: SealedRecord {
+                    key_id: String::new(),
+                    wrapped_key: Vec::new(),
+                    nonce: Vec::new(),
+                    ciphertext: Vec::new(),
+                },
                 version,
                 created_at,
                 created_by,
                 updated_at: now,
                 updated_by: actor.0.clone(),
             };
-            let sealed = envelope::seal(self.keyring.as_ref(), &aad::for_record(&record), plaintext.expose_secret())?;
+            let sealed = envelope::seal(
+                self.keyring.as_ref(),
+                &aad::for_record(&record),
+                plaintext.expose_secret(),
+            )?;
             record.sealed = SealedRecord {
                 key_id: sealed.wrapped_key.key_id,
                 wrapped_key: sealed.wrapped_key.blob,
@@ -300,7 +372,11 @@ impl Service {
             match self.store.put_secret(&record, expect) {
                 Ok(()) => {
                     let info = SecretInfo::from_record(&record);
-                    return Ok(if existing.is_some() { CreateOutcome::Replaced(info) } else { CreateOutcome::Created(info) });
+                    return Ok(if existing.is_some() {
+                        CreateOutcome::Replaced(info)
+                    } else {
+                        CreateOutcome::Created(info)
+                    });
                 }
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),
@@ -309,16 +385,37 @@ impl Service {
         Err(CoreError::Contended(name))
     }
 
-    /// Which storages hold `name`, filtered by `storage`.
-    fn locate(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<Vec<Storage>> {
+    /// Where `name` is, filtered by `storage`: the temporary entry's metadata and/or the
+    /// stored record, read once.
+    fn locate(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<Vec<Located>> {
         let mut found = Vec::new();
-        if storage.is_none_or(|s| s == Storage::Memory) && self.temp().contains_key(&(project.to_string(), name.to_string())) {
-            found.push(Storage::Memory);
+        if storage.is_none_or(|s| s == Storage::Memory) {
+            if let Some(t) = self.temp().get(&key(project, name)) {
+                found.push(Located::Memory(Box::new(t.info.clone())));
+            }
         }
-        if storage.is_none_or(|s| s == Storage::Coffer) && self.store.get_secret(project, name)?.is_some() {
-            found.push(Storage::Coffer);
+        if storage.is_none_or(|s| s == Storage::Coffer) {
+            if let Some(r) = self.store.get_secret(project, name)? {
+                found.push(Located::Coffer(Box::new(r)));
+            }
         }
         Ok(found)
+    }
+
+    /// Exactly one location of `name`, or the DuckDB-style error.
+    fn locate_one(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<Located> {
+        let mut found = self.locate(project, name, storage)?;
+        match found.len() {
+            0 => Err(CoreError::NotFound {
+                name: name.to_string(),
+                storage,
+            }),
+            1 => Ok(found.remove(0)),
+            _ => Err(CoreError::Ambiguous {
+                name: name.to_string(),
+                storages: found.iter().map(Located::storage).collect(),
+            }),
+        }
     }
 
     /// Drops a secret, as DuckDB's `DROP [TEMPORARY|PERSISTENT] SECRET [IF EXISTS] name`: a
@@ -328,23 +425,31 @@ impl Service {
     /// # Errors
     /// [`CoreError::NotFound`], [`CoreError::Ambiguous`], [`CoreError::ReadOnly`].
     #[instrument(skip_all, fields(project = project, name = name))]
-    pub fn drop_secret(&self, _actor: &Actor, project: &str, name: &str, if_exists: bool, storage: Option<Storage>) -> Result<Option<Storage>> {
+    pub fn drop_secret(
+        &self,
+        _actor: &Actor,
+        project: &str,
+        name: &str,
+        if_exists: bool,
+        storage: Option<Storage>,
+    ) -> Result<Option<Storage>> {
         if storage == Some(Storage::Env) {
             return Err(CoreError::ReadOnly("env"));
         }
-        let found = self.locate(project, name, storage)?;
-        let target = match found.as_slice() {
-            [] if if_exists => return Ok(None),
-            [] => return Err(CoreError::NotFound { name: name.to_string(), storage }),
-            [one] => *one,
-            _ => return Err(CoreError::Ambiguous { name: name.to_string(), storages: found }),
+        let target = match self.locate_one(project, name, storage) {
+            Ok(l) => l.storage(),
+            Err(CoreError::NotFound { .. }) if if_exists => return Ok(None),
+            Err(e) => return Err(e),
         };
         let dropped = match target {
-            Storage::Memory => self.temp().remove(&(project.to_string(), name.to_string())).is_some(),
+            Storage::Memory => self.temp().remove(&key(project, name)).is_some(),
             _ => self.store.delete_secret(project, name)?,
         };
         if !dropped && !if_exists {
-            return Err(CoreError::NotFound { name: name.to_string(), storage });
+            return Err(CoreError::NotFound {
+                name: name.to_string(),
+                storage,
+            });
         }
         self.with_index(project, |idx| {
             idx.remove(name, target);
@@ -375,21 +480,10 @@ impl Service {
     /// [`CoreError::NotFound`], [`CoreError::Ambiguous`] when it is in several storages and
     /// `storage` is `None`.
     pub fn secret_info(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<SecretInfo> {
-        let found = self.locate(project, name, storage)?;
-        match found.as_slice() {
-            [] => Err(CoreError::NotFound { name: name.to_string(), storage }),
-            [Storage::Memory] => self
-                .temp()
-                .get(&(project.to_string(), name.to_string()))
-                .map(|t| t.info.clone())
-                .ok_or_else(|| CoreError::NotFound { name: name.to_string(), storage }),
-            [_] => self
-                .store
-                .get_secret(project, name)?
-                .map(|r| SecretInfo::from_record(&r))
-                .ok_or_else(|| CoreError::NotFound { name: name.to_string(), storage }),
-            _ => Err(CoreError::Ambiguous { name: name.to_string(), storages: found }),
-        }
+        Ok(match self.locate_one(project, name, storage)? {
+            Located::Memory(info) => *info,
+            Located::Coffer(r) => SecretInfo::from_record(&r),
+        })
     }
 
     /// Opens a secret's values. Callers are the run environment and the data plane.
@@ -399,31 +493,42 @@ impl Service {
     /// stored ciphertext, wrapped key or clear metadata were changed or moved.
     #[instrument(skip_all, fields(project = project, name = name))]
     pub fn open_secret(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<OpenedSecret> {
-        let info = self.secret_info(project, name, storage)?;
-        if info.storage == Storage::Memory {
-            let temp = self.temp();
-            let t = temp
-                .get(&(project.to_string(), name.to_string()))
-                .ok_or_else(|| CoreError::NotFound { name: name.to_string(), storage })?;
-            return Ok(OpenedSecret { info: t.info.clone(), fields: t.fields.duplicate() });
-        }
-        let record = self
-            .store
-            .get_secret(project, name)?
-            .ok_or_else(|| CoreError::NotFound { name: name.to_string(), storage })?;
+        let record = match self.locate_one(project, name, storage)? {
+            Located::Coffer(r) => r,
+            Located::Memory(_) => {
+                let temp = self.temp();
+                let t = temp.get(&key(project, name)).ok_or_else(|| CoreError::NotFound {
+                    name: name.to_string(),
+                    storage,
+                })?;
+                return Ok(OpenedSecret {
+                    info: t.info.clone(),
+                    fields: t.fields.duplicate(),
+                });
+            }
+        };
         let sealed = Sealed {
-            wrapped_key: coffer_crypto::keyring::WrappedKey { key_id: record.sealed.key_id.clone(), blob: record.sealed.wrapped_key.clone() },
+            wrapped_key: coffer_crypto::keyring::WrappedKey {
+                key_id: record.sealed.key_id.clone(),
+                blob: record.sealed.wrapped_key.clone(),
+            },
             nonce: record.sealed.nonce.clone(),
             ciphertext: record.sealed.ciphertext.clone(),
         };
         let plain = envelope::open(self.keyring.as_ref(), &aad::for_record(&record), &sealed)?;
         let sensitive = SecretFields::sensitive_from_bytes(plain.expose_secret())
             .map_err(|_| CoreError::Crypto(coffer_crypto::CryptoError::Integrity))?;
-        let fields = SecretFields { public: record.public_fields.clone(), sensitive };
+        let fields = SecretFields {
+            public: record.public_fields.clone(),
+            sensitive,
+        };
         if fields.sensitive_keys() != record.sensitive_keys {
             return Err(CoreError::Crypto(coffer_crypto::CryptoError::Integrity));
         }
-        Ok(OpenedSecret { info: SecretInfo::from_record(&record), fields })
+        Ok(OpenedSecret {
+            info: SecretInfo::from_record(&record),
+            fields,
+        })
     }
 
     fn with_index<R>(&self, project: &str, f: impl FnOnce(&mut ScopeIndex) -> R) -> Option<R> {
@@ -432,7 +537,12 @@ impl Service {
     }
 
     fn load_index(&self, project: &str) -> Result<()> {
-        if self.indexes.lock().unwrap_or_else(|p| p.into_inner()).contains_key(project) {
+        if self
+            .indexes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(project)
+        {
             return Ok(());
         }
         let mut idx = ScopeIndex::new();
@@ -444,7 +554,11 @@ impl Service {
                 idx.upsert(&t.info.name, Storage::Memory, &t.info.secret_type, &t.info.scope);
             }
         }
-        self.indexes.lock().unwrap_or_else(|p| p.into_inner()).entry(project.to_string()).or_insert(idx);
+        self.indexes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(project.to_string())
+            .or_insert(idx);
         Ok(())
     }
 
@@ -455,10 +569,18 @@ impl Service {
     pub fn which_secret(&self, project: &str, path: &str, secret_type: &str) -> Result<Option<WhichSecret>> {
         coffer_model::validate::lookup_type(secret_type)?;
         self.load_index(project)?;
-        Ok(self.with_index(project, |idx| idx.lookup(path, secret_type)).flatten().map(|m| WhichSecret {
-            name: m.name,
-            persistent: if m.storage.persistent() { "PERSISTENT" } else { "TEMPORARY" }.to_string(),
-            storage: m.storage.name().to_string(),
-        }))
+        Ok(self
+            .with_index(project, |idx| idx.lookup(path, secret_type))
+            .flatten()
+            .map(|m| WhichSecret {
+                name: m.name,
+                persistent: if m.storage.persistent() {
+                    "PERSISTENT"
+                } else {
+                    "TEMPORARY"
+                }
+                .to_string(),
+                storage: m.storage.name().to_string(),
+            }))
     }
 }

@@ -22,7 +22,11 @@ pub struct Sealed {
 pub fn seal(keyring: &dyn Keyring, aad: &[u8], plaintext: &[u8]) -> Result<Sealed> {
     let (dek, wrapped_key) = keyring.generate_data_key(aad)?;
     let (nonce, ciphertext) = aead_seal(dek.expose_secret(), plaintext, aad)?;
-    Ok(Sealed { wrapped_key, nonce, ciphertext })
+    Ok(Sealed {
+        wrapped_key,
+        nonce,
+        ciphertext,
+    })
 }
 
 /// Opens a blob sealed by [`seal`] with the same `aad`.

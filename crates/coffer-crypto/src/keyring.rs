@@ -145,7 +145,11 @@ impl LocalKeyFile {
         rand::rngs::OsRng.fill_bytes(&mut key);
         let mut keys = BTreeMap::new();
         keys.insert(1, SecretBytes::new(key));
-        let kf = LocalKeyFile { path: path.to_path_buf(), keys, current: 1 };
+        let kf = LocalKeyFile {
+            path: path.to_path_buf(),
+            keys,
+            current: 1,
+        };
         let mut file = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -166,7 +170,10 @@ impl LocalKeyFile {
         let meta = fs::metadata(path).map_err(|e| io(path, e))?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(CryptoError::KeyFilePermissions { path: path.display().to_string(), mode });
+            return Err(CryptoError::KeyFilePermissions {
+                path: path.display().to_string(),
+                mode,
+            });
         }
         let text = SecretBytes::new(fs::read(path).map_err(|e| io(path, e))?);
         let bad = |reason: &str| CryptoError::KeyFileFormat {
@@ -174,7 +181,10 @@ impl LocalKeyFile {
             reason: reason.to_string(),
         };
         let text = std::str::from_utf8(text.expose_secret()).map_err(|_| bad("it is not text"))?;
-        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let mut lines = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
         if lines.next() != Some(HEADER) {
             return Err(bad("the first line must be 'coffer-keyfile 1'"));
         }
@@ -199,7 +209,11 @@ impl LocalKeyFile {
         if !keys.contains_key(&current) {
             return Err(bad("the current key version has no key"));
         }
-        Ok(LocalKeyFile { path: path.to_path_buf(), keys, current })
+        Ok(LocalKeyFile {
+            path: path.to_path_buf(),
+            keys,
+            current,
+        })
     }
 
     fn render(&self) -> SecretBytes {
@@ -231,7 +245,10 @@ impl LocalKeyFile {
 }
 
 fn io(path: &Path, source: std::io::Error) -> CryptoError {
-    CryptoError::Io { path: path.display().to_string(), source }
+    CryptoError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 impl Keyring for LocalKeyFile {
@@ -276,7 +293,10 @@ mod tests {
         assert!(!created);
         let back = kf2.decrypt_data_key(&wrapped, b"ctx").expect("unwrap");
         assert_eq!(back.expose_secret(), dek.expose_secret());
-        assert!(matches!(kf2.decrypt_data_key(&wrapped, b"other"), Err(CryptoError::Integrity)));
+        assert!(matches!(
+            kf2.decrypt_data_key(&wrapped, b"other"),
+            Err(CryptoError::Integrity)
+        ));
 
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
         let err = LocalKeyFile::open(&path).expect_err("must refuse");

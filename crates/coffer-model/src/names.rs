@@ -36,14 +36,21 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["a", "DATABASE_URL", "api.key", "my-secret-key", "__default_s3", &"x".repeat(128)] {
+        for ok in [
+            "a",
+            "DATABASE_URL",
+            "api.key",
+            "my-secret-key",
+            "__default_s3",
+            &"x".repeat(128),
+        ] {
             assert!(validate_name(ok).is_ok(), "{ok}");
         }
         for bad in ["", "a b", "a/b", "é", "a;b", &"x".repeat(129)] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }
         assert_eq!(
-            validate_name("a b").unwrap_err().to_string(),
+            validate_name("a b").expect_err("invalid").to_string(),
             "invalid secret name 'a b': names must match [A-Za-z0-9._-]{1,128} (letters, digits, '.', '_' and '-', 1 to 128 characters)"
         );
         assert_eq!(default_name("OPENAI"), "__default_openai");

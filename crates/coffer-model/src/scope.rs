@@ -14,7 +14,12 @@
 //!    DuckDB's local_file 20; coffer's persistent store takes local_file's 20, its read-only
 //!    environment backend 30), so on equal length a temporary secret beats a persistent one.
 //! 4. Within one storage, equal scores go to the secret whose name is smallest (`std::string`
-//!    `<`, i.e. byte order); across storages the higher score wins (offsets never collide).
+//!    `<`, byte order). DuckDB lower-cases names at `CREATE SECRET`, so the comparison is of
+//!    lower-cased names; coffer keeps the case a name was written in but compares, and keeps
+//!    names unique, case-insensitively. Across storages the higher score wins (offsets never
+//!    collide).
+//! 5. `MatchScore` walks the scopes in order and an empty scope *resets* the score to 0, so
+//!    `['s3://b', '']` scores 0 while `['', 's3://b']` scores 6 ([`effective_scopes`]).
 //!
 //! DuckDB scans every secret. [`ScopeIndex`] keeps one byte trie per type, each node holding
 //! the secrets that have a scope ending there, ordered by (storage offset, name): a lookup
@@ -75,12 +80,29 @@ impl Storage {
 pub fn match_score(scopes: &[String], path: &str) -> Option<i64> {
     let mut best = if scopes.is_empty() { Some(0) } else { None };
     for scope in scopes {
-        if path.as_bytes().starts_with(scope.as_bytes()) {
+        if scope.is_empty() {
+            // DuckDB: "Handle empty scope which matches all at lowest possible score" — it
+            // assigns 0, forgetting any longer match of an earlier scope.
+            best = Some(0);
+        } else if path.as_bytes().starts_with(scope.as_bytes()) {
             let len = scope.len() as i64;
             best = Some(best.map_or(len, |b: i64| b.max(len)));
         }
     }
     best
+}
+
+/// The scopes that can decide a secret's score: after the last empty scope only that empty
+/// scope (as the root, score 0) and the scopes following it count, as in DuckDB's
+/// `MatchScore` loop. No scopes at all means "matches everything with 0", like one empty scope.
+pub fn effective_scopes(scopes: &[String]) -> Vec<&str> {
+    match scopes.iter().rposition(|s| s.is_empty()) {
+        None if scopes.is_empty() => vec![""],
+        None => scopes.iter().map(String::as_str).collect(),
+        Some(last) => std::iter::once("")
+            .chain(scopes[last + 1..].iter().map(String::as_str))
+            .collect(),
+    }
 }
 
 /// The final, storage-adjusted score DuckDB compares across storages.
@@ -99,10 +121,13 @@ pub struct ScopeMatch {
     pub score: i64,
 }
 
+/// (storage, lower-cased name, name as written): ordered as DuckDB breaks ties.
+type Entry = (Storage, String, String);
+
 #[derive(Default)]
 struct Node {
     children: Vec<(u8, u32)>,
-    entries: BTreeSet<(Storage, String)>,
+    entries: BTreeSet<Entry>,
 }
 
 #[derive(Default)]
@@ -142,7 +167,7 @@ impl Trie {
         Some(at)
     }
 
-    fn lookup(&self, path: &[u8]) -> Option<(usize, &(Storage, String))> {
+    fn lookup(&self, path: &[u8]) -> Option<(usize, &Entry)> {
         let mut best = None;
         let mut at = 0usize;
         let root = self.nodes.first()?;
@@ -167,7 +192,7 @@ impl Trie {
 #[derive(Default)]
 pub struct ScopeIndex {
     tries: HashMap<String, Trie>,
-    registered: HashMap<(Storage, String), (String, Vec<String>)>,
+    registered: HashMap<(Storage, String), (String, Entry, Vec<String>)>,
 }
 
 impl ScopeIndex {
@@ -186,38 +211,31 @@ impl ScopeIndex {
         self.registered.is_empty()
     }
 
-    /// Adds or replaces the secret `name` of `storage` with type `ty` and `scopes`
-    /// (the scopes as stored: defaults already applied).
+    /// Adds or replaces the secret `name` (case-insensitive) of `storage` with type `ty` and
+    /// `scopes` (the scopes as stored: defaults already applied).
     pub fn upsert(&mut self, name: &str, storage: Storage, ty: &str, scopes: &[String]) {
         self.remove(name, storage);
         let ty = ty.to_ascii_lowercase();
         let trie = self.tries.entry(ty.clone()).or_default();
-        let key = (storage, name.to_string());
-        if scopes.is_empty() {
-            let root = trie.node_for(b"");
-            trie.nodes[root].entries.insert(key.clone());
-        }
-        for scope in scopes {
+        let lower = name.to_ascii_lowercase();
+        let entry: Entry = (storage, lower.clone(), name.to_string());
+        let effective: Vec<String> = effective_scopes(scopes).into_iter().map(str::to_string).collect();
+        for scope in &effective {
             let at = trie.node_for(scope.as_bytes());
-            trie.nodes[at].entries.insert(key.clone());
+            trie.nodes[at].entries.insert(entry.clone());
         }
-        self.registered.insert(key, (ty, scopes.to_vec()));
+        self.registered.insert((storage, lower), (ty, entry, effective));
     }
 
-    /// Removes the secret `name` of `storage`; returns whether it was there.
+    /// Removes the secret `name` (case-insensitive) of `storage`; returns whether it was there.
     pub fn remove(&mut self, name: &str, storage: Storage) -> bool {
-        let key = (storage, name.to_string());
-        let Some((ty, scopes)) = self.registered.remove(&key) else {
+        let Some((ty, entry, effective)) = self.registered.remove(&(storage, name.to_ascii_lowercase())) else {
             return false;
         };
         if let Some(trie) = self.tries.get_mut(&ty) {
-            let mut places: Vec<&[u8]> = scopes.iter().map(|s| s.as_bytes()).collect();
-            if scopes.is_empty() {
-                places.push(b"");
-            }
-            for scope in places {
-                if let Some(at) = trie.find(scope) {
-                    trie.nodes[at].entries.remove(&key);
+            for scope in &effective {
+                if let Some(at) = trie.find(scope.as_bytes()) {
+                    trie.nodes[at].entries.remove(&entry);
                 }
             }
         }
@@ -227,7 +245,7 @@ impl ScopeIndex {
     /// The secret DuckDB would choose for `path` among secrets of type `ty`.
     pub fn lookup(&self, path: &str, ty: &str) -> Option<ScopeMatch> {
         let trie = self.tries.get(&ty.to_ascii_lowercase())?;
-        let (depth, (storage, name)) = trie.lookup(path.as_bytes())?;
+        let (depth, (storage, _, name)) = trie.lookup(path.as_bytes())?;
         Some(ScopeMatch {
             name: name.clone(),
             storage: *storage,
@@ -247,13 +265,19 @@ where
         if !sty.eq_ignore_ascii_case(ty) {
             continue;
         }
-        let Some(score) = ranked_score(scopes, path, storage) else { continue };
+        let Some(score) = ranked_score(scopes, path, storage) else {
+            continue;
+        };
         let better = match &best {
             None => true,
-            Some(b) => score > b.score || (score == b.score && name < b.name.as_str()),
+            Some(b) => score > b.score || (score == b.score && name.to_ascii_lowercase() < b.name.to_ascii_lowercase()),
         };
         if better {
-            best = Some(ScopeMatch { name: name.to_string(), storage, score });
+            best = Some(ScopeMatch {
+                name: name.to_string(),
+                storage,
+                score,
+            });
         }
     }
     best

@@ -57,25 +57,60 @@ pub struct FieldSpec {
 }
 
 const fn f(name: &'static str) -> FieldSpec {
-    FieldSpec { name, kind: FieldKind::Text, sensitive: false, default: None }
+    FieldSpec {
+        name,
+        kind: FieldKind::Text,
+        sensitive: false,
+        default: None,
+    }
 }
 const fn s(name: &'static str) -> FieldSpec {
-    FieldSpec { name, kind: FieldKind::Text, sensitive: true, default: None }
+    FieldSpec {
+        name,
+        kind: FieldKind::Text,
+        sensitive: true,
+        default: None,
+    }
 }
 const fn b(name: &'static str, default: Option<&'static str>) -> FieldSpec {
-    FieldSpec { name, kind: FieldKind::Bool, sensitive: false, default }
+    FieldSpec {
+        name,
+        kind: FieldKind::Bool,
+        sensitive: false,
+        default,
+    }
 }
 const fn d(name: &'static str, default: &'static str) -> FieldSpec {
-    FieldSpec { name, kind: FieldKind::Text, sensitive: false, default: Some(default) }
+    FieldSpec {
+        name,
+        kind: FieldKind::Text,
+        sensitive: false,
+        default: Some(default),
+    }
 }
 const fn one_of(name: &'static str, v: &'static [&'static str], default: Option<&'static str>) -> FieldSpec {
-    FieldSpec { name, kind: FieldKind::OneOf(v), sensitive: false, default }
+    FieldSpec {
+        name,
+        kind: FieldKind::OneOf(v),
+        sensitive: false,
+        default,
+    }
 }
 const fn map(name: &'static str, sensitive: bool) -> FieldSpec {
-    FieldSpec { name, kind: FieldKind::Map, sensitive, default: None }
+    FieldSpec {
+        name,
+        kind: FieldKind::Map,
+        sensitive,
+        default: None,
+    }
 }
 const fn port(name: &'static str, default: &'static str) -> FieldSpec {
-    FieldSpec { name, kind: FieldKind::Port, sensitive: false, default: Some(default) }
+    FieldSpec {
+        name,
+        kind: FieldKind::Port,
+        sensitive: false,
+        default: Some(default),
+    }
 }
 
 /// One way of creating a secret of a type (DuckDB's "provider").
@@ -191,7 +226,12 @@ const AZURE_COMMON: [FieldSpec; 5] = [
 const AZURE_CONFIG: [FieldSpec; 6] = concat([s("connection_string")], AZURE_COMMON);
 const AZURE_CHAIN: [FieldSpec; 6] = concat([f("chain")], AZURE_COMMON);
 const AZURE_SP: [FieldSpec; 9] = concat(
-    [f("tenant_id"), f("client_id"), s("client_secret"), f("client_certificate_path")],
+    [
+        f("tenant_id"),
+        f("client_id"),
+        s("client_secret"),
+        f("client_certificate_path"),
+    ],
     AZURE_COMMON,
 );
 const AZURE_MI: [FieldSpec; 7] = concat([f("client_id"), f("object_id")], AZURE_COMMON);
@@ -204,8 +244,16 @@ pub static TYPES: &[TypeSpec] = &[
         name: "s3",
         description: "Amazon S3 and S3-compatible storage (DuckDB httpfs)",
         providers: &[
-            ProviderSpec { name: "config", fields: &S3_CONFIG, required: &[&["key_id", "secret", "region"]] },
-            ProviderSpec { name: "credential_chain", fields: &S3_CHAIN, required: &[] },
+            ProviderSpec {
+                name: "config",
+                fields: &S3_CONFIG,
+                required: &[&["key_id", "secret", "region"]],
+            },
+            ProviderSpec {
+                name: "credential_chain",
+                fields: &S3_CHAIN,
+                required: &[],
+            },
         ],
         default_scopes: &["s3://", "s3n://", "s3a://"],
         duckdb_type: true,
@@ -214,8 +262,16 @@ pub static TYPES: &[TypeSpec] = &[
         name: "r2",
         description: "Cloudflare R2 (DuckDB httpfs)",
         providers: &[
-            ProviderSpec { name: "config", fields: &R2_CONFIG, required: &[&["key_id", "secret", "account_id"]] },
-            ProviderSpec { name: "credential_chain", fields: &R2_CHAIN, required: &[&["account_id"]] },
+            ProviderSpec {
+                name: "config",
+                fields: &R2_CONFIG,
+                required: &[&["key_id", "secret", "account_id"]],
+            },
+            ProviderSpec {
+                name: "credential_chain",
+                fields: &R2_CHAIN,
+                required: &[&["account_id"]],
+            },
         ],
         default_scopes: &["r2://"],
         duckdb_type: true,
@@ -224,8 +280,16 @@ pub static TYPES: &[TypeSpec] = &[
         name: "gcs",
         description: "Google Cloud Storage through its S3 interoperability API (DuckDB httpfs)",
         providers: &[
-            ProviderSpec { name: "config", fields: &GCS_CONFIG, required: &[&["key_id", "secret"], &["bearer_token"]] },
-            ProviderSpec { name: "credential_chain", fields: &GCS_CHAIN, required: &[] },
+            ProviderSpec {
+                name: "config",
+                fields: &GCS_CONFIG,
+                required: &[&["key_id", "secret"], &["bearer_token"]],
+            },
+            ProviderSpec {
+                name: "credential_chain",
+                fields: &GCS_CHAIN,
+                required: &[],
+            },
         ],
         default_scopes: &["gcs://", "gs://"],
         duckdb_type: true,
@@ -234,8 +298,16 @@ pub static TYPES: &[TypeSpec] = &[
         name: "azure",
         description: "Azure Blob Storage and ADLS (DuckDB azure extension)",
         providers: &[
-            ProviderSpec { name: "config", fields: &AZURE_CONFIG, required: &[&["connection_string"], &["account_name"]] },
-            ProviderSpec { name: "credential_chain", fields: &AZURE_CHAIN, required: &[&["account_name"]] },
+            ProviderSpec {
+                name: "config",
+                fields: &AZURE_CONFIG,
+                required: &[&["connection_string"], &["account_name"]],
+            },
+            ProviderSpec {
+                name: "credential_chain",
+                fields: &AZURE_CHAIN,
+                required: &[&["account_name"]],
+            },
             ProviderSpec {
                 name: "service_principal",
                 fields: &AZURE_SP,
@@ -244,7 +316,11 @@ pub static TYPES: &[TypeSpec] = &[
                     &["tenant_id", "client_id", "client_certificate_path", "account_name"],
                 ],
             },
-            ProviderSpec { name: "managed_identity", fields: &AZURE_MI, required: &[&["account_name"]] },
+            ProviderSpec {
+                name: "managed_identity",
+                fields: &AZURE_MI,
+                required: &[&["account_name"]],
+            },
         ],
         default_scopes: &["azure://", "az://"],
         duckdb_type: true,
@@ -253,8 +329,16 @@ pub static TYPES: &[TypeSpec] = &[
         name: "huggingface",
         description: "Hugging Face Hub token (hf:// paths)",
         providers: &[
-            ProviderSpec { name: "config", fields: &[s("token")], required: &[&["token"]] },
-            ProviderSpec { name: "credential_chain", fields: &[], required: &[] },
+            ProviderSpec {
+                name: "config",
+                fields: &[s("token")],
+                required: &[&["token"]],
+            },
+            ProviderSpec {
+                name: "credential_chain",
+                fields: &[],
+                required: &[],
+            },
         ],
         default_scopes: &["hf://"],
         duckdb_type: true,
@@ -264,7 +348,13 @@ pub static TYPES: &[TypeSpec] = &[
         description: "PostgreSQL connection (DuckDB postgres extension)",
         providers: &[ProviderSpec {
             name: "config",
-            fields: &[d("host", "localhost"), port("port", "5432"), f("database"), f("user"), s("password")],
+            fields: &[
+                d("host", "localhost"),
+                port("port", "5432"),
+                f("database"),
+                f("user"),
+                s("password"),
+            ],
             required: &[],
         }],
         default_scopes: &[],
@@ -299,14 +389,22 @@ pub static TYPES: &[TypeSpec] = &[
     TypeSpec {
         name: "openai",
         description: "OpenAI API key (FlockMTL)",
-        providers: &[ProviderSpec { name: "config", fields: &[s("api_key"), f("base_url")], required: &[&["api_key"]] }],
+        providers: &[ProviderSpec {
+            name: "config",
+            fields: &[s("api_key"), f("base_url")],
+            required: &[&["api_key"]],
+        }],
         default_scopes: &[],
         duckdb_type: false,
     },
     TypeSpec {
         name: "ollama",
         description: "Ollama API URL (FlockMTL)",
-        providers: &[ProviderSpec { name: "config", fields: &[f("api_url")], required: &[&["api_url"]] }],
+        providers: &[ProviderSpec {
+            name: "config",
+            fields: &[f("api_url")],
+            required: &[&["api_url"]],
+        }],
         default_scopes: &[],
         duckdb_type: false,
     },
@@ -324,14 +422,22 @@ pub static TYPES: &[TypeSpec] = &[
     TypeSpec {
         name: "flights",
         description: "MotherDuck Flights secret: free key-value params, every value sensitive",
-        providers: &[ProviderSpec { name: "config", fields: &[map("params", true)], required: &[&["params"]] }],
+        providers: &[ProviderSpec {
+            name: "config",
+            fields: &[map("params", true)],
+            required: &[&["params"]],
+        }],
         default_scopes: &[],
         duckdb_type: false,
     },
     TypeSpec {
         name: "generic",
         description: "one sensitive value, injected as an environment variable named after the secret",
-        providers: &[ProviderSpec { name: "config", fields: &[s("value")], required: &[&["value"]] }],
+        providers: &[ProviderSpec {
+            name: "config",
+            fields: &[s("value")],
+            required: &[&["value"]],
+        }],
         default_scopes: &[],
         duckdb_type: false,
     },

@@ -62,9 +62,7 @@ impl SensitiveValue {
     fn duplicate(&self) -> Self {
         match self {
             SensitiveValue::Text(s) => SensitiveValue::Text(s.duplicate()),
-            SensitiveValue::Map(m) => {
-                SensitiveValue::Map(m.iter().map(|(k, v)| (k.clone(), v.duplicate())).collect())
-            }
+            SensitiveValue::Map(m) => SensitiveValue::Map(m.iter().map(|(k, v)| (k.clone(), v.duplicate())).collect()),
         }
     }
 }
@@ -149,11 +147,20 @@ impl SecretFields {
         let mut out: BTreeMap<String, SensitiveValue> = BTreeMap::new();
         let mut b = bytes;
         while !b.is_empty() {
-            let key = std::str::from_utf8(take(&mut b)?).map_err(|_| "key is not UTF-8")?.to_string();
+            let key = std::str::from_utf8(take(&mut b)?)
+                .map_err(|_| "key is not UTF-8")?
+                .to_string();
             let value = take(&mut b)?;
-            let value = SecretString::new(std::str::from_utf8(value).map_err(|_| "value is not UTF-8")?.to_string());
+            let value = SecretString::new(
+                std::str::from_utf8(value)
+                    .map_err(|_| "value is not UTF-8")?
+                    .to_string(),
+            );
             match key.split_once('.') {
-                Some((field, param)) => match out.entry(field.to_string()).or_insert_with(|| SensitiveValue::Map(BTreeMap::new())) {
+                Some((field, param)) => match out
+                    .entry(field.to_string())
+                    .or_insert_with(|| SensitiveValue::Map(BTreeMap::new()))
+                {
                     SensitiveValue::Map(m) => {
                         m.insert(param.to_string(), value);
                     }
@@ -206,7 +213,9 @@ fn canonical_field(ty: &TypeSpec, field: &str) -> String {
 fn valid_param_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 128
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Validates a secret definition: type, provider, scopes and every field.
@@ -279,7 +288,12 @@ pub fn validate(
     }
     apply_duckdb_derived(ty, provider, &mut fields);
     check_required(ty, provider, &fields)?;
-    Ok(Validated { ty, provider, scopes, fields })
+    Ok(Validated {
+        ty,
+        provider,
+        scopes,
+        fields,
+    })
 }
 
 fn validate_scopes(ty: &TypeSpec, scopes: Vec<String>) -> Result<Vec<String>> {
@@ -289,12 +303,17 @@ fn validate_scopes(ty: &TypeSpec, scopes: Vec<String>) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for scope in scopes {
         if scope.len() > 2048 {
-            return Err(ModelError::InvalidScope { scope: scope.chars().take(64).collect(), rule: "a scope is at most 2048 bytes".into() });
+            return Err(ModelError::InvalidScope {
+                scope: scope.chars().take(64).collect(),
+                rule: "a scope is at most 2048 bytes".into(),
+            });
         }
         if scope.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(ModelError::InvalidScope {
                 scope,
-                rule: "a scope is a URL prefix such as s3://bucket/path and may not contain spaces or control characters".into(),
+                rule:
+                    "a scope is a URL prefix such as s3://bucket/path and may not contain spaces or control characters"
+                        .into(),
             });
         }
         if !out.contains(&scope) {
@@ -334,15 +353,25 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
                 let mut m = BTreeMap::new();
                 for (k, v) in entries {
                     if ty.is_flights() && !valid_param_key(&k) {
-                        return Err(ModelError::invalid(ty.name, &k, "param names must match [A-Za-z0-9._-]{1,128}", None));
+                        return Err(ModelError::invalid(
+                            ty.name,
+                            &k,
+                            "param names must match [A-Za-z0-9._-]{1,128}",
+                            None,
+                        ));
                     }
                     if m.insert(k.clone(), v).is_some() {
-                        return Err(ModelError::DuplicateField { field: format!("{name}.{k}") });
+                        return Err(ModelError::DuplicateField {
+                            field: format!("{name}.{k}"),
+                        });
                     }
                 }
                 fields.sensitive.insert(name.into(), SensitiveValue::Map(m));
             } else {
-                let m = entries.into_iter().map(|(k, v)| (k, v.expose_secret().to_string())).collect();
+                let m = entries
+                    .into_iter()
+                    .map(|(k, v)| (k, v.expose_secret().to_string()))
+                    .collect();
                 fields.public.insert(name.into(), FieldValue::Map(m));
             }
         }
@@ -352,7 +381,12 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
                 InputValue::Text(t) => parse_bool(t.expose_secret())
                     .ok_or_else(|| ModelError::invalid(ty.name, name, spec.kind.rule(), Some(t.expose_secret())))?,
                 InputValue::Int(i) => {
-                    return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), Some(&i.to_string())))
+                    return Err(ModelError::invalid(
+                        ty.name,
+                        name,
+                        spec.kind.rule(),
+                        Some(&i.to_string()),
+                    ))
                 }
                 InputValue::Map(_) => return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), Some("a map"))),
             };
@@ -361,7 +395,10 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
         FieldKind::Port => {
             let (n, shown_text) = match value {
                 InputValue::Int(i) => (Some(i), i.to_string()),
-                InputValue::Text(t) => (t.expose_secret().trim().parse::<i64>().ok(), t.expose_secret().to_string()),
+                InputValue::Text(t) => (
+                    t.expose_secret().trim().parse::<i64>().ok(),
+                    t.expose_secret().to_string(),
+                ),
                 InputValue::Bool(b) => (None, b.to_string()),
                 InputValue::Map(_) => (None, "a map".to_string()),
             };
@@ -376,27 +413,39 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
             let t = text_of(ty, name, value, false)?;
             let lower = t.expose_secret().to_ascii_lowercase();
             if !choices.contains(&lower.as_str()) {
-                return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), Some(t.expose_secret())));
+                return Err(ModelError::invalid(
+                    ty.name,
+                    name,
+                    spec.kind.rule(),
+                    Some(t.expose_secret()),
+                ));
             }
             fields.public.insert(name.into(), FieldValue::Text(lower));
         }
         FieldKind::Text => {
             let t = text_of(ty, name, value, spec.sensitive)?;
             if t.expose_secret().chars().any(|c| c == '\0') {
-                return Err(ModelError::invalid(ty.name, name, "text may not contain NUL characters", shown(t.expose_secret()).as_deref()));
+                return Err(ModelError::invalid(
+                    ty.name,
+                    name,
+                    "text may not contain NUL characters",
+                    shown(t.expose_secret()).as_deref(),
+                ));
             }
             if spec.sensitive {
                 fields.sensitive.insert(name.into(), SensitiveValue::Text(t));
             } else {
-                fields.public.insert(name.into(), FieldValue::Text(t.expose_secret().to_string()));
+                fields
+                    .public
+                    .insert(name.into(), FieldValue::Text(t.expose_secret().to_string()));
             }
         }
     }
     Ok(())
 }
 
-/// Fields DuckDB's httpfs sets itself for R2 and GCS secrets (an endpoint and path-style
-/// URLs), so `duckdb_secrets()` shows the same strings here as in DuckDB.
+/// Fields DuckDB's httpfs sets itself for R2 secrets (an endpoint from the account id and
+/// path-style URLs), so `duckdb_secrets()` shows the same strings here as in DuckDB 1.5.5.
 fn apply_duckdb_derived(ty: &TypeSpec, provider: &ProviderSpec, fields: &mut SecretFields) {
     if provider.name != "config" {
         return;
@@ -404,18 +453,11 @@ fn apply_duckdb_derived(ty: &TypeSpec, provider: &ProviderSpec, fields: &mut Sec
     let set_default = |fields: &mut SecretFields, k: &str, v: String| {
         fields.public.entry(k.to_string()).or_insert(FieldValue::Text(v));
     };
-    match ty.name {
-        "r2" => {
-            if let Some(FieldValue::Text(account)) = fields.public.get("account_id").cloned() {
-                set_default(fields, "endpoint", format!("{account}.r2.cloudflarestorage.com"));
-            }
-            set_default(fields, "url_style", "path".into());
+    if ty.name == "r2" {
+        if let Some(FieldValue::Text(account)) = fields.public.get("account_id").cloned() {
+            set_default(fields, "endpoint", format!("{account}.r2.cloudflarestorage.com"));
         }
-        "gcs" => {
-            set_default(fields, "endpoint", "storage.googleapis.com".into());
-            set_default(fields, "url_style", "path".into());
-        }
-        _ => {}
+        set_default(fields, "url_style", "path".into());
     }
 }
 
@@ -424,7 +466,12 @@ fn is_set(fields: &SecretFields, name: &str) -> bool {
 }
 
 fn check_required(ty: &TypeSpec, provider: &ProviderSpec, fields: &SecretFields) -> Result<()> {
-    if provider.required.is_empty() || provider.required.iter().any(|alt| alt.iter().all(|f| is_set(fields, f))) {
+    if provider.required.is_empty()
+        || provider
+            .required
+            .iter()
+            .any(|alt| alt.iter().all(|f| is_set(fields, f)))
+    {
         return Ok(());
     }
     // Report the first missing field of the alternative closest to being complete.
@@ -441,6 +488,15 @@ fn check_required(ty: &TypeSpec, provider: &ProviderSpec, fields: &SecretFields)
     } else {
         format!("; required: {}", alt.join(", "))
     };
-    let hint = if ty.is_flights() { "; set at least one param, e.g. --set API_KEY=-".to_string() } else { hint };
-    Err(ModelError::MissingField { ty: ty.name.to_string(), provider: provider.name.to_string(), field: field.to_string(), hint })
+    let hint = if ty.is_flights() {
+        "; set at least one param, e.g. --set API_KEY=-".to_string()
+    } else {
+        hint
+    };
+    Err(ModelError::MissingField {
+        ty: ty.name.to_string(),
+        provider: provider.name.to_string(),
+        field: field.to_string(),
+        hint,
+    })
 }

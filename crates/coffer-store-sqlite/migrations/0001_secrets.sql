@@ -1,7 +1,7 @@
 -- Persistent secrets: metadata in clear, sensitive values sealed (envelope encryption).
 CREATE TABLE secrets (
     project        TEXT    NOT NULL,
-    name           TEXT    NOT NULL,
+    name           TEXT    NOT NULL COLLATE NOCASE, -- case kept, compared case-insensitively (as DuckDB)
     secret_type    TEXT    NOT NULL,
     provider       TEXT    NOT NULL,
     scopes         TEXT    NOT NULL, -- JSON array

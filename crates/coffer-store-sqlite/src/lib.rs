@@ -45,7 +45,10 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
-        let store = SqliteStore { conn: Mutex::new(conn), path: path.to_path_buf() };
+        let store = SqliteStore {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -56,12 +59,16 @@ impl SqliteStore {
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
-        self.conn.lock().map_err(|_| StoreError::Backend("the database lock is poisoned".into()))
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Backend("the database lock is poisoned".into()))
     }
 
     fn migrate(&self) -> Result<()> {
         let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(backend)?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
@@ -69,7 +76,8 @@ impl SqliteStore {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(backend)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(backend)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(backend)?;
         }
         tx.commit().map_err(backend)
     }
@@ -88,7 +96,12 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(SecretRecord, Str
             scopes: Vec::new(),
             public_fields: Default::default(),
             sensitive_keys: Vec::new(),
-            sealed: SealedRecord { key_id: row.get(7)?, wrapped_key: row.get(8)?, nonce: row.get(9)?, ciphertext: row.get(10)? },
+            sealed: SealedRecord {
+                key_id: row.get(7)?,
+                wrapped_key: row.get(8)?,
+                nonce: row.get(9)?,
+                ciphertext: row.get(10)?,
+            },
             version: row.get(11)?,
             created_at: row.get(12)?,
             created_by: row.get(13)?,
@@ -103,7 +116,10 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(SecretRecord, Str
 
 fn finish(parts: (SecretRecord, String, String, String)) -> Result<SecretRecord> {
     let (mut r, scopes, public, sensitive) = parts;
-    let corrupt = |what: &str| StoreError::Corrupt { name: r.name.clone(), reason: format!("{what} is not valid JSON") };
+    let corrupt = |what: &str| StoreError::Corrupt {
+        name: r.name.clone(),
+        reason: format!("{what} is not valid JSON"),
+    };
     let scopes = serde_json::from_str(&scopes).map_err(|_| corrupt("scopes"))?;
     let public = serde_json::from_str(&public).map_err(|_| corrupt("public_fields"))?;
     let sensitive = serde_json::from_str(&sensitive).map_err(|_| corrupt("sensitive_keys"))?;
@@ -120,15 +136,25 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 impl Store for SqliteStore {
     fn put_secret(&self, r: &SecretRecord, expect: Expect) -> Result<()> {
         let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
         let current: Option<i64> = tx
-            .query_row("SELECT version FROM secrets WHERE project = ?1 AND name = ?2", params![r.project, r.name], |row| row.get(0))
+            .query_row(
+                "SELECT version FROM secrets WHERE project = ?1 AND name = ?2",
+                params![r.project, r.name],
+                |row| row.get(0),
+            )
             .optional()
             .map_err(backend)?;
         match (expect, current) {
             (Expect::Absent, None) => {}
             (Expect::Version(v), Some(c)) if v == c => {
-                tx.execute("DELETE FROM secrets WHERE project = ?1 AND name = ?2", params![r.project, r.name]).map_err(backend)?;
+                tx.execute(
+                    "DELETE FROM secrets WHERE project = ?1 AND name = ?2",
+                    params![r.project, r.name],
+                )
+                .map_err(backend)?;
             }
             (_, found) => {
                 return Err(StoreError::Conflict {
@@ -181,7 +207,9 @@ impl Store for SqliteStore {
     fn list_secrets(&self, project: &str) -> Result<Vec<SecretRecord>> {
         let conn = self.lock()?;
         let mut stmt = conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM secrets WHERE project = ?1 ORDER BY name"))
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM secrets WHERE project = ?1 ORDER BY name"
+            ))
             .map_err(backend)?;
         let rows = stmt.query_map(params![project], row_to_record).map_err(backend)?;
         let mut out = Vec::new();
@@ -194,7 +222,10 @@ impl Store for SqliteStore {
     fn delete_secret(&self, project: &str, name: &str) -> Result<bool> {
         let conn = self.lock()?;
         let n = conn
-            .execute("DELETE FROM secrets WHERE project = ?1 AND name = ?2", params![project, name])
+            .execute(
+                "DELETE FROM secrets WHERE project = ?1 AND name = ?2",
+                params![project, name],
+            )
             .map_err(backend)?;
         Ok(n > 0)
     }
@@ -213,7 +244,10 @@ mod tests {
         conn.pragma_update(None, "user_version", 99).expect("bump");
         drop(conn);
         let err = SqliteStore::open(&path).expect_err("newer schema");
-        assert_eq!(err.to_string(), "the database schema is version 99 but this coffer knows up to 1: upgrade coffer");
+        assert_eq!(
+            err.to_string(),
+            "the database schema is version 99 but this coffer knows up to 1: upgrade coffer"
+        );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }

@@ -102,7 +102,9 @@ pub enum Expect {
     Version(i64),
 }
 
-/// A persistent store of secrets.
+/// A persistent store of secrets. Secret names keep the case they were written in but are
+/// compared case-insensitively (ASCII), as DuckDB compares them: `get_secret(p, "MY_S3")`
+/// finds `my_s3`, and the two cannot coexist.
 pub trait Store: Send + Sync {
     /// Writes `record` if `expect` holds, atomically.
     ///

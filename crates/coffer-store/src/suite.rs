@@ -39,6 +39,25 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     optimistic_versions(&*make());
     projects_are_isolated(&*make());
     list_and_delete(&*make());
+    names_are_case_insensitive(&*make());
+}
+
+/// Names are unique and found case-insensitively; the written case is kept.
+pub fn names_are_case_insensitive(store: &dyn Store) {
+    store.put_secret(&record("p", "My_S3", 1), Expect::Absent).expect("put");
+    assert!(matches!(
+        store.put_secret(&record("p", "my_s3", 1), Expect::Absent),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        store.get_secret("p", "MY_S3").expect("get").map(|r| r.name),
+        Some("My_S3".to_string())
+    );
+    store
+        .put_secret(&record("p", "MY_S3", 2), Expect::Version(1))
+        .expect("replace");
+    assert_eq!(store.list_secrets("p").expect("list").len(), 1);
+    assert!(store.delete_secret("p", "my_s3").expect("delete"));
 }
 
 /// What is written is read back unchanged.
@@ -53,11 +72,20 @@ pub fn put_get_round_trip(store: &dyn Store) {
 pub fn optimistic_versions(store: &dyn Store) {
     let r1 = record("p", "s", 1);
     store.put_secret(&r1, Expect::Absent).expect("put");
-    assert!(matches!(store.put_secret(&r1, Expect::Absent), Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        store.put_secret(&r1, Expect::Absent),
+        Err(StoreError::Conflict { .. })
+    ));
     let r2 = record("p", "s", 2);
-    assert!(matches!(store.put_secret(&r2, Expect::Version(5)), Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        store.put_secret(&r2, Expect::Version(5)),
+        Err(StoreError::Conflict { .. })
+    ));
     store.put_secret(&r2, Expect::Version(1)).expect("replace");
-    assert!(matches!(store.put_secret(&r2, Expect::Version(1)), Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        store.put_secret(&r2, Expect::Version(1)),
+        Err(StoreError::Conflict { .. })
+    ));
     assert_eq!(store.get_secret("p", "s").expect("get").map(|r| r.version), Some(2));
     assert!(matches!(
         store.put_secret(&record("p", "nope", 2), Expect::Version(1)),
@@ -67,8 +95,12 @@ pub fn optimistic_versions(store: &dyn Store) {
 
 /// One project's names are invisible from another.
 pub fn projects_are_isolated(store: &dyn Store) {
-    store.put_secret(&record("a", "same", 1), Expect::Absent).expect("put a");
-    store.put_secret(&record("b", "same", 1), Expect::Absent).expect("put b");
+    store
+        .put_secret(&record("a", "same", 1), Expect::Absent)
+        .expect("put a");
+    store
+        .put_secret(&record("b", "same", 1), Expect::Absent)
+        .expect("put b");
     assert!(store.delete_secret("a", "same").expect("delete"));
     assert!(store.get_secret("a", "same").expect("get").is_none());
     assert!(store.get_secret("b", "same").expect("get").is_some());
@@ -81,7 +113,12 @@ pub fn list_and_delete(store: &dyn Store) {
     for n in ["c", "a", "b"] {
         store.put_secret(&record("p", n, 1), Expect::Absent).expect("put");
     }
-    let names: Vec<String> = store.list_secrets("p").expect("list").into_iter().map(|r| r.name).collect();
+    let names: Vec<String> = store
+        .list_secrets("p")
+        .expect("list")
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     assert_eq!(names, ["a", "b", "c"]);
     assert!(store.delete_secret("p", "b").expect("delete"));
     assert!(!store.delete_secret("p", "b").expect("delete again"));

@@ -9,7 +9,7 @@
 pub enum FieldKind {
     /// Any text.
     Text,
-    /// Text from a fixed list (compared case-insensitively, stored lower-case).
+    /// Text from a fixed list (compared case-insensitively, stored as written).
     OneOf(&'static [&'static str]),
     /// `true`/`false` (also `t`/`f`, `1`/`0`, any case, as DuckDB casts text to BOOLEAN).
     Bool,

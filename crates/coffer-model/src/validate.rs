@@ -420,7 +420,10 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
                     Some(t.expose_secret()),
                 ));
             }
-            fields.public.insert(name.into(), FieldValue::Text(lower));
+            // Checked case-insensitively, kept as written (DuckDB prints url_style=PATH as given).
+            fields
+                .public
+                .insert(name.into(), FieldValue::Text(t.expose_secret().to_string()));
         }
         FieldKind::Text => {
             let t = text_of(ty, name, value, spec.sensitive)?;

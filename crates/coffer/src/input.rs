@@ -20,7 +20,9 @@ fn classify(raw: Option<SecretString>) -> Source {
     match raw {
         None => Source::Prompt,
         Some(v) if v.expose_secret() == "-" => Source::Stdin,
-        Some(v) if v.expose_secret().starts_with('@') && v.len() > 1 => Source::File(v.expose_secret()[1..].to_string()),
+        Some(v) if v.expose_secret().starts_with('@') && v.len() > 1 => {
+            Source::File(v.expose_secret()[1..].to_string())
+        }
         Some(v) => Source::Inline(v),
     }
 }
@@ -35,6 +37,18 @@ fn strip_newline(mut s: String) -> SecretString {
     SecretString::new(s)
 }
 
+/// Refuses an empty value read from stdin, a file or a prompt: most often a broken pipe or an
+/// empty file, never what was meant.
+fn non_empty(key: &str, source: &str, value: SecretString) -> Result<SecretString> {
+    if value.is_empty() {
+        return Err(UsageError(format!(
+            "the value of '{key}' read from {source} is empty; nothing was stored (check the pipe or file; an empty value on purpose is --set {key}=)"
+        ))
+        .into());
+    }
+    Ok(value)
+}
+
 /// Reads the `--set` arguments of `coffer secret create` into field inputs.
 pub struct SetReader<'a> {
     ty: &'static TypeSpec,
@@ -46,7 +60,12 @@ pub struct SetReader<'a> {
 impl<'a> SetReader<'a> {
     /// For a secret of `ty` with `provider`.
     pub fn new(ty: &'static TypeSpec, provider: &'static ProviderSpec, secret_name: &'a str) -> Self {
-        SetReader { ty, provider, secret_name, stdin_used: None }
+        SetReader {
+            ty,
+            provider,
+            secret_name,
+            stdin_used: None,
+        }
     }
 
     fn is_sensitive(&self, field: &str) -> bool {
@@ -75,13 +94,19 @@ impl<'a> SetReader<'a> {
                 self.stdin_used = Some(key.to_string());
                 let mut buf = String::new();
                 std::io::stdin().read_to_string(&mut buf).context("cannot read stdin")?;
-                Ok(strip_newline(buf))
+                non_empty(key, "stdin", strip_newline(buf))
             }
             Source::File(path) => {
-                let buf = std::fs::read_to_string(&path).with_context(|| format!("cannot read the value of '{key}' from {path}"))?;
-                Ok(strip_newline(buf))
+                // The path is not printed: a value meant literally that starts with '@' would
+                // otherwise be echoed.
+                let buf = std::fs::read_to_string(&path).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot read the value of '{key}' from the file given after '@': {e} (a value starting with '@' names a file; pass a literal value that starts with '@' through stdin: --set {key}=-)"
+                    )
+                })?;
+                non_empty(key, "the file", strip_newline(buf))
             }
-            Source::Prompt => self.prompt(key),
+            Source::Prompt => non_empty(key, "the prompt", self.prompt(key)?),
         }
     }
 
@@ -92,8 +117,11 @@ impl<'a> SetReader<'a> {
             ))
             .into());
         }
-        let v = rpassword::prompt_password(format!("{key} for secret '{}' (input hidden): ", self.secret_name))
-            .with_context(|| format!("cannot read '{key}' from the terminal"))?;
+        let v = rpassword::prompt_password(format!(
+            "value of '{key}' for secret '{}' (input hidden): ",
+            self.secret_name
+        ))
+        .with_context(|| format!("cannot read '{key}' from the terminal"))?;
         Ok(SecretString::new(v))
     }
 
@@ -114,7 +142,9 @@ impl<'a> SetReader<'a> {
             }
             // `field.KEY=value` sets one entry of a map field (extra_http_headers, params).
             let (field, entry) = match key.split_once('.') {
-                Some((f, e)) if self.provider.field(&f.to_ascii_lowercase()).is_some() => (f.to_string(), Some(e.to_string())),
+                Some((f, e)) if self.provider.field(&f.to_ascii_lowercase()).is_some() => {
+                    (f.to_string(), Some(e.to_string()))
+                }
                 _ => (key.clone(), None),
             };
             let sensitive = self.is_sensitive(&field);

@@ -51,9 +51,16 @@ impl Cli {
     /// # Errors
     /// Whatever the command fails with.
     pub fn run(self) -> Result<()> {
-        let ctx = Ctx { home: crate::home::resolve(self.home)?, project: self.project };
-        coffer_model::names::validate_name(&ctx.project)
-            .map_err(|_| crate::UsageError(format!("invalid project name '{}': names must match [A-Za-z0-9._-]{{1,128}}", ctx.project)))?;
+        let ctx = Ctx {
+            home: crate::home::resolve(self.home)?,
+            project: self.project,
+        };
+        coffer_model::names::validate_name(&ctx.project).map_err(|_| {
+            crate::UsageError(format!(
+                "invalid project name '{}': names must match [A-Za-z0-9._-]{{1,128}}",
+                ctx.project
+            ))
+        })?;
         match self.command {
             Command::Init(a) => a.run(&ctx),
             Command::Secret(c) => c.run(&ctx),

@@ -136,18 +136,24 @@ impl CreateArgs {
         // in vain.
         let ty = lookup_type(&self.secret_type)?;
         let provider = match &self.provider {
-            Some(p) => ty.provider(p).ok_or_else(|| coffer_model::ModelError::UnknownProvider {
-                ty: ty.name.into(),
-                given: p.clone(),
-                valid: ty.providers.iter().map(|p| p.name).collect(),
-            })?,
+            Some(p) => ty
+                .provider(p)
+                .ok_or_else(|| coffer_model::ModelError::UnknownProvider {
+                    ty: ty.name.into(),
+                    given: p.clone(),
+                    valid: ty.providers.iter().map(|p| p.name).collect(),
+                })?,
             None => ty.default_provider(),
         };
         let name = self.name.clone().unwrap_or_else(|| names::default_name(ty.name));
         names::validate_name(&name)?;
         let service = ctx.service()?;
         let values = SetReader::new(ty, provider, &name).read_all(self.sets)?;
-        let storage = if self.temporary { Storage::Memory } else { Storage::Coffer };
+        let storage = if self.temporary {
+            Storage::Memory
+        } else {
+            Storage::Coffer
+        };
         let on_conflict = match (self.or_replace, self.if_not_exists) {
             (true, _) => OnConflict::Replace,
             (_, true) => OnConflict::Ignore,
@@ -168,19 +174,28 @@ impl CreateArgs {
             CreateOutcome::Replaced(i) => ("replaced", i),
             CreateOutcome::Ignored(i) => ("kept existing", i),
         };
+        if !info.persistent && !matches!(outcome, CreateOutcome::Ignored(_)) {
+            eprintln!("note: a temporary secret lives in this process's memory only; it is gone when this command exits (use it inside `coffer sql`)");
+        }
         if self.format == Format::Json {
             #[derive(Serialize)]
             struct Out<'a> {
                 action: &'a str,
                 secret: &'a SecretInfo,
             }
-            return output::json(&Out { action: verb, secret: info });
+            return output::json(&Out {
+                action: verb,
+                secret: info,
+            });
         }
         let kind = if info.persistent { "persistent" } else { "temporary" };
-        println!("{verb} {kind} secret '{}' (type {}, version {}, scope {})", info.name, info.secret_type, info.version, scope_text(&info.scope));
-        if !info.persistent {
-            eprintln!("note: a temporary secret lives in this process's memory only; it is gone when this command exits (use it inside `coffer sql`)");
-        }
+        println!(
+            "{verb} {kind} secret '{}' (type {}, version {}, scope {})",
+            info.name,
+            info.secret_type,
+            info.version,
+            scope_text(&info.scope)
+        );
         Ok(())
     }
 }
@@ -215,14 +230,29 @@ impl ListArgs {
                 ]
             })
             .collect();
-        output::table(&["name", "type", "provider", "persistent", "storage", "scope", "version", "updated", "updated_by"], &rows);
+        output::table(
+            &[
+                "name",
+                "type",
+                "provider",
+                "persistent",
+                "storage",
+                "scope",
+                "version",
+                "updated",
+                "updated_by",
+            ],
+            &rows,
+        );
         Ok(())
     }
 }
 
 impl ShowArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
-        let s = ctx.service()?.secret_info(&ctx.project, &self.name, self.storage.filter())?;
+        let s = ctx
+            .service()?
+            .secret_info(&ctx.project, &self.name, self.storage.filter())?;
         if self.format == Format::Json {
             return output::json(&s);
         }
@@ -253,9 +283,19 @@ impl ShowArgs {
 
 impl DropArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
-        let dropped = ctx.service()?.drop_secret(&Actor::local(), &ctx.project, &self.name, self.if_exists, self.storage.filter())?;
+        let dropped = ctx.service()?.drop_secret(
+            &Actor::local(),
+            &ctx.project,
+            &self.name,
+            self.if_exists,
+            self.storage.filter(),
+        )?;
         match dropped {
-            Some(s) => println!("dropped {} secret '{}'", if s.persistent() { "persistent" } else { "temporary" }, self.name),
+            Some(s) => println!(
+                "dropped {} secret '{}'",
+                if s.persistent() { "persistent" } else { "temporary" },
+                self.name
+            ),
             None => println!("secret '{}' does not exist; nothing dropped", self.name),
         }
         Ok(())
@@ -303,7 +343,16 @@ impl TypesArgs {
                     .map(|p| ProviderRow {
                         name: p.name,
                         required: p.required.iter().map(|a| a.to_vec()).collect(),
-                        fields: p.fields.iter().map(|f| FieldRow { name: f.name, kind: f.kind.name(), sensitive: f.sensitive, default: f.default }).collect(),
+                        fields: p
+                            .fields
+                            .iter()
+                            .map(|f| FieldRow {
+                                name: f.name,
+                                kind: f.kind.name(),
+                                sensitive: f.sensitive,
+                                default: f.default,
+                            })
+                            .collect(),
                     })
                     .collect(),
             })
@@ -313,10 +362,25 @@ impl TypesArgs {
         }
         for t in rows {
             println!("{} — {}", t.name, t.description);
-            println!("  default scope: {}", if t.default_scopes.is_empty() { "(none: matches any path, used by name)".to_string() } else { t.default_scopes.join(", ") });
+            println!(
+                "  default scope: {}",
+                if t.default_scopes.is_empty() {
+                    "(none: matches any path, used by name)".to_string()
+                } else {
+                    t.default_scopes.join(", ")
+                }
+            );
             for p in t.providers {
                 let req: Vec<String> = p.required.iter().map(|a| a.join(" + ")).collect();
-                println!("  provider {}{}", p.name, if req.is_empty() { String::new() } else { format!(" (requires {})", req.join(" | ")) });
+                println!(
+                    "  provider {}{}",
+                    p.name,
+                    if req.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (requires {})", req.join(" | "))
+                    }
+                );
                 for f in p.fields {
                     let mut notes = vec![f.kind.to_string()];
                     if f.sensitive {

@@ -20,12 +20,18 @@ impl Args {
         let service = ctx.service()?;
         let found = service.which_secret(&ctx.project, &self.path, &self.secret_type)?;
         match (self.format, found) {
-            (Format::Json, found) => output::json(&found),
+            (Format::Json, Some(w)) => output::json(&w),
             (Format::Table, Some(w)) => {
-                output::table(&["name", "persistent", "storage"], &[vec![w.name, w.persistent, w.storage]]);
+                output::table(
+                    &["name", "persistent", "storage"],
+                    &[vec![w.name, w.persistent, w.storage]],
+                );
                 Ok(())
             }
-            (Format::Table, None) => {
+            (format, None) => {
+                if format == Format::Json {
+                    println!("null");
+                }
                 let ty = self.secret_type.to_ascii_lowercase();
                 anyhow::bail!(
                     "no {ty} secret matches '{}'; create one with: coffer secret create NAME --type {ty} --scope PREFIX ...",

@@ -157,7 +157,7 @@ fn s3_every_kind_of_field_and_case_insensitive_keywords() {
             ("region", "eu-west-1"),
             ("requester_pays", "true"),
             ("url_compatibility_mode", "true"),
-            ("url_style", "path"),
+            ("url_style", "PATH"),
             ("use_ssl", "false"),
             ("verify_ssl", "false"),
         ])
@@ -177,7 +177,7 @@ fn s3_every_kind_of_field_and_case_insensitive_keywords() {
         "name=s2;type=s3;provider=config;serializable=true;scope=s3://,s3n://,s3a://;\
          endpoint=localhost:9000;extra_http_headers={C=d, X-A=b};http_proxy_password=redacted;\
          key_id=AKIA1;region=eu-west-1;requester_pays=true;secret=redacted;session_token=redacted;\
-         url_compatibility_mode=true;url_style=path;use_ssl=false;verify_ssl=false"
+         url_compatibility_mode=true;url_style=PATH;use_ssl=false;verify_ssl=false"
     );
 }
 
@@ -404,7 +404,7 @@ fn mysql_connection() {
             ("host", "127.0.0.1"),
             ("port", "3307"),
             ("ssl_ca", "/etc/ca.pem"),
-            ("ssl_mode", "verify_identity"),
+            ("ssl_mode", "VERIFY_IDENTITY"),
             ("user", "root"),
         ])
     );
@@ -412,7 +412,7 @@ fn mysql_connection() {
     assert_eq!(
         string_of("my", &v),
         "name=my;type=mysql;provider=config;serializable=true;scope;database=shop;host=127.0.0.1;\
-         password=redacted;port=3307;ssl_ca=/etc/ca.pem;ssl_mode=verify_identity;user=root"
+         password=redacted;port=3307;ssl_ca=/etc/ca.pem;ssl_mode=VERIFY_IDENTITY;user=root"
     );
 }
 

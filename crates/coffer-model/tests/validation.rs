@@ -163,7 +163,7 @@ fn s3_every_kind_of_field_and_case_insensitive_keywords() {
         ])
     );
     assert_eq!(v.fields.public.get("use_ssl"), Some(&FieldValue::Bool(false)));
-    assert_eq!(v.fields.public.get("url_style"), Some(&FieldValue::Text("path".into())));
+    assert_eq!(v.fields.public.get("url_style"), Some(&FieldValue::Text("PATH".into())));
     assert_eq!(
         v.fields.sensitive_keys(),
         vec![

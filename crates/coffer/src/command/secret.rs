@@ -48,7 +48,7 @@ impl StorageFlags {
 
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
-    /// The name ([A-Za-z0-9._-]{1,128}); without it, __default_<type>.
+    /// The name ([A-Za-z0-9._-]{1,128}); without it, __default_TYPE (e.g. __default_s3).
     name: Option<String>,
     /// The type: s3, r2, gcs, azure, huggingface, postgres, mysql, openai, ollama, azure_llm,
     /// flights, generic (any case).

@@ -17,4 +17,6 @@ mod error;
 mod service;
 
 pub use error::{CoreError, Result};
-pub use service::{Actor, CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretInfo, Service, WhichSecret};
+pub use service::{
+    Actor, CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretInfo, SecretUpdate, Service, WhichSecret,
+};

@@ -3,7 +3,7 @@ use crate::error::{CoreError, Result};
 use coffer_crypto::{envelope, Keyring, Sealed};
 use coffer_model::display::{secret_string, SecretView};
 use coffer_model::validate::{validate, Validated};
-use coffer_model::{names, FieldValue, InputValue, ScopeIndex, SecretFields, Storage};
+use coffer_model::{names, FieldValue, InputValue, ScopeIndex, SecretFields, SensitiveValue, Storage};
 use coffer_store::{Expect, SealedRecord, SecretRecord, Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -162,6 +162,17 @@ pub struct WhichSecret {
     pub storage: String,
 }
 
+/// A change to an existing secret's fields, as pg_duckdb's `UPDATE duckdb.secrets` makes it.
+#[derive(Debug, Default)]
+pub struct SecretUpdate {
+    /// Fields to set (`Some`) or clear (`None`), by field name (any case).
+    pub set: Vec<(String, Option<InputValue>)>,
+    /// New scopes, if they change (empty: the type's defaults).
+    pub scopes: Option<Vec<String>>,
+    /// A new type, if it changes.
+    pub secret_type: Option<String>,
+}
+
 /// A secret with its values open. Only for injection into runs and the data plane.
 #[derive(Debug)]
 pub struct OpenedSecret {
@@ -207,6 +218,15 @@ impl std::fmt::Debug for Service {
 /// The key of a temporary secret: names compare case-insensitively, as in DuckDB.
 fn key(project: &str, name: &str) -> (String, String) {
     (project.to_string(), name.to_ascii_lowercase())
+}
+
+fn input_of_public(v: &FieldValue) -> InputValue {
+    match v {
+        FieldValue::Bool(b) => InputValue::Bool(*b),
+        FieldValue::Int(i) => InputValue::Int(*i),
+        FieldValue::Text(t) => InputValue::Text(t.as_str().into()),
+        FieldValue::Map(m) => InputValue::Map(m.iter().map(|(k, v)| (k.clone(), v.as_str().into())).collect()),
+    }
 }
 
 fn now_ms() -> i64 {
@@ -529,6 +549,58 @@ impl Service {
             info: SecretInfo::from_record(&record),
             fields,
         })
+    }
+
+    /// Changes some fields of an existing secret, keeping the others (sensitive ones too,
+    /// without showing them): a new version, validated as a whole like a create.
+    ///
+    /// # Errors
+    /// As [`Service::open_secret`] and [`Service::create_secret`].
+    #[instrument(skip_all, fields(project = project, name = name))]
+    pub fn update_secret(
+        &self,
+        actor: &Actor,
+        project: &str,
+        name: &str,
+        storage: Option<Storage>,
+        update: SecretUpdate,
+    ) -> Result<SecretInfo> {
+        let opened = self.open_secret(project, name, storage)?;
+        let mut values: Vec<(String, InputValue)> = Vec::new();
+        for (k, v) in &opened.fields.public {
+            values.push((k.clone(), input_of_public(v)));
+        }
+        for (k, v) in &opened.fields.sensitive {
+            values.push((
+                k.clone(),
+                match v {
+                    SensitiveValue::Text(s) => InputValue::Text(s.duplicate()),
+                    SensitiveValue::Map(m) => {
+                        InputValue::Map(m.iter().map(|(k, v)| (k.clone(), v.duplicate())).collect())
+                    }
+                },
+            ));
+        }
+        for (k, v) in update.set {
+            let lower = k.to_ascii_lowercase();
+            values.retain(|(existing, _)| *existing != lower);
+            if let Some(v) = v {
+                values.push((lower, v));
+            }
+        }
+        let secret_type = update.secret_type.unwrap_or_else(|| opened.info.secret_type.clone());
+        let provider =
+            (secret_type.eq_ignore_ascii_case(&opened.info.secret_type)).then(|| opened.info.provider.clone());
+        let req = CreateRequest {
+            name: Some(opened.info.name.clone()),
+            secret_type,
+            provider,
+            scopes: update.scopes.unwrap_or_else(|| opened.info.scope.clone()),
+            storage: opened.info.storage,
+            on_conflict: OnConflict::Replace,
+            values,
+        };
+        Ok(self.create_secret(actor, project, req)?.info().clone())
     }
 
     fn with_index<R>(&self, project: &str, f: impl FnOnce(&mut ScopeIndex) -> R) -> Option<R> {

@@ -29,6 +29,12 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<coffer_core::CoreError>() {
             return e.exit_code();
         }
+        if let Some(e) = cause.downcast_ref::<coffer_sql::SqlError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<command::ExitWith>() {
+            return e.0;
+        }
         if cause.downcast_ref::<UsageError>().is_some() || cause.downcast_ref::<coffer_model::ModelError>().is_some() {
             return 2;
         }
@@ -49,7 +55,10 @@ fn main() -> ExitCode {
     match cli.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // A command that already reported its own errors only sets the exit code.
+            if err.downcast_ref::<command::ExitWith>().is_none() {
+                eprintln!("error: {err:#}");
+            }
             ExitCode::from(exit_code(&err))
         }
     }

@@ -2,6 +2,7 @@
 
 mod init;
 mod secret;
+mod sql;
 mod which;
 
 use anyhow::Result;
@@ -31,7 +32,22 @@ enum Command {
     Secret(secret::Command),
     /// Show the secret DuckDB would use for a path (its which_secret).
     Which(which::Args),
+    /// Run SQL: DuckDB's CREATE/DROP SECRET, duckdb_secrets(), which_secret(), pg_duckdb's
+    /// duckdb.secrets table. With no -c/-f and a terminal, an interactive shell.
+    Sql(sql::Args),
 }
+
+/// A command that already reported its errors and only needs to exit with this code.
+#[derive(Debug)]
+pub struct ExitWith(pub u8);
+
+impl std::fmt::Display for ExitWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+impl std::error::Error for ExitWith {}
 
 /// What every command gets.
 pub struct Ctx {
@@ -65,6 +81,7 @@ impl Cli {
             Command::Init(a) => a.run(&ctx),
             Command::Secret(c) => c.run(&ctx),
             Command::Which(a) => a.run(&ctx),
+            Command::Sql(a) => a.run(&ctx),
         }
     }
 }

@@ -1,0 +1,400 @@
+//! `CREATE SECRET`, parsed by coffer over sqlparser's tokens.
+//!
+//! DuckDB's grammar (src/parser/transform/statement/transform_secret.cpp):
+//!
+//! ```text
+//! CREATE [OR REPLACE] [PERSISTENT | TEMPORARY] SECRET [IF NOT EXISTS] [name] [IN storage]
+//!     ( option [, option]... )
+//! option := key value
+//! value  := 'string' | number | TRUE | FALSE | NULL | identifier
+//!         | [ value, ... ] | ( value, ... ) | MAP { key : value, ... }
+//! ```
+//!
+//! `TYPE`, `PROVIDER` and `SCOPE` are options with a special meaning; every other key is a
+//! field of the type. sqlparser parses the statement but keeps every value as an identifier,
+//! so lists, numbers and maps are lost: this module is the "small parser" the README names.
+
+use crate::error::{Pos, SqlError};
+use crate::Result;
+use coffer_crypto::SecretString;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
+
+/// A literal option value.
+#[derive(Debug)]
+pub enum OptionValue {
+    /// A string (or a bare identifier, which DuckDB reads as its name).
+    Text(SecretString),
+    /// A number, kept as written.
+    Number(String),
+    /// `TRUE`/`FALSE`.
+    Bool(bool),
+    /// `NULL`.
+    Null,
+    /// `[a, b]`.
+    List(Vec<OptionValue>),
+    /// `MAP {k: v}`.
+    Map(Vec<(String, OptionValue)>),
+}
+
+/// `PERSISTENT` or `TEMPORARY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persist {
+    /// `PERSISTENT`.
+    Persistent,
+    /// `TEMPORARY`.
+    Temporary,
+}
+
+/// A parsed `CREATE SECRET`.
+#[derive(Debug)]
+pub struct CreateSecret {
+    /// `OR REPLACE`.
+    pub or_replace: bool,
+    /// `PERSISTENT`/`TEMPORARY`, if written.
+    pub persist: Option<Persist>,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// The name, if written.
+    pub name: Option<String>,
+    /// `IN storage`, if written.
+    pub storage: Option<String>,
+    /// `TYPE`.
+    pub secret_type: String,
+    /// `PROVIDER`.
+    pub provider: Option<String>,
+    /// `SCOPE` values, in order.
+    pub scopes: Vec<String>,
+    /// Every other option, key as written.
+    pub options: Vec<(String, OptionValue)>,
+}
+
+struct Cursor<'a> {
+    tokens: &'a [TokenWithSpan],
+    at: usize,
+}
+
+fn pos_of(t: &TokenWithSpan) -> Pos {
+    Pos {
+        line: t.span.start.line,
+        column: t.span.start.column,
+    }
+}
+
+fn describe(t: &Token) -> String {
+    match t {
+        Token::Word(w) if w.quote_style.is_some() => format!("identifier {w}"),
+        Token::Word(w) => format!("'{}'", w.value),
+        Token::SingleQuotedString(_) => "a string".into(),
+        Token::Number(n, _) => format!("number {n}"),
+        Token::EOF => "the end of the statement".into(),
+        other => format!("'{other}'"),
+    }
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<&'a TokenWithSpan> {
+        self.tokens.get(self.at)
+    }
+
+    fn end_pos(&self) -> Option<Pos> {
+        self.tokens.last().map(|t| Pos {
+            line: t.span.end.line,
+            column: t.span.end.column,
+        })
+    }
+
+    fn error(&self, expected: &str) -> SqlError {
+        match self.peek() {
+            Some(t) => SqlError::syntax(
+                format!("expected {expected}, found {}", describe(&t.token)),
+                Some(pos_of(t)),
+            ),
+            None => SqlError::syntax(
+                format!("expected {expected}, found the end of the statement"),
+                self.end_pos(),
+            ),
+        }
+    }
+
+    fn keyword(&mut self, k: Keyword) -> bool {
+        if let Some(TokenWithSpan {
+            token: Token::Word(w), ..
+        }) = self.peek()
+        {
+            if w.quote_style.is_none() && w.keyword == k {
+                self.at += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A bare word equal (case-insensitively) to `word`, whether or not sqlparser knows it
+    /// as a keyword.
+    fn word(&mut self, word: &str) -> bool {
+        if let Some(TokenWithSpan {
+            token: Token::Word(w), ..
+        }) = self.peek()
+        {
+            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word) {
+                self.at += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    fn expect_word(&mut self, word: &str) -> Result<()> {
+        if self.word(word) {
+            Ok(())
+        } else {
+            Err(self.error(&word.to_ascii_uppercase()))
+        }
+    }
+
+    fn token(&mut self, t: &Token) -> bool {
+        if self.peek().is_some_and(|x| &x.token == t) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, t: &Token, what: &str) -> Result<()> {
+        if self.token(t) {
+            Ok(())
+        } else {
+            Err(self.error(what))
+        }
+    }
+
+    fn identifier(&mut self, what: &str) -> Result<String> {
+        match self.peek() {
+            Some(TokenWithSpan {
+                token: Token::Word(w), ..
+            }) => {
+                self.at += 1;
+                Ok(w.value.clone())
+            }
+            _ => Err(self.error(what)),
+        }
+    }
+
+    fn value(&mut self) -> Result<OptionValue> {
+        let Some(t) = self.peek() else {
+            return Err(self.error("a value"));
+        };
+        let v = match &t.token {
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) | Token::EscapedStringLiteral(s) => {
+                OptionValue::Text(SecretString::new(s.clone()))
+            }
+            Token::Number(n, _) => OptionValue::Number(n.clone()),
+            Token::Minus => {
+                self.at += 1;
+                match self.peek().map(|t| &t.token) {
+                    Some(Token::Number(n, _)) => OptionValue::Number(format!("-{n}")),
+                    _ => return Err(self.error("a number after '-'")),
+                }
+            }
+            Token::Word(Word {
+                keyword: Keyword::TRUE,
+                quote_style: None,
+                ..
+            }) => OptionValue::Bool(true),
+            Token::Word(Word {
+                keyword: Keyword::FALSE,
+                quote_style: None,
+                ..
+            }) => OptionValue::Bool(false),
+            Token::Word(Word {
+                keyword: Keyword::NULL,
+                quote_style: None,
+                ..
+            }) => OptionValue::Null,
+            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("map") => {
+                self.at += 1;
+                return self.map();
+            }
+            Token::Word(w) => OptionValue::Text(SecretString::new(w.value.clone())),
+            Token::LBracket => {
+                self.at += 1;
+                return self.list(&Token::RBracket, "']'");
+            }
+            Token::LParen => {
+                self.at += 1;
+                return self.list(&Token::RParen, "')'");
+            }
+            _ => return Err(self.error("a value (a 'string', a number, TRUE, FALSE, a [list] or MAP {...})")),
+        };
+        self.at += 1;
+        Ok(v)
+    }
+
+    fn list(&mut self, close: &Token, close_text: &str) -> Result<OptionValue> {
+        let mut items = Vec::new();
+        if self.token(close) {
+            return Ok(OptionValue::List(items));
+        }
+        loop {
+            items.push(self.value()?);
+            if self.token(close) {
+                return Ok(OptionValue::List(items));
+            }
+            self.expect(&Token::Comma, &format!("',' or {close_text}"))?;
+        }
+    }
+
+    fn map(&mut self) -> Result<OptionValue> {
+        self.expect(&Token::LBrace, "'{' after MAP")?;
+        let mut entries = Vec::new();
+        if self.token(&Token::RBrace) {
+            return Ok(OptionValue::Map(entries));
+        }
+        loop {
+            let key = match self.value()? {
+                OptionValue::Text(s) => s.expose_secret().to_string(),
+                OptionValue::Number(n) => n,
+                _ => return Err(self.error("a map key ('string')")),
+            };
+            self.expect(&Token::Colon, "':' between a map key and its value")?;
+            entries.push((key, self.value()?));
+            if self.token(&Token::RBrace) {
+                return Ok(OptionValue::Map(entries));
+            }
+            self.expect(&Token::Comma, "',' or '}'")?;
+        }
+    }
+}
+
+/// Whether the tokens start a `CREATE [OR REPLACE] [PERSISTENT|TEMPORARY] SECRET`.
+pub fn is_create_secret(tokens: &[TokenWithSpan]) -> bool {
+    let words: Vec<String> = tokens
+        .iter()
+        .take(5)
+        .map(|t| match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+            _ => String::new(),
+        })
+        .collect();
+    let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    if w(0) != "CREATE" {
+        return false;
+    }
+    let mut i = 1;
+    if w(1) == "OR" && w(2) == "REPLACE" {
+        i = 3;
+    }
+    if matches!(w(i), "PERSISTENT" | "TEMPORARY" | "TEMP") {
+        i += 1;
+    }
+    w(i) == "SECRET"
+}
+
+/// Parses a `CREATE SECRET` statement.
+///
+/// # Errors
+/// A syntax error with the position of the offending token and what was expected.
+pub fn parse(tokens: &[TokenWithSpan]) -> Result<CreateSecret> {
+    let mut c = Cursor { tokens, at: 0 };
+    c.expect_word("create")?;
+    let or_replace = if c.word("or") {
+        c.expect_word("replace")?;
+        true
+    } else {
+        false
+    };
+    let persist = if c.word("persistent") {
+        Some(Persist::Persistent)
+    } else if c.word("temporary") || c.word("temp") {
+        Some(Persist::Temporary)
+    } else {
+        None
+    };
+    c.expect_word("secret")?;
+    let if_not_exists = if c.keyword(Keyword::IF) {
+        c.expect_word("not")?;
+        c.expect_word("exists")?;
+        true
+    } else {
+        false
+    };
+    let starts_options = |c: &Cursor<'_>| matches!(c.peek().map(|t| &t.token), Some(Token::LParen));
+    let at_in = |c: &Cursor<'_>| matches!(c.peek().map(|t| &t.token), Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("in"));
+    let name = if starts_options(&c) || at_in(&c) {
+        None
+    } else {
+        Some(c.identifier("a secret name, IN storage or '('")?)
+    };
+    let storage = if c.word("in") {
+        Some(c.identifier("a storage name after IN")?)
+    } else {
+        None
+    };
+    if or_replace && if_not_exists {
+        return Err(SqlError::syntax(
+            "OR REPLACE and IF NOT EXISTS cannot be used together",
+            c.peek().map(pos_of),
+        ));
+    }
+    c.expect(&Token::LParen, "'(' and the secret's options")?;
+    let mut secret_type = None;
+    let mut provider = None;
+    let mut scopes = Vec::new();
+    let mut options = Vec::new();
+    if !c.token(&Token::RParen) {
+        loop {
+            let key_pos = c.peek().map(pos_of);
+            let key = c.identifier("an option name (TYPE, PROVIDER, SCOPE, KEY_ID, ...)")?;
+            let value = c.value()?;
+            match key.to_ascii_uppercase().as_str() {
+                "TYPE" => secret_type = Some(text_value(value, "TYPE", key_pos)?),
+                "PROVIDER" => provider = Some(text_value(value, "PROVIDER", key_pos)?),
+                "SCOPE" => match value {
+                    OptionValue::List(items) => {
+                        for item in items {
+                            scopes.push(text_value(item, "SCOPE", key_pos)?);
+                        }
+                    }
+                    other => scopes.push(text_value(other, "SCOPE", key_pos)?),
+                },
+                _ => options.push((key, value)),
+            }
+            if c.token(&Token::RParen) {
+                break;
+            }
+            c.expect(&Token::Comma, "',' or ')'")?;
+        }
+    }
+    if let Some(t) = c.peek() {
+        return Err(SqlError::syntax(
+            format!("unexpected {} after the options", describe(&t.token)),
+            Some(pos_of(t)),
+        ));
+    }
+    let secret_type = secret_type.ok_or_else(|| {
+        SqlError::syntax(
+            "CREATE SECRET needs a TYPE option, e.g. (TYPE s3, KEY_ID '...', SECRET '...')",
+            tokens.first().map(pos_of),
+        )
+    })?;
+    Ok(CreateSecret {
+        or_replace,
+        persist,
+        if_not_exists,
+        name,
+        storage,
+        secret_type,
+        provider,
+        scopes,
+        options,
+    })
+}
+
+fn text_value(v: OptionValue, key: &str, pos: Option<Pos>) -> Result<String> {
+    match v {
+        OptionValue::Text(s) => Ok(s.expose_secret().to_string()),
+        _ => Err(SqlError::syntax(format!("{key} takes a name or a 'string'"), pos)),
+    }
+}

@@ -1,0 +1,100 @@
+use std::fmt;
+
+/// A position in the statement text (1-based line and column, in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: u64,
+    /// Column, from 1.
+    pub column: u64,
+}
+
+/// An error of the SQL front.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SqlError {
+    /// The text does not parse.
+    Syntax {
+        /// What is wrong and what was expected.
+        message: String,
+        /// Where, when known.
+        pos: Option<Pos>,
+    },
+    /// The statement parses but coffer does not handle it.
+    Unsupported(String),
+    /// The statement is valid SQL but wrong for its target (unknown column, bad argument).
+    Semantic(String),
+    /// The application layer refused or failed.
+    Core(coffer_core::CoreError),
+}
+
+impl From<coffer_core::CoreError> for SqlError {
+    fn from(e: coffer_core::CoreError) -> Self {
+        SqlError::Core(e)
+    }
+}
+
+impl From<coffer_model::ModelError> for SqlError {
+    fn from(e: coffer_model::ModelError) -> Self {
+        SqlError::Core(coffer_core::CoreError::Invalid(e))
+    }
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SqlError::Syntax { message, pos: Some(p) } => {
+                write!(f, "syntax error at line {}, column {}: {message}", p.line, p.column)
+            }
+            SqlError::Syntax { message, pos: None } => write!(f, "syntax error: {message}"),
+            SqlError::Unsupported(m) => write!(f, "not supported: {m}"),
+            SqlError::Semantic(m) => f.write_str(m),
+            SqlError::Core(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SqlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SqlError::Core(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl SqlError {
+    /// A syntax error at `pos`.
+    pub fn syntax(message: impl Into<String>, pos: Option<Pos>) -> Self {
+        SqlError::Syntax {
+            message: message.into(),
+            pos,
+        }
+    }
+
+    /// The CLI exit code: 2 for syntax, semantic and validation errors, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SqlError::Syntax { .. } | SqlError::Unsupported(_) | SqlError::Semantic(_) => 2,
+            SqlError::Core(e) => e.exit_code(),
+        }
+    }
+
+    /// The message, followed for syntax errors by the offending line of `text` (whose first
+    /// line is line `first_line` of the input) and a caret under the column.
+    pub fn render(&self, text: &str) -> String {
+        let mut out = self.to_string();
+        if let SqlError::Syntax { pos: Some(p), .. } = self {
+            if let Some(line) = text.lines().nth(p.line.saturating_sub(1) as usize) {
+                let col = p.column.saturating_sub(1) as usize;
+                let indent: String = line
+                    .chars()
+                    .take(col)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                out.push_str(&format!("\n  {line}\n  {indent}^"));
+            }
+        }
+        out
+    }
+}

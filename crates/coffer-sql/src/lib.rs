@@ -1,0 +1,34 @@
+//! coffer's SQL front: the statements of DuckDB's secrets manager, pg_duckdb's
+//! `duckdb.secrets` table and MotherDuck, parsed and executed against a
+//! [`coffer_core::Service`].
+//!
+//! - [`split`]: cuts a script into statements with sqlparser's tokenizer (quotes, comments,
+//!   nested brackets respected), keeping each statement's text and position.
+//! - [`parse`]: one statement into a [`Statement`]. sqlparser (DuckDB dialect) parses
+//!   `DROP SECRET`, `SELECT`/`FROM`, `INSERT`/`UPDATE`/`DELETE` and `CALL`; its `CREATE SECRET`
+//!   takes every option value as an identifier, so coffer parses `CREATE SECRET` itself
+//!   ([`create_secret`]) over sqlparser's tokens, with string, number, boolean, list and
+//!   `MAP {...}` values.
+//! - [`query`]: evaluates a sqlparser `SELECT` (projection, `WHERE`, `ORDER BY`, `LIMIT`) over
+//!   an in-memory [`Table`] such as `duckdb_secrets()`.
+//! - [`Session`]: executes statements; [`table`] renders results as DuckDB-like boxes, CSV,
+//!   JSON or `line` records.
+//! - [`SqlError`]: every error carries a position when it has one and renders with a caret
+//!   under the offending token.
+#![deny(missing_docs)]
+
+pub mod create_secret;
+mod error;
+mod exec;
+pub mod parse;
+pub mod query;
+pub mod split;
+pub mod table;
+
+pub use error::SqlError;
+pub use exec::Session;
+pub use parse::Statement;
+pub use table::{ColType, Format, Table, Value};
+
+/// A `Result` with [`SqlError`].
+pub type Result<T> = std::result::Result<T, SqlError>;

@@ -1,0 +1,545 @@
+//! A small evaluator of `SELECT` over an in-memory [`Table`]: projection (`*`, columns,
+//! expressions, aliases), `WHERE`, `ORDER BY` (expressions, aliases, positions, ASC/DESC),
+//! `LIMIT` and `OFFSET`. Expressions: column names, literals, comparisons, `AND`/`OR`/`NOT`,
+//! `IS [NOT] NULL`, `[NOT] LIKE`/`ILIKE`, `[NOT] IN (...)`, `BETWEEN`, `||`, and the functions
+//! `lower`, `upper`, `length`, `len`, `starts_with`, `contains`, `list_contains`,
+//! `array_contains`, `coalesce`. Anything else is refused by name.
+
+use crate::table::{ColType, Table, Value};
+use crate::{Result, SqlError};
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, LimitClause, OrderByKind, OrderBySort,
+    Query, Select, SelectItem, SetExpr, UnaryOperator, Value as AstValue,
+};
+use std::cmp::Ordering;
+
+fn unsupported(what: impl std::fmt::Display) -> SqlError {
+    SqlError::Unsupported(format!(
+        "{what} (coffer evaluates simple SELECTs over its secret tables: columns, WHERE, ORDER BY, LIMIT)"
+    ))
+}
+
+/// The `Select` of a plain query, refusing set operations, CTEs and the like.
+///
+/// # Errors
+/// [`SqlError::Unsupported`].
+pub fn plain_select(q: &Query) -> Result<&Select> {
+    if q.with.is_some() {
+        return Err(unsupported("WITH"));
+    }
+    match q.body.as_ref() {
+        SetExpr::Select(s) => Ok(s),
+        other => Err(unsupported(format!("'{other}'"))),
+    }
+}
+
+struct Row<'a> {
+    table: &'a Table,
+    values: &'a [Value],
+}
+
+impl Row<'_> {
+    fn column(&self, name: &str) -> Result<Value> {
+        self.table
+            .columns
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|i| self.values[i].clone())
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.table.columns.iter().map(|(n, _)| n.as_str()).collect();
+                SqlError::Semantic(format!("unknown column '{name}'; columns: {}", names.join(", ")))
+            })
+    }
+}
+
+fn literal(v: &AstValue) -> Result<Value> {
+    Ok(match v {
+        AstValue::SingleQuotedString(s) | AstValue::DoubleQuotedString(s) | AstValue::EscapedStringLiteral(s) => {
+            Value::Text(s.clone())
+        }
+        AstValue::Number(n, _) => Value::Int(
+            n.parse()
+                .map_err(|_| unsupported(format!("the number {n} (only integers)")))?,
+        ),
+        AstValue::Boolean(b) => Value::Bool(*b),
+        AstValue::Null => Value::Null,
+        other => return Err(unsupported(format!("the literal {other}"))),
+    })
+}
+
+fn truthy(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Null => None,
+        _ => None,
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => None,
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Value::Bool(y)) | (Value::Bool(y), Value::Text(x)) => {
+            let parsed = match x.to_ascii_lowercase().as_str() {
+                "true" | "t" => Some(true),
+                "false" | "f" => Some(false),
+                _ => None,
+            }?;
+            let o = parsed.cmp(y);
+            Some(if matches!(a, Value::Text(_)) { o } else { o.reverse() })
+        }
+        (Value::Text(x), Value::Int(y)) => x.parse::<i64>().ok().map(|x| x.cmp(y)),
+        (Value::Int(x), Value::Text(y)) => y.parse::<i64>().ok().map(|y| x.cmp(&y)),
+        (Value::List(x), Value::List(y)) => {
+            for (p, q) in x.iter().zip(y) {
+                match compare(p, q)? {
+                    Ordering::Equal => continue,
+                    o => return Some(o),
+                }
+            }
+            Some(x.len().cmp(&y.len()))
+        }
+        _ => None,
+    }
+}
+
+/// SQL LIKE with `%` and `_`.
+fn like(text: &str, pattern: &str, case_insensitive: bool) -> bool {
+    let (t, p): (Vec<char>, Vec<char>) = if case_insensitive {
+        (
+            text.to_lowercase().chars().collect(),
+            pattern.to_lowercase().chars().collect(),
+        )
+    } else {
+        (text.chars().collect(), pattern.chars().collect())
+    };
+    // Iterative matcher with backtracking on the last '%'.
+    let (mut ti, mut pi) = (0usize, 0usize);
+    let (mut star, mut mark) = (None, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '_' || p[pi] == t[ti]) {
+            ti += 1;
+            pi += 1;
+        } else if pi < p.len() && p[pi] == '%' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '%' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+fn text_arg(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Text(s) => Some(s.clone()),
+        other => Some(other.display()),
+    }
+}
+
+fn function(name: &str, args: Vec<Value>) -> Result<Value> {
+    let lower = name.to_ascii_lowercase();
+    let arity = |n: usize| {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(SqlError::Semantic(format!(
+                "{lower}() takes {n} argument(s), got {}",
+                args.len()
+            )))
+        }
+    };
+    Ok(match lower.as_str() {
+        "lower" | "upper" => {
+            arity(1)?;
+            match text_arg(&args[0]) {
+                None => Value::Null,
+                Some(s) => Value::Text(if lower == "lower" {
+                    s.to_lowercase()
+                } else {
+                    s.to_uppercase()
+                }),
+            }
+        }
+        "length" | "len" | "array_length" => {
+            arity(1)?;
+            match &args[0] {
+                Value::Null => Value::Null,
+                Value::List(l) => Value::Int(l.len() as i64),
+                other => Value::Int(text_arg(other).map_or(0, |s| s.chars().count() as i64)),
+            }
+        }
+        "starts_with" | "prefix" | "contains" | "suffix" | "ends_with" => {
+            arity(2)?;
+            match (text_arg(&args[0]), text_arg(&args[1])) {
+                (Some(a), Some(b)) => Value::Bool(match lower.as_str() {
+                    "starts_with" | "prefix" => a.starts_with(&b),
+                    "contains" => a.contains(&b),
+                    _ => a.ends_with(&b),
+                }),
+                _ => Value::Null,
+            }
+        }
+        "list_contains" | "array_contains" | "list_has" | "array_has" => {
+            arity(2)?;
+            match &args[0] {
+                Value::List(items) => Value::Bool(items.iter().any(|i| compare(i, &args[1]) == Some(Ordering::Equal))),
+                Value::Null => Value::Null,
+                _ => return Err(SqlError::Semantic(format!("{lower}() takes a list first"))),
+            }
+        }
+        "coalesce" => args.into_iter().find(|v| *v != Value::Null).unwrap_or(Value::Null),
+        _ => return Err(unsupported(format!("the function {name}()"))),
+    })
+}
+
+fn eval(e: &Expr, row: &Row<'_>) -> Result<Value> {
+    Ok(match e {
+        Expr::Identifier(i) => row.column(&i.value)?,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) => row.column(&i.value)?,
+            None => Value::Null,
+        },
+        Expr::Value(v) => literal(&v.value)?,
+        Expr::Nested(inner) => eval(inner, row)?,
+        Expr::IsNull(x) => Value::Bool(eval(x, row)? == Value::Null),
+        Expr::IsNotNull(x) => Value::Bool(eval(x, row)? != Value::Null),
+        Expr::IsTrue(x) => Value::Bool(truthy(&eval(x, row)?) == Some(true)),
+        Expr::IsFalse(x) => Value::Bool(truthy(&eval(x, row)?) == Some(false)),
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => match truthy(&eval(expr, row)?) {
+            Some(b) => Value::Bool(!b),
+            None => Value::Null,
+        },
+        Expr::Like {
+            negated,
+            any: false,
+            expr,
+            pattern,
+            escape_char: None,
+        } => like_op(*negated, expr, pattern, row, false)?,
+        Expr::ILike {
+            negated,
+            any: false,
+            expr,
+            pattern,
+            escape_char: None,
+        } => like_op(*negated, expr, pattern, row, true)?,
+        Expr::InList { expr, list, negated } => {
+            let v = eval(expr, row)?;
+            if v == Value::Null {
+                Value::Null
+            } else {
+                let mut found = false;
+                for item in list {
+                    if compare(&v, &eval(item, row)?) == Some(Ordering::Equal) {
+                        found = true;
+                        break;
+                    }
+                }
+                Value::Bool(found != *negated)
+            }
+        }
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            let v = eval(expr, row)?;
+            let (lo, hi) = (eval(low, row)?, eval(high, row)?);
+            match (compare(&v, &lo), compare(&v, &hi)) {
+                (Some(a), Some(b)) => Value::Bool((a != Ordering::Less && b != Ordering::Greater) != *negated),
+                _ => Value::Null,
+            }
+        }
+        Expr::BinaryOp { left, op, right } => binary(op, eval(left, row)?, eval(right, row)?)?,
+        Expr::Array(arr) => Value::List(arr.elem.iter().map(|x| eval(x, row)).collect::<Result<_>>()?),
+        Expr::Function(f) => {
+            let name = f.name.to_string();
+            let args = match &f.args {
+                FunctionArguments::List(list) => list
+                    .args
+                    .iter()
+                    .map(|a| match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => eval(x, row),
+                        other => Err(unsupported(format!("the argument {other}"))),
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+                FunctionArguments::None => Vec::new(),
+                FunctionArguments::Subquery(_) => return Err(unsupported("subqueries")),
+            };
+            function(&name, args)?
+        }
+        other => return Err(unsupported(format!("the expression '{other}'"))),
+    })
+}
+
+fn like_op(negated: bool, expr: &Expr, pattern: &Expr, row: &Row<'_>, ci: bool) -> Result<Value> {
+    match (text_arg(&eval(expr, row)?), text_arg(&eval(pattern, row)?)) {
+        (Some(t), Some(p)) => Ok(Value::Bool(like(&t, &p, ci) != negated)),
+        _ => Ok(Value::Null),
+    }
+}
+
+fn binary(op: &BinaryOperator, l: Value, r: Value) -> Result<Value> {
+    use BinaryOperator as B;
+    Ok(match op {
+        B::And => match (truthy(&l), truthy(&r)) {
+            (Some(false), _) | (_, Some(false)) => Value::Bool(false),
+            (Some(true), Some(true)) => Value::Bool(true),
+            _ => Value::Null,
+        },
+        B::Or => match (truthy(&l), truthy(&r)) {
+            (Some(true), _) | (_, Some(true)) => Value::Bool(true),
+            (Some(false), Some(false)) => Value::Bool(false),
+            _ => Value::Null,
+        },
+        B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq => match compare(&l, &r) {
+            None => Value::Null,
+            Some(o) => Value::Bool(match op {
+                B::Eq => o == Ordering::Equal,
+                B::NotEq => o != Ordering::Equal,
+                B::Lt => o == Ordering::Less,
+                B::LtEq => o != Ordering::Greater,
+                B::Gt => o == Ordering::Greater,
+                _ => o != Ordering::Less,
+            }),
+        },
+        B::StringConcat => match (text_arg(&l), text_arg(&r)) {
+            (Some(a), Some(b)) => Value::Text(a + &b),
+            _ => Value::Null,
+        },
+        other => return Err(unsupported(format!("the operator {other}"))),
+    })
+}
+
+fn type_of(v: &Value) -> ColType {
+    match v {
+        Value::Bool(_) => ColType::Boolean,
+        Value::Int(_) => ColType::BigInt,
+        Value::List(_) => ColType::VarcharList,
+        _ => ColType::Varchar,
+    }
+}
+
+fn int_of(e: &Expr, what: &str) -> Result<usize> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            AstValue::Number(n, _) => n
+                .parse()
+                .map_err(|_| SqlError::Semantic(format!("{what} must be a whole number"))),
+            _ => Err(SqlError::Semantic(format!("{what} must be a whole number"))),
+        },
+        _ => Err(SqlError::Semantic(format!("{what} must be a whole number"))),
+    }
+}
+
+/// Runs `query` (whose FROM the caller has resolved to `source`) over `source`.
+///
+/// # Errors
+/// Unknown columns, unsupported expressions.
+pub fn run(query: &Query, source: &Table) -> Result<Table> {
+    let select = plain_select(query)?;
+    if select.distinct.is_some()
+        || select.having.is_some()
+        || !matches!(select.group_by, sqlparser::ast::GroupByExpr::Expressions(ref v, _) if v.is_empty())
+    {
+        return Err(unsupported("DISTINCT, GROUP BY and HAVING"));
+    }
+    // Filter.
+    let mut kept: Vec<&Vec<Value>> = Vec::new();
+    for values in &source.rows {
+        let row = Row { table: source, values };
+        let keep = match &select.selection {
+            None => true,
+            Some(w) => truthy(&eval(w, &row)?) == Some(true),
+        };
+        if keep {
+            kept.push(values);
+        }
+    }
+    // Project. `FROM t` alone (DuckDB's FROM-first) selects everything.
+    enum Item<'a> {
+        All,
+        Expr(&'a Expr, String),
+    }
+    let mut items = Vec::new();
+    if select.projection.is_empty() {
+        items.push(Item::All);
+    }
+    for p in &select.projection {
+        match p {
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => items.push(Item::All),
+            SelectItem::UnnamedExpr(e) => {
+                let name = match e {
+                    Expr::Identifier(i) => i.value.clone(),
+                    Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()).unwrap_or_default(),
+                    other => other.to_string(),
+                };
+                items.push(Item::Expr(e, name));
+            }
+            SelectItem::ExprWithAlias { expr, alias } => items.push(Item::Expr(expr, alias.value.clone())),
+            other => return Err(unsupported(format!("'{other}'"))),
+        }
+    }
+    let mut out = Table::default();
+    let mut projected: Vec<(Vec<Value>, &Vec<Value>)> = Vec::new();
+    for values in &kept {
+        let row = Row { table: source, values };
+        let mut rowv = Vec::new();
+        for item in &items {
+            match item {
+                Item::All => rowv.extend(values.iter().cloned()),
+                Item::Expr(e, _) => rowv.push(eval(e, &row)?),
+            }
+        }
+        projected.push((rowv, values));
+    }
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Item::All => out.columns.extend(source.columns.iter().cloned()),
+            Item::Expr(e, name) => {
+                // A column keeps its declared type; an expression takes its first value's.
+                let ty = match e {
+                    Expr::Identifier(id) => source
+                        .columns
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(&id.value))
+                        .map(|c| c.1),
+                    _ => None,
+                };
+                let first = projected
+                    .first()
+                    .map(|(r, _)| type_of(&r[out.columns.len().min(r.len().saturating_sub(1))]));
+                let _ = i;
+                out.columns
+                    .push((name.clone(), ty.or(first).unwrap_or(ColType::Varchar)));
+            }
+        }
+    }
+    // Order.
+    if let Some(order) = &query.order_by {
+        let exprs = match &order.kind {
+            OrderByKind::Expressions(v) => v,
+            OrderByKind::All(_) => return Err(unsupported("ORDER BY ALL")),
+        };
+        let mut keyed: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
+        for (rowv, src) in projected {
+            let mut keys = Vec::new();
+            for o in exprs {
+                let key = match &o.expr {
+                    Expr::Value(v) if matches!(v.value, AstValue::Number(..)) => {
+                        let n = int_of(&o.expr, "an ORDER BY position")?;
+                        rowv.get(n.wrapping_sub(1)).cloned().ok_or_else(|| {
+                            SqlError::Semantic(format!("ORDER BY position {n} is not in the select list"))
+                        })?
+                    }
+                    Expr::Identifier(id) if out.columns.iter().any(|(n, _)| n.eq_ignore_ascii_case(&id.value)) => {
+                        let i = out
+                            .columns
+                            .iter()
+                            .position(|(n, _)| n.eq_ignore_ascii_case(&id.value))
+                            .unwrap_or(0);
+                        rowv[i].clone()
+                    }
+                    e => eval(
+                        e,
+                        &Row {
+                            table: source,
+                            values: src,
+                        },
+                    )?,
+                };
+                keys.push(key);
+            }
+            keyed.push((keys, rowv));
+        }
+        keyed.sort_by(|(a, _), (b, _)| {
+            for (i, o) in exprs.iter().enumerate() {
+                let desc = matches!(o.options.sort, Some(OrderBySort::Desc));
+                // DuckDB's default: NULLS LAST for both directions.
+                let nulls_first = o.options.nulls_first.unwrap_or(false);
+                let ord = match (&a[i], &b[i]) {
+                    (Value::Null, Value::Null) => Ordering::Equal,
+                    (Value::Null, _) => {
+                        if nulls_first {
+                            Ordering::Less
+                        } else {
+                            Ordering::Greater
+                        }
+                    }
+                    (_, Value::Null) => {
+                        if nulls_first {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    }
+                    (x, y) => {
+                        let o = compare(x, y).unwrap_or(Ordering::Equal);
+                        if desc {
+                            o.reverse()
+                        } else {
+                            o
+                        }
+                    }
+                };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            Ordering::Equal
+        });
+        out.rows = keyed.into_iter().map(|(_, r)| r).collect();
+    } else {
+        out.rows = projected.into_iter().map(|(r, _)| r).collect();
+    }
+    // Limit.
+    if let Some(limit) = &query.limit_clause {
+        let (limit, offset) = match limit {
+            LimitClause::LimitOffset { limit, offset, .. } => (
+                limit.as_ref().map(|l| int_of(l, "LIMIT")).transpose()?,
+                offset.as_ref().map(|o| int_of(&o.value, "OFFSET")).transpose()?,
+            ),
+            LimitClause::OffsetCommaLimit { offset, limit } => {
+                (Some(int_of(limit, "LIMIT")?), Some(int_of(offset, "OFFSET")?))
+            }
+        };
+        let rows = std::mem::take(&mut out.rows);
+        out.rows = rows
+            .into_iter()
+            .skip(offset.unwrap_or(0))
+            .take(limit.unwrap_or(usize::MAX))
+            .collect();
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns() {
+        assert!(like("s3://bucket", "s3://%", false));
+        assert!(like("abc", "a_c", false));
+        assert!(!like("abc", "a_", false));
+        assert!(like("ABC", "a%", true));
+        assert!(like("", "%", false));
+        assert!(like("a%b", "a%b", false));
+    }
+}

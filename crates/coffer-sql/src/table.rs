@@ -1,0 +1,265 @@
+//! Result tables and their renderings.
+
+use serde_json::json;
+
+/// A value in a result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// BOOLEAN.
+    Bool(bool),
+    /// BIGINT.
+    Int(i64),
+    /// VARCHAR.
+    Text(String),
+    /// VARCHAR[].
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// As DuckDB prints it in a box (lists as `[a, b]`).
+    pub fn display(&self) -> String {
+        match self {
+            Value::Null => "NULL".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Text(s) => s.clone(),
+            Value::List(items) => format!("[{}]", items.iter().map(Value::display).collect::<Vec<_>>().join(", ")),
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => json!(b),
+            Value::Int(i) => json!(i),
+            Value::Text(s) => json!(s),
+            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+        }
+    }
+}
+
+/// A column type, as DuckDB names it in a box header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// VARCHAR.
+    Varchar,
+    /// BOOLEAN.
+    Boolean,
+    /// BIGINT.
+    BigInt,
+    /// VARCHAR[].
+    VarcharList,
+}
+
+impl ColType {
+    /// DuckDB's name, lower-case as the box header shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColType::Varchar => "varchar",
+            ColType::Boolean => "boolean",
+            ColType::BigInt => "int64",
+            ColType::VarcharList => "varchar[]",
+        }
+    }
+}
+
+/// A result: named, typed columns and rows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    /// Column names and types.
+    pub columns: Vec<(String, ColType)>,
+    /// Rows, one value per column.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// An output format (`--format` / `.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// DuckDB's box drawing.
+    #[default]
+    Box,
+    /// CSV with a header.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+    /// `column = value` lines, a blank line between rows.
+    Line,
+}
+
+impl Format {
+    /// Parses `box`, `csv`, `json` or `line`.
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "box" | "duckbox" => Some(Format::Box),
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "line" => Some(Format::Line),
+            _ => None,
+        }
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl Table {
+    /// A one-column, one-row table (`Success` = true, as DuckDB answers DDL).
+    pub fn success() -> Table {
+        Table {
+            columns: vec![("Success".into(), ColType::Boolean)],
+            rows: vec![vec![Value::Bool(true)]],
+        }
+    }
+
+    /// Renders in `format`.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Box => self.render_box(),
+            Format::Csv => {
+                let mut out = self
+                    .columns
+                    .iter()
+                    .map(|(n, _)| csv_field(n))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                out.push('\n');
+                for row in &self.rows {
+                    let cells: Vec<String> = row
+                        .iter()
+                        .map(|v| match v {
+                            Value::Null => String::new(),
+                            other => csv_field(&other.display()),
+                        })
+                        .collect();
+                    out.push_str(&cells.join(","));
+                    out.push('\n');
+                }
+                out
+            }
+            Format::Json => {
+                let rows: Vec<serde_json::Value> = self
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        let mut obj = serde_json::Map::new();
+                        for ((name, _), v) in self.columns.iter().zip(row) {
+                            obj.insert(name.clone(), v.to_json());
+                        }
+                        serde_json::Value::Object(obj)
+                    })
+                    .collect();
+                let mut s = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
+                s.push('\n');
+                s
+            }
+            Format::Line => {
+                let width = self.columns.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0);
+                let mut out = String::new();
+                for (i, row) in self.rows.iter().enumerate() {
+                    if i > 0 {
+                        out.push('\n');
+                    }
+                    for ((name, _), v) in self.columns.iter().zip(row) {
+                        out.push_str(&format!("{name:>width$} = {}\n", v.display()));
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    fn render_box(&self) -> String {
+        let n = self.columns.len();
+        let mut widths: Vec<usize> = self
+            .columns
+            .iter()
+            .map(|(name, ty)| name.chars().count().max(ty.name().len()))
+            .collect();
+        let cells: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(Value::display).collect())
+            .collect();
+        for row in &cells {
+            for (i, c) in row.iter().enumerate().take(n) {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+        let line = |l: &str, m: &str, r: &str| {
+            let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
+            format!("{l}{}{r}\n", parts.join(m))
+        };
+        let center = |s: &str, w: usize| {
+            let len = s.chars().count();
+            let left = (w - len) / 2;
+            format!("{}{s}{}", " ".repeat(left), " ".repeat(w - len - left))
+        };
+        let mut out = line("┌", "┬", "┐");
+        let names: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (nm, _))| center(nm, widths[i]))
+            .collect();
+        out.push_str(&format!("│ {} │\n", names.join(" │ ")));
+        let types: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, t))| center(t.name(), widths[i]))
+            .collect();
+        out.push_str(&format!("│ {} │\n", types.join(" │ ")));
+        out.push_str(&line("├", "┼", "┤"));
+        if cells.is_empty() {
+            let total: usize = widths.iter().map(|w| w + 3).sum::<usize>() - 1;
+            out.push_str(&format!("│{}│\n", center("0 rows", total)));
+        }
+        for (row, vals) in cells.iter().zip(&self.rows) {
+            let parts: Vec<String> = row
+                .iter()
+                .zip(vals)
+                .enumerate()
+                .map(|(i, (c, v))| match v {
+                    Value::Int(_) => format!("{c:>w$}", w = widths[i]),
+                    _ => format!("{c:<w$}", w = widths[i]),
+                })
+                .collect();
+            out.push_str(&format!("│ {} │\n", parts.join(" │ ")));
+        }
+        out.push_str(&line("└", "┴", "┘"));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders() {
+        let t = Table {
+            columns: vec![
+                ("name".into(), ColType::Varchar),
+                ("scope".into(), ColType::VarcharList),
+            ],
+            rows: vec![vec![
+                Value::Text("s1".into()),
+                Value::List(vec![Value::Text("s3://a".into())]),
+            ]],
+        };
+        assert_eq!(
+            t.render(Format::Box),
+            "┌─────────┬───────────┐\n│  name   │   scope   │\n│ varchar │ varchar[] │\n├─────────┼───────────┤\n│ s1      │ [s3://a]  │\n└─────────┴───────────┘\n"
+        );
+        assert_eq!(t.render(Format::Csv), "name,scope\ns1,[s3://a]\n");
+        assert_eq!(t.render(Format::Line), " name = s1\nscope = [s3://a]\n");
+        assert!(t.render(Format::Json).contains("\"scope\": [\n      \"s3://a\"\n    ]"));
+    }
+}

@@ -1,0 +1,189 @@
+use super::{Ctx, ExitWith};
+use crate::UsageError;
+use anyhow::{Context, Result};
+use coffer_core::Actor;
+use coffer_sql::{split, Format, Session};
+use std::io::{IsTerminal, Read, Write};
+
+/// `coffer sql`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// SQL to run (several statements separated by ';'); repeat for more.
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    commands: Vec<String>,
+    /// A file of SQL to run.
+    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "commands")]
+    file: Option<std::path::PathBuf>,
+    /// Output format: box (DuckDB's), csv, json or line.
+    #[arg(long, default_value = "box", value_parser = ["box", "csv", "json", "line"])]
+    format: String,
+    /// Stop at the first statement that fails.
+    #[arg(long)]
+    bail: bool,
+}
+
+const HELP: &str = "\
+Statements end with ';' and may span lines.
+  CREATE [OR REPLACE] [PERSISTENT|TEMPORARY] SECRET [IF NOT EXISTS] [name] [IN storage] (TYPE t, ...)
+  DROP [PERSISTENT|TEMPORARY] SECRET [IF EXISTS] name [FROM storage]
+  FROM duckdb_secrets();   SELECT name, scope FROM duckdb_secrets() WHERE type = 's3' ORDER BY name;
+  SELECT * FROM which_secret('s3://bucket/file.parquet', 's3');
+  INSERT INTO duckdb.secrets (type, key_id, secret, region) VALUES ('S3', '...', '...', 'us-east-1');
+  SELECT * FROM duckdb.secrets;  UPDATE duckdb.secrets SET region = '...' WHERE name = '...';
+  DELETE FROM duckdb.secrets WHERE name = '...';
+Dot commands:
+  .help                  this text
+  .mode box|csv|json|line  output format
+  .quit / .exit          leave (temporary secrets are gone)
+";
+
+/// Whether a statement can carry secret values (so it is kept out of the history file and
+/// warned about on the command line).
+fn carries_values(sql: &str) -> bool {
+    let Ok(stmts) = split::split(sql) else { return true };
+    stmts.iter().any(|s| {
+        coffer_sql::create_secret::is_create_secret(&s.tokens) || {
+            let head = s.text.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+            head == "INSERT" || head == "UPDATE"
+        }
+    })
+}
+
+struct Runner<'a> {
+    session: Session<'a>,
+    format: Format,
+    bail: bool,
+    worst: u8,
+}
+
+impl Runner<'_> {
+    /// Runs a script, printing results to stdout and errors to stderr. Returns false when
+    /// `bail` stopped it.
+    fn run(&mut self, sql: &str) -> bool {
+        let stdout = std::io::stdout();
+        match self.session.run_script(sql) {
+            Err(e) => {
+                eprintln!("error: {}", e.render(sql));
+                self.worst = self.worst.max(e.exit_code());
+                !self.bail
+            }
+            Ok(outcomes) => {
+                for o in outcomes {
+                    match o.result {
+                        Ok(table) => {
+                            let mut out = stdout.lock();
+                            let _ = out.write_all(table.render(self.format).as_bytes());
+                            let _ = out.flush();
+                        }
+                        Err(e) => {
+                            eprintln!("error: {}", e.render(sql));
+                            self.worst = self.worst.max(e.exit_code());
+                            if self.bail {
+                                return false;
+                            }
+                        }
+                    }
+                }
+                true
+            }
+        }
+    }
+}
+
+impl Args {
+    pub fn run(self, ctx: &Ctx) -> Result<()> {
+        let service = ctx.service()?;
+        let format = Format::parse(&self.format).unwrap_or_default();
+        let mut runner = Runner {
+            session: Session::new(&service, ctx.project.clone(), Actor::local()),
+            format,
+            bail: self.bail,
+            worst: 0,
+        };
+        if !self.commands.is_empty() {
+            if self.commands.iter().any(|c| carries_values(c)) {
+                eprintln!("warning: statements given with -c are visible to other processes (ps, /proc/*/cmdline, shell history); pass statements that carry secret values with -f FILE or on stdin");
+            }
+            for c in &self.commands {
+                if !runner.run(c) {
+                    break;
+                }
+            }
+        } else if let Some(path) = &self.file {
+            let sql = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            runner.run(&sql);
+        } else if !std::io::stdin().is_terminal() {
+            let mut sql = String::new();
+            std::io::stdin().read_to_string(&mut sql).context("cannot read stdin")?;
+            runner.run(&sql);
+        } else {
+            shell(&mut runner, ctx)?;
+        }
+        match runner.worst {
+            0 => Ok(()),
+            code => Err(ExitWith(code).into()),
+        }
+    }
+}
+
+fn shell(runner: &mut Runner<'_>, ctx: &Ctx) -> Result<()> {
+    use rustyline::error::ReadlineError;
+    let mut editor = rustyline::DefaultEditor::new().context("cannot start the line editor")?;
+    let history = ctx.home.join("sql_history");
+    let _ = editor.load_history(&history);
+    println!(
+        "coffer sql — project '{}'. Statements end with ';'. .help for help, .quit to leave.",
+        ctx.project
+    );
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() { "coffer> " } else { "   ...> " };
+        match editor.readline(prompt) {
+            Ok(line) => {
+                if buffer.is_empty() && line.trim_start().starts_with('.') {
+                    let _ = editor.add_history_entry(line.as_str());
+                    let mut words = line.split_whitespace();
+                    match (words.next(), words.next()) {
+                        (Some(".quit" | ".exit"), _) => break,
+                        (Some(".help"), _) => print!("{HELP}"),
+                        (Some(".mode"), Some(m)) => match Format::parse(m) {
+                            Some(f) => runner.format = f,
+                            None => eprintln!("error: unknown mode '{m}'; modes: box, csv, json, line"),
+                        },
+                        (Some(".mode"), None) => eprintln!("error: .mode needs one of: box, csv, json, line"),
+                        (Some(other), _) => eprintln!("error: unknown command '{other}'; .help lists the commands"),
+                        (None, _) => {}
+                    }
+                    continue;
+                }
+                if !buffer.is_empty() {
+                    buffer.push('\n');
+                }
+                buffer.push_str(&line);
+                if buffer.trim().is_empty() {
+                    buffer.clear();
+                    continue;
+                }
+                if split::is_complete(&buffer) {
+                    // Statements that may carry secret values never reach the history file.
+                    if !carries_values(&buffer) {
+                        let _ = editor.add_history_entry(buffer.as_str());
+                    }
+                    runner.run(&buffer);
+                    buffer.clear();
+                }
+            }
+            Err(ReadlineError::Interrupted) => {
+                buffer.clear();
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(UsageError(format!("cannot read input: {e}")).into()),
+        }
+    }
+    if editor.save_history(&history).is_ok() {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&history, std::fs::Permissions::from_mode(0o600));
+    }
+    runner.worst = 0; // errors in a shell were shown; leaving it is a success
+    Ok(())
+}

@@ -175,6 +175,21 @@ impl Table {
         }
     }
 
+    /// One line of JSON: `{"ok":true,"columns":[{"name":..,"type":..}],"rows":[[..]]}`.
+    pub fn render_jsonl(&self) -> String {
+        let columns: Vec<serde_json::Value> = self
+            .columns
+            .iter()
+            .map(|(n, t)| json!({"name": n, "type": t.name()}))
+            .collect();
+        let rows: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|r| serde_json::Value::Array(r.iter().map(Value::to_json).collect()))
+            .collect();
+        format!("{}\n", json!({"ok": true, "columns": columns, "rows": rows}))
+    }
+
     fn render_box(&self) -> String {
         let n = self.columns.len();
         let mut widths: Vec<usize> = self

@@ -14,8 +14,10 @@ pub struct Args {
     /// A file of SQL to run.
     #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "commands")]
     file: Option<std::path::PathBuf>,
-    /// Output format: box (DuckDB's), csv, json or line.
-    #[arg(long, default_value = "box", value_parser = ["box", "csv", "json", "line"])]
+    /// Output format: box (DuckDB's), csv, json or line; jsonl prints one JSON object per
+    /// statement, results and errors alike (`{"ok":true,"columns":[..],"rows":[..]}` or
+    /// `{"ok":false,"error":"..","exit_code":2}`), for programs that drive coffer.
+    #[arg(long, default_value = "box", value_parser = ["box", "csv", "json", "line", "jsonl"])]
     format: String,
     /// Stop at the first statement that fails.
     #[arg(long)]
@@ -52,6 +54,7 @@ fn carries_values(sql: &str) -> bool {
 struct Runner<'a> {
     session: Session<'a>,
     format: Format,
+    jsonl: bool,
     bail: bool,
     worst: u8,
 }
@@ -61,9 +64,16 @@ impl Runner<'_> {
     /// `bail` stopped it.
     fn run(&mut self, sql: &str) -> bool {
         let stdout = std::io::stdout();
+        let report_error = |e: &coffer_sql::SqlError, jsonl: bool| {
+            if jsonl {
+                let line = serde_json::json!({"ok": false, "error": e.to_string(), "exit_code": e.exit_code()});
+                println!("{line}");
+            }
+            eprintln!("error: {}", e.render(sql));
+        };
         match self.session.run_script(sql) {
             Err(e) => {
-                eprintln!("error: {}", e.render(sql));
+                report_error(&e, self.jsonl);
                 self.worst = self.worst.max(e.exit_code());
                 !self.bail
             }
@@ -71,12 +81,17 @@ impl Runner<'_> {
                 for o in outcomes {
                     match o.result {
                         Ok(table) => {
+                            let text = if self.jsonl {
+                                table.render_jsonl()
+                            } else {
+                                table.render(self.format)
+                            };
                             let mut out = stdout.lock();
-                            let _ = out.write_all(table.render(self.format).as_bytes());
+                            let _ = out.write_all(text.as_bytes());
                             let _ = out.flush();
                         }
                         Err(e) => {
-                            eprintln!("error: {}", e.render(sql));
+                            report_error(&e, self.jsonl);
                             self.worst = self.worst.max(e.exit_code());
                             if self.bail {
                                 return false;
@@ -97,6 +112,7 @@ impl Args {
         let mut runner = Runner {
             session: Session::new(&service, ctx.project.clone(), Actor::local()),
             format,
+            jsonl: self.format == "jsonl",
             bail: self.bail,
             worst: 0,
         };

@@ -15,14 +15,30 @@ if ! "$VENV/bin/python" -c 'import duckdb, duckdb_extension_httpfs' 2>/dev/null;
   "$VENV/bin/pip" install --quiet --disable-pip-version-check duckdb==1.5.5 duckdb-extension-httpfs==1.5.5
 fi
 
+# DuckDB for the data plane: DuckDB's official libduckdb.so 1.5.5 (npm), so the suite does not
+# compile DuckDB from source (the product's default "bundled" build does); the httpfs extension
+# from PyPI; s3s-fs, an S3 server that checks SigV4 signatures, from crates.io.
+LIBDUCKDB_DIR="${COFFER_LIBDUCKDB_DIR:-$HOME/.cache/coffer-libduckdb/v1.5.5}"
+bash scripts/install-libduckdb.sh "$LIBDUCKDB_DIR"
+export DUCKDB_LIB_DIR="$LIBDUCKDB_DIR"
+export LD_LIBRARY_PATH="$LIBDUCKDB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export COFFER_TEST_EXTENSION_DIR="${COFFER_TEST_EXTENSION_DIR:-$HOME/.cache/coffer-extensions}"
+bash scripts/install-httpfs.sh "$COFFER_TEST_EXTENSION_DIR"
+if ! command -v s3s-fs >/dev/null && [ ! -x "$HOME/.cargo/bin/s3s-fs" ]; then
+  echo "== installing s3s-fs 0.14.1 (an S3 server that checks signatures, for the tests)"
+  cargo install s3s-fs@0.14.1 --features binary --locked --quiet
+fi
+export COFFER_TEST_S3S_FS="${COFFER_TEST_S3S_FS:-$(command -v s3s-fs || echo "$HOME/.cargo/bin/s3s-fs")}"
+FEATURES=(--no-default-features)
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 echo "== cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked "${FEATURES[@]}"
 echo "== scope table against DuckDB 1.5.5"
 "$VENV/bin/python" scripts/verify_scope_table.py
 echo "== cargo doc"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
 echo "== all tests passed"

@@ -18,5 +18,6 @@ mod service;
 
 pub use error::{CoreError, Result};
 pub use service::{
-    Actor, CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretInfo, SecretUpdate, Service, WhichSecret,
+    Actor, CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretChange, SecretInfo, SecretObserver,
+    SecretUpdate, Service, WhichSecret,
 };

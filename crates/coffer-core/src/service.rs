@@ -201,12 +201,35 @@ struct TempSecret {
     fields: SecretFields,
 }
 
+/// What changed, as told to a [`SecretObserver`]. Metadata only: an observer that needs
+/// the values opens the secret through the [`Service`] it is given.
+#[derive(Debug, Clone)]
+pub enum SecretChange {
+    /// Created or replaced.
+    Upserted(Box<SecretInfo>),
+    /// Dropped.
+    Dropped {
+        /// The name as stored.
+        name: String,
+        /// Where it was.
+        storage: Storage,
+    },
+}
+
+/// Told of every secret change after it is committed (the DuckDB data plane keeps its live
+/// instances in step this way).
+pub trait SecretObserver: Send + Sync {
+    /// `change` happened in `project`. Errors are the observer's to report; the change stands.
+    fn changed(&self, service: &Service, project: &str, change: &SecretChange);
+}
+
 /// The application layer. See the crate docs.
 pub struct Service {
     store: Box<dyn Store>,
     keyring: Box<dyn Keyring>,
     temporary: Mutex<BTreeMap<(String, String), TempSecret>>,
     indexes: Mutex<HashMap<String, ScopeIndex>>,
+    observers: Mutex<Vec<std::sync::Arc<dyn SecretObserver>>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -243,6 +266,19 @@ impl Service {
             keyring,
             temporary: Mutex::new(BTreeMap::new()),
             indexes: Mutex::new(HashMap::new()),
+            observers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Adds an observer of every later secret change.
+    pub fn observe(&self, observer: std::sync::Arc<dyn SecretObserver>) {
+        self.observers.lock().unwrap_or_else(|p| p.into_inner()).push(observer);
+    }
+
+    fn notify(&self, project: &str, change: SecretChange) {
+        let observers: Vec<_> = self.observers.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for o in observers {
+            o.changed(self, project, &change);
         }
     }
 
@@ -272,6 +308,7 @@ impl Service {
             let i = outcome.info();
             self.with_index(project, |idx| idx.upsert(&i.name, i.storage, &i.secret_type, &i.scope));
             info!(name = %i.name, version = i.version, "secret written");
+            self.notify(project, SecretChange::Upserted(Box::new(i.clone())));
         }
         Ok(outcome)
     }
@@ -475,6 +512,15 @@ impl Service {
             idx.remove(name, target);
         });
         info!(storage = target.name(), "secret dropped");
+        if dropped {
+            self.notify(
+                project,
+                SecretChange::Dropped {
+                    name: name.to_string(),
+                    storage: target,
+                },
+            );
+        }
         Ok(dropped.then_some(target))
     }
 

@@ -26,6 +26,8 @@ pub enum SqlError {
     Semantic(String),
     /// The application layer refused or failed.
     Core(coffer_core::CoreError),
+    /// The embedded DuckDB refused or failed (its message).
+    Engine(String),
 }
 
 impl From<coffer_core::CoreError> for SqlError {
@@ -50,6 +52,7 @@ impl fmt::Display for SqlError {
             SqlError::Unsupported(m) => write!(f, "not supported: {m}"),
             SqlError::Semantic(m) => f.write_str(m),
             SqlError::Core(e) => write!(f, "{e}"),
+            SqlError::Engine(m) => f.write_str(m),
         }
     }
 }
@@ -77,6 +80,7 @@ impl SqlError {
         match self {
             SqlError::Syntax { .. } | SqlError::Unsupported(_) | SqlError::Semantic(_) => 2,
             SqlError::Core(e) => e.exit_code(),
+            SqlError::Engine(_) => 1,
         }
     }
 

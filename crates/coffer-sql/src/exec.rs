@@ -14,12 +14,37 @@ use sqlparser::ast::{
     Value as AstValue,
 };
 
+/// Runs the statements that are not about secrets: the embedded DuckDB data plane.
+pub trait Passthrough {
+    /// Runs one statement's text; the error is DuckDB's message.
+    ///
+    /// # Errors
+    /// The engine's message.
+    fn run(&self, sql: &str) -> std::result::Result<Table, String>;
+}
+
 /// A SQL session: the project it acts in, who acts, and the service (whose temporary secrets
 /// live as long as the session's service).
 pub struct Session<'a> {
     service: &'a Service,
     project: String,
     actor: Actor,
+    passthrough: Option<&'a dyn Passthrough>,
+}
+
+/// Whether a statement names secrets: such statements are coffer's alone and never go to the
+/// embedded DuckDB, even when coffer cannot handle them.
+fn names_secrets(source: &StmtSource) -> bool {
+    source.tokens.iter().any(|t| match &t.token {
+        sqlparser::tokenizer::Token::Word(w) => {
+            let v = w.value.to_ascii_lowercase();
+            matches!(
+                v.as_str(),
+                "secret" | "secrets" | "duckdb_secrets" | "which_secret" | "md_access_tokens"
+            ) || v.starts_with("md_")
+        }
+        _ => false,
+    })
 }
 
 /// The result of one statement of a script.
@@ -42,6 +67,9 @@ const PG_COLUMNS: &[(&str, ColType)] = &[
     ("r2_account_id", ColType::Varchar),
     ("use_ssl", ColType::Boolean),
     ("scope", ColType::Varchar),
+    // Added by later pg_duckdb versions.
+    ("url_style", ColType::Varchar),
+    ("connection_string", ColType::Varchar),
 ];
 
 /// pg_duckdb's types, as its check constraint lists them, plus Azure (seed 000).
@@ -168,7 +196,7 @@ fn pg_field(s: &SecretInfo, field: &str) -> Value {
 fn pg_to_field(ty: &str, column: &str) -> String {
     match (ty, column) {
         ("azure", "key_id") => "account_name".into(),
-        ("azure", "secret") => "connection_string".into(),
+        ("azure", "secret" | "connection_string") => "connection_string".into(),
         ("r2", "r2_account_id") => "account_id".into(),
         (_, c) => c.to_string(),
     }
@@ -199,6 +227,8 @@ fn pg_row(s: &SecretInfo) -> Vec<Value> {
         pg_field(s, &pg_to_field(ty, "r2_account_id")),
         use_ssl,
         scope,
+        pg_field(s, "url_style"),
+        pg_field(s, "connection_string"),
     ]
 }
 
@@ -209,6 +239,20 @@ impl<'a> Session<'a> {
             service,
             project: project.into(),
             actor,
+            passthrough: None,
+        }
+    }
+
+    /// Sends every statement that is not about secrets to `engine`.
+    pub fn with_passthrough(mut self, engine: &'a dyn Passthrough) -> Self {
+        self.passthrough = Some(engine);
+        self
+    }
+
+    fn pass(&self, source: &StmtSource, not_mine: SqlError) -> Result<Table> {
+        match self.passthrough {
+            Some(engine) if !names_secrets(source) => engine.run(&source.text).map_err(SqlError::Engine),
+            _ => Err(not_mine),
         }
     }
 
@@ -219,7 +263,13 @@ impl<'a> Session<'a> {
         Ok(stmts
             .into_iter()
             .map(|source| {
-                let result = parse::parse(&source).and_then(|s| self.execute(s));
+                let result = match parse::parse(&source) {
+                    Ok(stmt) => match self.execute(stmt) {
+                        Err(e @ SqlError::Unsupported(_)) => self.pass(&source, e),
+                        other => other,
+                    },
+                    Err(e) => self.pass(&source, e),
+                };
                 Outcome { source, result }
             })
             .collect())
@@ -310,10 +360,12 @@ impl<'a> Session<'a> {
             ast::Statement::Insert(ins) => self.pg_insert(&ins),
             ast::Statement::Update(upd) => self.pg_update(&upd),
             ast::Statement::Delete(del) => self.pg_delete(&del),
-            ast::Statement::Call(f) => Err(SqlError::Unsupported(format!(
-                "CALL {}: MotherDuck flight procedures come with coffer's flights, which this coffer does not have yet",
-                f.name
-            ))),
+            ast::Statement::Call(f) if f.name.to_string().to_ascii_lowercase().starts_with("md_") => {
+                Err(SqlError::Unsupported(format!(
+                    "CALL {}: MotherDuck flight procedures come with coffer's flights, which this coffer does not have yet",
+                    f.name
+                )))
+            }
             other => {
                 let text = other.to_string();
                 let head: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
@@ -352,7 +404,7 @@ impl<'a> Session<'a> {
             .map(pg_row)
             .collect();
         Ok(Table {
-            columns: PG_COLUMNS.iter().map(|(n, t)| (n.to_string(), *t)).collect(),
+            columns: PG_COLUMNS.iter().map(|(n, t)| (n.to_string(), t.clone())).collect(),
             rows,
         })
     }
@@ -383,7 +435,8 @@ impl<'a> Session<'a> {
     fn query(&mut self, q: &ast::Query) -> Result<Table> {
         let select = query::plain_select(q)?;
         let source = match select.from.as_slice() {
-            [] => Table { columns: Vec::new(), rows: vec![Vec::new()] },
+            // A SELECT without FROM is plain SQL: the embedded DuckDB's.
+            [] => return Err(not_handled("SELECT without FROM")),
             [t] if t.joins.is_empty() => match &t.relation {
                 TableFactor::Table { name, args, .. } if object_is(name, &["duckdb_secrets"]) && args.is_some() => {
                     for (n, e) in Self::function_args(args)? {
@@ -482,10 +535,19 @@ impl<'a> Session<'a> {
             )));
         }
         let lower = ty.to_ascii_lowercase();
-        for required in ["key_id", "secret"] {
-            if !values.iter().any(|(k, _)| k == required) {
+        let required: &[&str] = if lower == "azure" {
+            &["connection_string"]
+        } else {
+            &["key_id", "secret"]
+        };
+        for required in required {
+            let given = values
+                .iter()
+                .any(|(k, _)| k == required || (lower == "azure" && k == "secret"));
+            if !given {
                 return Err(SqlError::Semantic(format!(
-                    "duckdb.secrets: column '{required}' is required (NOT NULL)"
+                    "duckdb.secrets: column '{required}' is required (NOT NULL) for type {}",
+                    lower.to_ascii_uppercase()
                 )));
             }
         }

@@ -26,7 +26,7 @@ pub mod split;
 pub mod table;
 
 pub use error::SqlError;
-pub use exec::Session;
+pub use exec::{Outcome, Passthrough, Session};
 pub use parse::Statement;
 pub use table::{ColType, Format, Table, Value};
 

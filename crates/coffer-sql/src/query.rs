@@ -419,7 +419,7 @@ pub fn run(query: &Query, source: &Table) -> Result<Table> {
                         .columns
                         .iter()
                         .find(|(n, _)| n.eq_ignore_ascii_case(&id.value))
-                        .map(|c| c.1),
+                        .map(|c| c.1.clone()),
                     _ => None,
                 };
                 let first = projected

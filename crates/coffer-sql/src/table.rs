@@ -41,7 +41,7 @@ impl Value {
 }
 
 /// A column type, as DuckDB names it in a box header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColType {
     /// VARCHAR.
     Varchar,
@@ -51,16 +51,19 @@ pub enum ColType {
     BigInt,
     /// VARCHAR[].
     VarcharList,
+    /// Any other DuckDB type, by its name (from the embedded DuckDB).
+    Other(String),
 }
 
 impl ColType {
     /// DuckDB's name, lower-case as the box header shows it.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             ColType::Varchar => "varchar",
             ColType::Boolean => "boolean",
             ColType::BigInt => "int64",
             ColType::VarcharList => "varchar[]",
+            ColType::Other(name) => name,
         }
     }
 }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod command;
+mod dataplane;
 mod home;
 mod input;
 mod output;

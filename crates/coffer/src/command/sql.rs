@@ -25,7 +25,9 @@ pub struct Args {
 }
 
 const HELP: &str = "\
-Statements end with ';' and may span lines.
+Statements end with ';' and may span lines. Statements about secrets are coffer's; every other
+statement runs on the project's embedded DuckDB, whose secrets manager holds the project's
+secrets (SELECT count(*) FROM read_csv('s3://bucket/data.csv') uses the matching S3 secret).
   CREATE [OR REPLACE] [PERSISTENT|TEMPORARY] SECRET [IF NOT EXISTS] [name] [IN storage] (TYPE t, ...)
   DROP [PERSISTENT|TEMPORARY] SECRET [IF EXISTS] name [FROM storage]
   FROM duckdb_secrets();   SELECT name, scope FROM duckdb_secrets() WHERE type = 's3' ORDER BY name;
@@ -109,8 +111,9 @@ impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let service = ctx.service()?;
         let format = Format::parse(&self.format).unwrap_or_default();
+        let duck = crate::dataplane::Duck::new(&service, &ctx.home, &ctx.project);
         let mut runner = Runner {
-            session: Session::new(&service, ctx.project.clone(), Actor::local()),
+            session: Session::new(&service, ctx.project.clone(), Actor::local()).with_passthrough(&duck),
             format,
             jsonl: self.format == "jsonl",
             bail: self.bail,

@@ -1,0 +1,277 @@
+//! The data plane against real DuckDB 1.5.5 with the real httpfs extension.
+//!
+//! Needs httpfs in `COFFER_TEST_EXTENSION_DIR` (scripts/test.sh installs it with
+//! scripts/install-httpfs.sh).
+
+use coffer_core::{Actor, CreateRequest, OnConflict, Service};
+use coffer_crypto::{LocalKeyFile, SecretString};
+use coffer_duckdb::DataPlane;
+use coffer_model::{InputValue, Storage};
+use coffer_store_sqlite::SqliteStore;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn extension_dir() -> PathBuf {
+    let dir = PathBuf::from(std::env::var("COFFER_TEST_EXTENSION_DIR").unwrap_or_else(|_| {
+        panic!("set COFFER_TEST_EXTENSION_DIR to a directory with httpfs installed (bash scripts/install-httpfs.sh DIR); scripts/test.sh does this")
+    }));
+    assert!(
+        coffer_duckdb::httpfs_path(&dir).is_file(),
+        "{}",
+        coffer_duckdb::install_hint(&dir)
+    );
+    dir
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    service: Service,
+    plane: Arc<DataPlane>,
+}
+
+fn env() -> Env {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (kr, _) = LocalKeyFile::open_or_create(&dir.path().join("master.key")).expect("key");
+    let service = Service::new(
+        Box::new(SqliteStore::open(&dir.path().join("coffer.db")).expect("db")),
+        Box::new(kr),
+    );
+    let plane = DataPlane::new(extension_dir());
+    service.observe(plane.clone());
+    Env {
+        _dir: dir,
+        service,
+        plane,
+    }
+}
+
+fn text(v: &str) -> InputValue {
+    InputValue::Text(SecretString::from(v))
+}
+
+/// Minimal valid fields per type.
+fn fields(ty: &str, tag: &str) -> Vec<(String, InputValue)> {
+    let kv = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), text(v))).collect();
+    match ty.to_ascii_lowercase().as_str() {
+        "s3" => kv(&[("key_id", "AKIA"), ("secret", tag), ("region", "us-east-1")]),
+        "r2" => kv(&[("key_id", "AKIA"), ("secret", tag), ("account_id", "acct")]),
+        "gcs" => kv(&[("key_id", "AKIA"), ("secret", tag)]),
+        "huggingface" => kv(&[("token", tag)]),
+        "azure" => kv(&[("connection_string", tag)]),
+        "postgres" => kv(&[("password", tag)]),
+        "openai" => kv(&[("api_key", tag)]),
+        other => panic!("no fields for {other}"),
+    }
+}
+
+fn create(e: &Env, name: &str, ty: &str, storage: Storage, scopes: &[&str], on_conflict: OnConflict) {
+    e.service
+        .create_secret(
+            &Actor("test".into()),
+            "p",
+            CreateRequest {
+                name: Some(name.into()),
+                secret_type: ty.into(),
+                provider: None,
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                storage,
+                on_conflict,
+                values: fields(ty, "SECRET-VALUE-z9"),
+            },
+        )
+        .expect("create");
+}
+
+#[test]
+fn an_instance_follows_every_change_at_its_next_statement() {
+    let e = env();
+    create(&e, "base", "s3", Storage::Coffer, &["s3://bucket"], OnConflict::Error);
+    let duck = e.plane.instance(&e.service, "p").expect("instance");
+    assert_eq!(
+        duck.which_secret("s3://bucket/x", "s3").expect("which"),
+        Some("base".into())
+    );
+    assert_eq!(duck.registered_count(), 1);
+
+    // Created after the instance: seen at once.
+    create(
+        &e,
+        "deeper",
+        "s3",
+        Storage::Memory,
+        &["s3://bucket/x"],
+        OnConflict::Error,
+    );
+    assert_eq!(
+        duck.which_secret("s3://bucket/x/y", "s3").expect("which"),
+        Some("deeper".into())
+    );
+    // Replaced with another scope.
+    create(
+        &e,
+        "deeper",
+        "s3",
+        Storage::Memory,
+        &["s3://other"],
+        OnConflict::Replace,
+    );
+    assert_eq!(
+        duck.which_secret("s3://bucket/x/y", "s3").expect("which"),
+        Some("base".into())
+    );
+    assert_eq!(
+        duck.which_secret("s3://other/z", "s3").expect("which"),
+        Some("deeper".into())
+    );
+    // Dropped.
+    e.service
+        .drop_secret(&Actor("test".into()), "p", "deeper", false, None)
+        .expect("drop");
+    assert_eq!(duck.which_secret("s3://other/z", "s3").expect("which"), None);
+    assert_eq!(duck.registered_count(), 1);
+    // Another project's change does not reach this instance.
+    e.service
+        .create_secret(
+            &Actor("test".into()),
+            "q",
+            CreateRequest {
+                name: Some("elsewhere".into()),
+                secret_type: "s3".into(),
+                provider: None,
+                scopes: vec!["s3://other".into()],
+                storage: Storage::Coffer,
+                on_conflict: OnConflict::Error,
+                values: fields("s3", "x"),
+            },
+        )
+        .expect("create q");
+    assert_eq!(duck.which_secret("s3://other/z", "s3").expect("which"), None);
+}
+
+#[test]
+fn duckdb_holds_temporary_redacted_secrets_only() {
+    let e = env();
+    create(&e, "p1", "s3", Storage::Coffer, &["s3://a"], OnConflict::Error);
+    create(&e, "t1", "s3", Storage::Memory, &["s3://b"], OnConflict::Error);
+    let duck = e.plane.instance(&e.service, "p").expect("instance");
+    let rows = duck
+        .query("SELECT name, persistent, storage, secret_string FROM duckdb_secrets() ORDER BY name")
+        .expect("q");
+    assert_eq!(rows.rows.len(), 2);
+    for r in &rows.rows {
+        assert_eq!(r[1], coffer_duckdb::Cell::Bool(false), "{r:?}");
+        assert_eq!(r[2], coffer_duckdb::Cell::Text("memory".into()), "{r:?}");
+        let coffer_duckdb::Cell::Text(s) = &r[3] else { panic!() };
+        assert!(!s.contains("SECRET-VALUE-z9"), "{s}");
+        assert!(s.contains("secret=redacted"), "{s}");
+    }
+    // Unredacted listing and persistent secrets are off, and the configuration is locked.
+    assert!(duck.query("SELECT * FROM duckdb_secrets(redact := false)").is_err());
+    assert!(duck.query("SET allow_unredacted_secrets = true").is_err());
+    assert!(duck
+        .query("CREATE PERSISTENT SECRET x (TYPE s3, KEY_ID 'a', SECRET 'b')")
+        .is_err());
+}
+
+#[test]
+fn a_change_touches_only_the_secrets_it_affects() {
+    let mut planner = coffer_duckdb::Planner::new();
+    let e = env();
+    for i in 0..50 {
+        create(
+            &e,
+            &format!("s{i:02}"),
+            "s3",
+            Storage::Coffer,
+            &[&format!("s3://b{i:02}")],
+            OnConflict::Error,
+        );
+    }
+    for info in e.service.list_secrets("p").expect("list") {
+        planner.upsert(&info);
+    }
+    create(&e, "s07", "s3", Storage::Coffer, &["s3://b07/x"], OnConflict::Replace);
+    let info = e.service.secret_info("p", "s07", None).expect("info");
+    assert_eq!(planner.upsert(&info).len(), 1);
+    // A temporary secret with a persistent one's scope shadows that scope: two affected.
+    create(&e, "t", "s3", Storage::Memory, &["s3://b08"], OnConflict::Error);
+    let info = e.service.secret_info("p", "t", None).expect("info");
+    let affected = planner.upsert(&info);
+    assert_eq!(affected.len(), 2, "{affected:?}");
+    assert!(planner.registration(&(Storage::Coffer, "s08".into())).is_none());
+}
+
+#[derive(serde::Deserialize)]
+struct Table {
+    cases: Vec<Case>,
+}
+
+#[derive(serde::Deserialize)]
+struct Case {
+    id: String,
+    secrets: Vec<Def>,
+    path: String,
+    #[serde(rename = "type")]
+    ty: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Def {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+    storage: String,
+    scope: Option<Vec<String>>,
+}
+
+/// Types DuckDB knows with core + httpfs.
+const DUCKDB_TYPES: &[&str] = &["s3", "r2", "gcs", "huggingface"];
+
+#[test]
+fn which_secret_agrees_with_duckdb_on_the_scope_table() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../coffer-model/tests/scope_cases.json");
+    let table: Table = serde_json::from_str(&std::fs::read_to_string(path).expect("table")).expect("json");
+    let (mut checked, mut skipped) = (0, 0);
+    let mut failures = Vec::new();
+    for case in &table.cases {
+        if !case
+            .secrets
+            .iter()
+            .all(|s| DUCKDB_TYPES.contains(&s.ty.to_ascii_lowercase().as_str()))
+            || !DUCKDB_TYPES.contains(&case.ty.to_ascii_lowercase().as_str())
+        {
+            skipped += 1;
+            continue;
+        }
+        let e = env();
+        for s in &case.secrets {
+            let storage = if s.storage == "memory" {
+                Storage::Memory
+            } else {
+                Storage::Coffer
+            };
+            let scopes: Vec<&str> = s
+                .scope
+                .as_ref()
+                .map(|v| v.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            create(&e, &s.name, &s.ty, storage, &scopes, OnConflict::Error);
+        }
+        let duck = e.plane.instance(&e.service, "p").expect("instance");
+        let coffer = e
+            .service
+            .which_secret("p", &case.path, &case.ty)
+            .expect("coffer which")
+            .map(|w| w.name.to_ascii_lowercase());
+        let duckdb = duck
+            .which_secret(&case.path, &case.ty.to_ascii_lowercase())
+            .expect("duckdb which");
+        if coffer != duckdb {
+            failures.push(format!("{}: coffer {coffer:?}, embedded DuckDB {duckdb:?}", case.id));
+        }
+        checked += 1;
+    }
+    eprintln!("which_secret agreement: {checked} cases checked, {skipped} skipped (types DuckDB core+httpfs lacks)");
+    assert!(checked >= 40, "only {checked} cases checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,168 @@
+//! The glue between `coffer sql` and the embedded DuckDB: statements that are not about
+//! secrets run there, with every secret of the project registered.
+
+use coffer_duckdb::{Cell, DataPlane, Instance};
+use coffer_sql::{ColType, Passthrough, Table, Value};
+use std::cell::OnceCell;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The extension directory: `COFFER_EXTENSION_DIR`, else `$COFFER_HOME/extensions`.
+pub fn extension_dir(home: &std::path::Path) -> PathBuf {
+    std::env::var_os("COFFER_EXTENSION_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join("extensions"))
+}
+
+/// A lazily created DuckDB instance of one project.
+pub struct Duck<'a> {
+    service: &'a coffer_core::Service,
+    plane: Arc<DataPlane>,
+    project: String,
+    instance: OnceCell<Arc<Instance>>,
+}
+
+impl<'a> Duck<'a> {
+    /// A data plane over `service`, observing its changes.
+    pub fn new(service: &'a coffer_core::Service, home: &std::path::Path, project: &str) -> Self {
+        let plane = DataPlane::new(extension_dir(home));
+        service.observe(plane.clone());
+        Duck {
+            service,
+            plane,
+            project: project.to_string(),
+            instance: OnceCell::new(),
+        }
+    }
+
+    fn instance(&self) -> Result<&Arc<Instance>, String> {
+        if let Some(i) = self.instance.get() {
+            return Ok(i);
+        }
+        let i = self
+            .plane
+            .instance(self.service, &self.project)
+            .map_err(|e| e.to_string())?;
+        Ok(self.instance.get_or_init(|| i))
+    }
+
+    /// Adds what coffer knows to DuckDB's error: which secret was used for the paths the
+    /// statement names, or how to install httpfs.
+    fn explain(&self, sql: &str, message: String) -> String {
+        let mut out = message;
+        let lower = out.to_ascii_lowercase();
+        if !self.plane.has_httpfs()
+            && (lower.contains("httpfs")
+                || lower.contains("secret type")
+                || lower.contains("not found") && lower.contains("s3"))
+        {
+            out.push_str(&format!(
+                "\nhint: {}",
+                coffer_duckdb::install_hint(self.plane.extension_dir())
+            ));
+        }
+        let denied = [
+            "403",
+            "access denied",
+            "accessdenied",
+            "forbidden",
+            "signaturedoesnotmatch",
+            "invalidaccesskeyid",
+        ]
+        .iter()
+        .any(|p| lower.contains(p));
+        if denied {
+            for (path, ty) in storage_paths(sql) {
+                match self.service.which_secret(&self.project, &path, ty) {
+                    Ok(Some(w)) => out.push_str(&format!(
+                        "\naccess denied: coffer's {ty} secret '{}' ({}) was used for '{path}'; check its key_id and secret (coffer secret show {})",
+                        w.name,
+                        w.storage,
+                        w.name
+                    )),
+                    Ok(None) => out.push_str(&format!(
+                        "\naccess denied: no coffer {ty} secret matches '{path}', so DuckDB read it without credentials; create one with: coffer secret create NAME --type {ty} --scope PREFIX ..."
+                    )),
+                    Err(_) => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The `scheme://...` paths a statement names, with the secret type DuckDB looks up for them.
+fn storage_paths(sql: &str) -> Vec<(String, &'static str)> {
+    const SCHEMES: &[(&str, &str)] = &[
+        ("s3://", "s3"),
+        ("s3a://", "s3"),
+        ("s3n://", "s3"),
+        ("r2://", "r2"),
+        ("gcs://", "gcs"),
+        ("gs://", "gcs"),
+        ("hf://", "huggingface"),
+        ("az://", "azure"),
+        ("azure://", "azure"),
+    ];
+    let mut out = Vec::new();
+    for piece in sql.split(['\'', '"']) {
+        for (scheme, ty) in SCHEMES {
+            if piece.starts_with(scheme) && !out.iter().any(|(p, _): &(String, &str)| p == piece) {
+                out.push((piece.to_string(), *ty));
+            }
+        }
+    }
+    out
+}
+
+fn col_type(name: &str) -> ColType {
+    match name {
+        "varchar" => ColType::Varchar,
+        "boolean" => ColType::Boolean,
+        "varchar[]" => ColType::VarcharList,
+        other => ColType::Other(other.to_string()),
+    }
+}
+
+impl Passthrough for Duck<'_> {
+    fn run(&self, sql: &str) -> Result<Table, String> {
+        let instance = self.instance()?;
+        match instance.query(sql) {
+            Ok(rows) => Ok(Table {
+                columns: rows.columns.iter().map(|(n, t)| (n.clone(), col_type(t))).collect(),
+                rows: rows
+                    .rows
+                    .into_iter()
+                    .map(|r| {
+                        r.into_iter()
+                            .map(|c| match c {
+                                Cell::Null => Value::Null,
+                                Cell::Bool(b) => Value::Bool(b),
+                                Cell::Int(i) => Value::Int(i),
+                                Cell::Text(t) => Value::Text(t),
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            }),
+            Err(e) => Err(self.explain(sql, e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_storage_paths() {
+        assert_eq!(
+            storage_paths("SELECT * FROM read_csv('s3://bucket-a/x.csv') JOIN read_parquet(\"gs://b/y\")"),
+            vec![
+                ("s3://bucket-a/x.csv".to_string(), "s3"),
+                ("gs://b/y".to_string(), "gcs")
+            ]
+        );
+    }
+}

@@ -72,9 +72,11 @@ impl<'a> Duck<'a> {
         ]
         .iter()
         .any(|p| lower.contains(p));
-        if denied {
+        let remote = denied || ["http", "hostname", "io error"].iter().any(|p| lower.contains(p));
+        if remote {
             for (path, ty) in storage_paths(sql) {
                 match self.service.which_secret(&self.project, &path, ty) {
+                    Ok(Some(_)) if !denied => {}
                     Ok(Some(w)) => out.push_str(&format!(
                         "\naccess denied: coffer's {ty} secret '{}' ({}) was used for '{path}'; check its key_id and secret (coffer secret show {})",
                         w.name,
@@ -82,7 +84,7 @@ impl<'a> Duck<'a> {
                         w.name
                     )),
                     Ok(None) => out.push_str(&format!(
-                        "\naccess denied: no coffer {ty} secret matches '{path}', so DuckDB read it without credentials; create one with: coffer secret create NAME --type {ty} --scope PREFIX ..."
+                        "\nno coffer {ty} secret matches '{path}', so DuckDB used no credentials and its default endpoint; create one with: coffer secret create NAME --type {ty} --scope PREFIX ..."
                     )),
                     Err(_) => {}
                 }

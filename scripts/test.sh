@@ -39,6 +39,8 @@ echo "== cargo test"
 cargo test --workspace --locked "${FEATURES[@]}"
 echo "== scope table against DuckDB 1.5.5"
 "$VENV/bin/python" scripts/verify_scope_table.py
+"$VENV/bin/python" scripts/sql_differential.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
+
 echo "== all tests passed"

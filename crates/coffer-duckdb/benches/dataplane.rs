@@ -33,7 +33,10 @@ fn secret(i: usize, on_conflict: OnConflict, key: &str) -> CreateRequest {
         on_conflict,
         values: vec![
             ("key_id".into(), InputValue::Text(SecretString::from(key))),
-            ("secret".into(), InputValue::Text(SecretString::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"))),
+            (
+                "secret".into(),
+                InputValue::Text(SecretString::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")),
+            ),
             ("region".into(), InputValue::Text(SecretString::from("us-east-1"))),
         ],
     }
@@ -42,26 +45,46 @@ fn secret(i: usize, on_conflict: OnConflict, key: &str) -> CreateRequest {
 fn world(n: usize) -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     let (kr, _) = LocalKeyFile::open_or_create(&dir.path().join("master.key")).expect("key");
-    let service = Service::new(Box::new(SqliteStore::open(&dir.path().join("coffer.db")).expect("db")), Box::new(kr));
+    let service = Service::new(
+        Box::new(SqliteStore::open(&dir.path().join("coffer.db")).expect("db")),
+        Box::new(kr),
+    );
     for i in 0..n {
-        service.create_secret(&Actor("bench".into()), "p", secret(i, OnConflict::Error, "AKIA")).expect("create");
+        service
+            .create_secret(&Actor("bench".into()), "p", secret(i, OnConflict::Error, "AKIA"))
+            .expect("create");
     }
     let ext = std::env::var("COFFER_TEST_EXTENSION_DIR").expect("COFFER_TEST_EXTENSION_DIR with httpfs");
     let plane = DataPlane::new(ext);
     service.observe(plane.clone());
-    World { _dir: dir, service, plane }
+    World {
+        _dir: dir,
+        service,
+        plane,
+    }
 }
 
 fn which(c: &mut Criterion) {
     let mut g = c.benchmark_group("which_secret");
-    g.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_millis(500));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
     for n in [10usize, 1_000, 10_000, 100_000] {
         let w = world(n);
         let duck = w.plane.instance(&w.service, "p").expect("instance");
         let path = format!("s3://bucket-{:06}/prefix/year=2024/file.parquet", n / 2);
         let want = format!("s{:06}", n / 2);
-        assert_eq!(duck.which_secret(&path, "s3").expect("duckdb").as_deref(), Some(want.as_str()));
-        assert_eq!(w.service.which_secret("p", &path, "s3").expect("coffer").map(|m| m.name), Some(want.clone()));
+        assert_eq!(
+            duck.which_secret(&path, "s3").expect("duckdb").as_deref(),
+            Some(want.as_str())
+        );
+        assert_eq!(
+            w.service
+                .which_secret("p", &path, "s3")
+                .expect("coffer")
+                .map(|m| m.name),
+            Some(want.clone())
+        );
         g.bench_with_input(BenchmarkId::new("coffer scope index", n), &n, |b, _| {
             b.iter(|| w.service.which_secret("p", &path, "s3").expect("which"))
         });
@@ -76,7 +99,9 @@ fn instance_and_changes(c: &mut Criterion) {
     let n = 10_000;
     let w = world(n);
     let mut g = c.benchmark_group("data plane, 10,000 secrets");
-    g.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_millis(500));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_millis(500));
     g.bench_function("create a DuckDB instance with every secret registered", |b| {
         b.iter(|| w.plane.instance(&w.service, "p").expect("instance"))
     });
@@ -86,7 +111,11 @@ fn instance_and_changes(c: &mut Criterion) {
         b.iter(|| {
             k += 1;
             w.service
-                .create_secret(&Actor("bench".into()), "p", secret(42, OnConflict::Replace, &format!("AKIA{k}")))
+                .create_secret(
+                    &Actor("bench".into()),
+                    "p",
+                    secret(42, OnConflict::Replace, &format!("AKIA{k}")),
+                )
                 .expect("replace")
         })
     });

@@ -255,7 +255,7 @@ pub fn validate(
                     None,
                 ));
             }
-            let text = text_of(ty, &raw_key, value, true)?;
+            let text = text_of(ty, &raw_key, value)?;
             if loose_params.insert(raw_key.clone(), text).is_some() {
                 return Err(ModelError::DuplicateField { field: raw_key });
             }
@@ -286,7 +286,7 @@ pub fn validate(
         }
         fields.sensitive.insert("params".into(), SensitiveValue::Map(params));
     }
-    apply_duckdb_derived(ty, provider, &mut fields);
+    apply_duckdb_derived(ty, &mut fields);
     check_required(ty, provider, &fields)?;
     Ok(Validated {
         ty,
@@ -323,21 +323,23 @@ fn validate_scopes(ty: &TypeSpec, scopes: Vec<String>) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn text_of(ty: &TypeSpec, field: &str, value: InputValue, sensitive: bool) -> Result<SecretString> {
+fn text_of(ty: &TypeSpec, field: &str, value: InputValue) -> Result<SecretString> {
     match value {
         InputValue::Text(t) => Ok(t),
-        InputValue::Int(i) if !sensitive => Ok(SecretString::new(i.to_string())),
-        InputValue::Bool(b) if !sensitive => Ok(SecretString::new(b.to_string())),
-        InputValue::Int(_) | InputValue::Bool(_) => Err(ModelError::invalid(ty.name, field, "expected text", None)),
+        // DuckDB casts numbers and booleans given for text options to text.
+        InputValue::Int(i) => Ok(SecretString::new(i.to_string())),
+        InputValue::Bool(b) => Ok(SecretString::new(b.to_string())),
         InputValue::Map(_) => Err(ModelError::invalid(ty.name, field, "expected text, not a map", None)),
     }
 }
 
+/// Text to boolean as DuckDB casts VARCHAR to BOOLEAN: true/t/yes/y/1 and false/f/no/n/0 in
+/// any case, and any other number (non-zero is true).
 fn parse_bool(text: &str) -> Option<bool> {
     match text.to_ascii_lowercase().as_str() {
-        "true" | "t" | "1" => Some(true),
-        "false" | "f" | "0" => Some(false),
-        _ => None,
+        "true" | "t" | "yes" | "y" | "1" => Some(true),
+        "false" | "f" | "no" | "n" | "0" => Some(false),
+        other => other.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f != 0.0),
     }
 }
 
@@ -380,14 +382,7 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
                 InputValue::Bool(b) => b,
                 InputValue::Text(t) => parse_bool(t.expose_secret())
                     .ok_or_else(|| ModelError::invalid(ty.name, name, spec.kind.rule(), Some(t.expose_secret())))?,
-                InputValue::Int(i) => {
-                    return Err(ModelError::invalid(
-                        ty.name,
-                        name,
-                        spec.kind.rule(),
-                        Some(&i.to_string()),
-                    ))
-                }
+                InputValue::Int(i) => i != 0,
                 InputValue::Map(_) => return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), Some("a map"))),
             };
             fields.public.insert(name.into(), FieldValue::Bool(b));
@@ -410,7 +405,7 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
             }
         }
         FieldKind::OneOf(choices) => {
-            let t = text_of(ty, name, value, false)?;
+            let t = text_of(ty, name, value)?;
             let lower = t.expose_secret().to_ascii_lowercase();
             if !choices.contains(&lower.as_str()) {
                 return Err(ModelError::invalid(
@@ -426,7 +421,7 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
                 .insert(name.into(), FieldValue::Text(t.expose_secret().to_string()));
         }
         FieldKind::Text => {
-            let t = text_of(ty, name, value, spec.sensitive)?;
+            let t = text_of(ty, name, value)?;
             if t.expose_secret().chars().any(|c| c == '\0') {
                 return Err(ModelError::invalid(
                     ty.name,
@@ -449,10 +444,7 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
 
 /// Fields DuckDB's httpfs sets itself for R2 secrets (an endpoint from the account id and
 /// path-style URLs), so `duckdb_secrets()` shows the same strings here as in DuckDB 1.5.5.
-fn apply_duckdb_derived(ty: &TypeSpec, provider: &ProviderSpec, fields: &mut SecretFields) {
-    if provider.name != "config" {
-        return;
-    }
+fn apply_duckdb_derived(ty: &TypeSpec, fields: &mut SecretFields) {
     let set_default = |fields: &mut SecretFields, k: &str, v: String| {
         fields.public.entry(k.to_string()).or_insert(FieldValue::Text(v));
     };

@@ -286,7 +286,7 @@ pub fn is_create_secret(tokens: &[TokenWithSpan]) -> bool {
     if w(1) == "OR" && w(2) == "REPLACE" {
         i = 3;
     }
-    if matches!(w(i), "PERSISTENT" | "TEMPORARY" | "TEMP") {
+    if matches!(w(i), "PERSISTENT" | "TEMPORARY") {
         i += 1;
     }
     w(i) == "SECRET"
@@ -307,7 +307,7 @@ pub fn parse(tokens: &[TokenWithSpan]) -> Result<CreateSecret> {
     };
     let persist = if c.word("persistent") {
         Some(Persist::Persistent)
-    } else if c.word("temporary") || c.word("temp") {
+    } else if c.word("temporary") {
         Some(Persist::Temporary)
     } else {
         None
@@ -351,14 +351,22 @@ pub fn parse(tokens: &[TokenWithSpan]) -> Result<CreateSecret> {
             match key.to_ascii_uppercase().as_str() {
                 "TYPE" => secret_type = Some(text_value(value, "TYPE", key_pos)?),
                 "PROVIDER" => provider = Some(text_value(value, "PROVIDER", key_pos)?),
-                "SCOPE" => match value {
-                    OptionValue::List(items) => {
-                        for item in items {
-                            scopes.push(text_value(item, "SCOPE", key_pos)?);
+                // As in DuckDB, a repeated SCOPE replaces the earlier one, and an empty list is
+                // refused.
+                "SCOPE" => {
+                    scopes = match value {
+                        OptionValue::List(items) if items.is_empty() => {
+                            return Err(SqlError::syntax(
+                                "Create Secret scope must be of type VARCHAR or LIST(VARCHAR), and a list needs at least one scope",
+                                key_pos,
+                            ))
                         }
+                        OptionValue::List(items) => {
+                            items.into_iter().map(|i| text_value(i, "SCOPE", key_pos)).collect::<Result<Vec<_>>>()?
+                        }
+                        other => vec![text_value(other, "SCOPE", key_pos)?],
                     }
-                    other => scopes.push(text_value(other, "SCOPE", key_pos)?),
-                },
+                }
                 _ => options.push((key, value)),
             }
             if c.token(&Token::RParen) {

@@ -346,6 +346,12 @@ impl<'a> Session<'a> {
                 name,
                 storage_specifier,
             } => {
+                if temporary == Some(true) && storage_specifier.is_some() {
+                    return Err(SqlError::syntax(
+                        "Can not combine TEMPORARY with specifying a storage for drop secret",
+                        None,
+                    ));
+                }
                 let storage = match storage_specifier {
                     Some(spec) => Some(Storage::parse(&spec.value).ok_or_else(|| {
                         SqlError::Semantic(format!("Unknown storage type found for drop secret: '{}'", spec.value))
@@ -459,7 +465,12 @@ impl<'a> Session<'a> {
                     };
                     let path = Self::string_arg(path, "which_secret's path")?;
                     let ty = Self::string_arg(ty, "which_secret's type")?;
-                    let found = self.service.which_secret(&self.project, &path, &ty)?;
+                    // DuckDB answers no rows for a type it does not know.
+                    let found = if coffer_model::types::lookup(&ty).is_some() {
+                        self.service.which_secret(&self.project, &path, &ty)?
+                    } else {
+                        None
+                    };
                     Table {
                         columns: vec![
                             ("name".into(), ColType::Varchar),

@@ -327,11 +327,54 @@ fn binary(op: &BinaryOperator, l: Value, r: Value) -> Result<Value> {
     })
 }
 
-fn type_of(v: &Value) -> ColType {
-    match v {
-        Value::Bool(_) => ColType::Boolean,
-        Value::Int(_) => ColType::BigInt,
-        Value::List(_) => ColType::VarcharList,
+/// The type of an expression's column, known without rows (as DuckDB types it at bind time).
+fn infer_type(e: &Expr, source: &Table) -> ColType {
+    let column = |name: &str| {
+        source
+            .columns
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|c| c.1.clone())
+    };
+    match e {
+        Expr::Identifier(id) => column(&id.value).unwrap_or(ColType::Varchar),
+        Expr::CompoundIdentifier(parts) => parts.last().and_then(|i| column(&i.value)).unwrap_or(ColType::Varchar),
+        Expr::Nested(inner) => infer_type(inner, source),
+        Expr::Value(v) => match &v.value {
+            AstValue::Boolean(_) => ColType::Boolean,
+            AstValue::Number(..) => ColType::BigInt,
+            _ => ColType::Varchar,
+        },
+        Expr::Array(_) => ColType::VarcharList,
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::IsTrue(_)
+        | Expr::IsFalse(_)
+        | Expr::UnaryOp {
+            op: UnaryOperator::Not, ..
+        }
+        | Expr::Like { .. }
+        | Expr::ILike { .. }
+        | Expr::InList { .. }
+        | Expr::Between { .. } => ColType::Boolean,
+        Expr::BinaryOp {
+            op: BinaryOperator::StringConcat,
+            ..
+        } => ColType::Varchar,
+        Expr::BinaryOp { .. } => ColType::Boolean,
+        Expr::Function(f) => match f.name.to_string().to_ascii_lowercase().as_str() {
+            "length" | "len" | "array_length" => ColType::BigInt,
+            "starts_with" | "prefix" | "contains" | "suffix" | "ends_with" | "list_contains" | "array_contains"
+            | "list_has" | "array_has" => ColType::Boolean,
+            "coalesce" => match &f.args {
+                FunctionArguments::List(l) => match l.args.first() {
+                    Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(x))) => infer_type(x, source),
+                    _ => ColType::Varchar,
+                },
+                _ => ColType::Varchar,
+            },
+            _ => ColType::Varchar,
+        },
         _ => ColType::Varchar,
     }
 }
@@ -385,9 +428,20 @@ pub fn run(query: &Query, source: &Table) -> Result<Table> {
         match p {
             SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => items.push(Item::All),
             SelectItem::UnnamedExpr(e) => {
+                // A column keeps the table's spelling of its name, as in DuckDB.
+                let column = |id: &str| {
+                    source
+                        .columns
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(id))
+                        .map(|(n, _)| n.clone())
+                };
                 let name = match e {
-                    Expr::Identifier(i) => i.value.clone(),
-                    Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()).unwrap_or_default(),
+                    Expr::Identifier(i) => column(&i.value).unwrap_or_else(|| i.value.clone()),
+                    Expr::CompoundIdentifier(parts) => parts
+                        .last()
+                        .map(|i| column(&i.value).unwrap_or_else(|| i.value.clone()))
+                        .unwrap_or_default(),
                     other => other.to_string(),
                 };
                 items.push(Item::Expr(e, name));
@@ -409,25 +463,11 @@ pub fn run(query: &Query, source: &Table) -> Result<Table> {
         }
         projected.push((rowv, values));
     }
-    for (i, item) in items.iter().enumerate() {
+    for item in &items {
         match item {
             Item::All => out.columns.extend(source.columns.iter().cloned()),
             Item::Expr(e, name) => {
-                // A column keeps its declared type; an expression takes its first value's.
-                let ty = match e {
-                    Expr::Identifier(id) => source
-                        .columns
-                        .iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case(&id.value))
-                        .map(|c| c.1.clone()),
-                    _ => None,
-                };
-                let first = projected
-                    .first()
-                    .map(|(r, _)| type_of(&r[out.columns.len().min(r.len().saturating_sub(1))]));
-                let _ = i;
-                out.columns
-                    .push((name.clone(), ty.or(first).unwrap_or(ColType::Varchar)));
+                out.columns.push((name.clone(), infer_type(e, source)));
             }
         }
     }

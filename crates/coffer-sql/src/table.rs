@@ -61,7 +61,7 @@ impl ColType {
         match self {
             ColType::Varchar => "varchar",
             ColType::Boolean => "boolean",
-            ColType::BigInt => "int64",
+            ColType::BigInt => "bigint",
             ColType::VarcharList => "varchar[]",
             ColType::Other(name) => name,
         }

@@ -23,10 +23,26 @@ struct S3Server {
 
 impl S3Server {
     fn start(root: &Path, access_key: &str, secret_key: &str) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let bin = env_path("COFFER_TEST_S3S_FS", "the s3s-fs binary (cargo install s3s-fs@0.14.1 --features binary)");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let bin = env_path(
+            "COFFER_TEST_S3S_FS",
+            "the s3s-fs binary (cargo install s3s-fs@0.14.1 --features binary)",
+        );
         let child = Command::new(bin)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--access-key", access_key, "--secret-key", secret_key])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--access-key",
+                access_key,
+                "--secret-key",
+                secret_key,
+            ])
             .arg(root)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -54,13 +70,18 @@ struct Coffer {
 
 impl Coffer {
     fn new() -> Self {
-        Coffer { dir: tempfile::tempdir().expect("tempdir") }
+        Coffer {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     fn command(&self) -> Command {
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("coffer"));
         c.env("COFFER_HOME", self.dir.path().join("home"))
-            .env("COFFER_EXTENSION_DIR", env_path("COFFER_TEST_EXTENSION_DIR", "a directory with httpfs installed"))
+            .env(
+                "COFFER_EXTENSION_DIR",
+                env_path("COFFER_TEST_EXTENSION_DIR", "a directory with httpfs installed"),
+            )
             .env_remove("COFFER_PROJECT");
         c
     }
@@ -76,24 +97,60 @@ impl Coffer {
             .stderr(Stdio::piped())
             .spawn()
             .expect("coffer sql");
-        child.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("write");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write");
         let out = child.wait_with_output().expect("wait");
         let stdout = String::from_utf8(out.stdout).expect("utf8");
-        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
     }
 
     fn create_s3(&self, name: &str, scope: &str, key: &str, secret: &str, port: u16) {
         let mut child = self
             .command()
-            .args(["secret", "create", name, "--type", "s3", "--scope", scope, "--or-replace"])
-            .args(["--set", &format!("key_id={key}"), "--set", "secret=-", "--set", "region=us-east-1"])
-            .args(["--set", &format!("endpoint=127.0.0.1:{port}"), "--set", "url_style=path", "--set", "use_ssl=false"])
+            .args([
+                "secret",
+                "create",
+                name,
+                "--type",
+                "s3",
+                "--scope",
+                scope,
+                "--or-replace",
+            ])
+            .args([
+                "--set",
+                &format!("key_id={key}"),
+                "--set",
+                "secret=-",
+                "--set",
+                "region=us-east-1",
+            ])
+            .args([
+                "--set",
+                &format!("endpoint=127.0.0.1:{port}"),
+                "--set",
+                "url_style=path",
+                "--set",
+                "use_ssl=false",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("create");
-        child.stdin.take().expect("stdin").write_all(secret.as_bytes()).expect("write");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(secret.as_bytes())
+            .expect("write");
         let out = child.wait_with_output().expect("wait");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
@@ -127,8 +184,20 @@ fn reads_two_buckets_through_their_scoped_secrets() {
     bucket(&root_b, "bucket-b", 5);
     let a = S3Server::start(&root_a, "AKIAAAAAAAAAAAAAAAAA", "secret-key-of-server-a-1234567890");
     let b = S3Server::start(&root_b, "AKIABBBBBBBBBBBBBBBB", "secret-key-of-server-b-1234567890");
-    coffer.create_s3("sa", "s3://bucket-a", "AKIAAAAAAAAAAAAAAAAA", "secret-key-of-server-a-1234567890", a.port);
-    coffer.create_s3("sb", "s3://bucket-b", "AKIABBBBBBBBBBBBBBBB", "secret-key-of-server-b-1234567890", b.port);
+    coffer.create_s3(
+        "sa",
+        "s3://bucket-a",
+        "AKIAAAAAAAAAAAAAAAAA",
+        "secret-key-of-server-a-1234567890",
+        a.port,
+    );
+    coffer.create_s3(
+        "sb",
+        "s3://bucket-b",
+        "AKIABBBBBBBBBBBBBBBB",
+        "secret-key-of-server-b-1234567890",
+        b.port,
+    );
 
     let wrong = format!(
         "CREATE OR REPLACE PERSISTENT SECRET sb (TYPE s3, KEY_ID 'AKIABBBBBBBBBBBBBBBB', SECRET 'a-wrong-secret-key', REGION 'us-east-1', ENDPOINT '127.0.0.1:{}', URL_STYLE 'path', USE_SSL false, SCOPE 's3://bucket-b')",
@@ -153,11 +222,17 @@ fn reads_two_buckets_through_their_scoped_secrets() {
     assert_eq!(out[2]["ok"], Value::Bool(true));
     let denied = error(&out[3]);
     assert!(denied.contains("403"), "{denied}");
-    assert!(denied.contains("access denied: coffer's s3 secret 'sb' (coffer) was used for 's3://bucket-b/data.csv'"), "{denied}");
+    assert!(
+        denied.contains("access denied: coffer's s3 secret 'sb' (coffer) was used for 's3://bucket-b/data.csv'"),
+        "{denied}"
+    );
     assert!(!denied.contains("a-wrong-secret-key"), "{denied}");
     assert_eq!(out[4]["ok"], Value::Bool(true));
     let none = error(&out[5]);
-    assert!(none.contains("no coffer s3 secret matches 's3://bucket-b/data.csv'"), "{none}");
+    assert!(
+        none.contains("no coffer s3 secret matches 's3://bucket-b/data.csv'"),
+        "{none}"
+    );
     assert_eq!(out[6]["ok"], Value::Bool(true));
     assert_eq!(count(&out[7]), 5, "created again, it works without a restart");
 
@@ -187,6 +262,9 @@ fn a_missing_httpfs_says_how_to_install_it() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("hint: the DuckDB httpfs extension (v1.5.5) is not installed in"), "{err}");
+    assert!(
+        err.contains("hint: the DuckDB httpfs extension (v1.5.5) is not installed in"),
+        "{err}"
+    );
     assert!(err.contains("bash scripts/install-httpfs.sh"), "{err}");
 }

@@ -43,4 +43,32 @@ echo "== scope table against DuckDB 1.5.5"
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
 
+# ---- fuzz: coffer-sql's splitter and parser must never panic (bounded run) ----------------
+# fuzz/ is its own cargo workspace (cargo-fuzz, libFuzzer); cargo fuzz needs nightly features,
+# which RUSTC_BOOTSTRAP=1 enables on the stable toolchain. New corpus entries go under the
+# target directory; the seeds in fuzz/corpus/sql_parser are only read. A crash fails the suite
+# and leaves the input in fuzz/artifacts/sql_parser/.
+FUZZ_SECONDS="${COFFER_FUZZ_SECONDS:-60}"
+echo "== fuzz sql_parser for ${FUZZ_SECONDS}s"
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "   installing cargo-fuzz"
+  cargo install cargo-fuzz --locked --quiet || true
+fi
+if cargo fuzz --version >/dev/null 2>&1; then
+  FUZZ_CORPUS="$CARGO_TARGET_DIR/fuzz-corpus/sql_parser"
+  mkdir -p "$FUZZ_CORPUS"
+  FUZZ_LOG="$CARGO_TARGET_DIR/fuzz-sql_parser.log"
+  if (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run sql_parser "$FUZZ_CORPUS" corpus/sql_parser -- \
+      -max_total_time="$FUZZ_SECONDS" -print_final_stats=1) >"$FUZZ_LOG" 2>&1; then
+    grep -E '^(Done |stat::number_of_executed_units)' "$FUZZ_LOG" || true
+  else
+    tail -n 80 "$FUZZ_LOG"
+    echo "fuzz sql_parser FAILED (full log: $FUZZ_LOG); the crashing input is in fuzz/artifacts/sql_parser/"
+    exit 1
+  fi
+else
+  echo "   SKIPPED: cargo-fuzz is not installed and could not be installed (cargo install cargo-fuzz --locked)"
+fi
+# ---- end fuzz ------------------------------------------------------------------------------
+
 echo "== all tests passed"

@@ -72,7 +72,13 @@ pub struct CreateSecret {
 struct Cursor<'a> {
     tokens: &'a [TokenWithSpan],
     at: usize,
+    /// How deep the value being parsed nests (lists, maps), bounded by [`MAX_DEPTH`].
+    depth: usize,
 }
+
+/// The deepest nesting of lists and maps a value may have (DuckDB's options are at most a list
+/// or a map of scalars; this only keeps hostile input from exhausting the stack).
+const MAX_DEPTH: usize = 16;
 
 fn pos_of(t: &TokenWithSpan) -> Pos {
     Pos {
@@ -183,6 +189,12 @@ impl<'a> Cursor<'a> {
     }
 
     fn value(&mut self) -> Result<OptionValue> {
+        if self.depth >= MAX_DEPTH {
+            return Err(SqlError::syntax(
+                format!("a value nests lists or maps more than {MAX_DEPTH} deep"),
+                self.peek().map(pos_of),
+            ));
+        }
         let Some(t) = self.peek() else {
             return Err(self.error("a value"));
         };
@@ -215,21 +227,28 @@ impl<'a> Cursor<'a> {
             }) => OptionValue::Null,
             Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("map") => {
                 self.at += 1;
-                return self.map();
+                return self.nested(|c| c.map());
             }
             Token::Word(w) => OptionValue::Text(SecretString::new(w.value.clone())),
             Token::LBracket => {
                 self.at += 1;
-                return self.list(&Token::RBracket, "']'");
+                return self.nested(|c| c.list(&Token::RBracket, "']'"));
             }
             Token::LParen => {
                 self.at += 1;
-                return self.list(&Token::RParen, "')'");
+                return self.nested(|c| c.list(&Token::RParen, "')'"));
             }
             _ => return Err(self.error("a value (a 'string', a number, TRUE, FALSE, a [list] or MAP {...})")),
         };
         self.at += 1;
         Ok(v)
+    }
+
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<OptionValue>) -> Result<OptionValue> {
+        self.depth += 1;
+        let v = f(self);
+        self.depth -= 1;
+        v
     }
 
     fn list(&mut self, close: &Token, close_text: &str) -> Result<OptionValue> {
@@ -297,7 +316,11 @@ pub fn is_create_secret(tokens: &[TokenWithSpan]) -> bool {
 /// # Errors
 /// A syntax error with the position of the offending token and what was expected.
 pub fn parse(tokens: &[TokenWithSpan]) -> Result<CreateSecret> {
-    let mut c = Cursor { tokens, at: 0 };
+    let mut c = Cursor {
+        tokens,
+        at: 0,
+        depth: 0,
+    };
     c.expect_word("create")?;
     let or_replace = if c.word("or") {
         c.expect_word("replace")?;

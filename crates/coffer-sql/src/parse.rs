@@ -99,6 +99,26 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        // Found by the fuzzer (fuzz/regressions/sql_parser).
+        for sql in [
+            format!(
+                "CREATE SECRET s (TYPE s3, SCOPE {}'x'{})",
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            format!(
+                "CREATE SECRET s (TYPE s3, M {}1{})",
+                "MAP {1: ".repeat(50_000),
+                "}".repeat(50_000)
+            ),
+        ] {
+            let e = one(&sql).expect_err("too deep");
+            assert!(e.to_string().contains("nests lists or maps more than 16 deep"), "{e}");
+        }
+    }
+
+    #[test]
     fn syntax_errors_have_positions() {
         let e = one("CREATE SECRET s (TYPE s3 KEY_ID 'a')").expect_err("missing comma");
         assert_eq!(

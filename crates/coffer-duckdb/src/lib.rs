@@ -8,7 +8,7 @@
 //!   persistent secrets are disabled (`allow_persistent_secrets = false`), nothing is written
 //!   to disk in plaintext, unredacted listing is off and the configuration is locked.
 //! - DuckDB keeps all of them in one storage, where coffer ranks a temporary secret above a
-//!   persistent one on equal scope length. [`plan`] keeps `which_secret` identical anyway:
+//!   persistent one on equal scope length. [`Planner`] keeps `which_secret` identical anyway:
 //!   equal-length matching scopes are the same string, so a persistent secret's scope that a
 //!   temporary secret of the same type also has can never win and is left out of its DuckDB
 //!   registration (and a secret left with no scope is not registered).

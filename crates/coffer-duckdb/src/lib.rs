@@ -259,7 +259,7 @@ impl Instance {
                             changes += 1;
                         }
                         // Never echo the statement: it holds the values.
-                        Err(err) => warn!(secret = %e.info.name, error = %err, "DuckDB refused to register a secret"),
+                        Err(err) => debug!(secret = %e.info.name, error = %err, "DuckDB refused to register a secret"),
                     }
                 }
                 (None, None) => {}

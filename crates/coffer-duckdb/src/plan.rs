@@ -136,6 +136,10 @@ impl Planner {
     /// namesake in a lower-offset storage, or has no scope left that could win.
     pub fn registration(&self, key: &Key) -> Option<PlanEntry> {
         let meta = self.secrets.get(key)?;
+        // Types DuckDB does not know (openai, flights, ...) are coffer's alone.
+        if !coffer_model::types::lookup(&meta.info.secret_type).is_some_and(|t| t.duckdb_type) {
+            return None;
+        }
         if self.names.get(&key.1).is_some_and(|s| s.iter().any(|st| *st < key.0)) {
             return None;
         }

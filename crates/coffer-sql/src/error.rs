@@ -66,6 +66,24 @@ impl std::error::Error for SqlError {
     }
 }
 
+/// The line with the inside of every '...' string replaced by `*` (same length, so the caret
+/// stays under its token): a statement that can carry secret values is never echoed.
+fn mask_strings(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_string = false;
+    for c in line.chars() {
+        if c == '\'' {
+            in_string = !in_string;
+            out.push(c);
+        } else if in_string {
+            out.push('*');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl SqlError {
     /// A syntax error at `pos`.
     pub fn syntax(message: impl Into<String>, pos: Option<Pos>) -> Self {
@@ -80,6 +98,8 @@ impl SqlError {
         match self {
             SqlError::Syntax { .. } | SqlError::Unsupported(_) | SqlError::Semantic(_) => 2,
             SqlError::Core(e) => e.exit_code(),
+            // DuckDB's own parser errors are syntax errors too.
+            SqlError::Engine(m) if m.starts_with("Parser Error") => 2,
             SqlError::Engine(_) => 1,
         }
     }
@@ -96,6 +116,12 @@ impl SqlError {
                     .take(col)
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
+                let upper = text.to_ascii_uppercase();
+                let line = if ["SECRET", "INSERT", "UPDATE"].iter().any(|w| upper.contains(w)) {
+                    mask_strings(line)
+                } else {
+                    line.to_string()
+                };
                 out.push_str(&format!("\n  {line}\n  {indent}^"));
             }
         }

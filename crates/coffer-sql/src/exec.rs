@@ -594,17 +594,32 @@ impl<'a> Session<'a> {
         let SetExpr::Values(values) = source.body.as_ref() else {
             return Err(not_handled("INSERT ... SELECT"));
         };
-        // Validate every row before writing any, so a bad row writes nothing.
+        // Validate every row, and check its name is free, before writing any: a bad row writes
+        // nothing.
+        let mut names: Vec<String> = Vec::new();
         for row in &values.rows {
             let req = self.pg_request(&columns, row)?;
-            coffer_model::validate::validate(&req.secret_type, None, req.scopes, req.values)?;
-            if let Some(n) = &req.name {
-                coffer_model::names::validate_name(n)?;
+            let name = req.name.clone().unwrap_or_default();
+            coffer_model::names::validate_name(&name)?;
+            let taken = names.iter().any(|n| n.eq_ignore_ascii_case(&name))
+                || self
+                    .service
+                    .secret_info(&self.project, &name, Some(Storage::Coffer))
+                    .is_ok();
+            if taken {
+                return Err(coffer_core::CoreError::AlreadyExists {
+                    name,
+                    storage: Storage::Coffer,
+                }
+                .into());
             }
+            coffer_model::validate::validate(&req.secret_type, None, req.scopes, req.values)?;
+            names.push(name);
         }
         let mut n = 0;
-        for row in &values.rows {
-            let req = self.pg_request(&columns, row)?;
+        for (row, name) in values.rows.iter().zip(names) {
+            let mut req = self.pg_request(&columns, row)?;
+            req.name = Some(name);
             self.service.create_secret(&self.actor, &self.project, req)?;
             n += 1;
         }

@@ -127,7 +127,7 @@ mod tests {
         );
         assert_eq!(
             e.render("CREATE SECRET s (TYPE s3 KEY_ID 'a')"),
-            "syntax error at line 1, column 26: expected ',' or ')', found 'KEY_ID'\n  CREATE SECRET s (TYPE s3 KEY_ID 'a')\n                           ^"
+            "syntax error at line 1, column 26: expected ',' or ')', found 'KEY_ID'\n  CREATE SECRET s (TYPE s3 KEY_ID '*')\n                           ^"
         );
         let e = one("CREATE SECRET s (KEY_ID 'a')").expect_err("no type");
         assert!(e.to_string().contains("needs a TYPE"), "{e}");

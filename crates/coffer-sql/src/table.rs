@@ -25,7 +25,17 @@ impl Value {
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Text(s) => s.clone(),
-            Value::List(items) => format!("[{}]", items.iter().map(Value::display).collect::<Vec<_>>().join(", ")),
+            // DuckDB 1.5 prints text inside lists quoted: ['s3://a', 's3://b'].
+            Value::List(items) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|v| match v {
+                        Value::Text(s) => format!("'{s}'"),
+                        other => other.display(),
+                    })
+                    .collect();
+                format!("[{}]", parts.join(", "))
+            }
         }
     }
 
@@ -56,7 +66,24 @@ pub enum ColType {
 }
 
 impl ColType {
-    /// DuckDB's name, lower-case as the box header shows it.
+    /// The name DuckDB's box renderer prints under a column header (its physical names for
+    /// integers: `int64` for BIGINT, `int32` for INTEGER, ...).
+    pub fn box_name(&self) -> &str {
+        match self.name() {
+            "bigint" => "int64",
+            "integer" => "int32",
+            "smallint" => "int16",
+            "tinyint" => "int8",
+            "hugeint" => "int128",
+            "ubigint" => "uint64",
+            "uinteger" => "uint32",
+            "usmallint" => "uint16",
+            "utinyint" => "uint8",
+            other => other,
+        }
+    }
+
+    /// The SQL type name, lower-case (`varchar`, `bigint`, `varchar[]`, ...).
     pub fn name(&self) -> &str {
         match self {
             ColType::Varchar => "varchar",
@@ -198,7 +225,7 @@ impl Table {
         let mut widths: Vec<usize> = self
             .columns
             .iter()
-            .map(|(name, ty)| name.chars().count().max(ty.name().len()))
+            .map(|(name, ty)| name.chars().count().max(ty.box_name().len()))
             .collect();
         let cells: Vec<Vec<String>> = self
             .rows
@@ -231,7 +258,7 @@ impl Table {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, (_, t))| center(t.name(), widths[i]))
+            .map(|(i, (_, t))| center(t.box_name(), widths[i]))
             .collect();
         out.push_str(&format!("│ {} │\n", types.join(" │ ")));
         out.push_str(&line("├", "┼", "┤"));
@@ -274,10 +301,10 @@ mod tests {
         };
         assert_eq!(
             t.render(Format::Box),
-            "┌─────────┬───────────┐\n│  name   │   scope   │\n│ varchar │ varchar[] │\n├─────────┼───────────┤\n│ s1      │ [s3://a]  │\n└─────────┴───────────┘\n"
+            "┌─────────┬────────────┐\n│  name   │   scope    │\n│ varchar │ varchar[]  │\n├─────────┼────────────┤\n│ s1      │ ['s3://a'] │\n└─────────┴────────────┘\n"
         );
-        assert_eq!(t.render(Format::Csv), "name,scope\ns1,[s3://a]\n");
-        assert_eq!(t.render(Format::Line), " name = s1\nscope = [s3://a]\n");
+        assert_eq!(t.render(Format::Csv), "name,scope\ns1,['s3://a']\n");
+        assert_eq!(t.render(Format::Line), " name = s1\nscope = ['s3://a']\n");
         assert!(t.render(Format::Json).contains("\"scope\": [\n      \"s3://a\"\n    ]"));
     }
 }

@@ -1,5 +1,4 @@
 -- about: a MAP with several entries keeps the order written, in the secret string too ({X-B=c, A=x})
--- known: coffer sorts map entries by key ({A=x, X-B=c}): fields are kept in a BTreeMap (crates/coffer-model/src/validate.rs store_field / display.rs)
 -- probe: s3://bucket/x s3
 CREATE SECRET two (TYPE s3, KEY_ID 'AKIA2', SECRET 's2', REGION 'us-east-1', SCOPE 's3://bucket', EXTRA_HTTP_HEADERS MAP {'X-B': 'c', 'A': 'x'});
 -- => ok

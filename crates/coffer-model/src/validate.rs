@@ -3,6 +3,7 @@
 use crate::error::{Choices, ModelError, Result};
 use crate::types::{self, FieldKind, FieldSpec, ProviderSpec, TypeSpec};
 use coffer_crypto::{SecretBytes, SecretString};
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,8 +31,8 @@ pub enum FieldValue {
     Int(i64),
     /// Text.
     Text(String),
-    /// A text map.
-    Map(BTreeMap<String, String>),
+    /// A text map, in the order given (DuckDB prints maps in their order).
+    Map(IndexMap<String, String>),
 }
 
 impl FieldValue {

@@ -152,7 +152,7 @@ fn s3_every_kind_of_field_and_case_insensitive_keywords() {
         public(&v),
         pub_of([
             ("endpoint", "localhost:9000"),
-            ("extra_http_headers", "{C=d, X-A=b}"),
+            ("extra_http_headers", "{X-A=b, C=d}"),
             ("key_id", "AKIA1"),
             ("region", "eu-west-1"),
             ("requester_pays", "true"),
@@ -175,7 +175,7 @@ fn s3_every_kind_of_field_and_case_insensitive_keywords() {
     assert_eq!(
         string_of("s2", &v),
         "name=s2;type=s3;provider=config;serializable=true;scope=s3://,s3n://,s3a://;\
-         endpoint=localhost:9000;extra_http_headers={C=d, X-A=b};http_proxy_password=redacted;\
+         endpoint=localhost:9000;extra_http_headers={X-A=b, C=d};http_proxy_password=redacted;\
          key_id=AKIA1;region=eu-west-1;requester_pays=true;secret=redacted;session_token=redacted;\
          url_compatibility_mode=true;url_style=PATH;use_ssl=false;verify_ssl=false"
     );

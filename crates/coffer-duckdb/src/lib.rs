@@ -259,7 +259,11 @@ impl Instance {
                             changes += 1;
                         }
                         // Never echo the statement: it holds the values.
-                        Err(err) => debug!(secret = %e.info.name, error = %err, "DuckDB refused to register a secret"),
+                        Err(err) => debug!(
+                            secret = %e.info.name,
+                            error = %sanitize(&err.to_string()),
+                            "DuckDB refused to register a secret"
+                        ),
                     }
                 }
                 (None, None) => {}
@@ -316,6 +320,23 @@ impl Instance {
     pub fn registered_count(&self) -> usize {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).registered.len()
     }
+}
+
+/// A DuckDB error about a statement that held secret values, made safe to log: its first
+/// line only (DuckDB's later lines quote the statement) with every '...' string masked.
+fn sanitize(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    let mut out = String::with_capacity(first.len());
+    let mut in_string = false;
+    for c in first.chars() {
+        if c == '\'' {
+            in_string = !in_string;
+            out.push(c);
+        } else {
+            out.push(if in_string { '*' } else { c });
+        }
+    }
+    out
 }
 
 /// Creates and tracks the DuckDB instances of a process.
@@ -402,5 +423,14 @@ impl SecretObserver for DataPlane {
                 warn!(project, error = %e, "could not bring a DuckDB instance up to date");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sanitize_keeps_no_value() {
+        let e = "Parser Error: syntax error at 'x'\nLINE 1: CREATE SECRET s (TYPE s3, SECRET 'hunter2')";
+        assert_eq!(super::sanitize(e), "Parser Error: syntax error at '*'");
     }
 }

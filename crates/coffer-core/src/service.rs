@@ -243,6 +243,35 @@ fn key(project: &str, name: &str) -> (String, String) {
     (project.to_string(), name.to_ascii_lowercase())
 }
 
+/// What a create does given the secret that exists in its storage (DuckDB's OnCreateConflict).
+enum Next {
+    /// Write (version, created_at, created_by).
+    Write((i64, i64, String)),
+    /// Keep the existing secret (IF NOT EXISTS).
+    Keep(Box<SecretInfo>),
+}
+
+fn next_version(
+    existing: Option<&SecretInfo>,
+    on_conflict: OnConflict,
+    name: &str,
+    storage: Storage,
+    actor: &Actor,
+    now: i64,
+) -> Result<Next> {
+    Ok(match (existing, on_conflict) {
+        (Some(_), OnConflict::Error) => {
+            return Err(CoreError::AlreadyExists {
+                name: name.to_string(),
+                storage,
+            })
+        }
+        (Some(old), OnConflict::Ignore) => Next::Keep(Box::new(old.clone())),
+        (Some(old), OnConflict::Replace) => Next::Write((old.version + 1, old.created_at, old.created_by.clone())),
+        (None, _) => Next::Write((1, now, actor.0.clone())),
+    })
+}
+
 fn input_of_public(v: &FieldValue) -> InputValue {
     match v {
         FieldValue::Bool(b) => InputValue::Bool(*b),
@@ -325,17 +354,11 @@ impl Service {
         let key = key(project, &name);
         let now = now_ms();
         let existing = temp.get(&key).map(|t| t.info.clone());
-        let (version, created_at, created_by) = match (&existing, on_conflict) {
-            (Some(_), OnConflict::Error) => {
-                return Err(CoreError::AlreadyExists {
-                    name,
-                    storage: Storage::Memory,
-                })
-            }
-            (Some(old), OnConflict::Ignore) => return Ok(CreateOutcome::Ignored(old.clone())),
-            (Some(old), OnConflict::Replace) => (old.version + 1, old.created_at, old.created_by.clone()),
-            (None, _) => (1, now, actor.0.clone()),
-        };
+        let (version, created_at, created_by) =
+            match next_version(existing.as_ref(), on_conflict, &name, Storage::Memory, actor, now)? {
+                Next::Write(v) => v,
+                Next::Keep(old) => return Ok(CreateOutcome::Ignored(*old)),
+            };
         let mut info = SecretInfo {
             name,
             secret_type: v.ty.name.to_string(),
@@ -379,22 +402,13 @@ impl Service {
         for _ in 0..RETRIES {
             let existing = self.store.get_secret(project, &name)?;
             let now = now_ms();
-            let (expect, version, created_at, created_by) = match (&existing, on_conflict) {
-                (Some(_), OnConflict::Error) => {
-                    return Err(CoreError::AlreadyExists {
-                        name,
-                        storage: Storage::Coffer,
-                    })
-                }
-                (Some(old), OnConflict::Ignore) => return Ok(CreateOutcome::Ignored(SecretInfo::from_record(old))),
-                (Some(old), OnConflict::Replace) => (
-                    Expect::Version(old.version),
-                    old.version + 1,
-                    old.created_at,
-                    old.created_by.clone(),
-                ),
-                (None, _) => (Expect::Absent, 1, now, actor.0.clone()),
-            };
+            let old = existing.as_ref().map(SecretInfo::from_record);
+            let (version, created_at, created_by) =
+                match next_version(old.as_ref(), on_conflict, &name, Storage::Coffer, actor, now)? {
+                    Next::Write(v) => v,
+                    Next::Keep(old) => return Ok(CreateOutcome::Ignored(*old)),
+                };
+            let expect = existing.as_ref().map_or(Expect::Absent, |r| Expect::Version(r.version));
             let mut record = SecretRecord {
                 project: project.to_string(),
                 name: name.clone(),

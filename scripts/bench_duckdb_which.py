@@ -4,21 +4,15 @@ coffer's scope index (cargo bench -p coffer-model --bench scope_index uses the s
 
     ~/.cache/coffer-venv/bin/python scripts/bench_duckdb_which.py
 """
-import importlib.util
-import os
 import time
 
 import duckdb
 
+import duckdb_httpfs  # scripts/duckdb_httpfs.py, beside this script
+
 
 def httpfs_path():
-    spec = importlib.util.find_spec("duckdb_extension_httpfs")
-    root = os.path.dirname(spec.origin)
-    for dirpath, _, files in os.walk(root):
-        for f in files:
-            if f == "httpfs.duckdb_extension":
-                return os.path.join(dirpath, f)
-    raise SystemExit("httpfs.duckdb_extension not found in duckdb_extension_httpfs")
+    return duckdb_httpfs.httpfs_extension_path("bench_duckdb_which")
 
 
 def main():

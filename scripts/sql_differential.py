@@ -121,7 +121,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import glob
-import importlib.util
 import json
 import os
 import re
@@ -133,6 +132,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
+
+import duckdb_httpfs  # scripts/duckdb_httpfs.py, beside this script
 
 DUCKDB_VERSION = "1.5.5"
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -428,20 +429,7 @@ class StepResult:
 
 
 def httpfs_extension_path() -> str:
-    spec = importlib.util.find_spec("duckdb_extension_httpfs")
-    if spec is None or not spec.submodule_search_locations:
-        fail_setup(
-            "the duckdb_extension_httpfs package is missing: "
-            f"pip install duckdb=={DUCKDB_VERSION} duckdb-extension-httpfs=={DUCKDB_VERSION}"
-        )
-    for base in spec.submodule_search_locations:
-        wanted = os.path.join(base, "extensions", f"v{DUCKDB_VERSION}", "httpfs.duckdb_extension")
-        if os.path.isfile(wanted):
-            return os.path.abspath(wanted)
-        found = glob.glob(os.path.join(base, "**", "httpfs.duckdb_extension"), recursive=True)
-        if found:
-            fail_setup(f"httpfs extension for another DuckDB version: {found}; want v{DUCKDB_VERSION}")
-    fail_setup("httpfs.duckdb_extension not found in the duckdb_extension_httpfs package")
+    return duckdb_httpfs.httpfs_extension_path("sql_differential")
 
 
 class DuckRunner:

@@ -22,14 +22,14 @@ Exit status: 0 when every checked case agrees, 1 on any disagreement, 2 on a set
 from __future__ import annotations
 
 import argparse
-import glob
-import importlib.util
 import json
 import os
 import shutil
 import sys
 import tempfile
 from typing import NoReturn
+
+import duckdb_httpfs  # scripts/duckdb_httpfs.py, beside this script
 
 DUCKDB_VERSION = "1.5.5"
 DEFAULT_TABLE = os.path.join(
@@ -50,20 +50,7 @@ def fail_setup(msg: str) -> NoReturn:
 
 
 def httpfs_extension_path() -> str:
-    spec = importlib.util.find_spec("duckdb_extension_httpfs")
-    if spec is None or not spec.submodule_search_locations:
-        fail_setup(
-            "the duckdb_extension_httpfs package is missing: "
-            f"pip install duckdb=={DUCKDB_VERSION} duckdb-extension-httpfs=={DUCKDB_VERSION}"
-        )
-    for base in spec.submodule_search_locations:
-        wanted = os.path.join(base, "extensions", f"v{DUCKDB_VERSION}", "httpfs.duckdb_extension")
-        if os.path.isfile(wanted):
-            return os.path.abspath(wanted)
-        found = glob.glob(os.path.join(base, "**", "httpfs.duckdb_extension"), recursive=True)
-        if found:
-            fail_setup(f"httpfs extension for another DuckDB version: {found}; want v{DUCKDB_VERSION}")
-    fail_setup("httpfs.duckdb_extension not found in the duckdb_extension_httpfs package")
+    return duckdb_httpfs.httpfs_extension_path("verify_scope_table")
 
 
 def sql_string(s: str) -> str:

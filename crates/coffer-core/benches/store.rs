@@ -1,7 +1,7 @@
 //! Create, list and open throughput on the embedded SQLite store with the local key file.
 //! `cargo bench -p coffer-core --bench store`
 
-use coffer_core::{Actor, CreateRequest, OnConflict, Service};
+use coffer_core::{Caller, CreateRequest, OnConflict, Service};
 use coffer_crypto::{LocalKeyFile, SecretString};
 use coffer_model::{InputValue, Storage};
 use coffer_store_sqlite::SqliteStore;
@@ -10,10 +10,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 fn service(dir: &std::path::Path) -> Service {
     let (kr, _) = LocalKeyFile::open_or_create(&dir.join("master.key")).expect("key");
-    Service::new(
+    let svc = Service::new(
         Box::new(SqliteStore::open(&dir.join("coffer.db")).expect("db")),
         Box::new(kr),
-    )
+    );
+    for p in ["bench", "bench-tmp", "p"] {
+        svc.create_project(&Caller::local(), p).expect("project");
+    }
+    svc
 }
 
 fn req(name: String, storage: Storage) -> CreateRequest {
@@ -38,7 +42,7 @@ fn req(name: String, storage: Storage) -> CreateRequest {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let svc = service(dir.path());
-    let actor = Actor("bench".into());
+    let actor = &Caller::local();
     let n = AtomicU64::new(0);
     let mut g = c.benchmark_group("store");
     g.sample_size(30);
@@ -46,19 +50,20 @@ fn bench(c: &mut Criterion) {
     g.bench_function("create persistent (seal + SQLite commit)", |b| {
         b.iter_batched(
             || req(format!("s{}", n.fetch_add(1, Ordering::Relaxed)), Storage::Coffer),
-            |r| svc.create_secret(&actor, "bench", r).expect("create"),
+            |r| svc.create_secret(actor, "bench", r).expect("create"),
             BatchSize::SmallInput,
         )
     });
     g.bench_function("create temporary (validate only)", |b| {
         b.iter_batched(
             || req(format!("t{}", n.fetch_add(1, Ordering::Relaxed)), Storage::Memory),
-            |r| svc.create_secret(&actor, "bench-tmp", r).expect("create"),
+            |r| svc.create_secret(actor, "bench-tmp", r).expect("create"),
             BatchSize::SmallInput,
         )
     });
-    g.bench_function("open persistent (unwrap + decrypt)", |b| {
-        b.iter(|| svc.open_secret("bench", "s0", None).expect("open"))
+    g.bench_function("use persistent (unwrap + decrypt + audit event)", |b| {
+        let item = [("s0".to_string(), None)];
+        b.iter(|| svc.use_secrets(actor, "bench", &item, "bench").expect("use"))
     });
 
     // Listing 1,000 secrets.
@@ -66,12 +71,12 @@ fn bench(c: &mut Criterion) {
     let list_svc = service(list_dir.path());
     for i in 0..1000 {
         list_svc
-            .create_secret(&actor, "p", req(format!("l{i:04}"), Storage::Coffer))
+            .create_secret(actor, "p", req(format!("l{i:04}"), Storage::Coffer))
             .expect("create");
     }
     g.throughput(Throughput::Elements(1000));
     g.bench_function("list 1000 secrets", |b| {
-        b.iter(|| assert_eq!(list_svc.list_secrets("p").expect("list").len(), 1000))
+        b.iter(|| assert_eq!(list_svc.list_secrets(&Caller::local(), "p").expect("list").len(), 1000))
     });
     g.finish();
 }

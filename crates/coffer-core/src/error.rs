@@ -1,3 +1,4 @@
+use crate::access::Role;
 use coffer_model::{ModelError, Storage};
 
 /// Errors of the application layer. [`CoreError::exit_code`] maps them to the CLI's codes.
@@ -46,13 +47,40 @@ pub enum CoreError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] coffer_store::StoreError),
+    /// No valid token.
+    #[error("not authenticated: {0}")]
+    Unauthenticated(String),
+    /// The caller lacks the role.
+    #[error("permission denied: '{caller}' needs the role '{need}' in project '{project}'; a project admin can grant it with `coffer grant {need} {caller} --project {project}`")]
+    Forbidden {
+        /// Who asked.
+        caller: String,
+        /// Where.
+        project: String,
+        /// The role that was needed.
+        need: Role,
+    },
+    /// Only a superuser may do this.
+    #[error("permission denied: only a superuser may do this, and '{caller}' is not one")]
+    NeedsSuperuser {
+        /// Who asked.
+        caller: String,
+    },
+    /// No such project.
+    #[error("project '{0}' does not exist; create it with `coffer project create {0}`")]
+    ProjectNotFound(String),
+    /// The audit event could not be written, so the request was refused.
+    #[error("the audit log cannot be written, so the request was refused (fail closed): {0}")]
+    Audit(coffer_store::StoreError),
 }
 
 impl CoreError {
-    /// The CLI exit code: 2 for usage and validation errors, 1 for everything else.
+    /// The CLI exit code: 2 for usage and validation errors, 3 for authentication and
+    /// permission errors, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
             CoreError::Invalid(_) | CoreError::Usage(_) | CoreError::Ambiguous { .. } => 2,
+            CoreError::Unauthenticated(_) | CoreError::Forbidden { .. } | CoreError::NeedsSuperuser { .. } => 3,
             _ => 1,
         }
     }

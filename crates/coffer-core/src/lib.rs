@@ -13,11 +13,14 @@
 #![deny(missing_docs)]
 
 pub mod aad;
+pub mod access;
 mod error;
 mod service;
 
+pub use access::{AuditInfo, Caller, IdentityInfo, MemberInfo, NewToken, ProjectInfo, Role, TokenInfo};
+pub use coffer_store::AuditFilter;
 pub use error::{CoreError, Result};
 pub use service::{
-    Actor, CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretChange, SecretInfo, SecretObserver,
-    SecretUpdate, Service, WhichSecret,
+    CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretChange, SecretInfo, SecretObserver, SecretUpdate,
+    Service, WhichSecret,
 };

@@ -1,31 +1,15 @@
 use crate::aad;
+use crate::access::{Caller, Role};
 use crate::error::{CoreError, Result};
 use coffer_crypto::{envelope, Keyring, Sealed};
 use coffer_model::display::{secret_string, SecretView};
 use coffer_model::validate::{validate, Validated};
 use coffer_model::{names, FieldValue, InputValue, ScopeIndex, SecretFields, SensitiveValue, Storage};
 use coffer_store::{Expect, SealedRecord, SecretRecord, Store, StoreError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use tracing::{info, instrument};
-
-/// Who is acting: recorded as `created_by`/`updated_by`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor(pub String);
-
-impl Actor {
-    /// The local machine's user, as in local mode: `local:<user>`.
-    pub fn local() -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .ok()
-            .filter(|u| !u.is_empty())
-            .or_else(|| whoami::fallible::username().ok())
-            .unwrap_or_else(|| "unknown".into());
-        Actor(format!("local:{user}"))
-    }
-}
 
 /// What to do when a secret of that name already exists in the target storage (DuckDB's
 /// `OnCreateConflict`).
@@ -79,7 +63,8 @@ impl CreateOutcome {
 }
 
 /// Everything about a secret but its sensitive values.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretInfo {
     /// Name.
     pub name: String,
@@ -91,13 +76,15 @@ pub struct SecretInfo {
     /// Scopes.
     pub scope: Vec<String>,
     /// `memory`, `coffer` or `env`.
-    #[serde(serialize_with = "ser_storage")]
+    #[serde(serialize_with = "ser_storage", deserialize_with = "de_storage")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "coffer"))]
     pub storage: Storage,
     /// Whether it outlives the process.
     pub persistent: bool,
     /// Version (1 for new; temporary secrets count too).
     pub version: i64,
     /// Non-sensitive fields.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: BTreeMap<String, FieldValue>,
     /// Names of the sensitive values (never their values).
     pub sensitive_keys: Vec<String>,
@@ -111,6 +98,11 @@ pub struct SecretInfo {
     pub updated_by: String,
     /// DuckDB's redacted `secret_string`.
     pub secret_string: String,
+}
+
+fn de_storage<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Storage, D::Error> {
+    let s = String::deserialize(d)?;
+    Storage::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown storage '{s}'")))
 }
 
 fn ser_storage<S: serde::Serializer>(s: &Storage, ser: S) -> std::result::Result<S::Ok, S::Error> {
@@ -152,7 +144,8 @@ impl SecretInfo {
 }
 
 /// The answer of `which_secret(path, type)`: DuckDB's columns.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WhichSecret {
     /// The chosen secret.
     pub name: String,
@@ -225,7 +218,7 @@ pub trait SecretObserver: Send + Sync {
 
 /// The application layer. See the crate docs.
 pub struct Service {
-    store: Box<dyn Store>,
+    pub(crate) store: Box<dyn Store>,
     keyring: Box<dyn Keyring>,
     temporary: Mutex<BTreeMap<(String, String), TempSecret>>,
     indexes: Mutex<HashMap<String, ScopeIndex>>,
@@ -256,7 +249,7 @@ fn next_version(
     on_conflict: OnConflict,
     name: &str,
     storage: Storage,
-    actor: &Actor,
+    caller: &Caller,
     now: i64,
 ) -> Result<Next> {
     Ok(match (existing, on_conflict) {
@@ -268,7 +261,7 @@ fn next_version(
         }
         (Some(old), OnConflict::Ignore) => Next::Keep(Box::new(old.clone())),
         (Some(old), OnConflict::Replace) => Next::Write((old.version + 1, old.created_at, old.created_by.clone())),
-        (None, _) => Next::Write((1, now, actor.0.clone())),
+        (None, _) => Next::Write((1, now, caller.name.clone())),
     })
 }
 
@@ -281,7 +274,7 @@ fn input_of_public(v: &FieldValue) -> InputValue {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
@@ -321,7 +314,9 @@ impl Service {
     /// [`CoreError::Invalid`] for a bad definition, [`CoreError::AlreadyExists`],
     /// [`CoreError::ReadOnly`] for the `env` storage, store and crypto errors.
     #[instrument(skip_all, fields(project = project, storage = req.storage.name()))]
-    pub fn create_secret(&self, actor: &Actor, project: &str, req: CreateRequest) -> Result<CreateOutcome> {
+    pub fn create_secret(&self, caller: &Caller, project: &str, req: CreateRequest) -> Result<CreateOutcome> {
+        let object = format!("secret:{}", req.name.as_deref().unwrap_or("__default"));
+        self.authorize(caller, project, Role::Write, "create", &object)?;
         let validated = validate(&req.secret_type, req.provider.as_deref(), req.scopes, req.values)?;
         let name = match req.name {
             Some(n) => n,
@@ -330,8 +325,8 @@ impl Service {
         names::validate_name(&name)?;
         let outcome = match req.storage {
             Storage::Env => return Err(CoreError::ReadOnly("env")),
-            Storage::Memory => self.create_temporary(actor, project, name, validated, req.on_conflict)?,
-            Storage::Coffer => self.create_persistent(actor, project, name, validated, req.on_conflict)?,
+            Storage::Memory => self.create_temporary(caller, project, name, validated, req.on_conflict)?,
+            Storage::Coffer => self.create_persistent(caller, project, name, validated, req.on_conflict)?,
         };
         if !matches!(outcome, CreateOutcome::Ignored(_)) {
             let i = outcome.info();
@@ -344,7 +339,7 @@ impl Service {
 
     fn create_temporary(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         project: &str,
         name: String,
         v: Validated,
@@ -355,7 +350,7 @@ impl Service {
         let now = now_ms();
         let existing = temp.get(&key).map(|t| t.info.clone());
         let (version, created_at, created_by) =
-            match next_version(existing.as_ref(), on_conflict, &name, Storage::Memory, actor, now)? {
+            match next_version(existing.as_ref(), on_conflict, &name, Storage::Memory, caller, now)? {
                 Next::Write(v) => v,
                 Next::Keep(old) => return Ok(CreateOutcome::Ignored(*old)),
             };
@@ -372,10 +367,18 @@ impl Service {
             created_at,
             created_by,
             updated_at: now,
-            updated_by: actor.0.clone(),
+            updated_by: caller.name.clone(),
             secret_string: String::new(),
         };
         info.secret_string = info.render_secret_string();
+        let action = if existing.is_some() { "replace" } else { "create" };
+        self.store.append_audit(&[caller.event(
+            project,
+            &format!("secret:{}", info.name),
+            action,
+            "ok",
+            Some("storage=memory".into()),
+        )])?;
         temp.insert(
             key,
             TempSecret {
@@ -392,7 +395,7 @@ impl Service {
 
     fn create_persistent(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         project: &str,
         name: String,
         v: Validated,
@@ -404,7 +407,7 @@ impl Service {
             let now = now_ms();
             let old = existing.as_ref().map(SecretInfo::from_record);
             let (version, created_at, created_by) =
-                match next_version(old.as_ref(), on_conflict, &name, Storage::Coffer, actor, now)? {
+                match next_version(old.as_ref(), on_conflict, &name, Storage::Coffer, caller, now)? {
                     Next::Write(v) => v,
                     Next::Keep(old) => return Ok(CreateOutcome::Ignored(*old)),
                 };
@@ -427,7 +430,7 @@ impl Service {
                 created_at,
                 created_by,
                 updated_at: now,
-                updated_by: actor.0.clone(),
+                updated_by: caller.name.clone(),
             };
             let sealed = envelope::seal(
                 self.keyring.as_ref(),
@@ -440,7 +443,15 @@ impl Service {
                 nonce: sealed.nonce,
                 ciphertext: sealed.ciphertext,
             };
-            match self.store.put_secret(&record, expect) {
+            let action = if existing.is_some() { "replace" } else { "create" };
+            let event = caller.event(
+                project,
+                &format!("secret:{}", record.name),
+                action,
+                "ok",
+                Some(format!("storage=coffer version={version}")),
+            );
+            match self.store.put_secret(&record, expect, &[event]) {
                 Ok(()) => {
                     let info = SecretInfo::from_record(&record);
                     return Ok(if existing.is_some() {
@@ -498,12 +509,13 @@ impl Service {
     #[instrument(skip_all, fields(project = project, name = name))]
     pub fn drop_secret(
         &self,
-        _actor: &Actor,
+        caller: &Caller,
         project: &str,
         name: &str,
         if_exists: bool,
         storage: Option<Storage>,
     ) -> Result<Option<Storage>> {
+        self.authorize(caller, project, Role::Write, "drop", &format!("secret:{name}"))?;
         if storage == Some(Storage::Env) {
             return Err(CoreError::ReadOnly("env"));
         }
@@ -512,9 +524,24 @@ impl Service {
             Err(CoreError::NotFound { .. }) if if_exists => return Ok(None),
             Err(e) => return Err(e),
         };
+        let event = caller.event(
+            project,
+            &format!("secret:{name}"),
+            "drop",
+            "ok",
+            Some(format!("storage={}", target.name())),
+        );
         let dropped = match target {
-            Storage::Memory => self.temp().remove(&key(project, name)).is_some(),
-            _ => self.store.delete_secret(project, name)?,
+            Storage::Memory => {
+                let mut temp = self.temp();
+                if temp.contains_key(&key(project, name)) {
+                    self.store.append_audit(&[event])?;
+                    temp.remove(&key(project, name)).is_some()
+                } else {
+                    false
+                }
+            }
+            _ => self.store.delete_secret(project, name, &[event])?,
         };
         if !dropped && !if_exists {
             return Err(CoreError::NotFound {
@@ -542,7 +569,8 @@ impl Service {
     ///
     /// # Errors
     /// Store errors.
-    pub fn list_secrets(&self, project: &str) -> Result<Vec<SecretInfo>> {
+    pub fn list_secrets(&self, caller: &Caller, project: &str) -> Result<Vec<SecretInfo>> {
+        self.authorize(caller, project, Role::Read, "list", "secrets")?;
         let mut out: Vec<SecretInfo> = self
             .temp()
             .iter()
@@ -559,20 +587,123 @@ impl Service {
     /// # Errors
     /// [`CoreError::NotFound`], [`CoreError::Ambiguous`] when it is in several storages and
     /// `storage` is `None`.
-    pub fn secret_info(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<SecretInfo> {
+    pub fn secret_info(
+        &self,
+        caller: &Caller,
+        project: &str,
+        name: &str,
+        storage: Option<Storage>,
+    ) -> Result<SecretInfo> {
+        self.authorize(caller, project, Role::Read, "show", &format!("secret:{name}"))?;
         Ok(match self.locate_one(project, name, storage)? {
             Located::Memory(info) => *info,
             Located::Coffer(r) => SecretInfo::from_record(&r),
         })
     }
 
-    /// Opens a secret's values. Callers are the run environment and the data plane.
+    /// Opens secrets' values for `caller`, who needs the `use` role: one `use` audit event per
+    /// secret is written before any value is handed out, and if it cannot be written nothing
+    /// is (fail closed). `purpose` says what for (`env`, `dataplane`). Callers are the run
+    /// environment and the data plane; no API returns these values to a person.
     ///
     /// # Errors
-    /// [`CoreError::NotFound`], [`CoreError::Ambiguous`], and a crypto integrity error when the
-    /// stored ciphertext, wrapped key or clear metadata were changed or moved.
-    #[instrument(skip_all, fields(project = project, name = name))]
-    pub fn open_secret(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<OpenedSecret> {
+    /// [`CoreError::Forbidden`], [`CoreError::NotFound`], [`CoreError::Ambiguous`], a crypto
+    /// integrity error when the stored ciphertext, wrapped key or clear metadata were changed
+    /// or moved, and the audit log's error.
+    #[instrument(skip_all, fields(project = project, n = items.len()))]
+    pub fn use_secrets(
+        &self,
+        caller: &Caller,
+        project: &str,
+        items: &[(String, Option<Storage>)],
+        purpose: &str,
+    ) -> Result<Vec<OpenedSecret>> {
+        self.use_secrets_checked(caller, project, items, purpose, |_| Ok(()))
+    }
+
+    /// [`Service::use_secrets`] with a check of the opened secrets that runs before anything
+    /// is audited or handed out.
+    fn use_secrets_checked(
+        &self,
+        caller: &Caller,
+        project: &str,
+        items: &[(String, Option<Storage>)],
+        purpose: &str,
+        check: impl FnOnce(&[OpenedSecret]) -> Result<()>,
+    ) -> Result<Vec<OpenedSecret>> {
+        if let Err(e) = self.authorize_quiet(caller, project, Role::Use) {
+            let events: Vec<_> = items
+                .iter()
+                .map(|(n, _)| {
+                    caller.event(
+                        project,
+                        &format!("secret:{n}"),
+                        "use",
+                        "denied",
+                        Some(format!("needs role use; purpose={purpose}")),
+                    )
+                })
+                .collect();
+            self.store.append_audit(&events).map_err(CoreError::Audit)?;
+            return Err(e);
+        }
+        let mut opened = Vec::with_capacity(items.len());
+        for (name, storage) in items {
+            opened.push(self.open_secret(project, name, *storage)?);
+        }
+        check(&opened)?;
+        let events: Vec<_> = opened
+            .iter()
+            .map(|o| {
+                caller.event(
+                    project,
+                    &format!("secret:{}", o.info.name),
+                    "use",
+                    "ok",
+                    Some(format!(
+                        "purpose={purpose} storage={} version={}",
+                        o.info.storage.name(),
+                        o.info.version
+                    )),
+                )
+            })
+            .collect();
+        self.store.append_audit(&events).map_err(CoreError::Audit)?;
+        Ok(opened)
+    }
+
+    /// The environment variables of `names` for a run (see [`coffer_model::env`]): the "use"
+    /// of [`Service::use_secrets`] with purpose `env`, checked for two sources of one variable
+    /// before anything is handed out.
+    ///
+    /// # Errors
+    /// As [`Service::use_secrets`]; [`CoreError::Invalid`] for a variable set twice.
+    pub fn resolve_env(
+        &self,
+        caller: &Caller,
+        project: &str,
+        names: &[String],
+    ) -> Result<Vec<coffer_model::env::EnvVar>> {
+        let items: Vec<(String, Option<Storage>)> = names.iter().map(|n| (n.clone(), None)).collect();
+        let vars_of = |opened: &[OpenedSecret]| {
+            let mut vars = Vec::new();
+            for o in opened {
+                vars.extend(coffer_model::env::secret_vars(
+                    &o.info.name,
+                    &o.info.secret_type,
+                    &o.fields,
+                ));
+            }
+            vars
+        };
+        let opened = self.use_secrets_checked(caller, project, &items, "env", |opened| {
+            Ok(coffer_model::env::check_unique(&vars_of(opened))?)
+        })?;
+        Ok(vars_of(&opened))
+    }
+
+    /// Opens a secret's values without any check or audit: for this crate's own use.
+    fn open_secret(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<OpenedSecret> {
         let record = match self.locate_one(project, name, storage)? {
             Located::Coffer(r) => r,
             Located::Memory(_) => {
@@ -619,12 +750,13 @@ impl Service {
     #[instrument(skip_all, fields(project = project, name = name))]
     pub fn update_secret(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         project: &str,
         name: &str,
         storage: Option<Storage>,
         update: SecretUpdate,
     ) -> Result<SecretInfo> {
+        self.authorize(caller, project, Role::Write, "replace", &format!("secret:{name}"))?;
         let opened = self.open_secret(project, name, storage)?;
         let mut values: Vec<(String, InputValue)> = Vec::new();
         for (k, v) in &opened.fields.public {
@@ -660,7 +792,13 @@ impl Service {
             on_conflict: OnConflict::Replace,
             values,
         };
-        Ok(self.create_secret(actor, project, req)?.info().clone())
+        Ok(self.create_secret(caller, project, req)?.info().clone())
+    }
+
+    /// Forgets the temporary secrets and the scope index of a deleted project.
+    pub(crate) fn forget_project(&self, project: &str) {
+        self.temp().retain(|(p, _), _| p != project);
+        self.indexes.lock().unwrap_or_else(|p| p.into_inner()).remove(project);
     }
 
     fn with_index<R>(&self, project: &str, f: impl FnOnce(&mut ScopeIndex) -> R) -> Option<R> {
@@ -698,7 +836,14 @@ impl Service {
     ///
     /// # Errors
     /// [`CoreError::Invalid`] for an unknown type; store errors.
-    pub fn which_secret(&self, project: &str, path: &str, secret_type: &str) -> Result<Option<WhichSecret>> {
+    pub fn which_secret(
+        &self,
+        caller: &Caller,
+        project: &str,
+        path: &str,
+        secret_type: &str,
+    ) -> Result<Option<WhichSecret>> {
+        self.authorize(caller, project, Role::Read, "which", "secrets")?;
         coffer_model::validate::lookup_type(secret_type)?;
         self.load_index(project)?;
         Ok(self

@@ -1,6 +1,6 @@
 //! Service tests on a real SQLite file and a real key file.
 
-use coffer_core::{Actor, CoreError, CreateOutcome, CreateRequest, OnConflict, Service};
+use coffer_core::{Caller, CoreError, CreateOutcome, CreateRequest, OnConflict, Service};
 use coffer_crypto::{CryptoError, LocalKeyFile, SecretString};
 use coffer_model::{InputValue, SensitiveValue, Storage};
 use coffer_store_sqlite::SqliteStore;
@@ -21,7 +21,11 @@ impl Env {
     }
     fn service(&self) -> Service {
         let (kr, _) = LocalKeyFile::open_or_create(&self.dir.path().join("master.key")).expect("key");
-        Service::new(Box::new(SqliteStore::open(&self.db()).expect("db")), Box::new(kr))
+        let svc = Service::new(Box::new(SqliteStore::open(&self.db()).expect("db")), Box::new(kr));
+        for p in ["p", "q", "a", "b", "other"] {
+            let _ = svc.create_project(&actor(), p);
+        }
+        svc
     }
 }
 
@@ -45,12 +49,18 @@ fn s3(name: &str, scope: &str, secret: &str, storage: Storage, on_conflict: OnCo
     }
 }
 
-fn actor() -> Actor {
-    Actor("test:alice".into())
+fn actor() -> Caller {
+    Caller {
+        name: "test:alice".into(),
+        ..Caller::local()
+    }
 }
 
 fn secret_value(svc: &Service, project: &str, name: &str, storage: Option<Storage>) -> String {
-    let opened = svc.open_secret(project, name, storage).expect("open");
+    let mut opened = svc
+        .use_secrets(&actor(), project, &[(name.to_string(), storage)], "test")
+        .expect("open");
+    let opened = opened.remove(0);
     match opened.fields.sensitive.get("secret") {
         Some(SensitiveValue::Text(s)) => s.expose_secret().to_string(),
         other => panic!("no secret field: {other:?}"),
@@ -96,7 +106,10 @@ fn create_open_replace_keep() {
 
     let replaced = svc
         .create_secret(
-            &Actor("test:bob".into()),
+            &Caller {
+                name: "test:bob".into(),
+                ..Caller::local()
+            },
             "p",
             s3("a", "s3://c", "v2-secret", Storage::Coffer, OnConflict::Replace),
         )
@@ -130,14 +143,17 @@ fn temporary_and_persistent_coexist_like_duckdb() {
         s3("same", "s3://b", "temporary-v", Storage::Memory, OnConflict::Error),
     )
     .expect("t");
-    assert_eq!(svc.list_secrets("p").expect("list").len(), 2);
+    assert_eq!(svc.list_secrets(&actor(), "p").expect("list").len(), 2);
     // Equal scope length: the temporary one wins (offset 10 < 20).
-    let w = svc.which_secret("p", "s3://b/x", "s3").expect("which").expect("match");
+    let w = svc
+        .which_secret(&actor(), "p", "s3://b/x", "s3")
+        .expect("which")
+        .expect("match");
     assert_eq!(
         (w.name.as_str(), w.persistent.as_str(), w.storage.as_str()),
         ("same", "TEMPORARY", "memory")
     );
-    let err = svc.secret_info("p", "same", None).expect_err("ambiguous");
+    let err = svc.secret_info(&actor(), "p", "same", None).expect_err("ambiguous");
     assert!(matches!(err, CoreError::Ambiguous { .. }));
     assert_eq!(err.exit_code(), 2);
     let err = svc
@@ -153,13 +169,19 @@ fn temporary_and_persistent_coexist_like_duckdb() {
             .expect("drop"),
         Some(Storage::Memory)
     );
-    let w = svc.which_secret("p", "s3://b/x", "s3").expect("which").expect("match");
+    let w = svc
+        .which_secret(&actor(), "p", "s3://b/x", "s3")
+        .expect("which")
+        .expect("match");
     assert_eq!(w.persistent, "PERSISTENT");
     assert_eq!(
         svc.drop_secret(&actor(), "p", "same", false, None).expect("drop"),
         Some(Storage::Coffer)
     );
-    assert!(svc.which_secret("p", "s3://b/x", "s3").expect("which").is_none());
+    assert!(svc
+        .which_secret(&actor(), "p", "s3://b/x", "s3")
+        .expect("which")
+        .is_none());
     assert!(matches!(
         svc.drop_secret(&actor(), "p", "same", false, None),
         Err(CoreError::NotFound { .. })
@@ -172,7 +194,7 @@ fn temporary_and_persistent_coexist_like_duckdb() {
     svc.create_secret(&actor(), "p", s3("t", "", "x", Storage::Memory, OnConflict::Error))
         .expect("t");
     drop(svc);
-    assert!(env.service().list_secrets("p").expect("list").is_empty());
+    assert!(env.service().list_secrets(&actor(), "p").expect("list").is_empty());
 }
 
 #[test]
@@ -186,7 +208,9 @@ fn which_follows_scope_changes_and_projects() {
     )
     .expect("a");
     assert_eq!(
-        svc.which_secret("p", "s3://bucket/k", "s3").expect("w").map(|w| w.name),
+        svc.which_secret(&actor(), "p", "s3://bucket/k", "s3")
+            .expect("w")
+            .map(|w| w.name),
         Some("short".into())
     );
     svc.create_secret(
@@ -196,7 +220,7 @@ fn which_follows_scope_changes_and_projects() {
     )
     .expect("b");
     assert_eq!(
-        svc.which_secret("p", "s3://bucket/k/x", "s3")
+        svc.which_secret(&actor(), "p", "s3://bucket/k/x", "s3")
             .expect("w")
             .map(|w| w.name),
         Some("long".into())
@@ -208,22 +232,27 @@ fn which_follows_scope_changes_and_projects() {
     )
     .expect("c");
     assert_eq!(
-        svc.which_secret("p", "s3://bucket/k/x", "s3")
+        svc.which_secret(&actor(), "p", "s3://bucket/k/x", "s3")
             .expect("w")
             .map(|w| w.name),
         Some("short".into())
     );
-    assert!(svc.which_secret("q", "s3://bucket/k/x", "s3").expect("w").is_none());
+    assert!(svc
+        .which_secret(&actor(), "q", "s3://bucket/k/x", "s3")
+        .expect("w")
+        .is_none());
     // Default scopes: s3 covers s3a:// too.
     svc.create_secret(&actor(), "q", s3("dflt", "", "x", Storage::Coffer, OnConflict::Error))
         .expect("d");
     assert_eq!(
-        svc.which_secret("q", "s3a://x/y", "s3").expect("w").map(|w| w.name),
+        svc.which_secret(&actor(), "q", "s3a://x/y", "s3")
+            .expect("w")
+            .map(|w| w.name),
         Some("dflt".into())
     );
-    assert!(svc.which_secret("q", "gs://x/y", "gcs").expect("w").is_none());
+    assert!(svc.which_secret(&actor(), "q", "gs://x/y", "gcs").expect("w").is_none());
     assert!(matches!(
-        svc.which_secret("q", "gs://x", "nope"),
+        svc.which_secret(&actor(), "q", "gs://x", "nope"),
         Err(CoreError::Invalid(_))
     ));
 }
@@ -233,7 +262,7 @@ fn raw(db: &Path) -> rusqlite::Connection {
 }
 
 fn assert_integrity(svc: &Service, name: &str) {
-    match svc.open_secret("p", name, None) {
+    match svc.use_secrets(&actor(), "p", &[(name.to_string(), None)], "test") {
         Err(CoreError::Crypto(CryptoError::Integrity)) => {}
         other => panic!("expected an integrity error for {name}, got {other:?}"),
     }

@@ -8,7 +8,7 @@
 //! `cargo bench -p coffer-duckdb --bench dataplane` (add `--no-default-features` with
 //! `DUCKDB_LIB_DIR`/`LD_LIBRARY_PATH` to use a prebuilt libduckdb).
 
-use coffer_core::{Actor, CreateRequest, OnConflict, Service};
+use coffer_core::{Caller, CreateRequest, OnConflict, Service};
 use coffer_crypto::{LocalKeyFile, SecretString};
 use coffer_duckdb::DataPlane;
 use coffer_model::{InputValue, Storage};
@@ -49,9 +49,10 @@ fn world(n: usize) -> World {
         Box::new(SqliteStore::open(&dir.path().join("coffer.db")).expect("db")),
         Box::new(kr),
     );
+    service.create_project(&Caller::local(), "p").expect("project");
     for i in 0..n {
         service
-            .create_secret(&Actor("bench".into()), "p", secret(i, OnConflict::Error, "AKIA"))
+            .create_secret(&Caller::local(), "p", secret(i, OnConflict::Error, "AKIA"))
             .expect("create");
     }
     let ext = std::env::var("COFFER_TEST_EXTENSION_DIR").expect("COFFER_TEST_EXTENSION_DIR with httpfs");
@@ -71,7 +72,7 @@ fn which(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500));
     for n in [10usize, 1_000, 10_000, 100_000] {
         let w = world(n);
-        let duck = w.plane.instance(&w.service, "p").expect("instance");
+        let duck = w.plane.instance(&w.service, &Caller::local(), "p").expect("instance");
         let path = format!("s3://bucket-{:06}/prefix/year=2024/file.parquet", n / 2);
         let want = format!("s{:06}", n / 2);
         assert_eq!(
@@ -80,13 +81,17 @@ fn which(c: &mut Criterion) {
         );
         assert_eq!(
             w.service
-                .which_secret("p", &path, "s3")
+                .which_secret(&Caller::local(), "p", &path, "s3")
                 .expect("coffer")
                 .map(|m| m.name),
             Some(want.clone())
         );
         g.bench_with_input(BenchmarkId::new("coffer scope index", n), &n, |b, _| {
-            b.iter(|| w.service.which_secret("p", &path, "s3").expect("which"))
+            b.iter(|| {
+                w.service
+                    .which_secret(&Caller::local(), "p", &path, "s3")
+                    .expect("which")
+            })
         });
         g.bench_with_input(BenchmarkId::new("DuckDB which_secret", n), &n, |b, _| {
             b.iter(|| duck.which_secret(&path, "s3").expect("which"))
@@ -103,16 +108,16 @@ fn instance_and_changes(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_millis(500));
     g.bench_function("create a DuckDB instance with every secret registered", |b| {
-        b.iter(|| w.plane.instance(&w.service, "p").expect("instance"))
+        b.iter(|| w.plane.instance(&w.service, &Caller::local(), "p").expect("instance"))
     });
-    let duck = w.plane.instance(&w.service, "p").expect("instance");
+    let duck = w.plane.instance(&w.service, &Caller::local(), "p").expect("instance");
     let mut k = 0u64;
     g.bench_function("one secret replaced: incremental update (coffer)", |b| {
         b.iter(|| {
             k += 1;
             w.service
                 .create_secret(
-                    &Actor("bench".into()),
+                    &Caller::local(),
                     "p",
                     secret(42, OnConflict::Replace, &format!("AKIA{k}")),
                 )

@@ -21,7 +21,7 @@ mod render;
 
 pub use plan::{plan, PlanEntry, Planner};
 
-use coffer_core::{SecretChange, SecretObserver, Service};
+use coffer_core::{Caller, SecretChange, SecretObserver, Service};
 use coffer_model::Storage;
 use duckdb::arrow::array::{Array, BooleanArray, Int16Array, Int32Array, Int64Array, Int8Array};
 use duckdb::arrow::datatypes::DataType;
@@ -163,6 +163,8 @@ struct Registrations {
 /// An embedded DuckDB database for one project.
 pub struct Instance {
     project: String,
+    /// Whose values this instance holds: every registration is a `use` audited for it.
+    caller: Caller,
     conn: Mutex<duckdb::Connection>,
     state: Mutex<Registrations>,
 }
@@ -233,6 +235,28 @@ impl Instance {
             }
         }
         let names: BTreeSet<&String> = affected.iter().map(|k| &k.1).collect();
+        // Open every secret to (re)register in one audited batch.
+        let mut wanted = Vec::new();
+        for name in &names {
+            if let Some(e) = desired.get(*name) {
+                let want: Registered = (e.info.storage, e.info.version, e.scopes.clone());
+                if state.registered.get(*name) != Some(&want) {
+                    wanted.push((e.info.name.clone(), Some(e.info.storage)));
+                }
+            }
+        }
+        let mut opened: HashMap<String, coffer_core::OpenedSecret> = HashMap::new();
+        if !wanted.is_empty() {
+            let batch = service
+                .use_secrets(&self.caller, &self.project, &wanted, "dataplane")
+                .map_err(|source| DuckError::Secret {
+                    name: wanted.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+                    source: Box::new(source),
+                })?;
+            for o in batch {
+                opened.insert(o.info.name.to_ascii_lowercase(), o);
+            }
+        }
         let mut changes = 0;
         for name in names {
             match (desired.get(name), state.registered.get(name)) {
@@ -246,12 +270,9 @@ impl Instance {
                     if current == Some(&want) {
                         continue;
                     }
-                    let opened = service
-                        .open_secret(&self.project, &e.info.name, Some(e.info.storage))
-                        .map_err(|source| DuckError::Secret {
-                            name: e.info.name.clone(),
-                            source: Box::new(source),
-                        })?;
+                    let Some(opened) = opened.get(&e.info.name.to_ascii_lowercase()) else {
+                        continue;
+                    };
                     let sql = render::create_secret(&opened.info, &e.scopes, &opened.fields);
                     match self.conn().execute_batch(sql.expose()) {
                         Ok(()) => {
@@ -275,7 +296,7 @@ impl Instance {
     /// Registers every secret of the project (a full load).
     fn load_all(&self, service: &Service) -> Result<usize> {
         let all = service
-            .list_secrets(&self.project)
+            .list_secrets(&self.caller, &self.project)
             .map_err(|e| DuckError::Duck(e.to_string()))?;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut affected = BTreeSet::new();
@@ -377,7 +398,7 @@ impl DataPlane {
     ///
     /// # Errors
     /// DuckDB errors; a secret that cannot be opened.
-    pub fn instance(&self, service: &Service, project: &str) -> Result<Arc<Instance>> {
+    pub fn instance(&self, service: &Service, caller: &Caller, project: &str) -> Result<Arc<Instance>> {
         let config = duckdb::Config::default()
             .enable_autoload_extension(true)?
             .with("autoinstall_known_extensions", "false")?
@@ -393,6 +414,7 @@ impl DataPlane {
         conn.execute_batch("SET allow_unredacted_secrets = false; SET lock_configuration = true;")?;
         let instance = Arc::new(Instance {
             project: project.to_string(),
+            caller: caller.clone(),
             conn: Mutex::new(conn),
             state: Mutex::new(Registrations {
                 planner: Planner::new(),

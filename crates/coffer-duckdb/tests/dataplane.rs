@@ -3,7 +3,7 @@
 //! Needs httpfs in `COFFER_TEST_EXTENSION_DIR` (scripts/test.sh installs it with
 //! scripts/install-httpfs.sh).
 
-use coffer_core::{Actor, CreateRequest, OnConflict, Service};
+use coffer_core::{Caller, CreateRequest, OnConflict, Service};
 use coffer_crypto::{LocalKeyFile, SecretString};
 use coffer_duckdb::DataPlane;
 use coffer_model::{InputValue, Storage};
@@ -36,6 +36,9 @@ fn env() -> Env {
         Box::new(SqliteStore::open(&dir.path().join("coffer.db")).expect("db")),
         Box::new(kr),
     );
+    for p in ["p", "q"] {
+        service.create_project(&Caller::local(), p).expect("project");
+    }
     let plane = DataPlane::new(extension_dir());
     service.observe(plane.clone());
     Env {
@@ -67,7 +70,7 @@ fn fields(ty: &str, tag: &str) -> Vec<(String, InputValue)> {
 fn create(e: &Env, name: &str, ty: &str, storage: Storage, scopes: &[&str], on_conflict: OnConflict) {
     e.service
         .create_secret(
-            &Actor("test".into()),
+            &Caller::local(),
             "p",
             CreateRequest {
                 name: Some(name.into()),
@@ -86,7 +89,7 @@ fn create(e: &Env, name: &str, ty: &str, storage: Storage, scopes: &[&str], on_c
 fn an_instance_follows_every_change_at_its_next_statement() {
     let e = env();
     create(&e, "base", "s3", Storage::Coffer, &["s3://bucket"], OnConflict::Error);
-    let duck = e.plane.instance(&e.service, "p").expect("instance");
+    let duck = e.plane.instance(&e.service, &Caller::local(), "p").expect("instance");
     assert_eq!(
         duck.which_secret("s3://bucket/x", "s3").expect("which"),
         Some("base".into())
@@ -125,14 +128,14 @@ fn an_instance_follows_every_change_at_its_next_statement() {
     );
     // Dropped.
     e.service
-        .drop_secret(&Actor("test".into()), "p", "deeper", false, None)
+        .drop_secret(&Caller::local(), "p", "deeper", false, None)
         .expect("drop");
     assert_eq!(duck.which_secret("s3://other/z", "s3").expect("which"), None);
     assert_eq!(duck.registered_count(), 1);
     // Another project's change does not reach this instance.
     e.service
         .create_secret(
-            &Actor("test".into()),
+            &Caller::local(),
             "q",
             CreateRequest {
                 name: Some("elsewhere".into()),
@@ -153,7 +156,7 @@ fn duckdb_holds_temporary_redacted_secrets_only() {
     let e = env();
     create(&e, "p1", "s3", Storage::Coffer, &["s3://a"], OnConflict::Error);
     create(&e, "t1", "s3", Storage::Memory, &["s3://b"], OnConflict::Error);
-    let duck = e.plane.instance(&e.service, "p").expect("instance");
+    let duck = e.plane.instance(&e.service, &Caller::local(), "p").expect("instance");
     let rows = duck
         .query("SELECT name, persistent, storage, secret_string FROM duckdb_secrets() ORDER BY name")
         .expect("q");
@@ -187,15 +190,15 @@ fn a_change_touches_only_the_secrets_it_affects() {
             OnConflict::Error,
         );
     }
-    for info in e.service.list_secrets("p").expect("list") {
+    for info in e.service.list_secrets(&Caller::local(), "p").expect("list") {
         planner.upsert(&info);
     }
     create(&e, "s07", "s3", Storage::Coffer, &["s3://b07/x"], OnConflict::Replace);
-    let info = e.service.secret_info("p", "s07", None).expect("info");
+    let info = e.service.secret_info(&Caller::local(), "p", "s07", None).expect("info");
     assert_eq!(planner.upsert(&info).len(), 1);
     // A temporary secret with a persistent one's scope shadows that scope: two affected.
     create(&e, "t", "s3", Storage::Memory, &["s3://b08"], OnConflict::Error);
-    let info = e.service.secret_info("p", "t", None).expect("info");
+    let info = e.service.secret_info(&Caller::local(), "p", "t", None).expect("info");
     let affected = planner.upsert(&info);
     assert_eq!(affected.len(), 2, "{affected:?}");
     assert!(planner.registration(&(Storage::Coffer, "s08".into())).is_none());
@@ -257,10 +260,10 @@ fn which_secret_agrees_with_duckdb_on_the_scope_table() {
                 .unwrap_or_default();
             create(&e, &s.name, &s.ty, storage, &scopes, OnConflict::Error);
         }
-        let duck = e.plane.instance(&e.service, "p").expect("instance");
+        let duck = e.plane.instance(&e.service, &Caller::local(), "p").expect("instance");
         let coffer = e
             .service
-            .which_secret("p", &case.path, &case.ty)
+            .which_secret(&Caller::local(), "p", &case.path, &case.ty)
             .expect("coffer which")
             .map(|w| w.name.to_ascii_lowercase());
         let duckdb = duck

@@ -99,6 +99,16 @@ pub enum ModelError {
         /// Which rule it breaks.
         rule: String,
     },
+    /// Two sources that would set one environment variable.
+    #[error("environment variable '{var}' would be set by both {first} and {second}; rename one of the secrets or keys, or attach only one")]
+    EnvCollision {
+        /// The variable.
+        var: String,
+        /// The first source (`secret 'a' key 'API_KEY'`).
+        first: String,
+        /// The second source.
+        second: String,
+    },
 }
 
 impl ModelError {

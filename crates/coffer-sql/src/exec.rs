@@ -6,7 +6,7 @@ use crate::query;
 use crate::split::{self, StmtSource};
 use crate::table::{ColType, Table, Value};
 use crate::{Result, SqlError};
-use coffer_core::{Actor, CreateRequest, OnConflict, SecretInfo, SecretUpdate, Service};
+use coffer_core::{Caller, CreateRequest, OnConflict, SecretInfo, SecretUpdate, Service};
 use coffer_crypto::SecretString;
 use coffer_model::{types, FieldValue, InputValue, Storage};
 use sqlparser::ast::{
@@ -28,7 +28,7 @@ pub trait Passthrough {
 pub struct Session<'a> {
     service: &'a Service,
     project: String,
-    actor: Actor,
+    caller: Caller,
     passthrough: Option<&'a dyn Passthrough>,
 }
 
@@ -233,12 +233,12 @@ fn pg_row(s: &SecretInfo) -> Vec<Value> {
 }
 
 impl<'a> Session<'a> {
-    /// A session in `project`, acting as `actor`.
-    pub fn new(service: &'a Service, project: impl Into<String>, actor: Actor) -> Self {
+    /// A session in `project`, acting as `caller`.
+    pub fn new(service: &'a Service, project: impl Into<String>, caller: Caller) -> Self {
         Session {
             service,
             project: project.into(),
-            actor,
+            caller,
             passthrough: None,
         }
     }
@@ -334,7 +334,7 @@ impl<'a> Session<'a> {
             },
             values,
         };
-        self.service.create_secret(&self.actor, &self.project, req)?;
+        self.service.create_secret(&self.caller, &self.project, req)?;
         Ok(Table::success())
     }
 
@@ -359,7 +359,7 @@ impl<'a> Session<'a> {
                     None => temporary.map(|t| if t { Storage::Memory } else { Storage::Coffer }),
                 };
                 self.service
-                    .drop_secret(&self.actor, &self.project, &name.value, if_exists, storage)?;
+                    .drop_secret(&self.caller, &self.project, &name.value, if_exists, storage)?;
                 Ok(Table::success())
             }
             ast::Statement::Query(q) => self.query(&q),
@@ -383,7 +383,7 @@ impl<'a> Session<'a> {
     fn secrets_table(&self) -> Result<Table> {
         let rows = self
             .service
-            .list_secrets(&self.project)?
+            .list_secrets(&self.caller, &self.project)?
             .iter()
             .map(secrets_row)
             .collect();
@@ -401,10 +401,43 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// MotherDuck's `md_access_tokens()`: the tokens the caller may see, never the tokens.
+    fn tokens_table(&self) -> Result<Table> {
+        let opt_ts = |v: Option<i64>| v.map_or(Value::Null, |ms| Value::Text(crate::table::timestamp(ms)));
+        let rows = self
+            .service
+            .list_tokens(&self.caller)?
+            .into_iter()
+            .map(|t| {
+                vec![
+                    Value::Text(t.token_name),
+                    Value::Text(t.owner),
+                    Value::Text(t.owner_kind),
+                    Value::Text(crate::table::timestamp(t.created_at)),
+                    opt_ts(t.last_used_at),
+                    opt_ts(t.expires_at),
+                    Value::Text(t.status),
+                ]
+            })
+            .collect();
+        Ok(Table {
+            columns: vec![
+                ("token_name".into(), ColType::Varchar),
+                ("owner".into(), ColType::Varchar),
+                ("owner_kind".into(), ColType::Varchar),
+                ("created_at".into(), ColType::Other("TIMESTAMP".into())),
+                ("last_used_at".into(), ColType::Other("TIMESTAMP".into())),
+                ("expires_at".into(), ColType::Other("TIMESTAMP".into())),
+                ("status".into(), ColType::Varchar),
+            ],
+            rows,
+        })
+    }
+
     fn pg_table(&self) -> Result<Table> {
         let rows = self
             .service
-            .list_secrets(&self.project)?
+            .list_secrets(&self.caller, &self.project)?
             .iter()
             .filter(|s| s.persistent && PG_TYPES.iter().any(|t| t.eq_ignore_ascii_case(&s.secret_type)))
             .map(pg_row)
@@ -461,13 +494,15 @@ impl<'a> Session<'a> {
                 TableFactor::Table { name, args, .. } if object_is(name, &["which_secret"]) && args.is_some() => {
                     let a = Self::function_args(args)?;
                     let [(None, path), (None, ty)] = a.as_slice() else {
-                        return Err(SqlError::Semantic("which_secret takes two arguments: which_secret('path', 'type')".into()));
+                        return Err(SqlError::Semantic(
+                            "which_secret takes two arguments: which_secret('path', 'type')".into(),
+                        ));
                     };
                     let path = Self::string_arg(path, "which_secret's path")?;
                     let ty = Self::string_arg(ty, "which_secret's type")?;
                     // DuckDB answers no rows for a type it does not know.
                     let found = if coffer_model::types::lookup(&ty).is_some() {
-                        self.service.which_secret(&self.project, &path, &ty)?
+                        self.service.which_secret(&self.caller, &self.project, &path, &ty)?
                     } else {
                         None
                     };
@@ -483,11 +518,14 @@ impl<'a> Session<'a> {
                             .collect(),
                     }
                 }
-                TableFactor::Table { name, args: None, .. } if object_is(name, &["duckdb", "secrets"]) => self.pg_table()?,
-                TableFactor::Table { name, .. } if object_is(name, &["md_access_tokens"]) => {
-                    return Err(SqlError::Unsupported(
-                        "md_access_tokens(): access tokens come with `coffer serve`, which this coffer does not have yet".into(),
-                    ))
+                TableFactor::Table { name, args: None, .. } if object_is(name, &["duckdb", "secrets"]) => {
+                    self.pg_table()?
+                }
+                TableFactor::Table { name, args, .. } if object_is(name, &["md_access_tokens"]) => {
+                    if !Self::function_args(args)?.is_empty() {
+                        return Err(SqlError::Semantic("md_access_tokens() takes no arguments".into()));
+                    }
+                    self.tokens_table()?
                 }
                 other => return Err(not_handled(&format!("FROM {other}"))),
             },
@@ -604,7 +642,7 @@ impl<'a> Session<'a> {
             let taken = names.iter().any(|n| n.eq_ignore_ascii_case(&name))
                 || self
                     .service
-                    .secret_info(&self.project, &name, Some(Storage::Coffer))
+                    .secret_info(&self.caller, &self.project, &name, Some(Storage::Coffer))
                     .is_ok();
             if taken {
                 return Err(coffer_core::CoreError::AlreadyExists {
@@ -620,7 +658,7 @@ impl<'a> Session<'a> {
         for (row, name) in values.rows.iter().zip(names) {
             let mut req = self.pg_request(&columns, row)?;
             req.name = Some(name);
-            self.service.create_secret(&self.actor, &self.project, req)?;
+            self.service.create_secret(&self.caller, &self.project, req)?;
             n += 1;
         }
         Ok(count(n))
@@ -677,7 +715,9 @@ impl<'a> Session<'a> {
         let names = self.pg_matching(&upd.selection)?;
         let mut n = 0;
         for name in names {
-            let current = self.service.secret_info(&self.project, &name, Some(Storage::Coffer))?;
+            let current = self
+                .service
+                .secret_info(&self.caller, &self.project, &name, Some(Storage::Coffer))?;
             let ty = new_type.clone().unwrap_or(current.secret_type.clone());
             let update = SecretUpdate {
                 set: sets
@@ -696,7 +736,7 @@ impl<'a> Session<'a> {
                 secret_type: new_type.clone(),
             };
             self.service
-                .update_secret(&self.actor, &self.project, &name, Some(Storage::Coffer), update)?;
+                .update_secret(&self.caller, &self.project, &name, Some(Storage::Coffer), update)?;
             n += 1;
         }
         Ok(count(n))
@@ -716,7 +756,7 @@ impl<'a> Session<'a> {
         let names = self.pg_matching(&del.selection)?;
         for name in &names {
             self.service
-                .drop_secret(&self.actor, &self.project, name, false, Some(Storage::Coffer))?;
+                .drop_secret(&self.caller, &self.project, name, false, Some(Storage::Coffer))?;
         }
         Ok(count(names.len()))
     }

@@ -283,6 +283,14 @@ impl Table {
     }
 }
 
+/// Unix milliseconds as DuckDB prints a TIMESTAMP: `2026-11-23 13:40:15.123`.
+pub fn timestamp(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]");
+    t.format(&f).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,3 +316,4 @@ mod tests {
         assert!(t.render(Format::Json).contains("\"scope\": [\n      \"s3://a\"\n    ]"));
     }
 }
+

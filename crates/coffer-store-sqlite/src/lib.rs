@@ -4,14 +4,20 @@
 //! `migrations/` and refuses a database whose schema is newer than this binary knows.
 #![deny(missing_docs)]
 
-use coffer_store::{Expect, Result, SealedRecord, SecretRecord, Store, StoreError};
+use coffer_store::{
+    AuditEvent, AuditFilter, Expect, GrantRecord, IdentityRecord, ProjectRecord, Result, SealedRecord, SecretRecord,
+    Store, StoreError, TokenRecord,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The migrations, in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_secrets.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_secrets.sql"),
+    include_str!("../migrations/0002_identities_audit.sql"),
+];
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -62,6 +68,17 @@ impl SqliteStore {
         self.conn
             .lock()
             .map_err(|_| StoreError::Backend("the database lock is poisoned".into()))
+    }
+
+    /// Runs `f` in an immediate transaction, committing when it succeeds.
+    fn write<R>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<R>) -> Result<R> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(backend)?;
+        Ok(out)
     }
 
     fn migrate(&self) -> Result<()> {
@@ -134,7 +151,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 impl Store for SqliteStore {
-    fn put_secret(&self, r: &SecretRecord, expect: Expect) -> Result<()> {
+    fn put_secret(&self, r: &SecretRecord, expect: Expect, audit: &[AuditEvent]) -> Result<()> {
         let mut conn = self.lock()?;
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -188,6 +205,7 @@ impl Store for SqliteStore {
             ],
         )
         .map_err(backend)?;
+        write_audit(&tx, audit)?;
         tx.commit().map_err(backend)
     }
 
@@ -219,16 +237,376 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn delete_secret(&self, project: &str, name: &str) -> Result<bool> {
-        let conn = self.lock()?;
-        let n = conn
+    fn delete_secret(&self, project: &str, name: &str, audit: &[AuditEvent]) -> Result<bool> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let n = tx
             .execute(
                 "DELETE FROM secrets WHERE project = ?1 AND name = ?2",
                 params![project, name],
             )
             .map_err(backend)?;
-        Ok(n > 0)
+        if n == 0 {
+            return Ok(false);
+        }
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(backend)?;
+        Ok(true)
     }
+
+    fn create_project(&self, p: &ProjectRecord, audit: &[AuditEvent]) -> Result<()> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "INSERT OR IGNORE INTO projects (name, created_at, created_by) VALUES (?1, ?2, ?3)",
+                    params![p.name, p.created_at, p.created_by],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(conflict("project", &p.name));
+            }
+            write_audit(tx, audit)
+        })
+    }
+
+    fn get_project(&self, name: &str) -> Result<Option<ProjectRecord>> {
+        let conn = self.lock()?;
+        conn.query_row(
+            "SELECT name, created_at, created_by FROM projects WHERE name = ?1",
+            params![name],
+            project_row,
+        )
+        .optional()
+        .map_err(backend)
+    }
+
+    fn list_projects(&self) -> Result<Vec<ProjectRecord>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached("SELECT name, created_at, created_by FROM projects ORDER BY name")
+            .map_err(backend)?;
+        let rows = stmt.query_map([], project_row).map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn delete_project(&self, name: &str, audit: &[AuditEvent]) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute("DELETE FROM projects WHERE name = ?1", params![name])
+                .map_err(backend)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            for sql in [
+                "DELETE FROM secrets WHERE project = ?1",
+                "DELETE FROM grants WHERE project = ?1",
+                "DELETE FROM identities WHERE project = ?1 AND kind = 'service_account'",
+            ] {
+                tx.execute(sql, params![name]).map_err(backend)?;
+            }
+            write_audit(tx, audit)?;
+            Ok(true)
+        })
+    }
+
+    fn create_identity(&self, i: &IdentityRecord, audit: &[AuditEvent]) -> Result<i64> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "INSERT OR IGNORE INTO identities (name, kind, superuser, project, created_at, created_by) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![i.name, i.kind, i.superuser, i.project, i.created_at, i.created_by],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(conflict("identity", &i.name));
+            }
+            let id = tx.last_insert_rowid();
+            write_audit(tx, audit)?;
+            Ok(id)
+        })
+    }
+
+    fn get_identity(&self, name: &str) -> Result<Option<IdentityRecord>> {
+        let conn = self.lock()?;
+        conn.query_row(
+            &format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE name = ?1"),
+            params![name],
+            identity_row,
+        )
+        .optional()
+        .map_err(backend)
+    }
+
+    fn get_identity_by_id(&self, id: i64) -> Result<Option<IdentityRecord>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?1"))
+            .map_err(backend)?;
+        stmt.query_row(params![id], identity_row).optional().map_err(backend)
+    }
+
+    fn list_identities(&self) -> Result<Vec<IdentityRecord>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {IDENTITY_COLUMNS} FROM identities ORDER BY name"))
+            .map_err(backend)?;
+        let rows = stmt.query_map([], identity_row).map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn create_token(&self, t: &TokenRecord, audit: &[AuditEvent]) -> Result<i64> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "INSERT OR IGNORE INTO tokens (public_id, identity_id, name, hash, created_at, created_by, \
+                     expires_at, last_used_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        t.public_id,
+                        t.identity_id,
+                        t.name,
+                        t.hash,
+                        t.created_at,
+                        t.created_by,
+                        t.expires_at,
+                        t.last_used_at,
+                        t.revoked_at
+                    ],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(conflict("token", &t.name));
+            }
+            let id = tx.last_insert_rowid();
+            write_audit(tx, audit)?;
+            Ok(id)
+        })
+    }
+
+    fn token_by_public_id(&self, public_id: &str) -> Result<Option<TokenRecord>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE public_id = ?1"))
+            .map_err(backend)?;
+        stmt.query_row(params![public_id], token_row)
+            .optional()
+            .map_err(backend)
+    }
+
+    fn get_token(&self, name: &str) -> Result<Option<TokenRecord>> {
+        let conn = self.lock()?;
+        conn.query_row(
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = ?1"),
+            params![name],
+            token_row,
+        )
+        .optional()
+        .map_err(backend)
+    }
+
+    fn list_tokens(&self) -> Result<Vec<TokenRecord>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY name"))
+            .map_err(backend)?;
+        let rows = stmt.query_map([], token_row).map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn revoke_token(&self, name: &str, at: i64, audit: &[AuditEvent]) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+                    params![name, at],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            write_audit(tx, audit)?;
+            Ok(true)
+        })
+    }
+
+    fn touch_token(&self, id: i64, at: i64) -> Result<()> {
+        let conn = self.lock()?;
+        conn.execute("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1", params![id, at])
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn set_grant(&self, g: &GrantRecord, audit: &[AuditEvent]) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO grants (project, identity_id, role, granted_at, granted_by) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (project, identity_id) DO UPDATE SET role = excluded.role, \
+                 granted_at = excluded.granted_at, granted_by = excluded.granted_by",
+                params![g.project, g.identity_id, g.role, g.granted_at, g.granted_by],
+            )
+            .map_err(backend)?;
+            write_audit(tx, audit)
+        })
+    }
+
+    fn remove_grant(&self, project: &str, identity_id: i64, audit: &[AuditEvent]) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM grants WHERE project = ?1 AND identity_id = ?2",
+                    params![project, identity_id],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            write_audit(tx, audit)?;
+            Ok(true)
+        })
+    }
+
+    fn get_grant(&self, project: &str, identity_id: i64) -> Result<Option<GrantRecord>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {GRANT_COLUMNS} FROM grants WHERE project = ?1 AND identity_id = ?2"
+            ))
+            .map_err(backend)?;
+        stmt.query_row(params![project, identity_id], grant_row)
+            .optional()
+            .map_err(backend)
+    }
+
+    fn list_grants(&self, project: Option<&str>) -> Result<Vec<GrantRecord>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {GRANT_COLUMNS} FROM grants WHERE ?1 IS NULL OR project = ?1 ORDER BY project, identity_id"
+            ))
+            .map_err(backend)?;
+        let rows = stmt.query_map(params![project], grant_row).map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn append_audit(&self, events: &[AuditEvent]) -> Result<()> {
+        self.write(|tx| write_audit(tx, events))
+    }
+
+    fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT * FROM (SELECT id, at, actor, token_name, project, object, action, result, client, detail \
+                 FROM audit_events WHERE (?1 IS NULL OR project = ?1 COLLATE NOCASE) \
+                 AND (?2 IS NULL OR object = ?2 COLLATE NOCASE) AND (?3 IS NULL OR actor = ?3 COLLATE NOCASE) \
+                 AND (?4 IS NULL OR at >= ?4) ORDER BY id DESC LIMIT ?5) ORDER BY id",
+            )
+            .map_err(backend)?;
+        let limit = f.limit.map_or(-1, |l| l as i64);
+        let rows = stmt
+            .query_map(params![f.project, f.object, f.actor, f.since, limit], |r| {
+                Ok(AuditEvent {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    token_name: r.get(3)?,
+                    project: r.get(4)?,
+                    object: r.get(5)?,
+                    action: r.get(6)?,
+                    result: r.get(7)?,
+                    client: r.get(8)?,
+                    detail: r.get(9)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+}
+
+fn conflict(what: &str, name: &str) -> StoreError {
+    StoreError::Conflict {
+        name: name.to_string(),
+        what: format!("already exists (a {what} of that name)"),
+    }
+}
+
+fn write_audit(tx: &rusqlite::Transaction<'_>, events: &[AuditEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO audit_events (at, actor, token_name, project, object, action, result, client, detail) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .map_err(backend)?;
+    for e in events {
+        stmt.execute(params![
+            e.at,
+            e.actor,
+            e.token_name,
+            e.project,
+            e.object,
+            e.action,
+            e.result,
+            e.client,
+            e.detail
+        ])
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+const IDENTITY_COLUMNS: &str = "id, name, kind, superuser, project, created_at, created_by";
+const TOKEN_COLUMNS: &str =
+    "id, public_id, identity_id, name, hash, created_at, created_by, expires_at, last_used_at, revoked_at";
+const GRANT_COLUMNS: &str = "project, identity_id, role, granted_at, granted_by";
+
+fn project_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProjectRecord> {
+    Ok(ProjectRecord {
+        name: r.get(0)?,
+        created_at: r.get(1)?,
+        created_by: r.get(2)?,
+    })
+}
+
+fn identity_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IdentityRecord> {
+    Ok(IdentityRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: r.get(2)?,
+        superuser: r.get(3)?,
+        project: r.get(4)?,
+        created_at: r.get(5)?,
+        created_by: r.get(6)?,
+    })
+}
+
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: r.get(0)?,
+        public_id: r.get(1)?,
+        identity_id: r.get(2)?,
+        name: r.get(3)?,
+        hash: r.get(4)?,
+        created_at: r.get(5)?,
+        created_by: r.get(6)?,
+        expires_at: r.get(7)?,
+        last_used_at: r.get(8)?,
+        revoked_at: r.get(9)?,
+    })
+}
+
+fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRecord> {
+    Ok(GrantRecord {
+        project: r.get(0)?,
+        identity_id: r.get(1)?,
+        role: r.get(2)?,
+        granted_at: r.get(3)?,
+        granted_by: r.get(4)?,
+    })
 }
 
 #[cfg(test)]
@@ -246,7 +624,7 @@ mod tests {
         let err = SqliteStore::open(&path).expect_err("newer schema");
         assert_eq!(
             err.to_string(),
-            "the database schema is version 99 but this coffer knows up to 1: upgrade coffer"
+            "the database schema is version 99 but this coffer knows up to 2: upgrade coffer"
         );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -102,15 +102,126 @@ pub enum Expect {
     Version(i64),
 }
 
+/// A project: every secret, grant, service account and audit event belongs to one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRecord {
+    /// Its name, unique (case-insensitively).
+    pub name: String,
+    /// When it was created (Unix milliseconds).
+    pub created_at: i64,
+    /// Who created it.
+    pub created_by: String,
+}
+
+/// A user or a service account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityRecord {
+    /// Row id (0 before it is created).
+    pub id: i64,
+    /// Its name, unique (case-insensitively) across users and service accounts.
+    pub name: String,
+    /// `user` or `service_account`.
+    pub kind: String,
+    /// A superuser may do everything in every project (the first admin).
+    pub superuser: bool,
+    /// For a service account: the project whose admins manage it.
+    pub project: Option<String>,
+    /// When it was created (Unix milliseconds).
+    pub created_at: i64,
+    /// Who created it.
+    pub created_by: String,
+}
+
+/// A named access token: only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Row id (0 before it is created).
+    pub id: i64,
+    /// The public part of the token, used to find its row.
+    pub public_id: String,
+    /// The identity it acts as.
+    pub identity_id: i64,
+    /// Its name, unique (case-insensitively).
+    pub name: String,
+    /// SHA-256 of the whole token.
+    pub hash: Vec<u8>,
+    /// When it was created (Unix milliseconds).
+    pub created_at: i64,
+    /// Who created it.
+    pub created_by: String,
+    /// When it stops working, if ever.
+    pub expires_at: Option<i64>,
+    /// When it was last used (at most a minute off).
+    pub last_used_at: Option<i64>,
+    /// When it was revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// A role of an identity in a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    /// The project.
+    pub project: String,
+    /// The identity.
+    pub identity_id: i64,
+    /// `admin`, `write`, `use` or `read`.
+    pub role: String,
+    /// When it was granted (Unix milliseconds).
+    pub granted_at: i64,
+    /// Who granted it.
+    pub granted_by: String,
+}
+
+/// One audit event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// Row id (0 before it is written).
+    pub id: i64,
+    /// When (Unix milliseconds).
+    pub at: i64,
+    /// The identity that acted (`admin`, `local:alice`).
+    pub actor: String,
+    /// The token it used, if any.
+    pub token_name: Option<String>,
+    /// The project.
+    pub project: String,
+    /// What was acted on: `secret:NAME`, `token:NAME`, `grant:IDENTITY`, `project:NAME`.
+    pub object: String,
+    /// `create`, `replace`, `drop`, `use`, `grant`, ...
+    pub action: String,
+    /// `ok` or `denied`.
+    pub result: String,
+    /// The client's address, or `local`.
+    pub client: String,
+    /// More about it (never a value): the role that was needed, a storage.
+    pub detail: Option<String>,
+}
+
+/// Which audit events to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this project.
+    pub project: Option<String>,
+    /// Only this object (`secret:NAME`).
+    pub object: Option<String>,
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only events at or after this time (Unix milliseconds).
+    pub since: Option<i64>,
+    /// At most this many, newest kept.
+    pub limit: Option<usize>,
+}
+
 /// A persistent store of secrets. Secret names keep the case they were written in but are
 /// compared case-insensitively (ASCII), as DuckDB compares them: `get_secret(p, "MY_S3")`
 /// finds `my_s3`, and the two cannot coexist.
 pub trait Store: Send + Sync {
-    /// Writes `record` if `expect` holds, atomically.
+    /// Writes `record` if `expect` holds, together with `audit`, atomically: either both are
+    /// written or neither.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when it does not hold; [`StoreError::Backend`].
-    fn put_secret(&self, record: &SecretRecord, expect: Expect) -> Result<()>;
+    fn put_secret(&self, record: &SecretRecord, expect: Expect, audit: &[AuditEvent]) -> Result<()>;
 
     /// The secret `name` of `project`.
     ///
@@ -124,9 +235,132 @@ pub trait Store: Send + Sync {
     /// As [`Store::get_secret`].
     fn list_secrets(&self, project: &str) -> Result<Vec<SecretRecord>>;
 
-    /// Deletes the secret; returns whether it existed.
+    /// Deletes the secret and writes `audit` with it, atomically; returns whether it existed
+    /// (when it did not, nothing is written).
     ///
     /// # Errors
     /// [`StoreError::Backend`].
-    fn delete_secret(&self, project: &str, name: &str) -> Result<bool>;
+    fn delete_secret(&self, project: &str, name: &str, audit: &[AuditEvent]) -> Result<bool>;
+
+    /// Creates a project, with `audit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when it exists.
+    fn create_project(&self, project: &ProjectRecord, audit: &[AuditEvent]) -> Result<()>;
+
+    /// The project of that name (case-insensitive).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn get_project(&self, name: &str) -> Result<Option<ProjectRecord>>;
+
+    /// Every project, by name.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn list_projects(&self) -> Result<Vec<ProjectRecord>>;
+
+    /// Deletes a project with its secrets, grants and service accounts (and their tokens),
+    /// with `audit`; its audit events stay. Returns whether it existed.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn delete_project(&self, name: &str, audit: &[AuditEvent]) -> Result<bool>;
+
+    /// Creates an identity, with `audit`; returns its id.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the name is taken.
+    fn create_identity(&self, identity: &IdentityRecord, audit: &[AuditEvent]) -> Result<i64>;
+
+    /// The identity of that name (case-insensitive).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn get_identity(&self, name: &str) -> Result<Option<IdentityRecord>>;
+
+    /// The identity with that id.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn get_identity_by_id(&self, id: i64) -> Result<Option<IdentityRecord>>;
+
+    /// Every identity, by name.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn list_identities(&self) -> Result<Vec<IdentityRecord>>;
+
+    /// Creates a token, with `audit`; returns its id.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the name is taken.
+    fn create_token(&self, token: &TokenRecord, audit: &[AuditEvent]) -> Result<i64>;
+
+    /// The token with that public id.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn token_by_public_id(&self, public_id: &str) -> Result<Option<TokenRecord>>;
+
+    /// The token of that name (case-insensitive).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn get_token(&self, name: &str) -> Result<Option<TokenRecord>>;
+
+    /// Every token, by name.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn list_tokens(&self) -> Result<Vec<TokenRecord>>;
+
+    /// Marks the token revoked at `at`, with `audit`; false when there is no such unrevoked
+    /// token.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn revoke_token(&self, name: &str, at: i64, audit: &[AuditEvent]) -> Result<bool>;
+
+    /// Records that the token was used at `at`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn touch_token(&self, id: i64, at: i64) -> Result<()>;
+
+    /// Gives an identity its role in a project (replacing any), with `audit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn set_grant(&self, grant: &GrantRecord, audit: &[AuditEvent]) -> Result<()>;
+
+    /// Removes an identity's role in a project, with `audit`; false when it had none.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn remove_grant(&self, project: &str, identity_id: i64, audit: &[AuditEvent]) -> Result<bool>;
+
+    /// The identity's role in the project.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn get_grant(&self, project: &str, identity_id: i64) -> Result<Option<GrantRecord>>;
+
+    /// The grants of a project (all projects when `None`).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn list_grants(&self, project: Option<&str>) -> Result<Vec<GrantRecord>>;
+
+    /// Writes audit events, atomically. A request whose event cannot be written fails.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn append_audit(&self, events: &[AuditEvent]) -> Result<()>;
+
+    /// Audit events matching `filter`, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
 }

@@ -1,7 +1,10 @@
 //! The test suite every [`Store`] backend must pass. A backend's tests call [`run_all`] with a
 //! function that makes a fresh, empty store.
 
-use crate::{Expect, SealedRecord, SecretRecord, Store, StoreError};
+use crate::{
+    AuditEvent, AuditFilter, Expect, GrantRecord, IdentityRecord, ProjectRecord, SealedRecord, SecretRecord, Store,
+    StoreError, TokenRecord,
+};
 use coffer_model::FieldValue;
 use std::collections::BTreeMap;
 
@@ -40,13 +43,236 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     projects_are_isolated(&*make());
     list_and_delete(&*make());
     names_are_case_insensitive(&*make());
+    audit_is_atomic_with_writes(&*make());
+    projects_round_trip(&*make());
+    identities_tokens_grants(&*make());
+    audit_filters(&*make());
+}
+
+/// An audit event for tests.
+pub fn event(project: &str, object: &str, action: &str, at: i64) -> AuditEvent {
+    AuditEvent {
+        id: 0,
+        at,
+        actor: "tester".into(),
+        token_name: Some("t1".into()),
+        project: project.into(),
+        object: object.into(),
+        action: action.into(),
+        result: "ok".into(),
+        client: "127.0.0.1".into(),
+        detail: None,
+    }
+}
+
+/// A write and its audit event are one: a refused write leaves no event.
+pub fn audit_is_atomic_with_writes(store: &dyn Store) {
+    let ev = event("p", "secret:a", "create", 1);
+    store
+        .put_secret(&record("p", "a", 1), Expect::Absent, std::slice::from_ref(&ev))
+        .expect("put");
+    assert!(store
+        .put_secret(&record("p", "a", 1), Expect::Absent, std::slice::from_ref(&ev))
+        .is_err());
+    assert!(!store
+        .delete_secret("p", "nope", &[event("p", "secret:nope", "drop", 2)])
+        .expect("delete"));
+    assert!(store
+        .delete_secret("p", "a", &[event("p", "secret:a", "drop", 3)])
+        .expect("delete"));
+    let all = store.list_audit(&AuditFilter::default()).expect("audit");
+    let actions: Vec<_> = all.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["create", "drop"]);
+    assert_eq!(all[0].token_name.as_deref(), Some("t1"));
+    assert!(all[0].id < all[1].id);
+}
+
+/// Projects: create, conflict, list, delete with their secrets and grants.
+pub fn projects_round_trip(store: &dyn Store) {
+    let p = ProjectRecord {
+        name: "Analytics".into(),
+        created_at: 5,
+        created_by: "tester".into(),
+    };
+    store.create_project(&p, &[]).expect("create");
+    assert!(matches!(
+        store.create_project(&p, &[]),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.get_project("analytics").expect("get"), Some(p.clone()));
+    assert!(store
+        .list_projects()
+        .expect("list")
+        .iter()
+        .any(|x| x.name == "Analytics"));
+    store
+        .put_secret(&record("Analytics", "s", 1), Expect::Absent, &[])
+        .expect("put");
+    store
+        .put_secret(&record("other", "s", 1), Expect::Absent, &[])
+        .expect("put");
+    let id = store
+        .create_identity(&identity("sa1", Some("Analytics")), &[])
+        .expect("identity");
+    store.set_grant(&grant("Analytics", id, "read"), &[]).expect("grant");
+    assert!(store
+        .delete_project("Analytics", &[event("Analytics", "project:Analytics", "delete", 9)])
+        .expect("delete"));
+    assert!(store.get_project("Analytics").expect("get").is_none());
+    assert!(store.list_secrets("Analytics").expect("list").is_empty());
+    assert_eq!(store.list_secrets("other").expect("list").len(), 1);
+    assert!(
+        store.get_identity("sa1").expect("get").is_none(),
+        "service accounts go with their project"
+    );
+    assert!(store.list_grants(Some("Analytics")).expect("grants").is_empty());
+    assert!(!store.delete_project("Analytics", &[]).expect("again"));
+    assert_eq!(store.list_audit(&AuditFilter::default()).expect("audit").len(), 1);
+}
+
+fn identity(name: &str, project: Option<&str>) -> IdentityRecord {
+    IdentityRecord {
+        id: 0,
+        name: name.into(),
+        kind: if project.is_some() { "service_account" } else { "user" }.into(),
+        superuser: false,
+        project: project.map(str::to_string),
+        created_at: 1,
+        created_by: "tester".into(),
+    }
+}
+
+fn grant(project: &str, identity_id: i64, role: &str) -> GrantRecord {
+    GrantRecord {
+        project: project.into(),
+        identity_id,
+        role: role.into(),
+        granted_at: 2,
+        granted_by: "tester".into(),
+    }
+}
+
+/// Identities, their tokens (found by public id, revoked, touched) and grants.
+pub fn identities_tokens_grants(store: &dyn Store) {
+    let alice = store.create_identity(&identity("alice", None), &[]).expect("alice");
+    assert!(matches!(
+        store.create_identity(&identity("ALICE", None), &[]),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.get_identity("Alice").expect("get").map(|i| i.id), Some(alice));
+    assert_eq!(
+        store.get_identity_by_id(alice).expect("get").map(|i| i.name),
+        Some("alice".to_string())
+    );
+    let tok = TokenRecord {
+        id: 0,
+        public_id: "abc123".into(),
+        identity_id: alice,
+        name: "laptop".into(),
+        hash: vec![7; 32],
+        created_at: 3,
+        created_by: "alice".into(),
+        expires_at: Some(100),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let tid = store.create_token(&tok, &[]).expect("token");
+    assert!(matches!(
+        store.create_token(
+            &TokenRecord {
+                public_id: "zzz".into(),
+                ..tok.clone()
+            },
+            &[]
+        ),
+        Err(StoreError::Conflict { .. })
+    ));
+    let found = store.token_by_public_id("abc123").expect("find").expect("some");
+    assert_eq!(
+        (found.id, found.hash.clone(), found.expires_at),
+        (tid, vec![7; 32], Some(100))
+    );
+    store.touch_token(tid, 50).expect("touch");
+    assert_eq!(
+        store.get_token("LAPTOP").expect("get").and_then(|t| t.last_used_at),
+        Some(50)
+    );
+    assert!(store.revoke_token("laptop", 60, &[]).expect("revoke"));
+    assert!(!store.revoke_token("laptop", 61, &[]).expect("revoke twice"));
+    assert_eq!(store.list_tokens().expect("list")[0].revoked_at, Some(60));
+    store.set_grant(&grant("p", alice, "read"), &[]).expect("grant");
+    store.set_grant(&grant("p", alice, "write"), &[]).expect("regrant");
+    assert_eq!(
+        store.get_grant("p", alice).expect("get").map(|g| g.role),
+        Some("write".to_string())
+    );
+    assert!(store.get_grant("q", alice).expect("get").is_none());
+    assert_eq!(store.list_grants(None).expect("all").len(), 1);
+    assert!(store.remove_grant("p", alice, &[]).expect("remove"));
+    assert!(!store.remove_grant("p", alice, &[]).expect("remove twice"));
+    assert_eq!(store.list_identities().expect("list").len(), 1);
+}
+
+/// Audit listing filters by project, object, actor and time, oldest first, newest kept.
+pub fn audit_filters(store: &dyn Store) {
+    let mut batch = Vec::new();
+    for i in 0..10 {
+        let mut e = event(
+            if i % 2 == 0 { "a" } else { "b" },
+            &format!("secret:s{}", i % 3),
+            "use",
+            100 + i,
+        );
+        e.actor = if i < 5 { "x".into() } else { "y".into() };
+        batch.push(e);
+    }
+    store.append_audit(&batch).expect("append");
+    let q = |f: AuditFilter| {
+        store
+            .list_audit(&f)
+            .expect("list")
+            .iter()
+            .map(|e| e.at)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        q(AuditFilter {
+            project: Some("a".into()),
+            ..Default::default()
+        }),
+        [100, 102, 104, 106, 108]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            object: Some("secret:s0".into()),
+            ..Default::default()
+        }),
+        [100, 103, 106, 109]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            actor: Some("y".into()),
+            since: Some(107),
+            ..Default::default()
+        }),
+        [107, 108, 109]
+    );
+    assert_eq!(
+        q(AuditFilter {
+            limit: Some(2),
+            ..Default::default()
+        }),
+        [108, 109]
+    );
 }
 
 /// Names are unique and found case-insensitively; the written case is kept.
 pub fn names_are_case_insensitive(store: &dyn Store) {
-    store.put_secret(&record("p", "My_S3", 1), Expect::Absent).expect("put");
+    store
+        .put_secret(&record("p", "My_S3", 1), Expect::Absent, &[])
+        .expect("put");
     assert!(matches!(
-        store.put_secret(&record("p", "my_s3", 1), Expect::Absent),
+        store.put_secret(&record("p", "my_s3", 1), Expect::Absent, &[]),
         Err(StoreError::Conflict { .. })
     ));
     assert_eq!(
@@ -54,16 +280,16 @@ pub fn names_are_case_insensitive(store: &dyn Store) {
         Some("My_S3".to_string())
     );
     store
-        .put_secret(&record("p", "MY_S3", 2), Expect::Version(1))
+        .put_secret(&record("p", "MY_S3", 2), Expect::Version(1), &[])
         .expect("replace");
     assert_eq!(store.list_secrets("p").expect("list").len(), 1);
-    assert!(store.delete_secret("p", "my_s3").expect("delete"));
+    assert!(store.delete_secret("p", "my_s3", &[]).expect("delete"));
 }
 
 /// What is written is read back unchanged.
 pub fn put_get_round_trip(store: &dyn Store) {
     let r = record("p", "s1", 1);
-    store.put_secret(&r, Expect::Absent).expect("put");
+    store.put_secret(&r, Expect::Absent, &[]).expect("put");
     assert_eq!(store.get_secret("p", "s1").expect("get"), Some(r));
     assert_eq!(store.get_secret("p", "missing").expect("get"), None);
 }
@@ -71,24 +297,24 @@ pub fn put_get_round_trip(store: &dyn Store) {
 /// Expectations are enforced.
 pub fn optimistic_versions(store: &dyn Store) {
     let r1 = record("p", "s", 1);
-    store.put_secret(&r1, Expect::Absent).expect("put");
+    store.put_secret(&r1, Expect::Absent, &[]).expect("put");
     assert!(matches!(
-        store.put_secret(&r1, Expect::Absent),
+        store.put_secret(&r1, Expect::Absent, &[]),
         Err(StoreError::Conflict { .. })
     ));
     let r2 = record("p", "s", 2);
     assert!(matches!(
-        store.put_secret(&r2, Expect::Version(5)),
+        store.put_secret(&r2, Expect::Version(5), &[]),
         Err(StoreError::Conflict { .. })
     ));
-    store.put_secret(&r2, Expect::Version(1)).expect("replace");
+    store.put_secret(&r2, Expect::Version(1), &[]).expect("replace");
     assert!(matches!(
-        store.put_secret(&r2, Expect::Version(1)),
+        store.put_secret(&r2, Expect::Version(1), &[]),
         Err(StoreError::Conflict { .. })
     ));
     assert_eq!(store.get_secret("p", "s").expect("get").map(|r| r.version), Some(2));
     assert!(matches!(
-        store.put_secret(&record("p", "nope", 2), Expect::Version(1)),
+        store.put_secret(&record("p", "nope", 2), Expect::Version(1), &[]),
         Err(StoreError::Conflict { .. })
     ));
 }
@@ -96,12 +322,12 @@ pub fn optimistic_versions(store: &dyn Store) {
 /// One project's names are invisible from another.
 pub fn projects_are_isolated(store: &dyn Store) {
     store
-        .put_secret(&record("a", "same", 1), Expect::Absent)
+        .put_secret(&record("a", "same", 1), Expect::Absent, &[])
         .expect("put a");
     store
-        .put_secret(&record("b", "same", 1), Expect::Absent)
+        .put_secret(&record("b", "same", 1), Expect::Absent, &[])
         .expect("put b");
-    assert!(store.delete_secret("a", "same").expect("delete"));
+    assert!(store.delete_secret("a", "same", &[]).expect("delete"));
     assert!(store.get_secret("a", "same").expect("get").is_none());
     assert!(store.get_secret("b", "same").expect("get").is_some());
     assert_eq!(store.list_secrets("a").expect("list").len(), 0);
@@ -111,7 +337,7 @@ pub fn projects_are_isolated(store: &dyn Store) {
 /// Listing is ordered by name; deleting twice reports the second as absent.
 pub fn list_and_delete(store: &dyn Store) {
     for n in ["c", "a", "b"] {
-        store.put_secret(&record("p", n, 1), Expect::Absent).expect("put");
+        store.put_secret(&record("p", n, 1), Expect::Absent, &[]).expect("put");
     }
     let names: Vec<String> = store
         .list_secrets("p")
@@ -120,6 +346,6 @@ pub fn list_and_delete(store: &dyn Store) {
         .map(|r| r.name)
         .collect();
     assert_eq!(names, ["a", "b", "c"]);
-    assert!(store.delete_secret("p", "b").expect("delete"));
-    assert!(!store.delete_secret("p", "b").expect("delete again"));
+    assert!(store.delete_secret("p", "b", &[]).expect("delete"));
+    assert!(!store.delete_secret("p", "b", &[]).expect("delete again"));
 }

@@ -42,7 +42,7 @@ impl<'a> Duck<'a> {
         }
         let i = self
             .plane
-            .instance(self.service, &self.project)
+            .instance(self.service, &coffer_core::Caller::local(), &self.project)
             .map_err(|e| e.to_string())?;
         Ok(self.instance.get_or_init(|| i))
     }
@@ -75,7 +75,7 @@ impl<'a> Duck<'a> {
         let remote = denied || ["http", "hostname", "io error"].iter().any(|p| lower.contains(p));
         if remote {
             for (path, ty) in storage_paths(sql) {
-                match self.service.which_secret(&self.project, &path, ty) {
+                match self.service.which_secret(&coffer_core::Caller::local(), &self.project, &path, ty) {
                     Ok(Some(_)) if !denied => {}
                     Ok(Some(w)) => out.push_str(&format!(
                         "\naccess denied: coffer's {ty} secret '{}' ({}) was used for '{path}'; check its key_id and secret (coffer secret show {})",

@@ -1,9 +1,10 @@
 //! The `coffer` binary: clap commands over `coffer_core::Service`. No business rules here.
 //!
-//! Exit codes: 0 success, 1 runtime error (store, crypto, not found, conflict), 2 usage or
-//! validation error.
+//! Exit codes: 0 success, 1 runtime error (store, crypto, not found, conflict, server
+//! unreachable), 2 usage or validation error, 3 not authenticated or permission denied.
 #![forbid(unsafe_code)]
 
+mod client;
 mod command;
 mod dataplane;
 mod home;
@@ -31,6 +32,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             return e.exit_code();
         }
         if let Some(e) = cause.downcast_ref::<coffer_sql::SqlError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<client::RemoteError>() {
             return e.exit_code();
         }
         if let Some(e) = cause.downcast_ref::<command::ExitWith>() {

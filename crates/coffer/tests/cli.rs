@@ -1148,6 +1148,16 @@ fn projects_are_isolated() {
     let h = with_my_s3();
     let in_default = show_json(&h, "my_s3");
 
+    // A project must exist before it is used: a typo is not a new project.
+    h.run(&["--project", "other", "secret", "list"])
+        .code(1)
+        .stderr("error: project 'other' does not exist; create it with `coffer project create other`\n");
+    h.run(&["project", "create", "other"])
+        .success()
+        .stdout("created project 'other'\n");
+    h.run(&["project", "create", "OTHER"])
+        .code(2)
+        .stderr("error: project 'OTHER' already exists\n");
     assert!(h.list_names_in("other").is_empty());
     h.run(&["--project", "other", "secret", "list"])
         .success()

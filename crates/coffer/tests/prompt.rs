@@ -41,7 +41,15 @@ fn stored_secret(home: &std::path::Path, name: &str, field: &str) -> String {
         Box::new(SqliteStore::open(&home.join("coffer.db")).expect("db")),
         Box::new(kr),
     );
-    let opened = svc.open_secret("default", name, None).expect("open");
+    let opened = svc
+        .use_secrets(
+            &coffer_core::Caller::local(),
+            "default",
+            &[(name.to_string(), None)],
+            "test",
+        )
+        .expect("open")
+        .remove(0);
     match opened.fields.sensitive.get(field) {
         Some(SensitiveValue::Text(s)) => s.expose_secret().to_string(),
         other => panic!("no {field}: {other:?}"),

@@ -1,7 +1,10 @@
 //! The subcommands, one module each.
 
+mod access;
 mod init;
+mod project;
 mod secret;
+mod serve;
 mod sql;
 mod which;
 
@@ -19,6 +22,18 @@ pub struct Cli {
     /// The project to act in.
     #[arg(long, env = "COFFER_PROJECT", global = true, default_value = "default")]
     project: String,
+    /// Act through this coffer server (remote mode), e.g. http://127.0.0.1:8477.
+    #[arg(long, env = "COFFER_URL", global = true, value_name = "URL")]
+    server: Option<String>,
+    /// The access token for remote mode.
+    #[arg(
+        long,
+        env = "COFFER_TOKEN",
+        global = true,
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,6 +50,30 @@ enum Command {
     /// Run SQL: DuckDB's CREATE/DROP SECRET, duckdb_secrets(), which_secret(), pg_duckdb's
     /// duckdb.secrets table. With no -c/-f and a terminal, an interactive shell.
     Sql(sql::Args),
+    /// Serve the HTTP API (JSON, OpenAPI at /openapi.json) over the embedded store.
+    Serve(serve::Args),
+    /// Create, list and delete projects.
+    #[command(subcommand)]
+    Project(project::Command),
+    /// Create and list users.
+    #[command(subcommand)]
+    User(access::UserCommand),
+    /// Create service accounts (in --project; no role until granted).
+    #[command(subcommand, name = "service-account")]
+    ServiceAccount(access::ServiceAccountCommand),
+    /// Create, list and revoke named access tokens.
+    #[command(subcommand)]
+    Token(access::TokenCommand),
+    /// Give an identity a role in --project: admin, write, use or read.
+    Grant(access::GrantArgs),
+    /// Take an identity's role in --project away.
+    Revoke(access::RevokeArgs),
+    /// List the members of --project and their roles.
+    Members(access::MembersArgs),
+    /// Read the audit log.
+    Audit(access::AuditArgs),
+    /// Show who this CLI acts as.
+    Whoami(access::WhoamiArgs),
 }
 
 /// A command that already reported its errors and only needs to exit with this code.
@@ -53,11 +92,48 @@ impl std::error::Error for ExitWith {}
 pub struct Ctx {
     home: PathBuf,
     project: String,
+    server: Option<String>,
+    token: Option<String>,
 }
 
 impl Ctx {
+    /// The embedded store, for commands that only work locally.
     fn service(&self) -> Result<coffer_core::Service> {
         crate::home::open(&self.home)
+    }
+
+    /// Fails for commands that only work on the embedded store when remote mode is on.
+    fn local_only(&self, what: &str) -> Result<()> {
+        if self.server.is_some() {
+            return Err(crate::UsageError(format!(
+                "{what} works on the embedded store only; unset COFFER_URL (or drop --server) to use it"
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Where commands act: the server when `--server`/`COFFER_URL` is set, else the embedded
+    /// store as the machine's owner.
+    fn backend(&self) -> Result<crate::client::Backend> {
+        match &self.server {
+            Some(url) => {
+                let token = self.token.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
+                    crate::UsageError(
+                        "remote mode needs a token: set COFFER_TOKEN or pass --token (create one with `coffer token create`)"
+                            .into(),
+                    )
+                })?;
+                Ok(crate::client::Backend::Remote(crate::client::Remote::new(
+                    url,
+                    coffer_crypto::SecretString::from(token),
+                )?))
+            }
+            None => Ok(crate::client::Backend::Local(
+                Box::new(self.service()?),
+                coffer_core::Caller::local(),
+            )),
+        }
     }
 }
 
@@ -70,6 +146,8 @@ impl Cli {
         let ctx = Ctx {
             home: crate::home::resolve(self.home)?,
             project: self.project,
+            server: self.server.filter(|s| !s.is_empty()),
+            token: self.token,
         };
         coffer_model::names::validate_name(&ctx.project).map_err(|_| {
             crate::UsageError(format!(
@@ -82,6 +160,16 @@ impl Cli {
             Command::Secret(c) => c.run(&ctx),
             Command::Which(a) => a.run(&ctx),
             Command::Sql(a) => a.run(&ctx),
+            Command::Serve(a) => a.run(&ctx),
+            Command::Project(c) => c.run(&ctx),
+            Command::User(c) => c.run(&ctx),
+            Command::ServiceAccount(c) => c.run(&ctx),
+            Command::Token(c) => c.run(&ctx),
+            Command::Grant(a) => a.run(&ctx),
+            Command::Revoke(a) => a.run(&ctx),
+            Command::Members(a) => a.run(&ctx),
+            Command::Audit(a) => a.run(&ctx),
+            Command::Whoami(a) => a.run(&ctx),
         }
     }
 }

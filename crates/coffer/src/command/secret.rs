@@ -2,7 +2,7 @@ use super::Ctx;
 use crate::input::SetReader;
 use crate::output::{self, Format};
 use anyhow::Result;
-use coffer_core::{Actor, CreateOutcome, CreateRequest, OnConflict, SecretInfo};
+use coffer_core::{CreateOutcome, CreateRequest, OnConflict, SecretInfo};
 use coffer_model::{names, types, validate::lookup_type, Storage};
 use serde::Serialize;
 
@@ -147,7 +147,7 @@ impl CreateArgs {
         };
         let name = self.name.clone().unwrap_or_else(|| names::default_name(ty.name));
         names::validate_name(&name)?;
-        let service = ctx.service()?;
+        let backend = ctx.backend()?;
         let values = SetReader::new(ty, provider, &name).read_all(self.sets)?;
         let storage = if self.temporary {
             Storage::Memory
@@ -168,13 +168,13 @@ impl CreateArgs {
             on_conflict,
             values,
         };
-        let outcome = service.create_secret(&Actor::local(), &ctx.project, req)?;
+        let outcome = backend.create_secret(&ctx.project, req)?;
         let (verb, info) = match &outcome {
             CreateOutcome::Created(i) => ("created", i),
             CreateOutcome::Replaced(i) => ("replaced", i),
             CreateOutcome::Ignored(i) => ("kept existing", i),
         };
-        if !info.persistent && !matches!(outcome, CreateOutcome::Ignored(_)) {
+        if !info.persistent && !matches!(outcome, CreateOutcome::Ignored(_)) && !backend.is_remote() {
             eprintln!("note: a temporary secret lives in this process's memory only; it is gone when this command exits (use it inside `coffer sql`)");
         }
         if self.format == Format::Json {
@@ -210,7 +210,7 @@ fn scope_text(scope: &[String]) -> String {
 
 impl ListArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
-        let secrets = ctx.service()?.list_secrets(&ctx.project)?;
+        let secrets = ctx.backend()?.list_secrets(&ctx.project)?;
         if self.format == Format::Json {
             return output::json(&secrets);
         }
@@ -251,7 +251,7 @@ impl ListArgs {
 impl ShowArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
         let s = ctx
-            .service()?
+            .backend()?
             .secret_info(&ctx.project, &self.name, self.storage.filter())?;
         if self.format == Format::Json {
             return output::json(&s);
@@ -283,13 +283,9 @@ impl ShowArgs {
 
 impl DropArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
-        let dropped = ctx.service()?.drop_secret(
-            &Actor::local(),
-            &ctx.project,
-            &self.name,
-            self.if_exists,
-            self.storage.filter(),
-        )?;
+        let dropped = ctx
+            .backend()?
+            .drop_secret(&ctx.project, &self.name, self.if_exists, self.storage.filter())?;
         match dropped {
             Some(s) => println!(
                 "dropped {} secret '{}'",

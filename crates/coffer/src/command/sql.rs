@@ -1,7 +1,7 @@
 use super::{Ctx, ExitWith};
 use crate::UsageError;
 use anyhow::{Context, Result};
-use coffer_core::Actor;
+use coffer_core::Caller;
 use coffer_sql::{split, Format, Session};
 use std::io::{IsTerminal, Read, Write};
 
@@ -109,11 +109,12 @@ impl Runner<'_> {
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
+        ctx.local_only("coffer sql")?;
         let service = ctx.service()?;
         let format = Format::parse(&self.format).unwrap_or_default();
         let duck = crate::dataplane::Duck::new(&service, &ctx.home, &ctx.project);
         let mut runner = Runner {
-            session: Session::new(&service, ctx.project.clone(), Actor::local()).with_passthrough(&duck),
+            session: Session::new(&service, ctx.project.clone(), Caller::local()).with_passthrough(&duck),
             format,
             jsonl: self.format == "jsonl",
             bail: self.bail,

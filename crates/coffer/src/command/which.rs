@@ -17,8 +17,9 @@ pub struct Args {
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let service = ctx.service()?;
-        let found = service.which_secret(&ctx.project, &self.path, &self.secret_type)?;
+        let found = ctx
+            .backend()?
+            .which_secret(&ctx.project, &self.path, &self.secret_type)?;
         match (self.format, found) {
             (Format::Json, Some(w)) => output::json(&w),
             (Format::Table, Some(w)) => {

@@ -1,0 +1,296 @@
+//! The request and response bodies of the HTTP API, shared with the CLI's remote client.
+//! Request bodies refuse unknown fields.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// An error: a stable `code`, a message for people, and the field at fault when there is one.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// `invalid`, `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `ambiguous`, `payload_too_large`, `unsupported_media_type`, `method_not_allowed`,
+    /// `audit_unavailable`, `store_unavailable`, `internal`.
+    pub code: String,
+    /// What went wrong and what to do. Never a secret value.
+    pub message: String,
+    /// The request field at fault (`fields.secret`, `name`, `type`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `forbidden`: the role that was needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_needed: Option<String>,
+}
+
+/// A field value in a create request: text, boolean, integer, or a map of text.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum FieldInput {
+    /// A boolean (use_ssl).
+    Bool(bool),
+    /// An integer (port).
+    Int(i64),
+    /// Text (most fields; sensitive ones too).
+    Text(String),
+    /// A map (flights `params`, s3 `extra_http_headers`).
+    Map(IndexMap<String, String>),
+}
+
+/// What to do when a secret of that name exists.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnConflictBody {
+    /// Refuse (plain CREATE SECRET).
+    #[default]
+    Error,
+    /// Replace it as a new version (OR REPLACE).
+    Replace,
+    /// Keep it (IF NOT EXISTS).
+    Ignore,
+}
+
+/// Create a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSecretBody {
+    /// The name; without it, `__default_<type>`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The type: s3, r2, gcs, azure, huggingface, postgres, mysql, openai, ollama, azure_llm,
+    /// flights, generic.
+    #[serde(rename = "type")]
+    pub secret_type: String,
+    /// The provider (default: the type's first).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// URL prefixes (default: the type's).
+    #[serde(default)]
+    pub scope: Vec<String>,
+    /// Keep it in the server's memory only.
+    #[serde(default)]
+    pub temporary: bool,
+    /// What to do when it exists.
+    #[serde(default)]
+    pub on_conflict: OnConflictBody,
+    /// The fields, by name.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: IndexMap<String, FieldInput>,
+}
+
+/// What a create did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateSecretResponse {
+    /// `created`, `replaced` or `kept existing`.
+    pub action: String,
+    /// The secret's metadata.
+    pub secret: coffer_core::SecretInfo,
+}
+
+/// Which storage to act on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StorageQuery {
+    /// `memory` (temporary) or `coffer` (persistent); both when absent.
+    #[serde(default)]
+    pub storage: Option<String>,
+}
+
+/// Drop options.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DropQuery {
+    /// Succeed when it does not exist.
+    #[serde(default)]
+    pub if_exists: bool,
+    /// `memory` or `coffer`; needed when the name is in both.
+    #[serde(default)]
+    pub storage: Option<String>,
+}
+
+/// What a drop did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DropResponse {
+    /// The storage dropped from; absent when nothing existed (`if_exists`).
+    pub dropped: Option<String>,
+}
+
+/// A which_secret lookup.
+#[derive(Debug, Clone, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WhichQuery {
+    /// The path DuckDB would read.
+    pub path: String,
+    /// The secret type.
+    #[serde(rename = "type")]
+    pub secret_type: String,
+}
+
+/// The answer of a which_secret lookup.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WhichResponse {
+    /// The secret DuckDB would use, if any.
+    pub secret: Option<coffer_core::WhichSecret>,
+}
+
+/// Ask for a run's environment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvBody {
+    /// The secrets whose values go into the environment.
+    pub secrets: Vec<String>,
+}
+
+/// A run's environment: variable name to value. The only response that carries values.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct EnvResponse {
+    /// Variables.
+    pub env: BTreeMap<String, String>,
+    /// The names of the variables whose values are sensitive (to mask in logs).
+    pub sensitive: Vec<String>,
+}
+
+impl std::fmt::Debug for EnvResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvResponse")
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Create a project.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectBody {
+    /// Its name.
+    pub name: String,
+}
+
+/// Delete options.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteProjectQuery {
+    /// Delete even when it holds secrets.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Create a user.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserBody {
+    /// Its name.
+    pub name: String,
+    /// May do everything everywhere.
+    #[serde(default)]
+    pub superuser: bool,
+}
+
+/// Create a service account.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAccountBody {
+    /// Its name.
+    pub name: String,
+}
+
+/// Create a token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    /// The token's name (`flights-prod-ingest`).
+    pub name: String,
+    /// Whose token: a user or service account (default: the caller).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// How long it is valid: `90d`, `12h`, `30m` (default: until revoked).
+    #[serde(default)]
+    pub expires_in: Option<String>,
+}
+
+/// A token just created: shown this once, stored only as a hash.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TokenCreated {
+    /// The token.
+    pub token: String,
+    /// Its metadata.
+    pub info: coffer_core::TokenInfo,
+}
+
+impl std::fmt::Debug for TokenCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCreated")
+            .field("token", &"*******")
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+/// Give a role.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    /// `admin`, `write`, `use` or `read`.
+    pub role: String,
+}
+
+/// Which audit events to list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only this project (required unless the caller is a superuser).
+    #[serde(default)]
+    pub project: Option<String>,
+    /// Only this secret.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Only this actor.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// Only events this recent: `1h`, `30m`, `7d`.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// At most this many (newest kept; default 1000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Who the caller is.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WhoAmI {
+    /// The identity.
+    pub name: String,
+    /// Whether it may do everything everywhere.
+    pub superuser: bool,
+    /// The token used.
+    pub token_name: Option<String>,
+}
+
+/// Liveness.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// coffer's version.
+    pub version: String,
+}
+
+/// Parses a duration like `90d`, `12h`, `30m`, `1w`, into milliseconds.
+///
+/// # Errors
+/// A message naming the accepted forms.
+pub fn parse_duration_ms(field: &str, s: &str) -> Result<i64, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|_| format!("invalid duration '{s}' for {field}: use a number and a unit, e.g. 30m, 12h, 90d, 1w"))?;
+    let ms = i64::try_from(d.as_millis()).map_err(|_| format!("duration '{s}' for {field} is too long"))?;
+    if ms <= 0 {
+        return Err(format!("duration '{s}' for {field} must be positive"));
+    }
+    Ok(ms)
+}

@@ -1,0 +1,151 @@
+//! Errors as HTTP responses: every one is JSON `{code, message, field?}`.
+
+use crate::api::ErrorBody;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use coffer_core::CoreError;
+use coffer_model::ModelError;
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    /// The status.
+    pub status: StatusCode,
+    /// The body.
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                code: code.into(),
+                message: message.into(),
+                field: None,
+                role_needed: None,
+            },
+        }
+    }
+
+    /// Names the field at fault.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.body.field = Some(field.into());
+        self
+    }
+
+    /// A 400 `bad_request`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// A 500: a bug.
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, axum::Json(self.body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+fn model_field(e: &ModelError) -> Option<String> {
+    Some(match e {
+        ModelError::UnknownType { .. } => "type".into(),
+        ModelError::UnknownProvider { .. } => "provider".into(),
+        ModelError::UnknownField { field, .. }
+        | ModelError::MissingField { field, .. }
+        | ModelError::DuplicateField { field }
+        | ModelError::InvalidValue { field, .. } => format!("fields.{field}"),
+        ModelError::InvalidName { .. } => "name".into(),
+        ModelError::InvalidScope { .. } => "scope".into(),
+        ModelError::EnvCollision { .. } => "secrets".into(),
+        _ => return None,
+    })
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        let message = e.to_string();
+        match &e {
+            CoreError::Invalid(m) => {
+                let mut err = ApiError::new(StatusCode::BAD_REQUEST, "invalid", message);
+                err.body.field = model_field(m);
+                err
+            }
+            CoreError::Usage(_) | CoreError::ReadOnly(_) => ApiError::bad_request(message),
+            CoreError::AlreadyExists { .. } | CoreError::Contended(_) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message)
+            }
+            CoreError::Ambiguous { .. } => ApiError::new(StatusCode::CONFLICT, "ambiguous", message).field("storage"),
+            CoreError::NotFound { .. } | CoreError::ProjectNotFound(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
+            CoreError::Unauthenticated(_) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message),
+            CoreError::Forbidden { need, .. } => {
+                let mut err = ApiError::new(StatusCode::FORBIDDEN, "forbidden", message);
+                err.body.role_needed = Some(need.name().into());
+                err
+            }
+            CoreError::NeedsSuperuser { .. } => {
+                let mut err = ApiError::new(StatusCode::FORBIDDEN, "forbidden", message);
+                err.body.role_needed = Some("superuser".into());
+                err
+            }
+            CoreError::Audit(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", message),
+            CoreError::Store(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", message),
+            _ => {
+                tracing::error!(error = %message, "request failed");
+                ApiError::internal(message)
+            }
+        }
+    }
+}
+
+/// A serde error message with every quoted string replaced by `"…"`: serde quotes the values
+/// it could not use (which may be secrets) and back-quotes field names, which stay.
+pub fn redact_serde(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_quote = false;
+    for c in message.chars() {
+        match (c, in_quote) {
+            ('"', false) => {
+                in_quote = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                in_quote = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    if in_quote {
+        out.push('"');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn serde_messages_lose_their_values() {
+        assert_eq!(
+            super::redact_serde("invalid type: string \"hunter2\", expected a map at line 1 column 9"),
+            "invalid type: string \"…\", expected a map at line 1 column 9"
+        );
+        assert_eq!(
+            super::redact_serde("unknown field `nme`, expected one of `name`, `type`"),
+            "unknown field `nme`, expected one of `name`, `type`"
+        );
+    }
+}

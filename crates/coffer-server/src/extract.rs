@@ -1,0 +1,124 @@
+//! Extractors whose every rejection is an [`ApiError`]: the bearer token, JSON bodies (content
+//! type, size, syntax, unknown fields and wrong types named with their path), query strings
+//! and path segments.
+
+use crate::error::{redact_serde, ApiError};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use coffer_core::Caller;
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+/// The caller, authenticated from `Authorization: Bearer <token>`.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Caller);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(unauthorized(
+                "missing token: send `Authorization: Bearer <token>` (set COFFER_TOKEN for the CLI)",
+            ));
+        };
+        let value = value
+            .to_str()
+            .map_err(|_| unauthorized("the Authorization header is not ASCII"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?
+            .trim()
+            .to_string();
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+        let caller = state.run(move |svc| svc.authenticate(&token, &client)).await?;
+        Ok(Auth(caller))
+    }
+}
+
+/// A JSON body: `application/json`, at most the router's body limit, deserialized with the
+/// path of the field at fault in errors.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the body must be JSON: send `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body is larger than the limit of {} bytes", crate::BODY_LIMIT),
+                )
+            } else {
+                ApiError::bad_request(format!("cannot read the body: {}", e.body_text()))
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(v) => Ok(JsonBody(v)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let kind = if inner.is_syntax() || inner.is_eof() {
+                    "malformed JSON"
+                } else {
+                    "invalid request"
+                };
+                let mut err = ApiError::bad_request(format!("{kind}: {}", redact_serde(&inner.to_string())));
+                if path != "." && !path.is_empty() {
+                    err = err.field(path);
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
+/// A query string.
+#[derive(Debug)]
+pub struct Q<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded_compat(query);
+        de.map(Q)
+            .map_err(|m| ApiError::bad_request(format!("invalid query string: {}", redact_serde(&m))))
+    }
+}
+
+fn serde_urlencoded_compat<T: DeserializeOwned>(query: &str) -> Result<T, String> {
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{query}")
+            .parse()
+            .map_err(|_| "not a valid query string".to_string())?,
+    )
+    .map(|q| q.0)
+    .map_err(|e| e.body_text())
+}

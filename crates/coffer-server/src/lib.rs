@@ -1,0 +1,566 @@
+//! `coffer serve`: a JSON HTTP API over [`coffer_core::Service`], the same application layer
+//! the CLI uses. Every handler authenticates the bearer token, calls one `Service` method on
+//! the blocking pool, and translates the result; authorization, audit and validation are the
+//! service's. The OpenAPI document ([`openapi`]) is generated from the handlers and types
+//! below and served at `/openapi.json`.
+#![deny(missing_docs)]
+
+pub mod api;
+mod error;
+mod extract;
+
+pub use error::ApiError;
+
+use crate::api::*;
+use crate::extract::{Auth, JsonBody, Q};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use coffer_core::{
+    AuditFilter, AuditInfo, CreateOutcome, CreateRequest, IdentityInfo, MemberInfo, OnConflict, ProjectInfo, Role,
+    SecretInfo, Service, TokenInfo,
+};
+use coffer_crypto::SecretString;
+use coffer_model::{InputValue, Storage};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use utoipa::OpenApi;
+
+/// The largest request body accepted (1 MiB).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The server's state: the application layer.
+#[derive(Clone)]
+pub struct AppState {
+    service: Arc<Service>,
+}
+
+impl AppState {
+    /// State over `service`.
+    pub fn new(service: Arc<Service>) -> Self {
+        AppState { service }
+    }
+
+    /// Runs `f` on the blocking pool (the store is synchronous).
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Service) -> coffer_core::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let service = self.service.clone();
+        match tokio::task::spawn_blocking(move || f(&service)).await {
+            Ok(r) => r.map_err(ApiError::from),
+            Err(e) => {
+                tracing::error!(error = %e, "a request handler panicked");
+                Err(ApiError::internal("the request failed inside the server; see its log"))
+            }
+        }
+    }
+}
+
+/// A path segment that must be a valid name.
+#[derive(Debug)]
+struct Names(Vec<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Names {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(map) = axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("invalid path: {}", e.body_text())))?;
+        let mut out = Vec::new();
+        for (key, value) in map {
+            coffer_model::names::validate_name(&value).map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    format!("invalid {key} name '{value}': names must match [A-Za-z0-9._-]{{1,128}}"),
+                )
+                .field(key.clone())
+            })?;
+            out.push(value);
+        }
+        Ok(Names(out))
+    }
+}
+
+impl Names {
+    fn one(mut self) -> String {
+        self.0.pop().unwrap_or_default()
+    }
+    fn two(mut self) -> (String, String) {
+        let b = self.0.pop().unwrap_or_default();
+        let a = self.0.pop().unwrap_or_default();
+        (a, b)
+    }
+}
+
+fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
+    match s {
+        None => Ok(None),
+        Some(v) => match Storage::parse(v) {
+            Some(st) => Ok(Some(st)),
+            None => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                format!("unknown storage '{v}': use memory (temporary) or coffer (persistent)"),
+            )
+            .field("storage")),
+        },
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "coffer",
+        description = "Typed, scoped, encrypted secrets for DuckDB pipelines. Every endpoint but /healthz and /openapi.json needs `Authorization: Bearer <token>`. No endpoint returns a stored sensitive value, except POST /v1/projects/{project}/env (role `use`, audited)."
+    ),
+    paths(
+        health, whoami, list_projects, create_project, delete_project, list_secrets, create_secret, show_secret,
+        drop_secret, which_secret, resolve_env, list_members, grant, revoke_grant, create_service_account,
+        list_identities, create_user, list_tokens, create_token, revoke_token, list_audit
+    ),
+    components(schemas(
+        ErrorBody, FieldInput, OnConflictBody, CreateSecretBody, CreateSecretResponse, DropResponse, WhichResponse,
+        EnvBody, EnvResponse, ProjectBody, UserBody, ServiceAccountBody, TokenBody, TokenCreated, GrantBody, WhoAmI,
+        Health, coffer_core::SecretInfo, coffer_core::WhichSecret, ProjectInfo, IdentityInfo, TokenInfo, MemberInfo,
+        AuditInfo
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The router with every route, the body limit and JSON errors for unknown routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/openapi.json", get(openapi_json))
+        .route("/v1/whoami", get(whoami))
+        .route("/v1/projects", get(list_projects).post(create_project))
+        .route("/v1/projects/{project}", delete(delete_project))
+        .route("/v1/projects/{project}/secrets", get(list_secrets).post(create_secret))
+        .route(
+            "/v1/projects/{project}/secrets/{name}",
+            get(show_secret).delete(drop_secret),
+        )
+        .route("/v1/projects/{project}/which", get(which_secret))
+        .route("/v1/projects/{project}/env", post(resolve_env))
+        .route("/v1/projects/{project}/members", get(list_members))
+        .route(
+            "/v1/projects/{project}/members/{identity}",
+            put(grant).delete(revoke_grant),
+        )
+        .route("/v1/projects/{project}/service-accounts", post(create_service_account))
+        .route("/v1/identities", get(list_identities))
+        .route("/v1/users", post(create_user))
+        .route("/v1/tokens", get(list_tokens).post(create_token))
+        .route("/v1/tokens/{token}", delete(revoke_token))
+        .route("/v1/audit", get(list_audit))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint; see /openapi.json",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method; see /openapi.json",
+    )
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` completes; requests in flight then
+/// finish before this returns.
+///
+/// # Errors
+/// The listener's I/O errors.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    Json(openapi())
+}
+
+/// Liveness, without authentication.
+#[utoipa::path(get, path = "/healthz", tag = "server", security(()),
+    responses((status = 200, body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/v1/whoami", tag = "server",
+    responses((status = 200, body = WhoAmI), (status = "4XX", body = ErrorBody)))]
+async fn whoami(Auth(caller): Auth) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        name: caller.name,
+        superuser: caller.superuser,
+        token_name: caller.token_name,
+    })
+}
+
+/// The projects the caller has a role in.
+#[utoipa::path(get, path = "/v1/projects", tag = "projects",
+    responses((status = 200, body = Vec<ProjectInfo>), (status = "4XX", body = ErrorBody)))]
+async fn list_projects(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
+    st.run(move |s| s.list_projects(&c)).await.map(Json)
+}
+
+/// Create a project (superusers).
+#[utoipa::path(post, path = "/v1/projects", tag = "projects", request_body = ProjectBody,
+    responses((status = 201, body = ProjectInfo), (status = "4XX", body = ErrorBody)))]
+async fn create_project(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    JsonBody(b): JsonBody<ProjectBody>,
+) -> Result<(StatusCode, Json<ProjectInfo>), ApiError> {
+    let p = st.run(move |s| s.create_project(&c, &b.name)).await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// Delete a project with its secrets, grants and service accounts (superusers).
+#[utoipa::path(delete, path = "/v1/projects/{project}", tag = "projects",
+    params(("project" = String, Path), DeleteProjectQuery),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+async fn delete_project(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    Q(q): Q<DeleteProjectQuery>,
+) -> Result<StatusCode, ApiError> {
+    let project = names.one();
+    st.run(move |s| s.delete_project(&c, &project, q.force)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The project's secrets: metadata only (role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/secrets", tag = "secrets",
+    params(("project" = String, Path)),
+    responses((status = 200, body = Vec<coffer_core::SecretInfo>), (status = "4XX", body = ErrorBody)))]
+async fn list_secrets(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+) -> Result<Json<Vec<SecretInfo>>, ApiError> {
+    let project = names.one();
+    st.run(move |s| s.list_secrets(&c, &project)).await.map(Json)
+}
+
+fn input_of(v: FieldInput) -> InputValue {
+    match v {
+        FieldInput::Bool(b) => InputValue::Bool(b),
+        FieldInput::Int(i) => InputValue::Int(i),
+        FieldInput::Text(t) => InputValue::Text(SecretString::from(t)),
+        FieldInput::Map(m) => InputValue::Map(m.into_iter().map(|(k, v)| (k, SecretString::from(v))).collect()),
+    }
+}
+
+/// Create, replace or keep a secret (role `write`). Values are sealed and never shown again.
+#[utoipa::path(post, path = "/v1/projects/{project}/secrets", tag = "secrets",
+    params(("project" = String, Path)), request_body = CreateSecretBody,
+    responses((status = 201, body = CreateSecretResponse), (status = 200, body = CreateSecretResponse),
+        (status = "4XX", body = ErrorBody)))]
+async fn create_secret(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    JsonBody(b): JsonBody<CreateSecretBody>,
+) -> Result<(StatusCode, Json<CreateSecretResponse>), ApiError> {
+    let project = names.one();
+    let req = CreateRequest {
+        name: b.name,
+        secret_type: b.secret_type,
+        provider: b.provider,
+        scopes: b.scope,
+        storage: if b.temporary { Storage::Memory } else { Storage::Coffer },
+        on_conflict: match b.on_conflict {
+            OnConflictBody::Error => OnConflict::Error,
+            OnConflictBody::Replace => OnConflict::Replace,
+            OnConflictBody::Ignore => OnConflict::Ignore,
+        },
+        values: b.fields.into_iter().map(|(k, v)| (k, input_of(v))).collect(),
+    };
+    let outcome = st.run(move |s| s.create_secret(&c, &project, req)).await?;
+    let (status, action, secret) = match outcome {
+        CreateOutcome::Created(i) => (StatusCode::CREATED, "created", i),
+        CreateOutcome::Replaced(i) => (StatusCode::OK, "replaced", i),
+        CreateOutcome::Ignored(i) => (StatusCode::OK, "kept existing", i),
+    };
+    Ok((
+        status,
+        Json(CreateSecretResponse {
+            action: action.into(),
+            secret,
+        }),
+    ))
+}
+
+/// One secret's metadata (role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/secrets/{name}", tag = "secrets",
+    params(("project" = String, Path), ("name" = String, Path), StorageQuery),
+    responses((status = 200, body = coffer_core::SecretInfo), (status = "4XX", body = ErrorBody)))]
+async fn show_secret(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    Q(q): Q<StorageQuery>,
+) -> Result<Json<SecretInfo>, ApiError> {
+    let (project, name) = names.two();
+    let storage = storage_of(q.storage.as_deref())?;
+    st.run(move |s| s.secret_info(&c, &project, &name, storage))
+        .await
+        .map(Json)
+}
+
+/// Drop a secret (role `write`).
+#[utoipa::path(delete, path = "/v1/projects/{project}/secrets/{name}", tag = "secrets",
+    params(("project" = String, Path), ("name" = String, Path), DropQuery),
+    responses((status = 200, body = DropResponse), (status = "4XX", body = ErrorBody)))]
+async fn drop_secret(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    Q(q): Q<DropQuery>,
+) -> Result<Json<DropResponse>, ApiError> {
+    let (project, name) = names.two();
+    let storage = storage_of(q.storage.as_deref())?;
+    let dropped = st
+        .run(move |s| s.drop_secret(&c, &project, &name, q.if_exists, storage))
+        .await?;
+    Ok(Json(DropResponse {
+        dropped: dropped.map(|s| s.name().to_string()),
+    }))
+}
+
+/// The secret DuckDB would use for a path (its which_secret; role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/which", tag = "secrets",
+    params(("project" = String, Path), WhichQuery),
+    responses((status = 200, body = WhichResponse), (status = "4XX", body = ErrorBody)))]
+async fn which_secret(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    Q(q): Q<WhichQuery>,
+) -> Result<Json<WhichResponse>, ApiError> {
+    let project = names.one();
+    let secret = st
+        .run(move |s| s.which_secret(&c, &project, &q.path, &q.secret_type))
+        .await?;
+    Ok(Json(WhichResponse { secret }))
+}
+
+/// The environment for a run (role `use`; one audited `use` event per secret). The only
+/// endpoint that returns values: it is what `coffer run` and the job runner call.
+#[utoipa::path(post, path = "/v1/projects/{project}/env", tag = "secrets",
+    params(("project" = String, Path)), request_body = EnvBody,
+    responses((status = 200, body = EnvResponse), (status = "4XX", body = ErrorBody)))]
+async fn resolve_env(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    JsonBody(b): JsonBody<EnvBody>,
+) -> Result<Json<EnvResponse>, ApiError> {
+    let project = names.one();
+    for n in &b.secrets {
+        coffer_model::names::validate_name(n)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string()).field("secrets"))?;
+    }
+    let vars = st.run(move |s| s.resolve_env(&c, &project, &b.secrets)).await?;
+    let mut env = std::collections::BTreeMap::new();
+    let mut sensitive = Vec::new();
+    for v in vars {
+        if v.sensitive {
+            sensitive.push(v.name.clone());
+        }
+        env.insert(v.name, v.value.expose_secret().to_string());
+    }
+    Ok(Json(EnvResponse { env, sensitive }))
+}
+
+/// The project's members and their roles (role `admin`).
+#[utoipa::path(get, path = "/v1/projects/{project}/members", tag = "access",
+    params(("project" = String, Path)),
+    responses((status = 200, body = Vec<MemberInfo>), (status = "4XX", body = ErrorBody)))]
+async fn list_members(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+) -> Result<Json<Vec<MemberInfo>>, ApiError> {
+    let project = names.one();
+    st.run(move |s| s.list_members(&c, &project)).await.map(Json)
+}
+
+/// Give an identity a role in the project, replacing its role (role `admin`).
+#[utoipa::path(put, path = "/v1/projects/{project}/members/{identity}", tag = "access",
+    params(("project" = String, Path), ("identity" = String, Path)), request_body = GrantBody,
+    responses((status = 200, body = MemberInfo), (status = "4XX", body = ErrorBody)))]
+async fn grant(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    JsonBody(b): JsonBody<GrantBody>,
+) -> Result<Json<MemberInfo>, ApiError> {
+    let (project, identity) = names.two();
+    let role = Role::parse(&b.role).map_err(|e| ApiError::from(e).field("role"))?;
+    st.run(move |s| s.grant(&c, &project, role, &identity)).await.map(Json)
+}
+
+/// Take an identity's role in the project away (role `admin`).
+#[utoipa::path(delete, path = "/v1/projects/{project}/members/{identity}", tag = "access",
+    params(("project" = String, Path), ("identity" = String, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+async fn revoke_grant(State(st): State<AppState>, Auth(c): Auth, names: Names) -> Result<StatusCode, ApiError> {
+    let (project, identity) = names.two();
+    st.run(move |s| s.revoke_grant(&c, &project, &identity)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Create a service account managed by the project's admins; it has no role until granted.
+#[utoipa::path(post, path = "/v1/projects/{project}/service-accounts", tag = "access",
+    params(("project" = String, Path)), request_body = ServiceAccountBody,
+    responses((status = 201, body = IdentityInfo), (status = "4XX", body = ErrorBody)))]
+async fn create_service_account(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    JsonBody(b): JsonBody<ServiceAccountBody>,
+) -> Result<(StatusCode, Json<IdentityInfo>), ApiError> {
+    let project = names.one();
+    let i = st.run(move |s| s.create_service_account(&c, &project, &b.name)).await?;
+    Ok((StatusCode::CREATED, Json(i)))
+}
+
+/// The identities the caller may see.
+#[utoipa::path(get, path = "/v1/identities", tag = "access",
+    responses((status = 200, body = Vec<IdentityInfo>), (status = "4XX", body = ErrorBody)))]
+async fn list_identities(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<Vec<IdentityInfo>>, ApiError> {
+    st.run(move |s| s.list_identities(&c)).await.map(Json)
+}
+
+/// Create a user (superusers).
+#[utoipa::path(post, path = "/v1/users", tag = "access", request_body = UserBody,
+    responses((status = 201, body = IdentityInfo), (status = "4XX", body = ErrorBody)))]
+async fn create_user(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    JsonBody(b): JsonBody<UserBody>,
+) -> Result<(StatusCode, Json<IdentityInfo>), ApiError> {
+    let i = st.run(move |s| s.create_user(&c, &b.name, b.superuser)).await?;
+    Ok((StatusCode::CREATED, Json(i)))
+}
+
+/// The tokens the caller may see (names, owners, dates; never the tokens).
+#[utoipa::path(get, path = "/v1/tokens", tag = "access",
+    responses((status = 200, body = Vec<TokenInfo>), (status = "4XX", body = ErrorBody)))]
+async fn list_tokens(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<Vec<TokenInfo>>, ApiError> {
+    st.run(move |s| s.list_tokens(&c)).await.map(Json)
+}
+
+/// Create a named token; the response holds it this once.
+#[utoipa::path(post, path = "/v1/tokens", tag = "access", request_body = TokenBody,
+    responses((status = 201, body = TokenCreated), (status = "4XX", body = ErrorBody)))]
+async fn create_token(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    JsonBody(b): JsonBody<TokenBody>,
+) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
+    let expires = match &b.expires_in {
+        Some(e) => Some(
+            parse_duration_ms("expires_in", e)
+                .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "invalid", m).field("expires_in"))?,
+        ),
+        None => None,
+    };
+    let t = st
+        .run(move |s| s.create_token(&c, b.owner.as_deref(), &b.name, expires))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenCreated {
+            token: t.token.expose_secret().to_string(),
+            info: t.info,
+        }),
+    ))
+}
+
+/// Revoke a token: it stops working on the next request.
+#[utoipa::path(delete, path = "/v1/tokens/{token}", tag = "access",
+    params(("token" = String, Path, description = "The token's name")),
+    responses((status = 200, body = TokenInfo), (status = "4XX", body = ErrorBody)))]
+async fn revoke_token(State(st): State<AppState>, Auth(c): Auth, names: Names) -> Result<Json<TokenInfo>, ApiError> {
+    let name = names.one();
+    st.run(move |s| s.revoke_token(&c, &name)).await.map(Json)
+}
+
+/// Audit events, oldest first (a project's admins; superusers for all projects).
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = Vec<AuditInfo>), (status = "4XX", body = ErrorBody)))]
+async fn list_audit(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Q(q): Q<AuditQuery>,
+) -> Result<Json<Vec<AuditInfo>>, ApiError> {
+    let since = match &q.since {
+        Some(s) => {
+            let ms = parse_duration_ms("since", s)
+                .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "invalid", m).field("since"))?;
+            let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+            Some(i64::try_from(now).unwrap_or(i64::MAX).saturating_sub(ms))
+        }
+        None => None,
+    };
+    let filter = AuditFilter {
+        project: q.project,
+        object: q.secret.map(|n| format!("secret:{n}")),
+        actor: q.actor,
+        since,
+        limit: Some(q.limit.unwrap_or(1000) as usize),
+    };
+    st.run(move |s| s.list_audit(&c, &filter)).await.map(Json)
+}

@@ -316,4 +316,3 @@ mod tests {
         assert!(t.render(Format::Json).contains("\"scope\": [\n      \"s3://a\"\n    ]"));
     }
 }
-

@@ -15,6 +15,8 @@
 // Each test binary includes this module and uses a different part of it.
 #![allow(dead_code)]
 
+pub mod server;
+
 use assert_cmd::assert::{Assert, OutputAssertExt};
 use assert_cmd::Command;
 use std::cell::{Ref, RefCell};

@@ -46,7 +46,7 @@ pub enum CoreError {
     Crypto(#[from] coffer_crypto::CryptoError),
     /// The store failed.
     #[error(transparent)]
-    Store(#[from] coffer_store::StoreError),
+    Store(coffer_store::StoreError),
     /// No valid token.
     #[error("not authenticated: {0}")]
     Unauthenticated(String),
@@ -70,7 +70,7 @@ pub enum CoreError {
     #[error("project '{0}' does not exist; create it with `coffer project create {0}`")]
     ProjectNotFound(String),
     /// The audit event could not be written, so the request was refused.
-    #[error("the audit log cannot be written, so the request was refused (fail closed): {0}")]
+    #[error("the request was refused because its audit event cannot be written (fail closed): {0}")]
     Audit(coffer_store::StoreError),
 }
 
@@ -88,3 +88,12 @@ impl CoreError {
 
 /// A `Result` with [`CoreError`].
 pub type Result<T> = std::result::Result<T, CoreError>;
+
+impl From<coffer_store::StoreError> for CoreError {
+    fn from(e: coffer_store::StoreError) -> Self {
+        match e {
+            e @ coffer_store::StoreError::Audit(_) => CoreError::Audit(e),
+            other => CoreError::Store(other),
+        }
+    }
+}

@@ -89,7 +89,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                     "invalid request"
                 };
                 let mut err = ApiError::bad_request(format!("{kind}: {}", redact_serde(&inner.to_string())));
-                if path != "." && !path.is_empty() {
+                if kind == "invalid request" && path != "." && !path.is_empty() && !path.contains('?') {
                     err = err.field(path);
                 }
                 Err(err)

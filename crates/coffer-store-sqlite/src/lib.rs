@@ -31,6 +31,10 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+fn audit(e: rusqlite::Error) -> StoreError {
+    StoreError::Audit(e.to_string())
+}
+
 fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -541,7 +545,7 @@ fn write_audit(tx: &rusqlite::Transaction<'_>, events: &[AuditEvent]) -> Result<
             "INSERT INTO audit_events (at, actor, token_name, project, object, action, result, client, detail) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
-        .map_err(backend)?;
+        .map_err(audit)?;
     for e in events {
         stmt.execute(params![
             e.at,
@@ -554,7 +558,7 @@ fn write_audit(tx: &rusqlite::Transaction<'_>, events: &[AuditEvent]) -> Result<
             e.client,
             e.detail
         ])
-        .map_err(backend)?;
+        .map_err(audit)?;
     }
     Ok(())
 }

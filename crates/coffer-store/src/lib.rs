@@ -44,6 +44,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Backend(String),
+    /// An audit event could not be written (the change it went with was not made).
+    #[error("the audit log cannot be written: {0}")]
+    Audit(String),
 }
 
 /// A `Result` with [`StoreError`].

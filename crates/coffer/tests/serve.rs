@@ -36,3 +36,489 @@ fn first_start_bootstraps_an_admin_whose_token_is_only_hashed() {
         );
     }
 }
+
+fn s3_body(name: &str, secret: &str) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "type": "s3",
+        "scope": [format!("s3://{name}")],
+        "fields": {"key_id": "AKIAEXAMPLE", "secret": secret, "region": "us-east-1"}
+    })
+}
+
+/// (actor, token, object, action, result) of every event of `project` after `after_id`.
+fn events(s: &Server, project: &str, after_id: i64) -> Vec<(String, String, String, String, String)> {
+    let a = s.admin("GET", &format!("/v1/audit?project={project}"), None);
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.body
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|e| e["id"].as_i64().unwrap_or_default() > after_id)
+        .map(|e| {
+            let f = |k: &str| e[k].as_str().unwrap_or("-").to_string();
+            (f("actor"), f("token_name"), f("object"), f("action"), f("result"))
+        })
+        .collect()
+}
+
+fn last_event_id(s: &Server) -> i64 {
+    let a = s.admin("GET", "/v1/audit", None);
+    a.body
+        .as_array()
+        .and_then(|v| v.last())
+        .and_then(|e| e["id"].as_i64())
+        .unwrap_or_default()
+}
+
+fn token_for(s: &Server, owner: &str, name: &str, expires: Option<&str>) -> String {
+    let mut body = serde_json::json!({"name": name, "owner": owner});
+    if let Some(e) = expires {
+        body["expires_in"] = e.into();
+    }
+    let t = s.admin("POST", "/v1/tokens", Some(&body));
+    assert_eq!(t.status, 201, "{}", t.text);
+    t.body["token"].as_str().expect("token").to_string()
+}
+
+#[test]
+fn token_lifecycle_create_use_expire_revoke() {
+    let h = Harness::new();
+    let s = Server::start(&h);
+    assert_eq!(
+        s.admin("POST", "/v1/users", Some(&serde_json::json!({"name": "alice"})))
+            .status,
+        201
+    );
+    assert_eq!(
+        s.admin(
+            "PUT",
+            "/v1/projects/default/members/alice",
+            Some(&serde_json::json!({"role": "read"}))
+        )
+        .status,
+        200
+    );
+    let long = token_for(&s, "alice", "alice-laptop", Some("90d"));
+    let short = token_for(&s, "alice", "alice-ci", Some("1s"));
+    // Names are unique; the token itself is never listed.
+    let dup = s.admin(
+        "POST",
+        "/v1/tokens",
+        Some(&serde_json::json!({"name": "ALICE-LAPTOP", "owner": "alice"})),
+    );
+    assert_eq!(
+        (dup.status, dup.body["code"].as_str()),
+        (400, Some("bad_request")),
+        "{}",
+        dup.text
+    );
+    let list = s.request("GET", "/v1/tokens", Some(&long), None);
+    assert_eq!(list.status, 200);
+    assert!(!list.text.contains(&long) && !list.text.contains(&short));
+    let names: Vec<&str> = list
+        .body
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|t| t["token_name"].as_str())
+        .collect();
+    assert_eq!(names, ["alice-ci", "alice-laptop"], "alice sees her own tokens only");
+    let laptop = &list.body.as_array().expect("array")[1];
+    assert_eq!(laptop["status"], "active");
+    assert!(
+        laptop["last_used_at"].as_i64().is_some(),
+        "the listing request itself used it"
+    );
+    assert!(laptop["expires_at"].as_i64().unwrap_or_default() > laptop["created_at"].as_i64().unwrap_or_default());
+
+    // Use.
+    assert_eq!(
+        s.request("GET", "/v1/projects/default/secrets", Some(&short), None)
+            .status,
+        200
+    );
+    // Expire.
+    std::thread::sleep(std::time::Duration::from_millis(1300));
+    let expired = s.request("GET", "/v1/projects/default/secrets", Some(&short), None);
+    assert_eq!(expired.status, 401, "{}", expired.text);
+    assert_eq!(expired.body["code"], "unauthorized");
+    assert!(expired.body["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("'alice-ci' expired"));
+    // Revoke: the next request fails.
+    assert_eq!(
+        s.request("GET", "/v1/projects/default/secrets", Some(&long), None)
+            .status,
+        200
+    );
+    let r = s.request("DELETE", "/v1/tokens/alice-laptop", Some(&long), None);
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (200, Some("revoked")),
+        "{}",
+        r.text
+    );
+    let after = s.request("GET", "/v1/projects/default/secrets", Some(&long), None);
+    assert_eq!(after.status, 401);
+    assert!(after.body["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("was revoked"));
+    // Bad tokens: unknown, malformed, a right public id with a wrong secret, missing header.
+    let mut forged = long.clone();
+    forged.pop();
+    forged.push(if long.ends_with('0') { '1' } else { '0' });
+    for bad in [
+        "nope",
+        "coffer_",
+        "coffer_zz_zz",
+        "coffer_0000000000000000_00",
+        forged.as_str(),
+    ] {
+        let a = s.request("GET", "/v1/whoami", Some(bad), None);
+        assert_eq!(
+            (a.status, a.body["message"].as_str()),
+            (401, Some("not authenticated: invalid token")),
+            "{bad}"
+        );
+    }
+    let none = s.request("GET", "/v1/whoami", None, None);
+    assert_eq!(none.status, 401);
+    assert!(none.body["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Authorization: Bearer"));
+    // Every token event is audited; the token appears in no file of the home.
+    let ev = events(&s, "-", 0);
+    let actions: Vec<(&str, &str)> = ev.iter().map(|e| (e.2.as_str(), e.3.as_str())).collect();
+    assert!(actions.contains(&("token:alice-laptop", "token.create")));
+    assert!(actions.contains(&("token:alice-laptop", "token.revoke")));
+    for entry in std::fs::read_dir(h.home()).expect("home") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+        for t in [&long, &short] {
+            assert!(!bytes.windows(t.len()).any(|w| w == t.as_bytes()));
+        }
+    }
+}
+
+#[test]
+fn audit_has_exactly_one_event_per_action() {
+    let h = Harness::new();
+    let s = Server::start(&h);
+    assert_eq!(
+        s.admin(
+            "POST",
+            "/v1/projects/default/service-accounts",
+            Some(&serde_json::json!({"name": "runner"}))
+        )
+        .status,
+        201
+    );
+    let runner = token_for(&s, "runner", "runner-token", None);
+    let start = last_event_id(&s);
+    let admin = |m: &str, p: &str, b: Option<&serde_json::Value>| s.admin(m, p, b);
+    assert_eq!(
+        admin("POST", "/v1/projects/default/secrets", Some(&s3_body("a", "AUDIT-V1"))).status,
+        201
+    );
+    let mut replace = s3_body("a", "AUDIT-V2");
+    replace["on_conflict"] = "replace".into();
+    assert_eq!(
+        admin("POST", "/v1/projects/default/secrets", Some(&replace)).status,
+        200
+    );
+    let mut keep = s3_body("a", "AUDIT-V3");
+    keep["on_conflict"] = "ignore".into();
+    assert_eq!(
+        admin("POST", "/v1/projects/default/secrets", Some(&keep)).status,
+        200,
+        "kept: no event"
+    );
+    // Metadata reads write no event.
+    assert_eq!(admin("GET", "/v1/projects/default/secrets/a", None).status, 200);
+    assert_eq!(admin("GET", "/v1/projects/default/secrets", None).status, 200);
+    // Denied: the runner has no role yet.
+    let denied = s.request(
+        "POST",
+        "/v1/projects/default/env",
+        Some(&runner),
+        Some(&serde_json::json!({"secrets": ["a"]})),
+    );
+    assert_eq!(
+        (denied.status, denied.body["role_needed"].as_str()),
+        (403, Some("use")),
+        "{}",
+        denied.text
+    );
+    assert!(!denied.text.contains("AUDIT-V"));
+    assert_eq!(
+        admin(
+            "PUT",
+            "/v1/projects/default/members/runner",
+            Some(&serde_json::json!({"role": "use"}))
+        )
+        .status,
+        200
+    );
+    let used = s.request(
+        "POST",
+        "/v1/projects/default/env",
+        Some(&runner),
+        Some(&serde_json::json!({"secrets": ["a"]})),
+    );
+    assert_eq!(used.status, 200, "{}", used.text);
+    assert_eq!(used.body["env"]["A_SECRET"], "AUDIT-V2");
+    assert_eq!(used.body["env"]["A_KEY_ID"], "AKIAEXAMPLE");
+    assert_eq!(used.body["sensitive"], serde_json::json!(["A_SECRET"]));
+    let write_denied = s.request("DELETE", "/v1/projects/default/secrets/a", Some(&runner), None);
+    assert_eq!(write_denied.status, 403);
+    assert_eq!(admin("DELETE", "/v1/projects/default/secrets/a", None).status, 200);
+    let got = events(&s, "default", start);
+    let want: Vec<(String, String, String, String, String)> = [
+        ("admin", "admin-bootstrap", "secret:a", "create", "ok"),
+        ("admin", "admin-bootstrap", "secret:a", "replace", "ok"),
+        ("runner", "runner-token", "secret:a", "use", "denied"),
+        ("admin", "admin-bootstrap", "grant:runner", "grant", "ok"),
+        ("runner", "runner-token", "secret:a", "use", "ok"),
+        ("runner", "runner-token", "secret:a", "drop", "denied"),
+        ("admin", "admin-bootstrap", "secret:a", "drop", "ok"),
+    ]
+    .iter()
+    .map(|(a, b, c, d, e)| {
+        (
+            a.to_string(),
+            b.to_string(),
+            c.to_string(),
+            d.to_string(),
+            e.to_string(),
+        )
+    })
+    .collect();
+    assert_eq!(got, want);
+    // Each event names the client address.
+    let all = s.admin("GET", "/v1/audit?project=default&secret=a", None);
+    assert!(all
+        .body
+        .as_array()
+        .expect("array")
+        .iter()
+        .all(|e| e["client"] == "127.0.0.1"));
+    // The CLI reads the same log, filtered.
+    h.run_env(
+        &["audit", "--secret", "a", "--actor", "runner", "--format", "json"],
+        &[("COFFER_URL", &s.url), ("COFFER_TOKEN", &s.admin_token)],
+    )
+    .success()
+    .stdout(predicates::function::function(|out: &str| {
+        let v: serde_json::Value = serde_json::from_str(out).unwrap_or_default();
+        v.as_array().map(|a| a.len()) == Some(3)
+    }));
+    // No value in the log, the database or its WAL.
+    let log = s.log_text();
+    s.stop();
+    for v in ["AUDIT-V1", "AUDIT-V2", "AUDIT-V3"] {
+        assert!(!log.contains(v));
+        for entry in std::fs::read_dir(h.home()).expect("home") {
+            let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+            assert!(!bytes.windows(v.len()).any(|w| w == v.as_bytes()), "{v} in the home");
+        }
+    }
+}
+
+#[test]
+fn a_request_whose_audit_event_cannot_be_written_fails_and_changes_nothing() {
+    let h = Harness::new();
+    let s = Server::start(&h);
+    assert_eq!(
+        s.admin("POST", "/v1/projects/default/secrets", Some(&s3_body("kept", "FC-OLD")))
+            .status,
+        201
+    );
+    // Break the audit log under the running server: every insert into it now fails.
+    let db = rusqlite::Connection::open(h.db_path()).expect("db");
+    db.execute_batch(
+        "CREATE TRIGGER audit_broken BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit disk full'); END;",
+    )
+    .expect("trigger");
+    let create = s.admin("POST", "/v1/projects/default/secrets", Some(&s3_body("new", "FC-NEW")));
+    assert_eq!(
+        (create.status, create.body["code"].as_str()),
+        (503, Some("audit_unavailable")),
+        "{}",
+        create.text
+    );
+    let mut replace = s3_body("kept", "FC-REPLACED");
+    replace["on_conflict"] = "replace".into();
+    assert_eq!(
+        s.admin("POST", "/v1/projects/default/secrets", Some(&replace)).status,
+        503
+    );
+    assert_eq!(s.admin("DELETE", "/v1/projects/default/secrets/kept", None).status, 503);
+    let env = s.admin(
+        "POST",
+        "/v1/projects/default/env",
+        Some(&serde_json::json!({"secrets": ["kept"]})),
+    );
+    assert_eq!(env.status, 503);
+    assert!(
+        !env.text.contains("FC-OLD"),
+        "no value is handed out without its audit event"
+    );
+    assert_eq!(
+        s.admin("POST", "/v1/users", Some(&serde_json::json!({"name": "bob"})))
+            .status,
+        503
+    );
+    // Nothing changed.
+    db.execute_batch("DROP TRIGGER audit_broken").expect("drop trigger");
+    assert_eq!(s.admin("GET", "/v1/projects/default/secrets/new", None).status, 404);
+    let kept = s.admin("GET", "/v1/projects/default/secrets/kept", None);
+    assert_eq!(kept.body["version"], 1, "{}", kept.text);
+    assert_eq!(
+        s.admin("POST", "/v1/users", Some(&serde_json::json!({"name": "bob"})))
+            .status,
+        201
+    );
+    let env = s.admin(
+        "POST",
+        "/v1/projects/default/env",
+        Some(&serde_json::json!({"secrets": ["kept"]})),
+    );
+    assert_eq!(env.body["env"]["KEPT_SECRET"], "FC-OLD");
+}
+
+#[test]
+fn bad_input_gets_a_4xx_json_error_naming_the_problem() {
+    let h = Harness::new();
+    let s = Server::start(&h);
+    let t = s.admin_token.clone();
+    let post = |path: &str, body: &str| s.raw("POST", path, &t, "application/json", body.as_bytes());
+    let check = |a: &common::server::Answer, status: u16, code: &str, field: Option<&str>, says: &str| {
+        assert_eq!(a.status, status, "{}", a.text);
+        assert_eq!(a.body["code"], code, "{}", a.text);
+        assert_eq!(a.body["field"].as_str(), field, "{}", a.text);
+        assert!(
+            a.body["message"].as_str().unwrap_or_default().contains(says),
+            "{}",
+            a.text
+        );
+    };
+    let secrets = "/v1/projects/default/secrets";
+    check(
+        &post(secrets, "{\"type\": \"s3\""),
+        400,
+        "bad_request",
+        None,
+        "malformed JSON",
+    );
+    check(
+        &post(secrets, "{\"type\":\"s3\",\"nme\":\"x\"}"),
+        400,
+        "bad_request",
+        Some("nme"),
+        "unknown field `nme`",
+    );
+    check(
+        &post(secrets, "{\"type\":\"s3\",\"name\":5}"),
+        400,
+        "bad_request",
+        Some("name"),
+        "invalid type",
+    );
+    // A wrong type never echoes the value: it could be a secret.
+    let echo = post(secrets, "{\"type\":\"s3\",\"fields\":\"hunter2-value\"}");
+    check(&echo, 400, "bad_request", Some("fields"), "invalid type");
+    assert!(!echo.text.contains("hunter2-value"));
+    check(
+        &post(secrets, "{\"type\":\"s4\"}"),
+        400,
+        "invalid",
+        Some("type"),
+        "unknown secret type 's4'",
+    );
+    check(
+        &post(
+            secrets,
+            "{\"type\":\"s3\",\"name\":\"a b\",\"fields\":{\"key_id\":\"a\",\"secret\":\"b\",\"region\":\"c\"}}",
+        ),
+        400,
+        "invalid",
+        Some("name"),
+        "invalid secret name 'a b'",
+    );
+    check(
+        &post(secrets, "{\"type\":\"s3\",\"fields\":{\"key_idd\":\"a\"}}"),
+        400,
+        "invalid",
+        Some("fields.key_idd"),
+        "unknown field 'key_idd'",
+    );
+    check(
+        &post(
+            secrets,
+            "{\"type\":\"s3\",\"fields\":{\"key_id\":\"a\",\"secret\":\"b\",\"region\":\"c\",\"use_ssl\":\"maybe\"}}",
+        ),
+        400,
+        "invalid",
+        Some("fields.use_ssl"),
+        "expected a boolean",
+    );
+    check(
+        &post("/v1/projects/a%20b/secrets", "{\"type\":\"s3\"}"),
+        400,
+        "invalid",
+        Some("project"),
+        "invalid project name",
+    );
+    check(
+        &post(
+            "/v1/projects/nope/secrets",
+            "{\"type\":\"s3\",\"fields\":{\"key_id\":\"a\",\"secret\":\"b\",\"region\":\"c\"}}",
+        ),
+        404,
+        "not_found",
+        None,
+        "project 'nope' does not exist",
+    );
+    let big = format!("{{\"type\":\"s3\",\"name\":\"{}\"}}", "x".repeat(1024 * 1024 + 10));
+    check(
+        &post(secrets, &big),
+        413,
+        "payload_too_large",
+        None,
+        "larger than the limit",
+    );
+    let text = s.raw("POST", secrets, &t, "text/plain", b"{}");
+    check(
+        &text,
+        415,
+        "unsupported_media_type",
+        None,
+        "Content-Type: application/json",
+    );
+    let q = s.admin("GET", "/v1/projects/default/which?path=s3://x", None);
+    check(&q, 400, "bad_request", None, "invalid query string");
+    let st = s.admin("GET", "/v1/projects/default/secrets/x?storage=disk", None);
+    check(&st, 400, "invalid", Some("storage"), "unknown storage 'disk'");
+    let grant = s.admin(
+        "PUT",
+        "/v1/projects/default/members/admin",
+        Some(&serde_json::json!({"role": "owner"})),
+    );
+    check(&grant, 400, "bad_request", Some("role"), "unknown role 'owner'");
+    let exp = s.admin(
+        "POST",
+        "/v1/tokens",
+        Some(&serde_json::json!({"name": "t", "expires_in": "soon"})),
+    );
+    check(&exp, 400, "invalid", Some("expires_in"), "invalid duration 'soon'");
+    let missing = s.admin("GET", "/v1/nothing-here", None);
+    check(&missing, 404, "not_found", None, "no such endpoint");
+    let method = s.admin("PATCH", "/v1/projects", None);
+    check(&method, 405, "method_not_allowed", None, "does not take that method");
+    // The server logged no 5xx and still answers.
+    assert_eq!(s.request("GET", "/healthz", None, None).status, 200);
+    assert!(!s.log_text().contains("hunter2-value"));
+}

@@ -522,3 +522,271 @@ fn bad_input_gets_a_4xx_json_error_naming_the_problem() {
     assert_eq!(s.request("GET", "/healthz", None, None).status, 200);
     assert!(!s.log_text().contains("hunter2-value"));
 }
+
+/// Replaces what differs by nature between two homes: times and the actor's name.
+fn normalize(text: &str, actors: &[&str]) -> String {
+    let mut out = String::new();
+    for word in text.split_inclusive(|c: char| c.is_whitespace() || c == '"' || c == ',') {
+        let trimmed = word.trim_end_matches(|c: char| c.is_whitespace() || c == '"' || c == ',');
+        let tail = &word[trimmed.len()..];
+        if common::is_timestamp(trimmed) {
+            out.push_str("<time>");
+        } else if trimmed.len() == 13 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str("<ms>");
+        } else if actors.contains(&trimmed) {
+            out.push_str("<actor>");
+        } else {
+            out.push_str(trimmed);
+        }
+        out.push_str(tail);
+    }
+    // Column widths follow the actor's name in tables.
+    out.split('\n')
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn remote_mode_prints_what_local_mode_prints() {
+    let local = Harness::new();
+    let served = Harness::new();
+    let s = Server::start(&served);
+    let remote = Harness::with_env(&[("COFFER_URL", &s.url), ("COFFER_TOKEN", &s.admin_token)]);
+    let script: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (vec!["project", "create", "analytics"], None),
+        (vec!["project", "create", "bad name"], None),
+        (
+            vec![
+                "--project",
+                "analytics",
+                "secret",
+                "create",
+                "lake",
+                "--type",
+                "s3",
+                "--set",
+                "key_id=AKIA1",
+                "--set",
+                "secret=-",
+                "--set",
+                "region=eu-west-1",
+                "--scope",
+                "s3://lake/",
+            ],
+            Some("PARITY-SECRET-1"),
+        ),
+        (
+            vec![
+                "--project",
+                "analytics",
+                "secret",
+                "create",
+                "lake",
+                "--type",
+                "s3",
+                "--set",
+                "key_id=AKIA2",
+                "--set",
+                "secret=-",
+                "--set",
+                "region=eu-west-1",
+            ],
+            Some("PARITY-SECRET-2"),
+        ),
+        (
+            vec![
+                "--project",
+                "analytics",
+                "secret",
+                "create",
+                "lake",
+                "--type",
+                "s3",
+                "--or-replace",
+                "--set",
+                "key_id=AKIA2",
+                "--set",
+                "secret=-",
+                "--set",
+                "region=eu-west-1",
+                "--scope",
+                "s3://lake/",
+            ],
+            Some("PARITY-SECRET-3"),
+        ),
+        (vec!["--project", "analytics", "secret", "create", "--type", "s4"], None),
+        (
+            vec![
+                "--project",
+                "analytics",
+                "secret",
+                "create",
+                "api",
+                "--type",
+                "flights",
+                "--set",
+                "params.API_KEY=-",
+            ],
+            Some("PARITY-SECRET-4"),
+        ),
+        (vec!["--project", "analytics", "secret", "list"], None),
+        (
+            vec!["--project", "analytics", "secret", "list", "--format", "json"],
+            None,
+        ),
+        (vec!["--project", "analytics", "secret", "show", "lake"], None),
+        (vec!["--project", "analytics", "secret", "show", "nope"], None),
+        (
+            vec!["--project", "analytics", "which", "s3://lake/x.parquet", "--type", "s3"],
+            None,
+        ),
+        (
+            vec![
+                "--project",
+                "analytics",
+                "which",
+                "s3://other/x.parquet",
+                "--type",
+                "s3",
+            ],
+            None,
+        ),
+        (
+            vec!["--project", "analytics", "service-account", "create", "flights-prod"],
+            None,
+        ),
+        (vec!["--project", "analytics", "grant", "use", "flights-prod"], None),
+        (vec!["--project", "analytics", "grant", "owner", "flights-prod"], None),
+        (vec!["--project", "analytics", "members"], None),
+        (vec!["--project", "analytics", "secret", "drop", "api"], None),
+        (vec!["--project", "analytics", "secret", "drop", "api"], None),
+        (
+            vec!["--project", "analytics", "secret", "drop", "api", "--if-exists"],
+            None,
+        ),
+        (vec!["--project", "nope", "secret", "list"], None),
+        (vec!["--project", "analytics", "revoke", "flights-prod"], None),
+        (vec!["project", "delete", "analytics"], None),
+        (vec!["project", "delete", "analytics", "--force"], None),
+        (vec!["project", "list"], None),
+    ];
+    let actors = ["local:coffer-test", "admin", "coffer"];
+    for (args, stdin) in &script {
+        let run = |h: &Harness| match stdin {
+            Some(v) => h.run_stdin(args, v),
+            None => h.run(args),
+        };
+        let (l, r) = (run(&local), run(&remote));
+        let (lo, ro) = (l.get_output(), r.get_output());
+        assert_eq!(
+            lo.status.code(),
+            ro.status.code(),
+            "exit code of {args:?}\nlocal: {lo:?}\nremote: {ro:?}"
+        );
+        assert_eq!(
+            normalize(&String::from_utf8_lossy(&lo.stdout), &actors),
+            normalize(&String::from_utf8_lossy(&ro.stdout), &actors),
+            "stdout of {args:?}"
+        );
+        let strip = |e: &[u8]| {
+            String::from_utf8_lossy(e)
+                .lines()
+                .filter(|l| {
+                    !l.starts_with("coffer: created a new store")
+                        && !l.starts_with("  database:")
+                        && !l.starts_with("  key file:")
+                        && !l.starts_with("warning: ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            normalize(&strip(&lo.stderr), &actors),
+            normalize(&strip(&ro.stderr), &actors),
+            "stderr of {args:?}"
+        );
+    }
+    // Permission errors exit 3 in remote mode; remote mode without a token is a usage error.
+    token_for(&s, "admin", "reader", None);
+    assert_eq!(
+        s.admin("POST", "/v1/users", Some(&serde_json::json!({"name": "eve"})))
+            .status,
+        201
+    );
+    let eve = token_for(&s, "eve", "eve-token", None);
+    remote
+        .run_env(&["secret", "list"], &[("COFFER_TOKEN", &eve)])
+        .code(3)
+        .stderr(predicates::str::contains("needs the role 'read' in project 'default'"));
+    remote
+        .run_env(&["secret", "list"], &[("COFFER_TOKEN", "")])
+        .code(2)
+        .stderr(predicates::str::contains("remote mode needs a token"));
+    remote
+        .run_env(&["secret", "list"], &[("COFFER_TOKEN", "coffer_00_00")])
+        .code(3)
+        .stderr("error: not authenticated: invalid token\n");
+    remote
+        .run(&["sql", "-c", "FROM duckdb_secrets()"])
+        .code(2)
+        .stderr(predicates::str::contains("works on the embedded store only"));
+    // md_access_tokens() in local mode lists the tokens by name, never the tokens.
+    s.stop();
+    served
+        .run(&[
+            "sql",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT token_name, owner, status FROM md_access_tokens() ORDER BY token_name",
+        ])
+        .success()
+        .stdout("token_name,owner,status\nadmin-bootstrap,admin,active\neve-token,eve,active\nreader,admin,active\n");
+    // Nothing printed anywhere holds a value.
+    for h in [&local, &remote] {
+        let all: String = h.seen().iter().map(|s| s.stdout_text() + &s.stderr_text()).collect();
+        for v in [
+            "PARITY-SECRET-1",
+            "PARITY-SECRET-2",
+            "PARITY-SECRET-3",
+            "PARITY-SECRET-4",
+        ] {
+            assert!(!all.contains(v), "{v} printed");
+        }
+    }
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    use std::io::{Read, Write};
+    let h = Harness::new();
+    let s = Server::start(&h);
+    let body = s3_body("late", "SHUTDOWN-SECRET").to_string();
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let head = format!(
+        "POST /v1/projects/default/secrets HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        s.admin_token,
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).expect("head");
+    conn.write_all(&body.as_bytes()[..10]).expect("part of the body");
+    conn.flush().expect("flush");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &s.pid().to_string()])
+        .status();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // New connections are refused once it is shutting down...
+    conn.write_all(&body.as_bytes()[10..]).expect("rest of the body");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).expect("answer");
+    // ...but the request in flight got its whole answer and its write is complete.
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let status = s.stop();
+    assert!(status.success(), "{status}");
+    h.run(&["secret", "show", "late", "--format", "json"]).success();
+}

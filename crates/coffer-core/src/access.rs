@@ -307,6 +307,14 @@ impl Service {
         })
     }
 
+    /// Whether `caller` holds `role` (or a stronger one) in `project`. Nothing is audited.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn has_role(&self, caller: &Caller, project: &str, role: Role) -> Result<bool> {
+        Ok(self.role_of(caller, project)?.is_some_and(|r| r >= role))
+    }
+
     /// Checks that `caller` holds `need` in `project` (and that the project exists), writing
     /// no event.
     pub(crate) fn authorize_quiet(&self, caller: &Caller, project: &str, need: Role) -> Result<()> {

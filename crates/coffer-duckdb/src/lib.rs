@@ -234,6 +234,13 @@ impl Instance {
                 desired.insert(k.1.clone(), e);
             }
         }
+        // A caller without `use` gets a DuckDB with no secrets in it.
+        if !service
+            .has_role(&self.caller, &self.project, coffer_core::Role::Use)
+            .map_err(|e| DuckError::Duck(e.to_string()))?
+        {
+            return Ok(0);
+        }
         let names: BTreeSet<&String> = affected.iter().map(|k| &k.1).collect();
         // Open every secret to (re)register in one audited batch.
         let mut wanted = Vec::new();

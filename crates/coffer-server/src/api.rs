@@ -294,3 +294,59 @@ pub fn parse_duration_ms(field: &str, s: &str) -> Result<i64, String> {
     }
     Ok(ms)
 }
+
+/// Run SQL: the statements of `coffer sql`, on the server.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqlBody {
+    /// One or more statements separated by `;`.
+    pub sql: String,
+}
+
+impl std::fmt::Debug for SqlBody {
+    // Statements can carry secret values (CREATE SECRET ... SECRET '...').
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlBody").finish_non_exhaustive()
+    }
+}
+
+/// An SQL error, as `coffer sql` prints it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SqlErrorBody {
+    /// The message.
+    pub message: String,
+    /// The message with the statement's line, column and a caret, string literals masked.
+    pub rendered: String,
+    /// The exit code `coffer sql` gives it: 2 for syntax and usage, 3 for permission, 1 else.
+    pub exit_code: u8,
+}
+
+/// One statement's result: a table or an error.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SqlStatementResult {
+    /// The result, when it succeeded.
+    #[schema(value_type = Option<Object>)]
+    pub table: Option<coffer_sql::Table>,
+    /// The error, when it failed.
+    pub error: Option<SqlErrorBody>,
+}
+
+/// The results of a script, one per statement; `error` when the script did not even split.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SqlResponse {
+    /// An error of the whole script (an unterminated string).
+    pub error: Option<SqlErrorBody>,
+    /// One result per statement, in order.
+    pub results: Vec<SqlStatementResult>,
+}
+
+impl SqlErrorBody {
+    /// From an SQL error in `script`.
+    pub fn of(e: &coffer_sql::SqlError, script: &str) -> Self {
+        SqlErrorBody {
+            message: e.to_string(),
+            rendered: e.render(script),
+            exit_code: e.exit_code(),
+        }
+    }
+}

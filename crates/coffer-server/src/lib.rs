@@ -20,8 +20,8 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use coffer_core::{
-    AuditFilter, AuditInfo, CreateOutcome, CreateRequest, IdentityInfo, MemberInfo, OnConflict, ProjectInfo, Role,
-    SecretInfo, Service, TokenInfo,
+    AuditFilter, AuditInfo, Caller, CreateOutcome, CreateRequest, IdentityInfo, MemberInfo, OnConflict, ProjectInfo,
+    Role, SecretInfo, Service, TokenInfo,
 };
 use coffer_crypto::SecretString;
 use coffer_model::{InputValue, Storage};
@@ -33,16 +33,58 @@ use utoipa::OpenApi;
 /// The largest request body accepted (1 MiB).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// The server's state: the application layer.
+/// Runs the SQL of `POST /v1/projects/{project}/sql`.
+pub trait SqlRunner: Send + Sync {
+    /// Runs `sql` in `project` as `caller`.
+    ///
+    /// # Errors
+    /// A script that does not split.
+    fn run(
+        &self,
+        service: &Service,
+        caller: &Caller,
+        project: &str,
+        sql: &str,
+    ) -> Result<Vec<coffer_sql::Outcome>, coffer_sql::SqlError>;
+}
+
+/// The SQL front alone: statements about secrets; every other statement is refused (no
+/// DuckDB behind it).
+#[derive(Debug, Default)]
+pub struct PlainSql;
+
+impl SqlRunner for PlainSql {
+    fn run(
+        &self,
+        service: &Service,
+        caller: &Caller,
+        project: &str,
+        sql: &str,
+    ) -> Result<Vec<coffer_sql::Outcome>, coffer_sql::SqlError> {
+        coffer_sql::Session::new(service, project, caller.clone()).run_script(sql)
+    }
+}
+
+/// The server's state: the application layer and the SQL runner.
 #[derive(Clone)]
 pub struct AppState {
     service: Arc<Service>,
+    sql: Arc<dyn SqlRunner>,
 }
 
 impl AppState {
-    /// State over `service`.
+    /// State over `service`, with the SQL front alone for `/sql`.
     pub fn new(service: Arc<Service>) -> Self {
-        AppState { service }
+        AppState {
+            service,
+            sql: Arc::new(PlainSql),
+        }
+    }
+
+    /// Runs `/sql` with `runner` (the binary's runner adds the embedded DuckDB).
+    pub fn with_sql(mut self, runner: Arc<dyn SqlRunner>) -> Self {
+        self.sql = runner;
+        self
     }
 
     /// Runs `f` on the blocking pool (the store is synchronous).
@@ -123,13 +165,13 @@ fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
     paths(
         health, whoami, list_projects, create_project, delete_project, list_secrets, create_secret, show_secret,
         drop_secret, which_secret, resolve_env, list_members, grant, revoke_grant, create_service_account,
-        list_identities, create_user, list_tokens, create_token, revoke_token, list_audit
+        list_identities, create_user, list_tokens, create_token, revoke_token, list_audit, run_sql
     ),
     components(schemas(
         ErrorBody, FieldInput, OnConflictBody, CreateSecretBody, CreateSecretResponse, DropResponse, WhichResponse,
         EnvBody, EnvResponse, ProjectBody, UserBody, ServiceAccountBody, TokenBody, TokenCreated, GrantBody, WhoAmI,
         Health, coffer_core::SecretInfo, coffer_core::WhichSecret, ProjectInfo, IdentityInfo, TokenInfo, MemberInfo,
-        AuditInfo
+        AuditInfo, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -169,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/projects/{project}/which", get(which_secret))
         .route("/v1/projects/{project}/env", post(resolve_env))
+        .route("/v1/projects/{project}/sql", post(run_sql))
         .route("/v1/projects/{project}/members", get(list_members))
         .route(
             "/v1/projects/{project}/members/{identity}",
@@ -563,4 +606,48 @@ async fn list_audit(
         limit: Some(q.limit.unwrap_or(1000) as usize),
     };
     st.run(move |s| s.list_audit(&c, &filter)).await.map(Json)
+}
+
+/// Run SQL as `coffer sql` does: DuckDB's CREATE/DROP SECRET, duckdb_secrets(),
+/// which_secret(), pg_duckdb's duckdb.secrets, md_access_tokens(); other statements run on the
+/// project's embedded DuckDB (role `use`, audited) when the server has one. Statement errors
+/// are in the results, each with the exit code `coffer sql` gives it.
+#[utoipa::path(post, path = "/v1/projects/{project}/sql", tag = "sql",
+    params(("project" = String, Path)), request_body = SqlBody,
+    responses((status = 200, body = SqlResponse), (status = "4XX", body = ErrorBody)))]
+async fn run_sql(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    names: Names,
+    JsonBody(b): JsonBody<SqlBody>,
+) -> Result<Json<SqlResponse>, ApiError> {
+    let project = names.one();
+    let runner = st.sql.clone();
+    let response = st
+        .run(move |s| {
+            Ok(match runner.run(s, &c, &project, &b.sql) {
+                Err(e) => SqlResponse {
+                    error: Some(SqlErrorBody::of(&e, &b.sql)),
+                    results: Vec::new(),
+                },
+                Ok(outcomes) => SqlResponse {
+                    error: None,
+                    results: outcomes
+                        .into_iter()
+                        .map(|o| match o.result {
+                            Ok(table) => SqlStatementResult {
+                                table: Some(table),
+                                error: None,
+                            },
+                            Err(e) => SqlStatementResult {
+                                table: None,
+                                error: Some(SqlErrorBody::of(&e, &b.sql)),
+                            },
+                        })
+                        .collect(),
+                },
+            })
+        })
+        .await?;
+    Ok(Json(response))
 }

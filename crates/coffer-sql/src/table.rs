@@ -3,7 +3,8 @@
 use serde_json::json;
 
 /// A value in a result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 pub enum Value {
     /// SQL NULL.
     Null,
@@ -50,8 +51,9 @@ impl Value {
     }
 }
 
-/// A column type, as DuckDB names it in a box header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A column type, as DuckDB names it in a box header. Serialized as its name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum ColType {
     /// VARCHAR.
     Varchar,
@@ -63,6 +65,24 @@ pub enum ColType {
     VarcharList,
     /// Any other DuckDB type, by its name (from the embedded DuckDB).
     Other(String),
+}
+
+impl From<String> for ColType {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "varchar" => ColType::Varchar,
+            "boolean" => ColType::Boolean,
+            "bigint" => ColType::BigInt,
+            "varchar[]" => ColType::VarcharList,
+            _ => ColType::Other(s),
+        }
+    }
+}
+
+impl From<ColType> for String {
+    fn from(c: ColType) -> Self {
+        c.name().to_string()
+    }
 }
 
 impl ColType {
@@ -96,7 +116,7 @@ impl ColType {
 }
 
 /// A result: named, typed columns and rows.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     /// Column names and types.
     pub columns: Vec<(String, ColType)>,

@@ -448,6 +448,20 @@ impl Backend {
         }
     }
 
+    /// Runs SQL on the server.
+    pub fn sql(&self, project: &str, sql: &str) -> Result<api::SqlResponse> {
+        let Backend::Remote(r) = self else {
+            return Err(anyhow::anyhow!("SQL over the API needs remote mode"));
+        };
+        r.call(
+            "POST",
+            &format!("/v1/projects/{}/sql", enc(project)),
+            Some(&Remote::json(&api::SqlBody { sql: sql.to_string() })?),
+        )
+    }
+}
+
+impl Backend {
     /// Who this is.
     pub fn whoami(&self) -> Result<api::WhoAmI> {
         match self {

@@ -15,22 +15,34 @@ pub fn extension_dir(home: &std::path::Path) -> PathBuf {
         .unwrap_or_else(|| home.join("extensions"))
 }
 
-/// A lazily created DuckDB instance of one project.
+/// A lazily created DuckDB instance of one project, holding the secrets `caller` may use.
 pub struct Duck<'a> {
     service: &'a coffer_core::Service,
     plane: Arc<DataPlane>,
+    caller: coffer_core::Caller,
     project: String,
     instance: OnceCell<Arc<Instance>>,
 }
 
 impl<'a> Duck<'a> {
-    /// A data plane over `service`, observing its changes.
+    /// A data plane over `service` in local mode, observing its changes.
     pub fn new(service: &'a coffer_core::Service, home: &std::path::Path, project: &str) -> Self {
         let plane = DataPlane::new(extension_dir(home));
         service.observe(plane.clone());
+        Self::on(service, plane, coffer_core::Caller::local(), project)
+    }
+
+    /// An instance of `plane` (already observing `service`) for `caller`.
+    pub fn on(
+        service: &'a coffer_core::Service,
+        plane: Arc<DataPlane>,
+        caller: coffer_core::Caller,
+        project: &str,
+    ) -> Self {
         Duck {
             service,
             plane,
+            caller,
             project: project.to_string(),
             instance: OnceCell::new(),
         }
@@ -42,7 +54,7 @@ impl<'a> Duck<'a> {
         }
         let i = self
             .plane
-            .instance(self.service, &coffer_core::Caller::local(), &self.project)
+            .instance(self.service, &self.caller, &self.project)
             .map_err(|e| e.to_string())?;
         Ok(self.instance.get_or_init(|| i))
     }
@@ -75,7 +87,7 @@ impl<'a> Duck<'a> {
         let remote = denied || ["http", "hostname", "io error"].iter().any(|p| lower.contains(p));
         if remote {
             for (path, ty) in storage_paths(sql) {
-                match self.service.which_secret(&coffer_core::Caller::local(), &self.project, &path, ty) {
+                match self.service.which_secret(&self.caller, &self.project, &path, ty) {
                     Ok(Some(_)) if !denied => {}
                     Ok(Some(w)) => out.push_str(&format!(
                         "\naccess denied: coffer's {ty} secret '{}' ({}) was used for '{path}'; check its key_id and secret (coffer secret show {})",
@@ -166,5 +178,36 @@ mod tests {
                 ("gs://b/y".to_string(), "gcs")
             ]
         );
+    }
+}
+
+/// The server's `/sql`: the SQL front with every other statement on a DuckDB instance of the
+/// project holding the secrets the caller may use (created per request, only when a
+/// statement needs it; each load is an audited use).
+pub struct ServerSql {
+    plane: Arc<DataPlane>,
+}
+
+impl ServerSql {
+    /// A runner whose instances follow `service`'s changes.
+    pub fn new(service: &coffer_core::Service, home: &std::path::Path) -> Self {
+        let plane = DataPlane::new(extension_dir(home));
+        service.observe(plane.clone());
+        ServerSql { plane }
+    }
+}
+
+impl coffer_server::SqlRunner for ServerSql {
+    fn run(
+        &self,
+        service: &coffer_core::Service,
+        caller: &coffer_core::Caller,
+        project: &str,
+        sql: &str,
+    ) -> Result<Vec<coffer_sql::Outcome>, coffer_sql::SqlError> {
+        let duck = Duck::on(service, self.plane.clone(), caller.clone(), project);
+        coffer_sql::Session::new(service, project, caller.clone())
+            .with_passthrough(&duck)
+            .run_script(sql)
     }
 }

@@ -26,7 +26,8 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-fn exit_code(err: &anyhow::Error) -> u8 {
+/// The exit code of an error (see the crate docs).
+pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<coffer_core::CoreError>() {
             return e.exit_code();

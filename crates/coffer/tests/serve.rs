@@ -728,7 +728,7 @@ fn remote_mode_prints_what_local_mode_prints() {
         .code(3)
         .stderr("error: not authenticated: invalid token\n");
     remote
-        .run(&["sql", "-c", "FROM duckdb_secrets()"])
+        .run(&["init"])
         .code(2)
         .stderr(predicates::str::contains("works on the embedded store only"));
     // md_access_tokens() in local mode lists the tokens by name, never the tokens.
@@ -789,4 +789,125 @@ fn sigterm_lets_a_request_in_flight_finish() {
     let status = s.stop();
     assert!(status.success(), "{status}");
     h.run(&["secret", "show", "late", "--format", "json"]).success();
+}
+
+#[test]
+fn coffer_sql_runs_on_the_server_in_remote_mode() {
+    let local = Harness::new();
+    let served = Harness::new();
+    let s = Server::start(&served);
+    let remote = Harness::with_env(&[("COFFER_URL", &s.url), ("COFFER_TOKEN", &s.admin_token)]);
+    let script = "CREATE PERSISTENT SECRET lake (TYPE s3, KEY_ID 'AKIA1', SECRET 'SQL-REMOTE-SECRET', REGION 'eu', SCOPE 's3://lake');\n\
+                  CREATE TEMPORARY SECRET tmp (TYPE s3, KEY_ID 'AKIA2', SECRET 'SQL-REMOTE-TMP', REGION 'eu');\n\
+                  SELECT name, type, persistent, storage, scope, secret_string FROM duckdb_secrets() ORDER BY name;\n\
+                  SELECT * FROM which_secret('s3://lake/x.parquet', 's3');\n\
+                  SELECT 40 + 2 AS answer;\n\
+                  SELECT name FROM duckdb_secrets() WHERE name = 'lake' AND secret_string LIKE '%redacted%';\n\
+                  CREATE SECRET broken (TYPE s3, KEY_ID 'x', SECRET 'SQL-REMOTE-BAD', REGION 'eu', BOGUS 1);\n\
+                  SELEC 1;\n\
+                  DROP SECRET tmp;\n";
+    for format in ["box", "csv", "jsonl"] {
+        let l = local.run_stdin(&["sql", "--format", format], script);
+        let r = remote.run_stdin(&["sql", "--format", format], script);
+        let (lo, ro) = (l.get_output(), r.get_output());
+        assert_eq!(lo.status.code(), Some(2), "{lo:?}");
+        assert_eq!(lo.status.code(), ro.status.code());
+        assert_eq!(
+            String::from_utf8_lossy(&lo.stdout),
+            String::from_utf8_lossy(&ro.stdout),
+            "{format}"
+        );
+        let err = |o: &std::process::Output| {
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .filter(|l| {
+                    !l.starts_with("coffer: created") && !l.starts_with("  database:") && !l.starts_with("  key file:")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(err(lo), err(ro));
+        // Reset both sides for the next format.
+        local.run(&["sql", "-c", "DROP SECRET lake"]).success();
+        remote.run(&["sql", "-c", "DROP SECRET lake"]).success();
+    }
+    // A reader may list but not write, and its DuckDB holds no values (it lacks `use`).
+    assert_eq!(
+        s.admin("POST", "/v1/users", Some(&serde_json::json!({"name": "reader"})))
+            .status,
+        201
+    );
+    assert_eq!(
+        s.admin(
+            "PUT",
+            "/v1/projects/default/members/reader",
+            Some(&serde_json::json!({"role": "read"}))
+        )
+        .status,
+        200
+    );
+    let reader = token_for(&s, "reader", "reader-token", None);
+    remote
+        .run_env(
+            &["sql", "-c", "SELECT count(*) AS n FROM duckdb_secrets()"],
+            &[("COFFER_TOKEN", &reader)],
+        )
+        .success();
+    remote
+        .run_env(
+            &[
+                "sql",
+                "-c",
+                "CREATE SECRET nope (TYPE s3, KEY_ID 'a', SECRET 'SQL-REMOTE-NOPE', REGION 'eu')",
+            ],
+            &[("COFFER_TOKEN", &reader)],
+        )
+        .code(3)
+        .stderr(predicates::str::contains("needs the role 'write'"));
+    // ... its DuckDB runs, without the project's secrets, and nothing is audited as used.
+    remote
+        .run(&[
+            "secret",
+            "create",
+            "kept",
+            "--type",
+            "generic",
+            "--set",
+            "value=SQL-REMOTE-KEPT",
+        ])
+        .success();
+    let before = s
+        .admin("GET", "/v1/audit?project=default", None)
+        .body
+        .as_array()
+        .map(Vec::len);
+    remote
+        .run_env(
+            &["sql", "--format", "csv", "-c", "SELECT 1 AS one"],
+            &[("COFFER_TOKEN", &reader)],
+        )
+        .success()
+        .stdout("one\n1\n");
+    let after = s
+        .admin("GET", "/v1/audit?project=default", None)
+        .body
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(before, after);
+    let log = s.log_text();
+    for v in [
+        "SQL-REMOTE-SECRET",
+        "SQL-REMOTE-TMP",
+        "SQL-REMOTE-BAD",
+        "SQL-REMOTE-NOPE",
+        "SQL-REMOTE-KEPT",
+    ] {
+        assert!(!log.contains(v));
+        let printed: String = remote
+            .seen()
+            .iter()
+            .map(|x| x.stdout_text() + &x.stderr_text())
+            .collect();
+        assert!(!printed.contains(v), "{v} printed");
+    }
 }

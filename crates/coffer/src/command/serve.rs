@@ -66,7 +66,9 @@ impl Args {
                 );
             }
             eprintln!("coffer: serving {} on {url} (OpenAPI at {url}/openapi.json)", ctx.home.display());
-            coffer_server::serve(listener, coffer_server::AppState::new(service), shutdown_signal())
+            let sql = Arc::new(crate::dataplane::ServerSql::new(&service, &ctx.home));
+            let state = coffer_server::AppState::new(service).with_sql(sql);
+            coffer_server::serve(listener, state, shutdown_signal())
                 .await
                 .context("the server failed")?;
             eprintln!("coffer: stopped");

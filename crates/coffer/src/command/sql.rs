@@ -53,8 +53,62 @@ fn carries_values(sql: &str) -> bool {
     })
 }
 
+/// Where statements run: a local session on the embedded store, or the server's `/sql`.
+enum Exec<'a> {
+    Local(Session<'a>),
+    Remote(crate::client::Backend, String),
+}
+
+/// One statement's result, from either side.
+enum Step {
+    Table(coffer_sql::Table),
+    Error(coffer_server::api::SqlErrorBody),
+}
+
+impl Exec<'_> {
+    /// The results of a script, or the error of the whole script.
+    fn run(&mut self, sql: &str) -> Result<Vec<Step>, coffer_server::api::SqlErrorBody> {
+        use coffer_server::api::SqlErrorBody;
+        match self {
+            Exec::Local(session) => match session.run_script(sql) {
+                Err(e) => Err(SqlErrorBody::of(&e, sql)),
+                Ok(outcomes) => Ok(outcomes
+                    .into_iter()
+                    .map(|o| match o.result {
+                        Ok(t) => Step::Table(t),
+                        Err(e) => Step::Error(SqlErrorBody::of(&e, sql)),
+                    })
+                    .collect()),
+            },
+            Exec::Remote(backend, project) => match backend.sql(project, sql) {
+                Err(e) => {
+                    let code = crate::exit_code(&e);
+                    let message = format!("{e:#}");
+                    Err(SqlErrorBody {
+                        rendered: message.clone(),
+                        message,
+                        exit_code: code,
+                    })
+                }
+                Ok(resp) => match resp.error {
+                    Some(e) => Err(e),
+                    None => Ok(resp
+                        .results
+                        .into_iter()
+                        .map(|r| match (r.table, r.error) {
+                            (_, Some(e)) => Step::Error(e),
+                            (Some(t), None) => Step::Table(t),
+                            (None, None) => Step::Table(coffer_sql::Table::success()),
+                        })
+                        .collect()),
+                },
+            },
+        }
+    }
+}
+
 struct Runner<'a> {
-    session: Session<'a>,
+    exec: Exec<'a>,
     format: Format,
     jsonl: bool,
     bail: bool,
@@ -66,23 +120,23 @@ impl Runner<'_> {
     /// `bail` stopped it.
     fn run(&mut self, sql: &str) -> bool {
         let stdout = std::io::stdout();
-        let report_error = |e: &coffer_sql::SqlError, jsonl: bool| {
+        let report_error = |e: &coffer_server::api::SqlErrorBody, jsonl: bool| {
             if jsonl {
-                let line = serde_json::json!({"ok": false, "error": e.to_string(), "exit_code": e.exit_code()});
+                let line = serde_json::json!({"ok": false, "error": e.message, "exit_code": e.exit_code});
                 println!("{line}");
             }
-            eprintln!("error: {}", e.render(sql));
+            eprintln!("error: {}", e.rendered);
         };
-        match self.session.run_script(sql) {
+        match self.exec.run(sql) {
             Err(e) => {
                 report_error(&e, self.jsonl);
-                self.worst = self.worst.max(e.exit_code());
+                self.worst = self.worst.max(e.exit_code);
                 !self.bail
             }
-            Ok(outcomes) => {
-                for o in outcomes {
-                    match o.result {
-                        Ok(table) => {
+            Ok(steps) => {
+                for step in steps {
+                    match step {
+                        Step::Table(table) => {
                             let text = if self.jsonl {
                                 table.render_jsonl()
                             } else {
@@ -92,9 +146,9 @@ impl Runner<'_> {
                             let _ = out.write_all(text.as_bytes());
                             let _ = out.flush();
                         }
-                        Err(e) => {
+                        Step::Error(e) => {
                             report_error(&e, self.jsonl);
-                            self.worst = self.worst.max(e.exit_code());
+                            self.worst = self.worst.max(e.exit_code);
                             if self.bail {
                                 return false;
                             }
@@ -109,12 +163,24 @@ impl Runner<'_> {
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        ctx.local_only("coffer sql")?;
-        let service = ctx.service()?;
         let format = Format::parse(&self.format).unwrap_or_default();
-        let duck = crate::dataplane::Duck::new(&service, &ctx.home, &ctx.project);
+        let backend = ctx.backend()?;
+        let (service, remote) = match backend {
+            crate::client::Backend::Local(service, _) => (Some(*service), None),
+            remote => (None, Some(remote)),
+        };
+        let duck = service
+            .as_ref()
+            .map(|s| crate::dataplane::Duck::new(s, &ctx.home, &ctx.project));
+        let exec = match (&service, &duck, remote) {
+            (Some(s), Some(d), _) => {
+                Exec::Local(Session::new(s, ctx.project.clone(), Caller::local()).with_passthrough(d))
+            }
+            (_, _, Some(r)) => Exec::Remote(r, ctx.project.clone()),
+            _ => return Err(anyhow::anyhow!("no store to run SQL on")),
+        };
         let mut runner = Runner {
-            session: Session::new(&service, ctx.project.clone(), Caller::local()).with_passthrough(&duck),
+            exec,
             format,
             jsonl: self.format == "jsonl",
             bail: self.bail,

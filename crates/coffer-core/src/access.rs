@@ -307,6 +307,15 @@ impl Service {
         })
     }
 
+    /// The project's name as stored (names compare case-insensitively, so `OWN` is `own`); the
+    /// name as given when there is no such project (authorization then refuses it).
+    pub(crate) fn canonical_project(&self, project: &str) -> Result<String> {
+        Ok(match self.store.get_project(project)? {
+            Some(p) => p.name,
+            None => project.to_string(),
+        })
+    }
+
     /// Whether `caller` holds `role` (or a stronger one) in `project`. Nothing is audited.
     ///
     /// # Errors
@@ -528,6 +537,7 @@ impl Service {
     /// # Errors
     /// [`CoreError::Forbidden`] without `admin` in the project; a bad or taken name.
     pub fn create_service_account(&self, caller: &Caller, project: &str, name: &str) -> Result<IdentityInfo> {
+        let project = &self.canonical_project(project)?;
         self.authorize(
             caller,
             project,
@@ -767,6 +777,7 @@ impl Service {
     /// # Errors
     /// [`CoreError::Forbidden`]; an unknown identity.
     pub fn grant(&self, caller: &Caller, project: &str, role: Role, identity: &str) -> Result<MemberInfo> {
+        let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Admin, "grant", &format!("grant:{identity}"))?;
         let who = self.identity(identity)?;
         let rec = GrantRecord {
@@ -799,6 +810,7 @@ impl Service {
     /// # Errors
     /// [`CoreError::Forbidden`]; an unknown identity or one without a role.
     pub fn revoke_grant(&self, caller: &Caller, project: &str, identity: &str) -> Result<()> {
+        let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Admin, "revoke", &format!("grant:{identity}"))?;
         let who = self.identity(identity)?;
         let ev = caller.event(project, &format!("grant:{}", who.name), "revoke", "ok", None);
@@ -816,6 +828,7 @@ impl Service {
     /// # Errors
     /// [`CoreError::Forbidden`].
     pub fn list_members(&self, caller: &Caller, project: &str) -> Result<Vec<MemberInfo>> {
+        let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Admin, "list", "members")?;
         let identities = self.store.list_identities()?;
         let mut out = Vec::new();

@@ -315,6 +315,7 @@ impl Service {
     /// [`CoreError::ReadOnly`] for the `env` storage, store and crypto errors.
     #[instrument(skip_all, fields(project = project, storage = req.storage.name()))]
     pub fn create_secret(&self, caller: &Caller, project: &str, req: CreateRequest) -> Result<CreateOutcome> {
+        let project = &self.canonical_project(project)?;
         let object = format!("secret:{}", req.name.as_deref().unwrap_or("__default"));
         self.authorize(caller, project, Role::Write, "create", &object)?;
         let validated = validate(&req.secret_type, req.provider.as_deref(), req.scopes, req.values)?;
@@ -515,6 +516,7 @@ impl Service {
         if_exists: bool,
         storage: Option<Storage>,
     ) -> Result<Option<Storage>> {
+        let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Write, "drop", &format!("secret:{name}"))?;
         if storage == Some(Storage::Env) {
             return Err(CoreError::ReadOnly("env"));
@@ -570,6 +572,7 @@ impl Service {
     /// # Errors
     /// Store errors.
     pub fn list_secrets(&self, caller: &Caller, project: &str) -> Result<Vec<SecretInfo>> {
+        let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Read, "list", "secrets")?;
         let mut out: Vec<SecretInfo> = self
             .temp()
@@ -594,6 +597,7 @@ impl Service {
         name: &str,
         storage: Option<Storage>,
     ) -> Result<SecretInfo> {
+        let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Read, "show", &format!("secret:{name}"))?;
         Ok(match self.locate_one(project, name, storage)? {
             Located::Memory(info) => *info,
@@ -631,19 +635,16 @@ impl Service {
         purpose: &str,
         check: impl FnOnce(&[OpenedSecret]) -> Result<()>,
     ) -> Result<Vec<OpenedSecret>> {
+        let project = &self.canonical_project(project)?;
         if let Err(e) = self.authorize_quiet(caller, project, Role::Use) {
-            let events: Vec<_> = items
+            let detail = format!("needs role use; purpose={purpose}");
+            let mut events: Vec<_> = items
                 .iter()
-                .map(|(n, _)| {
-                    caller.event(
-                        project,
-                        &format!("secret:{n}"),
-                        "use",
-                        "denied",
-                        Some(format!("needs role use; purpose={purpose}")),
-                    )
-                })
+                .map(|(n, _)| caller.event(project, &format!("secret:{n}"), "use", "denied", Some(detail.clone())))
                 .collect();
+            if events.is_empty() {
+                events.push(caller.event(project, "secrets", "use", "denied", Some(detail)));
+            }
             self.store.append_audit(&events).map_err(CoreError::Audit)?;
             return Err(e);
         }
@@ -756,6 +757,7 @@ impl Service {
         storage: Option<Storage>,
         update: SecretUpdate,
     ) -> Result<SecretInfo> {
+        let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Write, "replace", &format!("secret:{name}"))?;
         let opened = self.open_secret(project, name, storage)?;
         let mut values: Vec<(String, InputValue)> = Vec::new();
@@ -843,6 +845,7 @@ impl Service {
         path: &str,
         secret_type: &str,
     ) -> Result<Option<WhichSecret>> {
+        let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Read, "which", "secrets")?;
         coffer_model::validate::lookup_type(secret_type)?;
         self.load_index(project)?;

@@ -440,7 +440,7 @@ impl DataPlane {
         list.retain(|w| w.strong_count() > 0);
         list.iter()
             .filter_map(Weak::upgrade)
-            .filter(|i| i.project == project)
+            .filter(|i| i.project.eq_ignore_ascii_case(project))
             .collect()
     }
 }

@@ -165,22 +165,6 @@ impl Passthrough for Duck<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_storage_paths() {
-        assert_eq!(
-            storage_paths("SELECT * FROM read_csv('s3://bucket-a/x.csv') JOIN read_parquet(\"gs://b/y\")"),
-            vec![
-                ("s3://bucket-a/x.csv".to_string(), "s3"),
-                ("gs://b/y".to_string(), "gcs")
-            ]
-        );
-    }
-}
-
 /// The server's `/sql`: the SQL front with every other statement on a DuckDB instance of the
 /// project holding the secrets the caller may use (created per request, only when a
 /// statement needs it; each load is an audited use).
@@ -209,5 +193,21 @@ impl coffer_server::SqlRunner for ServerSql {
         coffer_sql::Session::new(service, project, caller.clone())
             .with_passthrough(&duck)
             .run_script(sql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_storage_paths() {
+        assert_eq!(
+            storage_paths("SELECT * FROM read_csv('s3://bucket-a/x.csv') JOIN read_parquet(\"gs://b/y\")"),
+            vec![
+                ("s3://bucket-a/x.csv".to_string(), "s3"),
+                ("gs://b/y".to_string(), "gcs")
+            ]
+        );
     }
 }

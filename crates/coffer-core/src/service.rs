@@ -223,6 +223,7 @@ pub struct Service {
     temporary: Mutex<BTreeMap<(String, String), TempSecret>>,
     indexes: Mutex<HashMap<String, ScopeIndex>>,
     observers: Mutex<Vec<std::sync::Arc<dyn SecretObserver>>>,
+    seen_version: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Service {
@@ -289,6 +290,7 @@ impl Service {
             temporary: Mutex::new(BTreeMap::new()),
             indexes: Mutex::new(HashMap::new()),
             observers: Mutex::new(Vec::new()),
+            seen_version: std::sync::atomic::AtomicI64::new(0),
         }
     }
 
@@ -809,6 +811,12 @@ impl Service {
     }
 
     fn load_index(&self, project: &str) -> Result<()> {
+        // Another process (a CLI in local mode beside `coffer serve`) may have changed the
+        // store: then every cached index is stale.
+        let version = self.store.external_version()?;
+        if self.seen_version.swap(version, std::sync::atomic::Ordering::Relaxed) != version {
+            self.indexes.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
         if self
             .indexes
             .lock()

@@ -494,6 +494,11 @@ impl Store for SqliteStore {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
     }
 
+    fn external_version(&self) -> Result<i64> {
+        let conn = self.lock()?;
+        conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(backend)
+    }
+
     fn append_audit(&self, events: &[AuditEvent]) -> Result<()> {
         self.write(|tx| write_audit(tx, events))
     }

@@ -361,6 +361,16 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Backend`].
     fn append_audit(&self, events: &[AuditEvent]) -> Result<()>;
 
+    /// A number that changes whenever another process or connection commits to the store
+    /// (SQLite's `data_version`), so caches can tell they are stale. Stores whose writes all go
+    /// through this object return a constant.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn external_version(&self) -> Result<i64> {
+        Ok(0)
+    }
+
     /// Audit events matching `filter`, oldest first.
     ///
     /// # Errors

@@ -911,3 +911,16 @@ fn coffer_sql_runs_on_the_server_in_remote_mode() {
         assert!(!printed.contains(v), "{v} printed");
     }
 }
+
+#[test]
+fn the_server_sees_what_a_local_cli_writes_beside_it() {
+    let h = Harness::new();
+    let s = Server::start(&h);
+    let which = |path: &str| s.admin("GET", &format!("/v1/projects/default/which?path={path}&type=s3"), None);
+    assert_eq!(which("s3://side/x").body["secret"], serde_json::Value::Null);
+    // The CLI in local mode writes to the same store while the server runs.
+    h.create_s3("side", &["s3://side"], "SIDE-SECRET").success();
+    assert_eq!(which("s3://side/x").body["secret"]["name"], "side");
+    h.run(&["secret", "drop", "side"]).success();
+    assert_eq!(which("s3://side/x").body["secret"], serde_json::Value::Null);
+}

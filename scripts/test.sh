@@ -14,6 +14,13 @@ if ! "$VENV/bin/python" -c 'import duckdb, duckdb_extension_httpfs' 2>/dev/null;
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check duckdb==1.5.5 duckdb-extension-httpfs==1.5.5
 fi
+# schemathesis (PyPI) fuzzes the HTTP API of a real `coffer serve` from its OpenAPI document.
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null)" \
+    != "$SCHEMATHESIS_VERSION" ]; then
+  echo "== installing schemathesis==$SCHEMATHESIS_VERSION into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
 
 # DuckDB for the data plane: DuckDB's official libduckdb.so 1.5.5 (npm), so the suite does not
 # compile DuckDB from source (the product's default "bundled" build does); the httpfs extension
@@ -40,6 +47,8 @@ cargo test --workspace --locked "${FEATURES[@]}"
 echo "== scope table against DuckDB 1.5.5"
 "$VENV/bin/python" scripts/verify_scope_table.py
 "$VENV/bin/python" scripts/sql_differential.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
+echo "== schemathesis against a real coffer serve (no 5xx; status, content type, schema as documented)"
+COFFER_TEST_VENV="$VENV" bash scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/coffer"
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
 

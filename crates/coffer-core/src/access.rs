@@ -279,7 +279,7 @@ fn random_hex(bytes: usize) -> String {
 
 fn map_conflict(e: StoreError, what: &str, name: &str) -> CoreError {
     match e {
-        StoreError::Conflict { .. } => CoreError::Usage(format!("{what} '{name}' already exists")),
+        StoreError::Conflict { .. } => CoreError::Conflict(format!("{what} '{name}' already exists")),
         other => other.into(),
     }
 }
@@ -287,7 +287,7 @@ fn map_conflict(e: StoreError, what: &str, name: &str) -> CoreError {
 fn check_name(kind: &str, name: &str) -> Result<()> {
     names::validate_name(name).map_err(|_| {
         CoreError::Usage(format!(
-            "invalid {kind} name '{name}': names must match [A-Za-z0-9._-]{{1,128}} (letters, digits, '.', '_' and '-')"
+            "invalid {kind} name '{name}': names must match [A-Za-z0-9._-]{{1,128}} (letters, digits, '.', '_' and '-'; not '.' or '..')"
         ))
     })
 }
@@ -494,7 +494,7 @@ impl Service {
     /// project that still holds secrets needs `force`. Its audit events stay.
     ///
     /// # Errors
-    /// [`CoreError::NeedsSuperuser`], [`CoreError::ProjectNotFound`], [`CoreError::Usage`]
+    /// [`CoreError::NeedsSuperuser`], [`CoreError::ProjectNotFound`], [`CoreError::Conflict`]
     /// when it holds secrets and `force` is not given.
     pub fn delete_project(&self, caller: &Caller, name: &str, force: bool) -> Result<()> {
         self.require_superuser(caller, "project.delete", &format!("project:{name}"))?;
@@ -503,7 +503,7 @@ impl Service {
         };
         let n = self.list_secrets(caller, &p.name)?.len();
         if n > 0 && !force {
-            return Err(CoreError::Usage(format!(
+            return Err(CoreError::Conflict(format!(
                 "project '{}' still holds {n} secret(s); drop them first or delete with --force",
                 p.name
             )));
@@ -610,7 +610,7 @@ impl Service {
     fn identity(&self, name: &str) -> Result<IdentityRecord> {
         self.store
             .get_identity(name)?
-            .ok_or_else(|| CoreError::Usage(format!("no user or service account named '{name}'")))
+            .ok_or_else(|| CoreError::Missing(format!("no user or service account named '{name}'")))
     }
 
     fn owner_project(identity: &IdentityRecord) -> &str {
@@ -735,9 +735,9 @@ impl Service {
     /// Revokes a token: it stops working on the next request.
     ///
     /// # Errors
-    /// [`CoreError::Forbidden`]; [`CoreError::Usage`] when there is no such active token.
+    /// [`CoreError::Forbidden`]; [`CoreError::Missing`] when there is no such token, [`CoreError::Conflict`] when it is already revoked.
     pub fn revoke_token(&self, caller: &Caller, name: &str) -> Result<TokenInfo> {
-        let missing = || CoreError::Usage(format!("no token named '{name}'"));
+        let missing = || CoreError::Missing(format!("no token named '{name}'"));
         let t = self.store.get_token(name)?.ok_or_else(missing)?;
         let owner = self.store.get_identity_by_id(t.identity_id)?.ok_or_else(missing)?;
         let project = Self::owner_project(&owner).to_string();
@@ -764,7 +764,7 @@ impl Service {
             Some(format!("owner={}", owner.name)),
         );
         if !self.store.revoke_token(&t.name, now, &[ev])? {
-            return Err(CoreError::Usage(format!("token '{}' is already revoked", t.name)));
+            return Err(CoreError::Conflict(format!("token '{}' is already revoked", t.name)));
         }
         let t = self.store.get_token(&t.name)?.ok_or_else(missing)?;
         Ok(Self::token_info(&t, &owner, now))

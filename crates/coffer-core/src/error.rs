@@ -47,6 +47,13 @@ pub enum CoreError {
     /// The store failed.
     #[error(transparent)]
     Store(coffer_store::StoreError),
+    /// A project, identity, token or grant of that name already exists (or is in a state
+    /// that forbids the change).
+    #[error("{0}")]
+    Conflict(String),
+    /// No project member, identity or token of that name.
+    #[error("{0}")]
+    Missing(String),
     /// No valid token.
     #[error("not authenticated: {0}")]
     Unauthenticated(String),

@@ -86,7 +86,7 @@ pub enum ModelError {
         shown: String,
     },
     /// A name that breaks the name rule.
-    #[error("invalid secret name '{name}': names must match [A-Za-z0-9._-]{{1,128}} (letters, digits, '.', '_' and '-', 1 to 128 characters)")]
+    #[error("invalid secret name '{name}': names must match [A-Za-z0-9._-]{{1,128}} (letters, digits, '.', '_' and '-', 1 to 128 characters; not '.' or '..')")]
     InvalidName {
         /// The name as written (names are never sensitive).
         name: String,

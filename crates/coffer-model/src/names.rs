@@ -6,12 +6,15 @@ use crate::error::{ModelError, Result};
 /// The longest allowed name.
 pub const MAX_NAME_LEN: usize = 128;
 
-/// Checks a secret name against `[A-Za-z0-9._-]{1,128}`.
+/// Checks a secret name against `[A-Za-z0-9._-]{1,128}`, `.` and `..` excepted.
 ///
 /// # Errors
 /// [`ModelError::InvalidName`] quoting the rule.
 pub fn validate_name(name: &str) -> Result<()> {
+    // '.' and '..' would be path segments that HTTP clients resolve away.
     let ok = !name.is_empty()
+        && name != "."
+        && name != ".."
         && name.len() <= MAX_NAME_LEN
         && name
             .bytes()
@@ -46,7 +49,7 @@ mod tests {
         ] {
             assert!(validate_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "a b", "a/b", "é", "a;b", &"x".repeat(129)] {
+        for bad in ["", ".", "..", "a b", "a/b", "é", "a;b", &"x".repeat(129)] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }
         assert_eq!(

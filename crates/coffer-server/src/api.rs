@@ -23,6 +23,12 @@ pub struct ErrorBody {
     pub role_needed: Option<String>,
 }
 
+/// A name of a project, secret, identity or token: 1 to 128 letters, digits, `.`, `_`, `-`.
+/// Every `{project}`, `{name}`, `{identity}` and `{token}` in a path is one.
+#[derive(Debug, Clone, ToSchema)]
+#[schema(value_type = String, pattern = "^[A-Za-z0-9._-]{1,128}$", example = "default")]
+pub struct Name(pub String);
+
 /// A field value in a create request: text, boolean, integer, or a map of text.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
@@ -56,10 +62,12 @@ pub enum OnConflictBody {
 pub struct CreateSecretBody {
     /// The name; without it, `__default_<type>`.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,128}$")]
     pub name: Option<String>,
     /// The type: s3, r2, gcs, azure, huggingface, postgres, mysql, openai, ollama, azure_llm,
     /// flights, generic.
     #[serde(rename = "type")]
+    #[schema(pattern = "^(s3|r2|gcs|azure|huggingface|postgres|mysql|openai|ollama|azure_llm|flights|generic)$")]
     pub secret_type: String,
     /// The provider (default: the type's first).
     #[serde(default)]
@@ -95,6 +103,7 @@ pub struct CreateSecretResponse {
 pub struct StorageQuery {
     /// `memory` (temporary) or `coffer` (persistent); both when absent.
     #[serde(default)]
+    #[param(pattern = "^(memory|coffer)$")]
     pub storage: Option<String>,
 }
 
@@ -108,6 +117,7 @@ pub struct DropQuery {
     pub if_exists: bool,
     /// `memory` or `coffer`; needed when the name is in both.
     #[serde(default)]
+    #[param(pattern = "^(memory|coffer)$")]
     pub storage: Option<String>,
 }
 
@@ -127,6 +137,7 @@ pub struct WhichQuery {
     pub path: String,
     /// The secret type.
     #[serde(rename = "type")]
+    #[param(pattern = "^(s3|r2|gcs|azure|huggingface|postgres|mysql|openai|ollama|azure_llm|flights|generic)$")]
     pub secret_type: String,
 }
 
@@ -142,6 +153,7 @@ pub struct WhichResponse {
 #[serde(deny_unknown_fields)]
 pub struct EnvBody {
     /// The secrets whose values go into the environment.
+    #[schema(value_type = Vec<Name>)]
     pub secrets: Vec<String>,
 }
 
@@ -167,6 +179,7 @@ impl std::fmt::Debug for EnvResponse {
 #[serde(deny_unknown_fields)]
 pub struct ProjectBody {
     /// Its name.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,128}$")]
     pub name: String,
 }
 
@@ -185,6 +198,7 @@ pub struct DeleteProjectQuery {
 #[serde(deny_unknown_fields)]
 pub struct UserBody {
     /// Its name.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,128}$")]
     pub name: String,
     /// May do everything everywhere.
     #[serde(default)]
@@ -196,6 +210,7 @@ pub struct UserBody {
 #[serde(deny_unknown_fields)]
 pub struct ServiceAccountBody {
     /// Its name.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,128}$")]
     pub name: String,
 }
 
@@ -204,12 +219,15 @@ pub struct ServiceAccountBody {
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     /// The token's name (`flights-prod-ingest`).
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,128}$")]
     pub name: String,
     /// Whose token: a user or service account (default: the caller).
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,128}$")]
     pub owner: Option<String>,
     /// How long it is valid: `90d`, `12h`, `30m` (default: until revoked).
     #[serde(default)]
+    #[schema(pattern = "^[1-9][0-9]{0,5}(s|m|h|d|w)$")]
     pub expires_in: Option<String>,
 }
 
@@ -236,6 +254,7 @@ impl std::fmt::Debug for TokenCreated {
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
     /// `admin`, `write`, `use` or `read`.
+    #[schema(pattern = "^(read|use|write|admin)$")]
     pub role: String,
 }
 
@@ -255,6 +274,7 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// Only events this recent: `1h`, `30m`, `7d`.
     #[serde(default)]
+    #[param(pattern = "^[1-9][0-9]{0,5}(s|m|h|d|w)$")]
     pub since: Option<String>,
     /// At most this many (newest kept; default 1000).
     #[serde(default)]

@@ -86,11 +86,11 @@ impl From<CoreError> for ApiError {
                 err
             }
             CoreError::Usage(_) | CoreError::ReadOnly(_) => ApiError::bad_request(message),
-            CoreError::AlreadyExists { .. } | CoreError::Contended(_) => {
+            CoreError::AlreadyExists { .. } | CoreError::Contended(_) | CoreError::Conflict(_) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
             }
             CoreError::Ambiguous { .. } => ApiError::new(StatusCode::CONFLICT, "ambiguous", message).field("storage"),
-            CoreError::NotFound { .. } | CoreError::ProjectNotFound(_) => {
+            CoreError::NotFound { .. } | CoreError::ProjectNotFound(_) | CoreError::Missing(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
             }
             CoreError::Unauthenticated(_) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message),

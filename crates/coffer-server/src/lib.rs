@@ -171,9 +171,9 @@ fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
         ErrorBody, FieldInput, OnConflictBody, CreateSecretBody, CreateSecretResponse, DropResponse, WhichResponse,
         EnvBody, EnvResponse, ProjectBody, UserBody, ServiceAccountBody, TokenBody, TokenCreated, GrantBody, WhoAmI,
         Health, coffer_core::SecretInfo, coffer_core::WhichSecret, ProjectInfo, IdentityInfo, TokenInfo, MemberInfo,
-        AuditInfo, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody
+        AuditInfo, Name, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &PathNames),
     security(("bearer" = []))
 )]
 struct ApiDoc;
@@ -188,6 +188,41 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every string path parameter is a name, which the `Names` extractor checks: each gets the
+/// [`Name`] schema with its pattern, so clients and API fuzzers know other segments get 400.
+struct PathNames;
+
+impl utoipa::Modify for PathNames {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::schema::{Schema, SchemaType, Type};
+        use utoipa::openapi::{Ref, RefOr};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let string = matches!(
+                        &parameter.schema,
+                        Some(RefOr::T(Schema::Object(o))) if o.schema_type == SchemaType::Type(Type::String)
+                    );
+                    if parameter.parameter_in == ParameterIn::Path && string {
+                        parameter.schema = Some(Ref::from_schema_name("Name").into());
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -650,4 +685,71 @@ async fn run_sql(
         })
         .await?;
     Ok(Json(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    fn doc() -> Value {
+        serde_json::to_value(super::openapi()).expect("the document serializes")
+    }
+
+    /// The documented patterns are what the server accepts: schemathesis generates requests
+    /// from them (scripts/schemathesis.sh).
+    #[test]
+    fn patterns_match_the_model() {
+        let doc = doc();
+        let types = format!("^({})$", coffer_model::types::type_names().join("|"));
+        assert_eq!(
+            doc["components"]["schemas"]["CreateSecretBody"]["properties"]["type"]["pattern"],
+            Value::String(types.clone())
+        );
+        let which = doc["paths"]["/v1/projects/{project}/which"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        let ty = which.iter().find(|p| p["name"] == "type").expect("type");
+        assert_eq!(ty["schema"]["pattern"], Value::String(types));
+        let roles = format!(
+            "^({})$",
+            coffer_core::Role::ALL
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["GrantBody"]["properties"]["role"]["pattern"],
+            Value::String(roles)
+        );
+        let name = doc["components"]["schemas"]["Name"]["pattern"].as_str().expect("Name");
+        assert_eq!(name, "^[A-Za-z0-9._-]{1,128}$");
+        for ok in ["default", "a", &"x".repeat(128)] {
+            coffer_model::names::validate_name(ok).expect("a valid name");
+        }
+        for bad in ["", "a b", "a/b", &"x".repeat(129)] {
+            assert!(coffer_model::names::validate_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_path_parameter_is_a_name() {
+        let doc = doc();
+        let mut seen = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    if p["in"] == "path" {
+                        seen += 1;
+                        assert_eq!(
+                            p["schema"]["$ref"], "#/components/schemas/Name",
+                            "{method} {path} {}",
+                            p["name"]
+                        );
+                    }
+                }
+            }
+        }
+        assert!(seen > 10, "{seen}");
+    }
 }

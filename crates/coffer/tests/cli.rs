@@ -673,7 +673,7 @@ fn invalid_definitions_are_usage_errors_and_write_nothing() {
         ),
         (
             vec!["secret", "create", "a/b", "--type", "s3", "--set", "secret=-"],
-            "invalid secret name 'a/b': names must match [A-Za-z0-9._-]{1,128} (letters, digits, '.', '_' and '-', 1 to 128 characters)",
+            "invalid secret name 'a/b': names must match [A-Za-z0-9._-]{1,128} (letters, digits, '.', '_' and '-', 1 to 128 characters; not '.' or '..')",
         ),
         (
             vec!["secret", "create", "x", "--type", "s3", "--provider", "nope", "--set", "secret=-"],
@@ -1156,7 +1156,7 @@ fn projects_are_isolated() {
         .success()
         .stdout("created project 'other'\n");
     h.run(&["project", "create", "OTHER"])
-        .code(2)
+        .code(1)
         .stderr("error: project 'OTHER' already exists\n");
     assert!(h.list_names_in("other").is_empty());
     h.run(&["--project", "other", "secret", "list"])

@@ -109,7 +109,7 @@ fn token_lifecycle_create_use_expire_revoke() {
     );
     assert_eq!(
         (dup.status, dup.body["code"].as_str()),
-        (400, Some("bad_request")),
+        (409, Some("conflict")),
         "{}",
         dup.text
     );

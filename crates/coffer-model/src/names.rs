@@ -54,7 +54,7 @@ mod tests {
         }
         assert_eq!(
             validate_name("a b").expect_err("invalid").to_string(),
-            "invalid secret name 'a b': names must match [A-Za-z0-9._-]{1,128} (letters, digits, '.', '_' and '-', 1 to 128 characters)"
+            "invalid secret name 'a b': names must match [A-Za-z0-9._-]{1,128} (letters, digits, '.', '_' and '-', 1 to 128 characters; not '.' or '..')"
         );
         assert_eq!(default_name("OPENAI"), "__default_openai");
     }

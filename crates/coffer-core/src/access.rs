@@ -301,19 +301,33 @@ impl Service {
         let Some(id) = caller.identity_id else {
             return Ok(None);
         };
-        Ok(match self.store.get_grant(project, id)? {
+        let generation = self.fresh()?;
+        if let Some(hit) = self.caches().role(project, id) {
+            return Ok(hit);
+        }
+        let role = match self.store.get_grant(project, id)? {
             Some(g) => Some(Role::parse(&g.role)?),
             None => None,
-        })
+        };
+        self.caches().put_role(generation, project, id, role);
+        Ok(role)
+    }
+
+    /// The stored name of a project (any case), or `None`, through the cache.
+    fn project_name(&self, project: &str) -> Result<Option<String>> {
+        let generation = self.fresh()?;
+        if let Some(hit) = self.caches().project(project) {
+            return Ok(hit);
+        }
+        let name = self.store.get_project(project)?.map(|p| p.name);
+        self.caches().put_project(generation, project, name.clone());
+        Ok(name)
     }
 
     /// The project's name as stored (names compare case-insensitively, so `OWN` is `own`); the
     /// name as given when there is no such project (authorization then refuses it).
     pub(crate) fn canonical_project(&self, project: &str) -> Result<String> {
-        Ok(match self.store.get_project(project)? {
-            Some(p) => p.name,
-            None => project.to_string(),
-        })
+        Ok(self.project_name(project)?.unwrap_or_else(|| project.to_string()))
     }
 
     /// Whether `caller` holds `role` (or a stronger one) in `project`. Nothing is audited.
@@ -329,7 +343,7 @@ impl Service {
     pub(crate) fn authorize_quiet(&self, caller: &Caller, project: &str, need: Role) -> Result<()> {
         match self.role_of(caller, project)? {
             Some(r) if r >= need => {
-                if caller.superuser && self.store.get_project(project)?.is_none() {
+                if caller.superuser && self.project_name(project)?.is_none() {
                     return Err(CoreError::ProjectNotFound(project.to_string()));
                 }
                 Ok(())
@@ -390,7 +404,23 @@ impl Service {
         if public_id.is_empty() || public_id.len() > 32 || !public_id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad());
         }
-        let record = self.store.token_by_public_id(public_id)?.ok_or_else(bad)?;
+        let generation = self.fresh()?;
+        let cached = self.caches().token(public_id);
+        let cached = match cached {
+            Some(c) => c,
+            None => {
+                let token = self.store.token_by_public_id(public_id)?.ok_or_else(bad)?;
+                let identity = self.store.get_identity_by_id(token.identity_id)?.ok_or_else(bad)?;
+                let c = std::sync::Arc::new(crate::cache::CachedToken {
+                    touched_at: token.last_used_at.unwrap_or(i64::MIN),
+                    token,
+                    identity,
+                });
+                self.caches().put_token(generation, public_id, c.clone());
+                c
+            }
+        };
+        let record = &cached.token;
         if !bool::from(hash(token).ct_eq(&record.hash)) {
             return Err(bad());
         }
@@ -407,15 +437,20 @@ impl Service {
                 record.name
             )));
         }
-        let identity = self.store.get_identity_by_id(record.identity_id)?.ok_or_else(bad)?;
-        if record.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {
+        let identity = &cached.identity;
+        if now.saturating_sub(cached.touched_at) >= TOUCH_EVERY_MS {
+            // Token use changes no generation: the cached entry stays, with the new time.
             self.store.touch_token(record.id, now)?;
+            let mut touched = (*cached).clone();
+            touched.touched_at = now;
+            self.caches()
+                .put_token(generation, public_id, std::sync::Arc::new(touched));
         }
         Ok(Caller {
             identity_id: Some(identity.id),
-            name: identity.name,
+            name: identity.name.clone(),
             superuser: identity.superuser,
-            token_name: Some(record.name),
+            token_name: Some(record.name.clone()),
             client: client.to_string(),
         })
     }

@@ -14,6 +14,7 @@
 
 pub mod aad;
 pub mod access;
+mod cache;
 mod error;
 mod service;
 

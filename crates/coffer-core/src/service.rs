@@ -224,6 +224,7 @@ pub struct Service {
     indexes: Mutex<HashMap<String, ScopeIndex>>,
     observers: Mutex<Vec<std::sync::Arc<dyn SecretObserver>>>,
     seen_version: std::sync::atomic::AtomicI64,
+    pub(crate) caches: Mutex<crate::cache::Caches>,
 }
 
 impl std::fmt::Debug for Service {
@@ -290,7 +291,8 @@ impl Service {
             temporary: Mutex::new(BTreeMap::new()),
             indexes: Mutex::new(HashMap::new()),
             observers: Mutex::new(Vec::new()),
-            seen_version: std::sync::atomic::AtomicI64::new(0),
+            seen_version: std::sync::atomic::AtomicI64::new(i64::MIN),
+            caches: Mutex::new(crate::cache::Caches::default()),
         }
     }
 
@@ -480,11 +482,33 @@ impl Service {
             }
         }
         if storage.is_none_or(|s| s == Storage::Coffer) {
-            if let Some(r) = self.store.get_secret(project, name)? {
-                found.push(Located::Coffer(Box::new(r)));
+            if let Some(r) = self.record(project, name)? {
+                found.push(Located::Coffer(Box::new((*r).clone())));
             }
         }
         Ok(found)
+    }
+
+    /// The stored record of `name`, through the cache.
+    fn record(&self, project: &str, name: &str) -> Result<Option<std::sync::Arc<SecretRecord>>> {
+        let generation = self.fresh()?;
+        if let Some(hit) = self.caches().record(project, name) {
+            return Ok(hit);
+        }
+        let r = self.store.get_secret(project, name)?.map(std::sync::Arc::new);
+        self.caches().put_record(generation, project, name, r.clone());
+        Ok(r)
+    }
+
+    pub(crate) fn caches(&self) -> MutexGuard<'_, crate::cache::Caches> {
+        self.caches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads the store's generation and drops every cache entry if it moved.
+    pub(crate) fn fresh(&self) -> Result<i64> {
+        let generation = self.store.generation()?;
+        self.caches().sync(generation);
+        Ok(generation)
     }
 
     /// Exactly one location of `name`, or the DuckDB-style error.
@@ -813,7 +837,7 @@ impl Service {
     fn load_index(&self, project: &str) -> Result<()> {
         // Another process (a CLI in local mode beside `coffer serve`) may have changed the
         // store: then every cached index is stale.
-        let version = self.store.external_version()?;
+        let version = self.store.generation()?;
         if self.seen_version.swap(version, std::sync::atomic::Ordering::Relaxed) != version {
             self.indexes.lock().unwrap_or_else(|p| p.into_inner()).clear();
         }

@@ -257,8 +257,18 @@ fn which_follows_scope_changes_and_projects() {
     ));
 }
 
+/// A raw connection to the database, as an attacker with the file would have. Its writes move
+/// the store's generation (as any process's would if it wanted the server to notice at once),
+/// so the service's caches do not hide them.
 fn raw(db: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(db).expect("raw sqlite")
+    let conn = rusqlite::Connection::open(db).expect("raw sqlite");
+    conn.execute_batch(
+        "CREATE TEMP TRIGGER bump_u AFTER UPDATE ON secrets BEGIN UPDATE meta SET generation = generation + 1; END;
+         CREATE TEMP TRIGGER bump_i AFTER INSERT ON secrets BEGIN UPDATE meta SET generation = generation + 1; END;
+         CREATE TEMP TRIGGER bump_d AFTER DELETE ON secrets BEGIN UPDATE meta SET generation = generation + 1; END;",
+    )
+    .expect("triggers");
+    conn
 }
 
 fn assert_integrity(svc: &Service, name: &str) {

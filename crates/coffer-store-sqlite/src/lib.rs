@@ -17,12 +17,57 @@ use std::sync::Mutex;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_secrets.sql"),
     include_str!("../migrations/0002_identities_audit.sql"),
+    include_str!("../migrations/0003_generation.sql"),
 ];
 
-/// The SQLite store.
+/// The SQLite store: one writer connection, a pool of read-only connections (WAL lets them
+/// read while the writer commits).
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
     path: PathBuf,
+}
+
+/// How many idle read connections are kept.
+const READERS_KEPT: usize = 8;
+
+/// A read connection borrowed from the pool; it goes back on drop.
+struct Reader<'a> {
+    store: &'a SqliteStore,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Set in `SqliteStore::reader` and taken only in `drop`.
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a reader always holds its connection"))
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            if let Ok(mut pool) = self.store.readers.lock() {
+                if pool.len() < READERS_KEPT {
+                    pool.push(c);
+                }
+            }
+        }
+    }
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    use rusqlite::OpenFlags;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
+    Ok(conn)
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -57,6 +102,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
         let store = SqliteStore {
             conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
             path: path.to_path_buf(),
         };
         store.migrate()?;
@@ -66,6 +112,22 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    fn reader(&self) -> Result<Reader<'_>> {
+        let pooled = self
+            .readers
+            .lock()
+            .map_err(|_| StoreError::Backend("the database lock is poisoned".into()))?
+            .pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_reader(&self.path)?,
+        };
+        Ok(Reader {
+            store: self,
+            conn: Some(conn),
+        })
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
@@ -209,25 +271,27 @@ impl Store for SqliteStore {
             ],
         )
         .map_err(backend)?;
+        bump(&tx)?;
         write_audit(&tx, audit)?;
         tx.commit().map_err(backend)
     }
 
     fn get_secret(&self, project: &str, name: &str) -> Result<Option<SecretRecord>> {
-        let conn = self.lock()?;
-        let parts = conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM secrets WHERE project = ?1 AND name = ?2"),
-                params![project, name],
-                row_to_record,
-            )
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM secrets WHERE project = ?1 AND name = ?2"
+            ))
+            .map_err(backend)?;
+        let parts = stmt
+            .query_row(params![project, name], row_to_record)
             .optional()
             .map_err(backend)?;
         parts.map(finish).transpose()
     }
 
     fn list_secrets(&self, project: &str) -> Result<Vec<SecretRecord>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM secrets WHERE project = ?1 ORDER BY name"
@@ -255,6 +319,7 @@ impl Store for SqliteStore {
         if n == 0 {
             return Ok(false);
         }
+        bump(&tx)?;
         write_audit(&tx, audit)?;
         tx.commit().map_err(backend)?;
         Ok(true)
@@ -271,23 +336,21 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Err(conflict("project", &p.name));
             }
+            bump(tx)?;
             write_audit(tx, audit)
         })
     }
 
     fn get_project(&self, name: &str) -> Result<Option<ProjectRecord>> {
-        let conn = self.lock()?;
-        conn.query_row(
-            "SELECT name, created_at, created_by FROM projects WHERE name = ?1",
-            params![name],
-            project_row,
-        )
-        .optional()
-        .map_err(backend)
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached("SELECT name, created_at, created_by FROM projects WHERE name = ?1")
+            .map_err(backend)?;
+        stmt.query_row(params![name], project_row).optional().map_err(backend)
     }
 
     fn list_projects(&self) -> Result<Vec<ProjectRecord>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached("SELECT name, created_at, created_by FROM projects ORDER BY name")
             .map_err(backend)?;
@@ -310,6 +373,7 @@ impl Store for SqliteStore {
             ] {
                 tx.execute(sql, params![name]).map_err(backend)?;
             }
+            bump(tx)?;
             write_audit(tx, audit)?;
             Ok(true)
         })
@@ -328,24 +392,22 @@ impl Store for SqliteStore {
                 return Err(conflict("identity", &i.name));
             }
             let id = tx.last_insert_rowid();
+            bump(tx)?;
             write_audit(tx, audit)?;
             Ok(id)
         })
     }
 
     fn get_identity(&self, name: &str) -> Result<Option<IdentityRecord>> {
-        let conn = self.lock()?;
-        conn.query_row(
-            &format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE name = ?1"),
-            params![name],
-            identity_row,
-        )
-        .optional()
-        .map_err(backend)
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE name = ?1"))
+            .map_err(backend)?;
+        stmt.query_row(params![name], identity_row).optional().map_err(backend)
     }
 
     fn get_identity_by_id(&self, id: i64) -> Result<Option<IdentityRecord>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?1"))
             .map_err(backend)?;
@@ -353,7 +415,7 @@ impl Store for SqliteStore {
     }
 
     fn list_identities(&self) -> Result<Vec<IdentityRecord>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!("SELECT {IDENTITY_COLUMNS} FROM identities ORDER BY name"))
             .map_err(backend)?;
@@ -384,13 +446,14 @@ impl Store for SqliteStore {
                 return Err(conflict("token", &t.name));
             }
             let id = tx.last_insert_rowid();
+            bump(tx)?;
             write_audit(tx, audit)?;
             Ok(id)
         })
     }
 
     fn token_by_public_id(&self, public_id: &str) -> Result<Option<TokenRecord>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE public_id = ?1"))
             .map_err(backend)?;
@@ -400,18 +463,15 @@ impl Store for SqliteStore {
     }
 
     fn get_token(&self, name: &str) -> Result<Option<TokenRecord>> {
-        let conn = self.lock()?;
-        conn.query_row(
-            &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = ?1"),
-            params![name],
-            token_row,
-        )
-        .optional()
-        .map_err(backend)
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = ?1"))
+            .map_err(backend)?;
+        stmt.query_row(params![name], token_row).optional().map_err(backend)
     }
 
     fn list_tokens(&self) -> Result<Vec<TokenRecord>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY name"))
             .map_err(backend)?;
@@ -430,6 +490,7 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Ok(false);
             }
+            bump(tx)?;
             write_audit(tx, audit)?;
             Ok(true)
         })
@@ -451,6 +512,7 @@ impl Store for SqliteStore {
                 params![g.project, g.identity_id, g.role, g.granted_at, g.granted_by],
             )
             .map_err(backend)?;
+            bump(tx)?;
             write_audit(tx, audit)
         })
     }
@@ -466,13 +528,14 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Ok(false);
             }
+            bump(tx)?;
             write_audit(tx, audit)?;
             Ok(true)
         })
     }
 
     fn get_grant(&self, project: &str, identity_id: i64) -> Result<Option<GrantRecord>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {GRANT_COLUMNS} FROM grants WHERE project = ?1 AND identity_id = ?2"
@@ -484,7 +547,7 @@ impl Store for SqliteStore {
     }
 
     fn list_grants(&self, project: Option<&str>) -> Result<Vec<GrantRecord>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {GRANT_COLUMNS} FROM grants WHERE ?1 IS NULL OR project = ?1 ORDER BY project, identity_id"
@@ -494,9 +557,10 @@ impl Store for SqliteStore {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
     }
 
-    fn external_version(&self) -> Result<i64> {
-        let conn = self.lock()?;
-        conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(backend)
+    fn generation(&self) -> Result<i64> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached("SELECT generation FROM meta").map_err(backend)?;
+        stmt.query_row([], |r| r.get(0)).map_err(backend)
     }
 
     fn append_audit(&self, events: &[AuditEvent]) -> Result<()> {
@@ -504,7 +568,7 @@ impl Store for SqliteStore {
     }
 
     fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
-        let conn = self.lock()?;
+        let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT * FROM (SELECT id, at, actor, token_name, project, object, action, result, client, detail \
@@ -539,6 +603,14 @@ fn conflict(what: &str, name: &str) -> StoreError {
         name: name.to_string(),
         what: format!("already exists (a {what} of that name)"),
     }
+}
+
+/// Marks a change that caches must see (see `Store::generation`).
+fn bump(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.prepare_cached("UPDATE meta SET generation = generation + 1")
+        .and_then(|mut s| s.execute([]))
+        .map_err(backend)?;
+    Ok(())
 }
 
 fn write_audit(tx: &rusqlite::Transaction<'_>, events: &[AuditEvent]) -> Result<()> {
@@ -633,7 +705,7 @@ mod tests {
         let err = SqliteStore::open(&path).expect_err("newer schema");
         assert_eq!(
             err.to_string(),
-            "the database schema is version 99 but this coffer knows up to 2: upgrade coffer"
+            "the database schema is version 99 but this coffer knows up to 3: upgrade coffer"
         );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

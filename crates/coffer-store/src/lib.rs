@@ -361,15 +361,13 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Backend`].
     fn append_audit(&self, events: &[AuditEvent]) -> Result<()>;
 
-    /// A number that changes whenever another process or connection commits to the store
-    /// (SQLite's `data_version`), so caches can tell they are stale. Stores whose writes all go
-    /// through this object return a constant.
+    /// A number that changes, in the same transaction, whenever a secret, project, identity,
+    /// token or grant changes, whichever process changed it (audit events and token use do not
+    /// count), so caches can tell they are stale.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
-    fn external_version(&self) -> Result<i64> {
-        Ok(0)
-    }
+    fn generation(&self) -> Result<i64>;
 
     /// Audit events matching `filter`, oldest first.
     ///

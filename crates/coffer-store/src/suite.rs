@@ -47,6 +47,73 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     projects_round_trip(&*make());
     identities_tokens_grants(&*make());
     audit_filters(&*make());
+    generation_moves_with_every_change(&*make());
+}
+
+/// The generation moves with every change of a secret, project, identity, token or grant, and
+/// not with audit events or token use.
+pub fn generation_moves_with_every_change(store: &dyn Store) {
+    let mut last = store.generation().expect("generation");
+    let mut moved = |what: &str, store: &dyn Store| {
+        let g = store.generation().expect("generation");
+        assert_ne!(g, last, "{what} moves the generation");
+        last = g;
+    };
+    store
+        .put_secret(&record("p", "g", 1), Expect::Absent, &[])
+        .expect("put");
+    moved("put_secret", store);
+    store.delete_secret("p", "g", &[]).expect("delete");
+    moved("delete_secret", store);
+    store
+        .create_project(
+            &ProjectRecord {
+                name: "gp".into(),
+                created_at: 1,
+                created_by: "t".into(),
+            },
+            &[],
+        )
+        .expect("project");
+    moved("create_project", store);
+    let id = store
+        .create_identity(&identity("gi", Some("gp")), &[])
+        .expect("identity");
+    moved("create_identity", store);
+    store.set_grant(&grant("gp", id, "read"), &[]).expect("grant");
+    moved("set_grant", store);
+    store.remove_grant("gp", id, &[]).expect("remove");
+    moved("remove_grant", store);
+    let tok = TokenRecord {
+        id: 0,
+        public_id: "gen1".into(),
+        identity_id: id,
+        name: "gen-token".into(),
+        hash: vec![1; 32],
+        created_at: 1,
+        created_by: "t".into(),
+        expires_at: None,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let tid = store.create_token(&tok, &[]).expect("token");
+    moved("create_token", store);
+    store.revoke_token("gen-token", 5, &[]).expect("revoke");
+    moved("revoke_token", store);
+    let before = store.generation().expect("generation");
+    store.append_audit(&[event("gp", "x", "use", 9)]).expect("audit");
+    store.touch_token(tid, 10).expect("touch");
+    assert_eq!(
+        store.generation().expect("generation"),
+        before,
+        "audit and token use leave it"
+    );
+    store.delete_project("gp", &[]).expect("delete project");
+    assert_ne!(
+        store.generation().expect("generation"),
+        before,
+        "delete_project moves it"
+    );
 }
 
 /// An audit event for tests.

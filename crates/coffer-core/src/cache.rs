@@ -1,0 +1,97 @@
+//! Read caches for the hot paths of the server (token lookup, roles, project names, sealed
+//! secret records). Every entry belongs to one store [generation](coffer_store::Store::generation):
+//! each lookup first reads the generation (one indexed read), drops everything when it moved,
+//! and a value read from the store is only kept if the generation did not move meanwhile. So a
+//! revoked token, a removed grant or a replaced secret is seen by the next request, whichever
+//! process changed it.
+
+use crate::access::Role;
+use coffer_store::{IdentityRecord, SecretRecord, TokenRecord};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Above this many entries a map is emptied rather than grown.
+const MAX_ENTRIES: usize = 50_000;
+
+/// A token with its identity, and when this process last recorded its use.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedToken {
+    pub token: TokenRecord,
+    pub identity: IdentityRecord,
+    pub touched_at: i64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    generation: Option<i64>,
+    tokens: HashMap<String, Arc<CachedToken>>,
+    roles: HashMap<(String, i64), Option<Role>>,
+    projects: HashMap<String, Option<String>>,
+    records: HashMap<(String, String), Option<Arc<SecretRecord>>>,
+}
+
+fn put<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: K, v: V) {
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map.insert(k, v);
+}
+
+impl Caches {
+    /// Moves to `generation`, dropping everything if it changed.
+    pub fn sync(&mut self, generation: i64) {
+        if self.generation != Some(generation) {
+            self.tokens.clear();
+            self.roles.clear();
+            self.projects.clear();
+            self.records.clear();
+            self.generation = Some(generation);
+        }
+    }
+
+    fn current(&self, generation: i64) -> bool {
+        self.generation == Some(generation)
+    }
+
+    pub fn token(&self, public_id: &str) -> Option<Arc<CachedToken>> {
+        self.tokens.get(public_id).cloned()
+    }
+
+    pub fn put_token(&mut self, generation: i64, public_id: &str, t: Arc<CachedToken>) {
+        if self.current(generation) {
+            put(&mut self.tokens, public_id.to_string(), t);
+        }
+    }
+
+    pub fn role(&self, project: &str, identity: i64) -> Option<Option<Role>> {
+        self.roles.get(&(project.to_ascii_lowercase(), identity)).copied()
+    }
+
+    pub fn put_role(&mut self, generation: i64, project: &str, identity: i64, role: Option<Role>) {
+        if self.current(generation) {
+            put(&mut self.roles, (project.to_ascii_lowercase(), identity), role);
+        }
+    }
+
+    pub fn project(&self, name: &str) -> Option<Option<String>> {
+        self.projects.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    pub fn put_project(&mut self, generation: i64, name: &str, canonical: Option<String>) {
+        if self.current(generation) {
+            put(&mut self.projects, name.to_ascii_lowercase(), canonical);
+        }
+    }
+
+    pub fn record(&self, project: &str, name: &str) -> Option<Option<Arc<SecretRecord>>> {
+        self.records
+            .get(&(project.to_string(), name.to_ascii_lowercase()))
+            .cloned()
+    }
+
+    pub fn put_record(&mut self, generation: i64, project: &str, name: &str, r: Option<Arc<SecretRecord>>) {
+        if self.current(generation) {
+            put(&mut self.records, (project.to_string(), name.to_ascii_lowercase()), r);
+        }
+    }
+}

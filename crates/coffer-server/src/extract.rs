@@ -3,23 +3,32 @@
 //! and path segments.
 
 use crate::error::{redact_serde, ApiError};
-use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use coffer_core::Caller;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
-/// The caller, authenticated from `Authorization: Bearer <token>`.
-#[derive(Debug, Clone)]
-pub struct Auth(pub Caller);
+/// The bearer token and the client's address of a request. Handlers authenticate it on the
+/// same thread that serves the request ([`AppState::read`], [`AppState::write`]).
+pub struct Auth {
+    pub(crate) token: coffer_crypto::SecretString,
+    pub(crate) client: String,
+}
 
-impl FromRequestParts<AppState> for Auth {
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(unauthorized(
@@ -33,14 +42,15 @@ impl FromRequestParts<AppState> for Auth {
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?
-            .trim()
-            .to_string();
+            .trim();
         let client = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
-        let caller = state.run(move |svc| svc.authenticate(&token, &client)).await?;
-        Ok(Auth(caller))
+        Ok(Auth {
+            token: coffer_crypto::SecretString::from(token),
+            client,
+        })
     }
 }
 

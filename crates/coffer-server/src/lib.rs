@@ -87,19 +87,37 @@ impl AppState {
         self
     }
 
-    /// Runs `f` on the blocking pool (the store is synchronous).
-    async fn run<T: Send + 'static>(
+    /// Authenticates `auth` and runs `f` on the blocking pool: for requests that write (a
+    /// commit waits for the disk) or hand out values (their audit events are committed first).
+    async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Service) -> coffer_core::Result<T> + Send + 'static,
+        auth: Auth,
+        f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
         let service = self.service.clone();
-        match tokio::task::spawn_blocking(move || f(&service)).await {
+        let run = move || {
+            let caller = service.authenticate(auth.token.expose_secret(), &auth.client)?;
+            f(&service, caller)
+        };
+        match tokio::task::spawn_blocking(run).await {
             Ok(r) => r.map_err(ApiError::from),
             Err(e) => {
                 tracing::error!(error = %e, "a request handler panicked");
                 Err(ApiError::internal("the request failed inside the server; see its log"))
             }
         }
+    }
+
+    /// Authenticates `auth` and runs `f` right here: for reads, which are answered from the
+    /// service's caches or a pooled read connection in microseconds and never wait for a
+    /// commit (WAL readers do not block on the writer).
+    async fn read<T>(
+        &self,
+        auth: Auth,
+        f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T>,
+    ) -> Result<T, ApiError> {
+        let caller = self.service.authenticate(auth.token.expose_secret(), &auth.client)?;
+        f(&self.service, caller).map_err(ApiError::from)
     }
 }
 
@@ -315,19 +333,20 @@ async fn health() -> Json<Health> {
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/v1/whoami", tag = "server",
     responses((status = 200, body = WhoAmI), (status = "4XX", body = ErrorBody)))]
-async fn whoami(Auth(caller): Auth) -> Json<WhoAmI> {
-    Json(WhoAmI {
+async fn whoami(State(st): State<AppState>, auth: Auth) -> Result<Json<WhoAmI>, ApiError> {
+    let caller = st.read(auth, |_, c| Ok(c)).await?;
+    Ok(Json(WhoAmI {
         name: caller.name,
         superuser: caller.superuser,
         token_name: caller.token_name,
-    })
+    }))
 }
 
 /// The projects the caller has a role in.
 #[utoipa::path(get, path = "/v1/projects", tag = "projects",
     responses((status = 200, body = Vec<ProjectInfo>), (status = "4XX", body = ErrorBody)))]
-async fn list_projects(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
-    st.run(move |s| s.list_projects(&c)).await.map(Json)
+async fn list_projects(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
+    st.read(auth, move |s, c| s.list_projects(&c)).await.map(Json)
 }
 
 /// Create a project (superusers).
@@ -335,10 +354,10 @@ async fn list_projects(State(st): State<AppState>, Auth(c): Auth) -> Result<Json
     responses((status = 201, body = ProjectInfo), (status = "4XX", body = ErrorBody)))]
 async fn create_project(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     JsonBody(b): JsonBody<ProjectBody>,
 ) -> Result<(StatusCode, Json<ProjectInfo>), ApiError> {
-    let p = st.run(move |s| s.create_project(&c, &b.name)).await?;
+    let p = st.write(auth, move |s, c| s.create_project(&c, &b.name)).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -348,12 +367,13 @@ async fn create_project(
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 async fn delete_project(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     Q(q): Q<DeleteProjectQuery>,
 ) -> Result<StatusCode, ApiError> {
     let project = names.one();
-    st.run(move |s| s.delete_project(&c, &project, q.force)).await?;
+    st.write(auth, move |s, c| s.delete_project(&c, &project, q.force))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -361,13 +381,9 @@ async fn delete_project(
 #[utoipa::path(get, path = "/v1/projects/{project}/secrets", tag = "secrets",
     params(("project" = String, Path)),
     responses((status = 200, body = Vec<coffer_core::SecretInfo>), (status = "4XX", body = ErrorBody)))]
-async fn list_secrets(
-    State(st): State<AppState>,
-    Auth(c): Auth,
-    names: Names,
-) -> Result<Json<Vec<SecretInfo>>, ApiError> {
+async fn list_secrets(State(st): State<AppState>, auth: Auth, names: Names) -> Result<Json<Vec<SecretInfo>>, ApiError> {
     let project = names.one();
-    st.run(move |s| s.list_secrets(&c, &project)).await.map(Json)
+    st.read(auth, move |s, c| s.list_secrets(&c, &project)).await.map(Json)
 }
 
 fn input_of(v: FieldInput) -> InputValue {
@@ -386,7 +402,7 @@ fn input_of(v: FieldInput) -> InputValue {
         (status = "4XX", body = ErrorBody)))]
 async fn create_secret(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     JsonBody(b): JsonBody<CreateSecretBody>,
 ) -> Result<(StatusCode, Json<CreateSecretResponse>), ApiError> {
@@ -404,7 +420,7 @@ async fn create_secret(
         },
         values: b.fields.into_iter().map(|(k, v)| (k, input_of(v))).collect(),
     };
-    let outcome = st.run(move |s| s.create_secret(&c, &project, req)).await?;
+    let outcome = st.write(auth, move |s, c| s.create_secret(&c, &project, req)).await?;
     let (status, action, secret) = match outcome {
         CreateOutcome::Created(i) => (StatusCode::CREATED, "created", i),
         CreateOutcome::Replaced(i) => (StatusCode::OK, "replaced", i),
@@ -425,13 +441,13 @@ async fn create_secret(
     responses((status = 200, body = coffer_core::SecretInfo), (status = "4XX", body = ErrorBody)))]
 async fn show_secret(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     Q(q): Q<StorageQuery>,
 ) -> Result<Json<SecretInfo>, ApiError> {
     let (project, name) = names.two();
     let storage = storage_of(q.storage.as_deref())?;
-    st.run(move |s| s.secret_info(&c, &project, &name, storage))
+    st.read(auth, move |s, c| s.secret_info(&c, &project, &name, storage))
         .await
         .map(Json)
 }
@@ -442,14 +458,16 @@ async fn show_secret(
     responses((status = 200, body = DropResponse), (status = "4XX", body = ErrorBody)))]
 async fn drop_secret(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     Q(q): Q<DropQuery>,
 ) -> Result<Json<DropResponse>, ApiError> {
     let (project, name) = names.two();
     let storage = storage_of(q.storage.as_deref())?;
     let dropped = st
-        .run(move |s| s.drop_secret(&c, &project, &name, q.if_exists, storage))
+        .write(auth, move |s, c| {
+            s.drop_secret(&c, &project, &name, q.if_exists, storage)
+        })
         .await?;
     Ok(Json(DropResponse {
         dropped: dropped.map(|s| s.name().to_string()),
@@ -462,13 +480,13 @@ async fn drop_secret(
     responses((status = 200, body = WhichResponse), (status = "4XX", body = ErrorBody)))]
 async fn which_secret(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     Q(q): Q<WhichQuery>,
 ) -> Result<Json<WhichResponse>, ApiError> {
     let project = names.one();
     let secret = st
-        .run(move |s| s.which_secret(&c, &project, &q.path, &q.secret_type))
+        .read(auth, move |s, c| s.which_secret(&c, &project, &q.path, &q.secret_type))
         .await?;
     Ok(Json(WhichResponse { secret }))
 }
@@ -480,7 +498,7 @@ async fn which_secret(
     responses((status = 200, body = EnvResponse), (status = "4XX", body = ErrorBody)))]
 async fn resolve_env(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     JsonBody(b): JsonBody<EnvBody>,
 ) -> Result<Json<EnvResponse>, ApiError> {
@@ -489,7 +507,9 @@ async fn resolve_env(
         coffer_model::names::validate_name(n)
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string()).field("secrets"))?;
     }
-    let vars = st.run(move |s| s.resolve_env(&c, &project, &b.secrets)).await?;
+    let vars = st
+        .write(auth, move |s, c| s.resolve_env(&c, &project, &b.secrets))
+        .await?;
     let mut env = std::collections::BTreeMap::new();
     let mut sensitive = Vec::new();
     for v in vars {
@@ -505,13 +525,9 @@ async fn resolve_env(
 #[utoipa::path(get, path = "/v1/projects/{project}/members", tag = "access",
     params(("project" = String, Path)),
     responses((status = 200, body = Vec<MemberInfo>), (status = "4XX", body = ErrorBody)))]
-async fn list_members(
-    State(st): State<AppState>,
-    Auth(c): Auth,
-    names: Names,
-) -> Result<Json<Vec<MemberInfo>>, ApiError> {
+async fn list_members(State(st): State<AppState>, auth: Auth, names: Names) -> Result<Json<Vec<MemberInfo>>, ApiError> {
     let project = names.one();
-    st.run(move |s| s.list_members(&c, &project)).await.map(Json)
+    st.read(auth, move |s, c| s.list_members(&c, &project)).await.map(Json)
 }
 
 /// Give an identity a role in the project, replacing its role (role `admin`).
@@ -520,22 +536,25 @@ async fn list_members(
     responses((status = 200, body = MemberInfo), (status = "4XX", body = ErrorBody)))]
 async fn grant(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     JsonBody(b): JsonBody<GrantBody>,
 ) -> Result<Json<MemberInfo>, ApiError> {
     let (project, identity) = names.two();
     let role = Role::parse(&b.role).map_err(|e| ApiError::from(e).field("role"))?;
-    st.run(move |s| s.grant(&c, &project, role, &identity)).await.map(Json)
+    st.write(auth, move |s, c| s.grant(&c, &project, role, &identity))
+        .await
+        .map(Json)
 }
 
 /// Take an identity's role in the project away (role `admin`).
 #[utoipa::path(delete, path = "/v1/projects/{project}/members/{identity}", tag = "access",
     params(("project" = String, Path), ("identity" = String, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
-async fn revoke_grant(State(st): State<AppState>, Auth(c): Auth, names: Names) -> Result<StatusCode, ApiError> {
+async fn revoke_grant(State(st): State<AppState>, auth: Auth, names: Names) -> Result<StatusCode, ApiError> {
     let (project, identity) = names.two();
-    st.run(move |s| s.revoke_grant(&c, &project, &identity)).await?;
+    st.write(auth, move |s, c| s.revoke_grant(&c, &project, &identity))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -545,20 +564,22 @@ async fn revoke_grant(State(st): State<AppState>, Auth(c): Auth, names: Names) -
     responses((status = 201, body = IdentityInfo), (status = "4XX", body = ErrorBody)))]
 async fn create_service_account(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     JsonBody(b): JsonBody<ServiceAccountBody>,
 ) -> Result<(StatusCode, Json<IdentityInfo>), ApiError> {
     let project = names.one();
-    let i = st.run(move |s| s.create_service_account(&c, &project, &b.name)).await?;
+    let i = st
+        .write(auth, move |s, c| s.create_service_account(&c, &project, &b.name))
+        .await?;
     Ok((StatusCode::CREATED, Json(i)))
 }
 
 /// The identities the caller may see.
 #[utoipa::path(get, path = "/v1/identities", tag = "access",
     responses((status = 200, body = Vec<IdentityInfo>), (status = "4XX", body = ErrorBody)))]
-async fn list_identities(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<Vec<IdentityInfo>>, ApiError> {
-    st.run(move |s| s.list_identities(&c)).await.map(Json)
+async fn list_identities(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<IdentityInfo>>, ApiError> {
+    st.read(auth, move |s, c| s.list_identities(&c)).await.map(Json)
 }
 
 /// Create a user (superusers).
@@ -566,18 +587,20 @@ async fn list_identities(State(st): State<AppState>, Auth(c): Auth) -> Result<Js
     responses((status = 201, body = IdentityInfo), (status = "4XX", body = ErrorBody)))]
 async fn create_user(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     JsonBody(b): JsonBody<UserBody>,
 ) -> Result<(StatusCode, Json<IdentityInfo>), ApiError> {
-    let i = st.run(move |s| s.create_user(&c, &b.name, b.superuser)).await?;
+    let i = st
+        .write(auth, move |s, c| s.create_user(&c, &b.name, b.superuser))
+        .await?;
     Ok((StatusCode::CREATED, Json(i)))
 }
 
 /// The tokens the caller may see (names, owners, dates; never the tokens).
 #[utoipa::path(get, path = "/v1/tokens", tag = "access",
     responses((status = 200, body = Vec<TokenInfo>), (status = "4XX", body = ErrorBody)))]
-async fn list_tokens(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<Vec<TokenInfo>>, ApiError> {
-    st.run(move |s| s.list_tokens(&c)).await.map(Json)
+async fn list_tokens(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<TokenInfo>>, ApiError> {
+    st.read(auth, move |s, c| s.list_tokens(&c)).await.map(Json)
 }
 
 /// Create a named token; the response holds it this once.
@@ -585,7 +608,7 @@ async fn list_tokens(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<V
     responses((status = 201, body = TokenCreated), (status = "4XX", body = ErrorBody)))]
 async fn create_token(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     JsonBody(b): JsonBody<TokenBody>,
 ) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
     let expires = match &b.expires_in {
@@ -596,7 +619,9 @@ async fn create_token(
         None => None,
     };
     let t = st
-        .run(move |s| s.create_token(&c, b.owner.as_deref(), &b.name, expires))
+        .write(auth, move |s, c| {
+            s.create_token(&c, b.owner.as_deref(), &b.name, expires)
+        })
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -611,9 +636,9 @@ async fn create_token(
 #[utoipa::path(delete, path = "/v1/tokens/{token}", tag = "access",
     params(("token" = String, Path, description = "The token's name")),
     responses((status = 200, body = TokenInfo), (status = "4XX", body = ErrorBody)))]
-async fn revoke_token(State(st): State<AppState>, Auth(c): Auth, names: Names) -> Result<Json<TokenInfo>, ApiError> {
+async fn revoke_token(State(st): State<AppState>, auth: Auth, names: Names) -> Result<Json<TokenInfo>, ApiError> {
     let name = names.one();
-    st.run(move |s| s.revoke_token(&c, &name)).await.map(Json)
+    st.write(auth, move |s, c| s.revoke_token(&c, &name)).await.map(Json)
 }
 
 /// Audit events, oldest first (a project's admins; superusers for all projects).
@@ -621,7 +646,7 @@ async fn revoke_token(State(st): State<AppState>, Auth(c): Auth, names: Names) -
     responses((status = 200, body = Vec<AuditInfo>), (status = "4XX", body = ErrorBody)))]
 async fn list_audit(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     Q(q): Q<AuditQuery>,
 ) -> Result<Json<Vec<AuditInfo>>, ApiError> {
     let since = match &q.since {
@@ -640,7 +665,7 @@ async fn list_audit(
         since,
         limit: Some(q.limit.unwrap_or(1000) as usize),
     };
-    st.run(move |s| s.list_audit(&c, &filter)).await.map(Json)
+    st.read(auth, move |s, c| s.list_audit(&c, &filter)).await.map(Json)
 }
 
 /// Run SQL as `coffer sql` does: DuckDB's CREATE/DROP SECRET, duckdb_secrets(),
@@ -652,14 +677,14 @@ async fn list_audit(
     responses((status = 200, body = SqlResponse), (status = "4XX", body = ErrorBody)))]
 async fn run_sql(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    auth: Auth,
     names: Names,
     JsonBody(b): JsonBody<SqlBody>,
 ) -> Result<Json<SqlResponse>, ApiError> {
     let project = names.one();
     let runner = st.sql.clone();
     let response = st
-        .run(move |s| {
+        .write(auth, move |s, c| {
             Ok(match runner.run(s, &c, &project, &b.sql) {
                 Err(e) => SqlResponse {
                     error: Some(SqlErrorBody::of(&e, &b.sql)),

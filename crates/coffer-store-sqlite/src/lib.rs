@@ -25,7 +25,21 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    group: Mutex<Group>,
+    group_done: std::sync::Condvar,
     path: PathBuf,
+}
+
+/// Group commit of audit events: requests queue their events; one of them (the leader) writes
+/// everything queued in one transaction (one fsync) and hands each its result, while the next
+/// requests queue behind it. Under load many requests share one fsync; alone, a request
+/// commits at once.
+#[derive(Default)]
+struct Group {
+    queue: Vec<(u64, Vec<AuditEvent>)>,
+    leader: bool,
+    next: u64,
+    results: std::collections::HashMap<u64, std::result::Result<(), String>>,
 }
 
 /// How many idle read connections are kept.
@@ -103,6 +117,8 @@ impl SqliteStore {
         let store = SqliteStore {
             conn: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
+            group: Mutex::new(Group::default()),
+            group_done: std::sync::Condvar::new(),
             path: path.to_path_buf(),
         };
         store.migrate()?;
@@ -564,7 +580,37 @@ impl Store for SqliteStore {
     }
 
     fn append_audit(&self, events: &[AuditEvent]) -> Result<()> {
-        self.write(|tx| write_audit(tx, events))
+        if events.is_empty() {
+            return Ok(());
+        }
+        let poisoned = || StoreError::Audit("the audit queue's lock is poisoned".into());
+        let mut g = self.group.lock().map_err(|_| poisoned())?;
+        let ticket = g.next;
+        g.next += 1;
+        g.queue.push((ticket, events.to_vec()));
+        loop {
+            if let Some(r) = g.results.remove(&ticket) {
+                return r.map_err(StoreError::Audit);
+            }
+            if g.leader {
+                g = self.group_done.wait(g).map_err(|_| poisoned())?;
+                continue;
+            }
+            g.leader = true;
+            let batch = std::mem::take(&mut g.queue);
+            drop(g);
+            let all: Vec<AuditEvent> = batch.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
+            let result = self.write(|tx| write_audit(tx, &all)).map_err(|e| match e {
+                StoreError::Audit(m) => m,
+                other => other.to_string(),
+            });
+            g = self.group.lock().map_err(|_| poisoned())?;
+            for (t, _) in &batch {
+                g.results.insert(*t, result.clone());
+            }
+            g.leader = false;
+            self.group_done.notify_all();
+        }
     }
 
     fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEvent>> {

@@ -48,6 +48,27 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     identities_tokens_grants(&*make());
     audit_filters(&*make());
     generation_moves_with_every_change(&*make());
+    concurrent_audit_appends_all_land(&*make());
+}
+
+/// Audit events appended from many threads at once all land, each once.
+pub fn concurrent_audit_appends_all_land(store: &dyn Store) {
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            scope.spawn(move || {
+                for i in 0..50 {
+                    let ev = event("c", &format!("secret:t{t}-{i}"), "use", i64::from(t * 1000 + i));
+                    store.append_audit(&[ev]).expect("append");
+                }
+            });
+        }
+    });
+    let all = store.list_audit(&AuditFilter::default()).expect("list");
+    assert_eq!(all.len(), 400);
+    let mut objects: Vec<&str> = all.iter().map(|e| e.object.as_str()).collect();
+    objects.sort_unstable();
+    objects.dedup();
+    assert_eq!(objects.len(), 400);
 }
 
 /// The generation moves with every change of a secret, project, identity, token or grant, and

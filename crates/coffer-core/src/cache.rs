@@ -6,7 +6,8 @@
 //! process changed it.
 
 use crate::access::Role;
-use coffer_store::{IdentityRecord, SecretRecord, TokenRecord};
+use crate::service::StoredSecret;
+use coffer_store::{IdentityRecord, TokenRecord};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ pub(crate) struct Caches {
     tokens: HashMap<String, Arc<CachedToken>>,
     roles: HashMap<(String, i64), Option<Role>>,
     projects: HashMap<String, Option<String>>,
-    records: HashMap<(String, String), Option<Arc<SecretRecord>>>,
+    records: HashMap<(String, String), Option<Arc<StoredSecret>>>,
 }
 
 fn put<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: K, v: V) {
@@ -83,13 +84,13 @@ impl Caches {
         }
     }
 
-    pub fn record(&self, project: &str, name: &str) -> Option<Option<Arc<SecretRecord>>> {
+    pub fn record(&self, project: &str, name: &str) -> Option<Option<Arc<StoredSecret>>> {
         self.records
             .get(&(project.to_string(), name.to_ascii_lowercase()))
             .cloned()
     }
 
-    pub fn put_record(&mut self, generation: i64, project: &str, name: &str, r: Option<Arc<SecretRecord>>) {
+    pub fn put_record(&mut self, generation: i64, project: &str, name: &str, r: Option<Arc<StoredSecret>>) {
         if self.current(generation) {
             put(&mut self.records, (project.to_string(), name.to_ascii_lowercase()), r);
         }

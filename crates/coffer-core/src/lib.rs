@@ -22,6 +22,6 @@ pub use access::{AuditInfo, Caller, IdentityInfo, MemberInfo, NewToken, ProjectI
 pub use coffer_store::AuditFilter;
 pub use error::{CoreError, Result};
 pub use service::{
-    CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretChange, SecretInfo, SecretObserver, SecretUpdate,
-    Service, WhichSecret,
+    CreateOutcome, CreateRequest, OnConflict, OpenedSecret, ReadScope, SecretChange, SecretInfo, SecretObserver,
+    SecretUpdate, Service, WhichSecret,
 };

@@ -177,7 +177,14 @@ pub struct OpenedSecret {
 
 enum Located {
     Memory(Box<SecretInfo>),
-    Coffer(Box<SecretRecord>),
+    Coffer(std::sync::Arc<StoredSecret>),
+}
+
+/// A stored record with its metadata rendered once (what the cache keeps).
+#[derive(Debug)]
+pub(crate) struct StoredSecret {
+    pub record: SecretRecord,
+    pub info: SecretInfo,
 }
 
 impl Located {
@@ -214,6 +221,23 @@ pub enum SecretChange {
 pub trait SecretObserver: Send + Sync {
     /// `change` happened in `project`. Errors are the observer's to report; the change stands.
     fn changed(&self, service: &Service, project: &str, change: &SecretChange);
+}
+
+thread_local! {
+    /// The generation a [`ReadScope`] pinned on this thread.
+    static PINNED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// A read-only request in progress on this thread (see [`Service::read_scope`]).
+#[derive(Debug)]
+pub struct ReadScope {
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Drop for ReadScope {
+    fn drop(&mut self) {
+        PINNED.with(|p| p.set(None));
+    }
 }
 
 /// The application layer. See the crate docs.
@@ -483,19 +507,24 @@ impl Service {
         }
         if storage.is_none_or(|s| s == Storage::Coffer) {
             if let Some(r) = self.record(project, name)? {
-                found.push(Located::Coffer(Box::new((*r).clone())));
+                found.push(Located::Coffer(r));
             }
         }
         Ok(found)
     }
 
     /// The stored record of `name`, through the cache.
-    fn record(&self, project: &str, name: &str) -> Result<Option<std::sync::Arc<SecretRecord>>> {
+    fn record(&self, project: &str, name: &str) -> Result<Option<std::sync::Arc<StoredSecret>>> {
         let generation = self.fresh()?;
         if let Some(hit) = self.caches().record(project, name) {
             return Ok(hit);
         }
-        let r = self.store.get_secret(project, name)?.map(std::sync::Arc::new);
+        let r = self.store.get_secret(project, name)?.map(|record| {
+            std::sync::Arc::new(StoredSecret {
+                info: SecretInfo::from_record(&record),
+                record,
+            })
+        });
         self.caches().put_record(generation, project, name, r.clone());
         Ok(r)
     }
@@ -504,11 +533,30 @@ impl Service {
         self.caches.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reads the store's generation and drops every cache entry if it moved.
+    /// Reads the store's generation and drops every cache entry if it moved; inside a
+    /// [`Service::read_scope`], the generation read when the scope began.
     pub(crate) fn fresh(&self) -> Result<i64> {
+        if let Some(g) = PINNED.with(std::cell::Cell::get) {
+            return Ok(g);
+        }
         let generation = self.store.generation()?;
         self.caches().sync(generation);
         Ok(generation)
+    }
+
+    /// Begins a read-only request on this thread: the store's generation is read once, and
+    /// every lookup until the scope is dropped uses it, so a request that makes several
+    /// lookups costs one generation read. Only for requests that change nothing: a write
+    /// inside the scope would not be seen by the lookups after it.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn read_scope(&self) -> Result<ReadScope> {
+        let generation = self.fresh()?;
+        PINNED.with(|p| p.set(Some(generation)));
+        Ok(ReadScope {
+            _not_send: std::marker::PhantomData,
+        })
     }
 
     /// Exactly one location of `name`, or the DuckDB-style error.
@@ -627,7 +675,7 @@ impl Service {
         self.authorize(caller, project, Role::Read, "show", &format!("secret:{name}"))?;
         Ok(match self.locate_one(project, name, storage)? {
             Located::Memory(info) => *info,
-            Located::Coffer(r) => SecretInfo::from_record(&r),
+            Located::Coffer(r) => r.info.clone(),
         })
     }
 
@@ -731,7 +779,7 @@ impl Service {
 
     /// Opens a secret's values without any check or audit: for this crate's own use.
     fn open_secret(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<OpenedSecret> {
-        let record = match self.locate_one(project, name, storage)? {
+        let stored = match self.locate_one(project, name, storage)? {
             Located::Coffer(r) => r,
             Located::Memory(_) => {
                 let temp = self.temp();
@@ -745,6 +793,7 @@ impl Service {
                 });
             }
         };
+        let record = &stored.record;
         let sealed = Sealed {
             wrapped_key: coffer_crypto::keyring::WrappedKey {
                 key_id: record.sealed.key_id.clone(),
@@ -753,7 +802,7 @@ impl Service {
             nonce: record.sealed.nonce.clone(),
             ciphertext: record.sealed.ciphertext.clone(),
         };
-        let plain = envelope::open(self.keyring.as_ref(), &aad::for_record(&record), &sealed)?;
+        let plain = envelope::open(self.keyring.as_ref(), &aad::for_record(record), &sealed)?;
         let sensitive = SecretFields::sensitive_from_bytes(plain.expose_secret())
             .map_err(|_| CoreError::Crypto(coffer_crypto::CryptoError::Integrity))?;
         let fields = SecretFields {
@@ -764,7 +813,7 @@ impl Service {
             return Err(CoreError::Crypto(coffer_crypto::CryptoError::Integrity));
         }
         Ok(OpenedSecret {
-            info: SecretInfo::from_record(&record),
+            info: stored.info.clone(),
             fields,
         })
     }

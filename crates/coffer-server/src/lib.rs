@@ -116,6 +116,7 @@ impl AppState {
         auth: Auth,
         f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T>,
     ) -> Result<T, ApiError> {
+        let _scope = self.service.read_scope()?;
         let caller = self.service.authenticate(auth.token.expose_secret(), &auth.client)?;
         f(&self.service, caller).map_err(ApiError::from)
     }

@@ -71,6 +71,14 @@ fn last_event_id(s: &Server) -> i64 {
         .unwrap_or_default()
 }
 
+/// The bootstrap banner's token line (printed once, on purpose).
+fn s_admin_token_line(log: &str) -> String {
+    log.lines()
+        .find(|l| l.trim_start().starts_with("coffer_"))
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn token_for(s: &Server, owner: &str, name: &str, expires: Option<&str>) -> String {
     let mut body = serde_json::json!({"name": name, "owner": owner});
     if let Some(e) = expires {
@@ -206,7 +214,8 @@ fn token_lifecycle_create_use_expire_revoke() {
 #[test]
 fn audit_has_exactly_one_event_per_action() {
     let h = Harness::new();
-    let s = Server::start(&h);
+    // Every log line the server can write, so the leak check below sees them all.
+    let s = Server::start_with(&h, &[("COFFER_LOG", "trace")]);
     assert_eq!(
         s.admin(
             "POST",
@@ -317,7 +326,18 @@ fn audit_has_exactly_one_event_per_action() {
     }));
     // No value in the log, the database or its WAL.
     let log = s.log_text();
+    let admin_token = s.admin_token.clone();
     s.stop();
+    let log = log.replacen(&s_admin_token_line(&log), "", 1);
+    assert!(
+        !log.contains(&admin_token),
+        "the admin token is printed once, in its banner"
+    );
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG") || log.contains("INFO"),
+        "{log}"
+    );
+    assert!(!log.contains(&runner), "the runner's token is not logged");
     for v in ["AUDIT-V1", "AUDIT-V2", "AUDIT-V3"] {
         assert!(!log.contains(v));
         for entry in std::fs::read_dir(h.home()).expect("home") {

@@ -9,7 +9,8 @@
 //! Creating a secret validates it with `coffer-model`, seals its sensitive values under a fresh
 //! data key with AAD binding project, name, type, version and the clear metadata
 //! ([`aad`]), and writes it with an optimistic version check. Listing never opens a value;
-//! [`Service::open_secret`] does, and fails with an integrity error on any tampering.
+//! [`Service::use_secrets`] does (for a caller with `use`, audited), and fails with an
+//! integrity error on any tampering.
 #![deny(missing_docs)]
 
 pub mod aad;

@@ -822,7 +822,7 @@ impl Service {
     /// without showing them): a new version, validated as a whole like a create.
     ///
     /// # Errors
-    /// As [`Service::open_secret`] and [`Service::create_secret`].
+    /// As [`Service::use_secrets`] and [`Service::create_secret`].
     #[instrument(skip_all, fields(project = project, name = name))]
     pub fn update_secret(
         &self,

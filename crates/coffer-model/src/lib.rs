@@ -9,7 +9,7 @@
 //! - [`names`]: the name rule `[A-Za-z0-9._-]{1,128}` and `__default_<type>` names.
 //! - [`scope`]: DuckDB's scope matching ([`scope::match_score`]) and the [`ScopeIndex`] that
 //!   answers "which secret would DuckDB pick for this path" in time proportional to the path.
-//! - [`env`]: how a secret becomes environment variables (`MY_API_SECRET_API_KEY`).
+//! - [`env`](mod@env): how a secret becomes environment variables (`MY_API_SECRET_API_KEY`).
 //! - [`display`]: DuckDB's `duckdb_secrets()` secret string with sensitive keys redacted.
 //!
 //! Nothing here does I/O.

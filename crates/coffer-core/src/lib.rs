@@ -24,5 +24,5 @@ pub use coffer_store::AuditFilter;
 pub use error::{CoreError, Result};
 pub use service::{
     CreateOutcome, CreateRequest, OnConflict, OpenedSecret, ReadScope, SecretChange, SecretInfo, SecretObserver,
-    SecretUpdate, Service, WhichSecret,
+    SecretUpdate, SecretVersionInfo, Service, WhichSecret,
 };

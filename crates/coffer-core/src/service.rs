@@ -143,6 +143,32 @@ impl SecretInfo {
     }
 }
 
+/// One kept version of a persistent secret: metadata only.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecretVersionInfo {
+    /// The version.
+    pub version: i64,
+    /// Whether it is the one in use.
+    pub current: bool,
+    /// Lower-case type.
+    #[serde(rename = "type")]
+    pub secret_type: String,
+    /// Provider.
+    pub provider: String,
+    /// Scopes.
+    pub scope: Vec<String>,
+    /// Non-sensitive fields.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub fields: BTreeMap<String, FieldValue>,
+    /// Names of the sensitive values.
+    pub sensitive_keys: Vec<String>,
+    /// When it was written, Unix milliseconds.
+    pub updated_at: i64,
+    /// Who wrote it.
+    pub updated_by: String,
+}
+
 /// The answer of `which_secret(path, type)`: DuckDB's columns.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -300,6 +326,24 @@ fn input_of_public(v: &FieldValue) -> InputValue {
     }
 }
 
+/// A secret's fields as the inputs that would create them again.
+fn inputs_of(fields: &SecretFields) -> Vec<(String, InputValue)> {
+    let mut values: Vec<(String, InputValue)> = Vec::new();
+    for (k, v) in &fields.public {
+        values.push((k.clone(), input_of_public(v)));
+    }
+    for (k, v) in &fields.sensitive {
+        values.push((
+            k.clone(),
+            match v {
+                SensitiveValue::Text(s) => InputValue::Text(s.duplicate()),
+                SensitiveValue::Map(m) => InputValue::Map(m.iter().map(|(k, v)| (k.clone(), v.duplicate())).collect()),
+            },
+        ));
+    }
+    values
+}
+
 pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -318,6 +362,11 @@ impl Service {
             seen_version: std::sync::atomic::AtomicI64::new(i64::MIN),
             caches: Mutex::new(crate::cache::Caches::default()),
         }
+    }
+
+    /// How many earlier versions of each persistent secret a replace keeps (default 10).
+    pub fn set_keep_versions(&self, keep: usize) {
+        self.store.set_keep_versions(keep);
     }
 
     /// Adds an observer of every later secret change.
@@ -343,6 +392,18 @@ impl Service {
     /// [`CoreError::ReadOnly`] for the `env` storage, store and crypto errors.
     #[instrument(skip_all, fields(project = project, storage = req.storage.name()))]
     pub fn create_secret(&self, caller: &Caller, project: &str, req: CreateRequest) -> Result<CreateOutcome> {
+        self.create_secret_as(caller, project, req, None)
+    }
+
+    /// [`Service::create_secret`], audited as `action` (with more detail) instead of
+    /// create/replace.
+    fn create_secret_as(
+        &self,
+        caller: &Caller,
+        project: &str,
+        req: CreateRequest,
+        action: Option<(&str, String)>,
+    ) -> Result<CreateOutcome> {
         let project = &self.canonical_project(project)?;
         let object = format!("secret:{}", req.name.as_deref().unwrap_or("__default"));
         self.authorize(caller, project, Role::Write, "create", &object)?;
@@ -355,7 +416,7 @@ impl Service {
         let outcome = match req.storage {
             Storage::Env => return Err(CoreError::ReadOnly("env")),
             Storage::Memory => self.create_temporary(caller, project, name, validated, req.on_conflict)?,
-            Storage::Coffer => self.create_persistent(caller, project, name, validated, req.on_conflict)?,
+            Storage::Coffer => self.create_persistent(caller, project, name, validated, req.on_conflict, action)?,
         };
         if !matches!(outcome, CreateOutcome::Ignored(_)) {
             let i = outcome.info();
@@ -429,6 +490,7 @@ impl Service {
         name: String,
         v: Validated,
         on_conflict: OnConflict,
+        action: Option<(&str, String)>,
     ) -> Result<CreateOutcome> {
         let plaintext = v.fields.sensitive_to_bytes();
         for _ in 0..RETRIES {
@@ -472,13 +534,16 @@ impl Service {
                 nonce: sealed.nonce,
                 ciphertext: sealed.ciphertext,
             };
-            let action = if existing.is_some() { "replace" } else { "create" };
+            let (verb, extra) = match &action {
+                Some((a, d)) => (*a, format!(" {d}")),
+                None => (if existing.is_some() { "replace" } else { "create" }, String::new()),
+            };
             let event = caller.event(
                 project,
                 &format!("secret:{}", record.name),
-                action,
+                verb,
                 "ok",
-                Some(format!("storage=coffer version={version}")),
+                Some(format!("storage=coffer version={version}{extra}")),
             );
             match self.store.put_secret(&record, expect, &[event]) {
                 Ok(()) => {
@@ -793,7 +858,14 @@ impl Service {
                 });
             }
         };
-        let record = &stored.record;
+        Ok(OpenedSecret {
+            info: stored.info.clone(),
+            fields: self.open_record(&stored.record)?,
+        })
+    }
+
+    /// Decrypts one stored version's values, checked against its clear metadata.
+    fn open_record(&self, record: &SecretRecord) -> Result<SecretFields> {
         let sealed = Sealed {
             wrapped_key: coffer_crypto::keyring::WrappedKey {
                 key_id: record.sealed.key_id.clone(),
@@ -812,10 +884,90 @@ impl Service {
         if fields.sensitive_keys() != record.sensitive_keys {
             return Err(CoreError::Crypto(coffer_crypto::CryptoError::Integrity));
         }
-        Ok(OpenedSecret {
-            info: stored.info.clone(),
-            fields,
-        })
+        Ok(fields)
+    }
+
+    /// The versions kept of a persistent secret, oldest first, the current one last: metadata
+    /// only (role `read`).
+    ///
+    /// # Errors
+    /// [`CoreError::NotFound`] when there is no persistent secret of that name.
+    pub fn secret_history(&self, caller: &Caller, project: &str, name: &str) -> Result<Vec<SecretVersionInfo>> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Read, "history", &format!("secret:{name}"))?;
+        let history = self.store.secret_history(project, name)?;
+        if history.is_empty() {
+            return Err(CoreError::NotFound {
+                name: name.to_string(),
+                storage: Some(Storage::Coffer),
+            });
+        }
+        let last = history.len() - 1;
+        Ok(history
+            .iter()
+            .enumerate()
+            .map(|(i, r)| SecretVersionInfo {
+                version: r.version,
+                current: i == last,
+                secret_type: r.secret_type.clone(),
+                provider: r.provider.clone(),
+                scope: r.scopes.clone(),
+                fields: r.public_fields.clone(),
+                sensitive_keys: r.sensitive_keys.clone(),
+                updated_at: r.updated_at,
+                updated_by: r.updated_by.clone(),
+            })
+            .collect())
+    }
+
+    /// Makes a new version of a persistent secret equal to its kept version `version`
+    /// (role `write`); runs and the data plane use it from then on.
+    ///
+    /// # Errors
+    /// [`CoreError::NotFound`] for an unknown secret or a version no longer kept,
+    /// [`CoreError::Conflict`] when `version` is the current one.
+    #[instrument(skip_all, fields(project = project, name = name, version = version))]
+    pub fn rollback_secret(&self, caller: &Caller, project: &str, name: &str, version: i64) -> Result<SecretInfo> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Write, "rollback", &format!("secret:{name}"))?;
+        let history = self.store.secret_history(project, name)?;
+        let Some(current) = history.last() else {
+            return Err(CoreError::NotFound {
+                name: name.to_string(),
+                storage: Some(Storage::Coffer),
+            });
+        };
+        if current.version == version {
+            return Err(CoreError::Conflict(format!(
+                "version {version} is already the current version of secret '{}'",
+                current.name
+            )));
+        }
+        let Some(target) = history.iter().find(|r| r.version == version) else {
+            let kept: Vec<String> = history.iter().map(|r| r.version.to_string()).collect();
+            return Err(CoreError::Missing(format!(
+                "secret '{}' has no version {version} (kept: {})",
+                current.name,
+                kept.join(", ")
+            )));
+        };
+        let fields = self.open_record(target)?;
+        let req = CreateRequest {
+            name: Some(current.name.clone()),
+            secret_type: target.secret_type.clone(),
+            provider: Some(target.provider.clone()),
+            scopes: target.scopes.clone(),
+            storage: Storage::Coffer,
+            on_conflict: OnConflict::Replace,
+            values: inputs_of(&fields),
+        };
+        let outcome = self.create_secret_as(
+            caller,
+            project,
+            req,
+            Some(("rollback", format!("to version {version}"))),
+        )?;
+        Ok(outcome.info().clone())
     }
 
     /// Changes some fields of an existing secret, keeping the others (sensitive ones too,
@@ -835,21 +987,7 @@ impl Service {
         let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Write, "replace", &format!("secret:{name}"))?;
         let opened = self.open_secret(project, name, storage)?;
-        let mut values: Vec<(String, InputValue)> = Vec::new();
-        for (k, v) in &opened.fields.public {
-            values.push((k.clone(), input_of_public(v)));
-        }
-        for (k, v) in &opened.fields.sensitive {
-            values.push((
-                k.clone(),
-                match v {
-                    SensitiveValue::Text(s) => InputValue::Text(s.duplicate()),
-                    SensitiveValue::Map(m) => {
-                        InputValue::Map(m.iter().map(|(k, v)| (k.clone(), v.duplicate())).collect())
-                    }
-                },
-            ));
-        }
+        let mut values = inputs_of(&opened.fields);
         for (k, v) in update.set {
             let lower = k.to_ascii_lowercase();
             values.retain(|(existing, _)| *existing != lower);

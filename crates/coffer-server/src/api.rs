@@ -370,3 +370,11 @@ impl SqlErrorBody {
         }
     }
 }
+
+/// Roll a secret back.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackBody {
+    /// The kept version whose values become a new current version.
+    pub version: i64,
+}

@@ -184,13 +184,15 @@ fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
     paths(
         health, whoami, list_projects, create_project, delete_project, list_secrets, create_secret, show_secret,
         drop_secret, which_secret, resolve_env, list_members, grant, revoke_grant, create_service_account,
-        list_identities, create_user, list_tokens, create_token, revoke_token, list_audit, run_sql
+        list_identities, create_user, list_tokens, create_token, revoke_token, list_audit, run_sql,
+        secret_history, rollback_secret
     ),
     components(schemas(
         ErrorBody, FieldInput, OnConflictBody, CreateSecretBody, CreateSecretResponse, DropResponse, WhichResponse,
         EnvBody, EnvResponse, ProjectBody, UserBody, ServiceAccountBody, TokenBody, TokenCreated, GrantBody, WhoAmI,
         Health, coffer_core::SecretInfo, coffer_core::WhichSecret, ProjectInfo, IdentityInfo, TokenInfo, MemberInfo,
-        AuditInfo, Name, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody
+        AuditInfo, Name, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody, RollbackBody,
+        coffer_core::SecretVersionInfo
     )),
     modifiers(&BearerAuth, &PathNames),
     security(("bearer" = []))
@@ -263,6 +265,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/projects/{project}/secrets/{name}",
             get(show_secret).delete(drop_secret),
         )
+        .route("/v1/projects/{project}/secrets/{name}/versions", get(secret_history))
+        .route("/v1/projects/{project}/secrets/{name}/rollback", post(rollback_secret))
         .route("/v1/projects/{project}/which", get(which_secret))
         .route("/v1/projects/{project}/env", post(resolve_env))
         .route("/v1/projects/{project}/sql", post(run_sql))
@@ -778,4 +782,36 @@ mod tests {
         }
         assert!(seen > 10, "{seen}");
     }
+}
+
+/// The versions kept of a persistent secret, oldest first, the current one last (metadata
+/// only; role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/secrets/{name}/versions", tag = "secrets",
+    params(("project" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = Vec<coffer_core::SecretVersionInfo>), (status = "4XX", body = ErrorBody)))]
+async fn secret_history(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+) -> Result<Json<Vec<coffer_core::SecretVersionInfo>>, ApiError> {
+    let (project, name) = names.two();
+    st.read(auth, move |s, c| s.secret_history(&c, &project, &name))
+        .await
+        .map(Json)
+}
+
+/// Make a new version equal to a kept one (role `write`).
+#[utoipa::path(post, path = "/v1/projects/{project}/secrets/{name}/rollback", tag = "secrets",
+    params(("project" = String, Path), ("name" = String, Path)), request_body = RollbackBody,
+    responses((status = 200, body = coffer_core::SecretInfo), (status = "4XX", body = ErrorBody)))]
+async fn rollback_secret(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+    JsonBody(b): JsonBody<RollbackBody>,
+) -> Result<Json<SecretInfo>, ApiError> {
+    let (project, name) = names.two();
+    st.write(auth, move |s, c| s.rollback_secret(&c, &project, &name, b.version))
+        .await
+        .map(Json)
 }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_secrets.sql"),
     include_str!("../migrations/0002_identities_audit.sql"),
     include_str!("../migrations/0003_generation.sql"),
+    include_str!("../migrations/0004_secret_versions.sql"),
 ];
 
 /// The SQLite store: one writer connection, a pool of read-only connections (WAL lets them
@@ -27,6 +28,7 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
     group: Mutex<Group>,
     group_done: std::sync::Condvar,
+    keep_versions: std::sync::atomic::AtomicUsize,
     path: PathBuf,
 }
 
@@ -119,6 +121,7 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             group: Mutex::new(Group::default()),
             group_done: std::sync::Condvar::new(),
+            keep_versions: std::sync::atomic::AtomicUsize::new(10),
             path: path.to_path_buf(),
         };
         store.migrate()?;
@@ -249,6 +252,23 @@ impl Store for SqliteStore {
         match (expect, current) {
             (Expect::Absent, None) => {}
             (Expect::Version(v), Some(c)) if v == c => {
+                let keep = self.keep_versions.load(std::sync::atomic::Ordering::Relaxed) as i64;
+                if keep > 0 {
+                    tx.execute(
+                        &format!(
+                            "INSERT INTO secret_versions ({COLUMNS}) SELECT {COLUMNS} FROM secrets \
+                             WHERE project = ?1 AND name = ?2"
+                        ),
+                        params![r.project, r.name],
+                    )
+                    .map_err(backend)?;
+                }
+                // Keep the `keep` newest earlier versions.
+                tx.execute(
+                    "DELETE FROM secret_versions WHERE project = ?1 AND name = ?2 AND version <= ?3",
+                    params![r.project, r.name, c - keep],
+                )
+                .map_err(backend)?;
                 tx.execute(
                     "DELETE FROM secrets WHERE project = ?1 AND name = ?2",
                     params![r.project, r.name],
@@ -306,6 +326,26 @@ impl Store for SqliteStore {
         parts.map(finish).transpose()
     }
 
+    fn set_keep_versions(&self, keep: usize) {
+        self.keep_versions.store(keep, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn secret_history(&self, project: &str, name: &str) -> Result<Vec<SecretRecord>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM secret_versions WHERE project = ?1 AND name = ?2 \
+                 UNION ALL SELECT {COLUMNS} FROM secrets WHERE project = ?1 AND name = ?2 ORDER BY 12"
+            ))
+            .map_err(backend)?;
+        let rows = stmt.query_map(params![project, name], row_to_record).map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(finish(row.map_err(backend)?)?);
+        }
+        Ok(out)
+    }
+
     fn list_secrets(&self, project: &str) -> Result<Vec<SecretRecord>> {
         let conn = self.reader()?;
         let mut stmt = conn
@@ -335,6 +375,11 @@ impl Store for SqliteStore {
         if n == 0 {
             return Ok(false);
         }
+        tx.execute(
+            "DELETE FROM secret_versions WHERE project = ?1 AND name = ?2",
+            params![project, name],
+        )
+        .map_err(backend)?;
         bump(&tx)?;
         write_audit(&tx, audit)?;
         tx.commit().map_err(backend)?;
@@ -384,6 +429,7 @@ impl Store for SqliteStore {
             }
             for sql in [
                 "DELETE FROM secrets WHERE project = ?1",
+                "DELETE FROM secret_versions WHERE project = ?1",
                 "DELETE FROM grants WHERE project = ?1",
                 "DELETE FROM identities WHERE project = ?1 AND kind = 'service_account'",
             ] {
@@ -751,7 +797,7 @@ mod tests {
         let err = SqliteStore::open(&path).expect_err("newer schema");
         assert_eq!(
             err.to_string(),
-            "the database schema is version 99 but this coffer knows up to 3: upgrade coffer"
+            "the database schema is version 99 but this coffer knows up to 4: upgrade coffer"
         );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

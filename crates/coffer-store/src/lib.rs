@@ -220,11 +220,21 @@ pub struct AuditFilter {
 /// finds `my_s3`, and the two cannot coexist.
 pub trait Store: Send + Sync {
     /// Writes `record` if `expect` holds, together with `audit`, atomically: either both are
-    /// written or neither.
+    /// written or neither. A replaced version is kept as history (see
+    /// [`Store::set_keep_versions`]).
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when it does not hold; [`StoreError::Backend`].
     fn put_secret(&self, record: &SecretRecord, expect: Expect, audit: &[AuditEvent]) -> Result<()>;
+
+    /// How many earlier versions of each secret a replace keeps (default 10; 0 keeps none).
+    fn set_keep_versions(&self, keep: usize);
+
+    /// Every version of the secret `name` still kept, oldest first, the current one last.
+    ///
+    /// # Errors
+    /// As [`Store::get_secret`].
+    fn secret_history(&self, project: &str, name: &str) -> Result<Vec<SecretRecord>>;
 
     /// The secret `name` of `project`.
     ///
@@ -238,8 +248,8 @@ pub trait Store: Send + Sync {
     /// As [`Store::get_secret`].
     fn list_secrets(&self, project: &str) -> Result<Vec<SecretRecord>>;
 
-    /// Deletes the secret and writes `audit` with it, atomically; returns whether it existed
-    /// (when it did not, nothing is written).
+    /// Deletes the secret (with its earlier versions) and writes `audit` with it, atomically;
+    /// returns whether it existed (when it did not, nothing is written).
     ///
     /// # Errors
     /// [`StoreError::Backend`].

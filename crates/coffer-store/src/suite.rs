@@ -49,6 +49,56 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     audit_filters(&*make());
     generation_moves_with_every_change(&*make());
     concurrent_audit_appends_all_land(&*make());
+    replaced_versions_are_kept(&*make());
+}
+
+/// A replace keeps the earlier version; only the newest `keep` are kept; a drop forgets them.
+pub fn replaced_versions_are_kept(store: &dyn Store) {
+    store.set_keep_versions(3);
+    store.put_secret(&record("p", "v", 1), Expect::Absent, &[]).expect("v1");
+    for v in 2..=6 {
+        store
+            .put_secret(&record("p", "V", v), Expect::Version(v - 1), &[])
+            .expect("replace");
+    }
+    let versions: Vec<i64> = store
+        .secret_history("p", "v")
+        .expect("history")
+        .iter()
+        .map(|r| r.version)
+        .collect();
+    assert_eq!(versions, [3, 4, 5, 6]);
+    let old = &store.secret_history("p", "v").expect("history")[0];
+    assert_eq!(
+        old.sealed,
+        record("p", "v", 3).sealed,
+        "an old version is kept sealed as written"
+    );
+    assert_eq!(store.get_secret("p", "v").expect("get").map(|r| r.version), Some(6));
+    assert_eq!(store.list_secrets("p").expect("list").len(), 1, "history is not listed");
+    store.set_keep_versions(0);
+    store
+        .put_secret(&record("p", "v", 7), Expect::Version(6), &[])
+        .expect("v7");
+    assert_eq!(
+        store
+            .secret_history("p", "v")
+            .expect("history")
+            .iter()
+            .map(|r| r.version)
+            .collect::<Vec<_>>(),
+        [7]
+    );
+    store.set_keep_versions(10);
+    store
+        .put_secret(&record("p", "v", 8), Expect::Version(7), &[])
+        .expect("v8");
+    assert!(store.delete_secret("p", "v", &[]).expect("drop"));
+    assert!(store.secret_history("p", "v").expect("history").is_empty());
+    store
+        .put_secret(&record("p", "v", 1), Expect::Absent, &[])
+        .expect("again");
+    assert_eq!(store.secret_history("p", "v").expect("history").len(), 1);
 }
 
 /// Audit events appended from many threads at once all land, each once.

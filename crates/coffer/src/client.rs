@@ -234,6 +234,30 @@ impl Backend {
         }
     }
 
+    /// The kept versions of a secret.
+    pub fn secret_history(&self, project: &str, name: &str) -> Result<Vec<coffer_core::SecretVersionInfo>> {
+        match self {
+            Backend::Local(s, c) => Ok(s.secret_history(c, project, name)?),
+            Backend::Remote(r) => r.call(
+                "GET",
+                &format!("/v1/projects/{}/secrets/{}/versions", enc(project), enc(name)),
+                None,
+            ),
+        }
+    }
+
+    /// Rolls a secret back to a kept version (as a new version).
+    pub fn rollback_secret(&self, project: &str, name: &str, version: i64) -> Result<SecretInfo> {
+        match self {
+            Backend::Local(s, c) => Ok(s.rollback_secret(c, project, name, version)?),
+            Backend::Remote(r) => r.call(
+                "POST",
+                &format!("/v1/projects/{}/secrets/{}/rollback", enc(project), enc(name)),
+                Some(&Remote::json(&api::RollbackBody { version })?),
+            ),
+        }
+    }
+
     /// which_secret.
     pub fn which_secret(&self, project: &str, path: &str, ty: &str) -> Result<Option<WhichSecret>> {
         match self {

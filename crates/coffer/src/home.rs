@@ -50,5 +50,15 @@ pub fn open(dir: &Path) -> Result<Service> {
             key_path.display()
         );
     }
-    Ok(Service::new(Box::new(store), Box::new(keyring)))
+    let service = Service::new(Box::new(store), Box::new(keyring));
+    if let Some(v) = std::env::var_os("COFFER_KEEP_VERSIONS").filter(|v| !v.is_empty()) {
+        let keep = v.to_str().and_then(|v| v.parse::<usize>().ok()).ok_or_else(|| {
+            crate::UsageError(format!(
+                "invalid COFFER_KEEP_VERSIONS '{}': use a whole number of earlier versions to keep (default 10)",
+                v.to_string_lossy()
+            ))
+        })?;
+        service.set_keep_versions(keep);
+    }
+    Ok(service)
 }

@@ -944,3 +944,131 @@ fn the_server_sees_what_a_local_cli_writes_beside_it() {
     h.run(&["secret", "drop", "side"]).success();
     assert_eq!(which("s3://side/x").body["secret"], serde_json::Value::Null);
 }
+
+#[test]
+fn secret_versions_history_and_rollback() {
+    let h = Harness::new();
+    let s = Server::start_with(&h, &[("COFFER_KEEP_VERSIONS", "3")]);
+    let remote = Harness::with_env(&[("COFFER_URL", &s.url), ("COFFER_TOKEN", &s.admin_token)]);
+    for (i, v) in ["VERSION-VALUE-1", "VERSION-VALUE-2", "VERSION-VALUE-3"]
+        .iter()
+        .enumerate()
+    {
+        let mut body = s3_body("lake", v);
+        body["on_conflict"] = "replace".into();
+        body["fields"]["region"] = format!("region-{}", i + 1).into();
+        assert!(s.admin("POST", "/v1/projects/default/secrets", Some(&body)).status < 300);
+    }
+    // CREATE OR REPLACE SECRET in SQL makes a version too.
+    remote
+        .run_stdin(
+            &["sql"],
+            "CREATE OR REPLACE PERSISTENT SECRET lake (TYPE s3, KEY_ID 'AKIAEXAMPLE', SECRET 'VERSION-VALUE-4', REGION 'region-4', SCOPE 's3://lake');",
+        )
+        .success();
+    let history = remote.json(&["secret", "history", "lake", "--format", "json"]);
+    let versions: Vec<(i64, bool, String)> = history
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_i64().unwrap_or_default(),
+                v["current"].as_bool().unwrap_or_default(),
+                v["fields"]["region"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            (1, false, "region-1".to_string()),
+            (2, false, "region-2".to_string()),
+            (3, false, "region-3".to_string()),
+            (4, true, "region-4".to_string())
+        ],
+        "COFFER_KEEP_VERSIONS=3 keeps three earlier versions"
+    );
+    assert!(
+        !history.to_string().contains("VERSION-VALUE"),
+        "history is metadata only"
+    );
+    remote
+        .run(&["secret", "rollback", "lake", "--version", "2"])
+        .success()
+        .stdout("rolled secret 'lake' back to version 2: it is now version 5\n");
+    let env = s.admin(
+        "POST",
+        "/v1/projects/default/env",
+        Some(&serde_json::json!({"secrets": ["lake"]})),
+    );
+    assert_eq!(
+        env.body["env"]["LAKE_SECRET"], "VERSION-VALUE-2",
+        "runs use the rolled-back values"
+    );
+    assert_eq!(env.body["env"]["LAKE_REGION"], "region-2");
+    // Only three earlier versions are kept: 1 is gone now.
+    let kept: Vec<i64> = remote
+        .json(&["secret", "history", "lake", "--format", "json"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|v| v["version"].as_i64())
+        .collect();
+    assert_eq!(kept, [2, 3, 4, 5]);
+    remote
+        .run(&["secret", "rollback", "lake", "--version", "1"])
+        .code(1)
+        .stderr("error: secret 'lake' has no version 1 (kept: 2, 3, 4, 5)\n");
+    remote
+        .run(&["secret", "rollback", "lake", "--version", "5"])
+        .code(1)
+        .stderr("error: version 5 is already the current version of secret 'lake'\n");
+    // Local mode reads the same history; a reader sees it, but may not roll back.
+    h.run(&["secret", "history", "lake"])
+        .success()
+        .stdout(predicates::str::contains("version  current"));
+    assert_eq!(
+        s.admin("POST", "/v1/users", Some(&serde_json::json!({"name": "reader"})))
+            .status,
+        201
+    );
+    assert_eq!(
+        s.admin(
+            "PUT",
+            "/v1/projects/default/members/reader",
+            Some(&serde_json::json!({"role": "read"}))
+        )
+        .status,
+        200
+    );
+    let reader = token_for(&s, "reader", "reader-token", None);
+    assert_eq!(
+        s.request("GET", "/v1/projects/default/secrets/lake/versions", Some(&reader), None)
+            .status,
+        200
+    );
+    let denied = s.request(
+        "POST",
+        "/v1/projects/default/secrets/lake/rollback",
+        Some(&reader),
+        Some(&serde_json::json!({"version": 3})),
+    );
+    assert_eq!(
+        (denied.status, denied.body["role_needed"].as_str()),
+        (403, Some("write"))
+    );
+    // The rollback is audited as such.
+    let ev = events(&s, "default", 0);
+    assert!(
+        ev.iter()
+            .any(|e| e.2 == "secret:lake" && e.3 == "rollback" && e.4 == "ok"),
+        "{ev:?}"
+    );
+    // Dropping the secret forgets its versions.
+    remote.run(&["secret", "drop", "lake"]).success();
+    remote
+        .run(&["secret", "history", "lake"])
+        .code(1)
+        .stderr("error: secret 'lake' does not exist in storage 'coffer'\n");
+}

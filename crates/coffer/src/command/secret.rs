@@ -19,8 +19,13 @@ pub enum Command {
     List(ListArgs),
     /// Show one secret's metadata and redacted secret string.
     Show(ShowArgs),
-    /// Drop a secret.
+    /// Drop a secret (with its kept versions).
     Drop(DropArgs),
+    /// List the versions kept of a persistent secret (metadata only; COFFER_KEEP_VERSIONS
+    /// earlier versions are kept, default 10).
+    History(HistoryArgs),
+    /// Make a new version equal to a kept one.
+    Rollback(RollbackArgs),
     /// List the secret types with their providers and fields.
     Types(TypesArgs),
 }
@@ -110,6 +115,27 @@ pub struct DropArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The secret.
+    name: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RollbackArgs {
+    /// The secret.
+    name: String,
+    /// The kept version to return to.
+    #[arg(long)]
+    version: i64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct TypesArgs {
     /// Only this type.
     secret_type: Option<String>,
@@ -125,6 +151,8 @@ impl Command {
             Command::List(a) => a.run(ctx),
             Command::Show(a) => a.run(ctx),
             Command::Drop(a) => a.run(ctx),
+            Command::History(a) => a.run(ctx),
+            Command::Rollback(a) => a.run(ctx),
             Command::Types(a) => a.run(),
         }
     }
@@ -294,6 +322,44 @@ impl DropArgs {
             ),
             None => println!("secret '{}' does not exist; nothing dropped", self.name),
         }
+        Ok(())
+    }
+}
+
+impl HistoryArgs {
+    fn run(self, ctx: &Ctx) -> Result<()> {
+        let versions = ctx.backend()?.secret_history(&ctx.project, &self.name)?;
+        if self.format == Format::Json {
+            return output::json(&versions);
+        }
+        let rows: Vec<Vec<String>> = versions
+            .iter()
+            .map(|v| {
+                vec![
+                    v.version.to_string(),
+                    if v.current { "yes".into() } else { String::new() },
+                    v.secret_type.clone(),
+                    format!("[{}]", v.scope.join(", ")),
+                    output::time(v.updated_at),
+                    v.updated_by.clone(),
+                ]
+            })
+            .collect();
+        output::table(&["version", "current", "type", "scope", "written", "written_by"], &rows);
+        Ok(())
+    }
+}
+
+impl RollbackArgs {
+    fn run(self, ctx: &Ctx) -> Result<()> {
+        let info = ctx.backend()?.rollback_secret(&ctx.project, &self.name, self.version)?;
+        if self.format == Format::Json {
+            return output::json(&info);
+        }
+        println!(
+            "rolled secret '{}' back to version {}: it is now version {}",
+            info.name, self.version, info.version
+        );
         Ok(())
     }
 }

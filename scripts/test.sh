@@ -21,6 +21,14 @@ if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("
   echo "== installing schemathesis==$SCHEMATHESIS_VERSION into $VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+# moto's server: a real KMS API on 127.0.0.1 for coffer-kms's tests (crates/coffer-kms/tests).
+MOTO_VERSION=5.2.5
+if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" \
+    != "$MOTO_VERSION" ] || [ ! -x "$VENV/bin/moto_server" ]; then
+  echo "== installing moto[server]==$MOTO_VERSION into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi
+export COFFER_TEST_MOTO="$VENV/bin/moto_server"
 
 # DuckDB for the data plane: DuckDB's official libduckdb.so 1.5.5 (npm), so the suite does not
 # compile DuckDB from source (the product's default "bundled" build does); the httpfs extension

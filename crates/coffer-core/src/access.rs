@@ -381,7 +381,7 @@ impl Service {
     }
 
     /// Fails with `Forbidden` (audited) unless the caller is a superuser.
-    fn require_superuser(&self, caller: &Caller, action: &str, object: &str) -> Result<()> {
+    pub(crate) fn require_superuser(&self, caller: &Caller, action: &str, object: &str) -> Result<()> {
         if caller.superuser {
             return Ok(());
         }

@@ -269,7 +269,7 @@ impl Drop for ReadScope {
 /// The application layer. See the crate docs.
 pub struct Service {
     pub(crate) store: Box<dyn Store>,
-    keyring: Box<dyn Keyring>,
+    pub(crate) keyring: Box<dyn Keyring>,
     temporary: Mutex<BTreeMap<(String, String), TempSecret>>,
     indexes: Mutex<HashMap<String, ScopeIndex>>,
     observers: Mutex<Vec<std::sync::Arc<dyn SecretObserver>>>,

@@ -69,6 +69,27 @@ pub trait Keyring: Send + Sync {
     /// [`CryptoError::Integrity`] when the blob or context do not match,
     /// [`CryptoError::UnknownKey`] when the key id is not in this keyring.
     fn decrypt_data_key(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<DataKey>;
+
+    /// Wraps the data key inside `wrapped` again under the current key-encryption key, with
+    /// the same `context`, without the data key leaving the keyring's care (key rotation).
+    ///
+    /// # Errors
+    /// As [`Keyring::decrypt_data_key`]; keyrings that cannot rewrap say so.
+    fn rewrap(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<WrappedKey> {
+        let _ = (wrapped, context);
+        Err(CryptoError::Malformed("this keyring cannot rewrap data keys"))
+    }
+
+    /// Adds a new key-encryption key and makes it current; returns its id. Keys are never
+    /// removed: data keys wrapped by older ones still open.
+    ///
+    /// # Errors
+    /// Keyrings whose keys are managed elsewhere (KMS) say so.
+    fn rotate(&self) -> Result<String> {
+        Err(CryptoError::Malformed(
+            "this keyring's keys are rotated where they live",
+        ))
+    }
 }
 
 const HEADER: &str = "coffer-keyfile 1";
@@ -107,16 +128,33 @@ pub(crate) fn aead_open(key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8])
 /// ```
 pub struct LocalKeyFile {
     path: PathBuf,
+    state: std::sync::RwLock<KeyState>,
+}
+
+/// The keys as last read from the file, and the file's modification time then: another
+/// process (`coffer key rotate` beside `coffer serve`) may add a key, and this one reloads.
+struct KeyState {
     keys: BTreeMap<u32, SecretBytes>,
     current: u32,
+    /// (inode, size, mtime): a rename over the file changes the inode even when the clock's
+    /// granularity hides the new mtime.
+    modified: Option<FileStamp>,
+}
+
+type FileStamp = (u64, u64, Option<std::time::SystemTime>);
+
+fn stamp(meta: &fs::Metadata) -> FileStamp {
+    use std::os::unix::fs::MetadataExt;
+    (meta.ino(), meta.len(), meta.modified().ok())
 }
 
 impl std::fmt::Debug for LocalKeyFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.read();
         f.debug_struct("LocalKeyFile")
             .field("path", &self.path)
-            .field("versions", &self.keys.keys().collect::<Vec<_>>())
-            .field("current", &self.current)
+            .field("versions", &st.keys.keys().collect::<Vec<_>>())
+            .field("current", &st.current)
             .finish()
     }
 }
@@ -147,8 +185,11 @@ impl LocalKeyFile {
         keys.insert(1, SecretBytes::new(key));
         let kf = LocalKeyFile {
             path: path.to_path_buf(),
-            keys,
-            current: 1,
+            state: std::sync::RwLock::new(KeyState {
+                keys,
+                current: 1,
+                modified: None,
+            }),
         };
         let mut file = fs::OpenOptions::new()
             .write(true)
@@ -167,6 +208,13 @@ impl LocalKeyFile {
     /// # Errors
     /// As [`LocalKeyFile::open_or_create`].
     pub fn open(path: &Path) -> Result<Self> {
+        Ok(LocalKeyFile {
+            path: path.to_path_buf(),
+            state: std::sync::RwLock::new(Self::load(path)?),
+        })
+    }
+
+    fn load(path: &Path) -> Result<KeyState> {
         let meta = fs::metadata(path).map_err(|e| io(path, e))?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
@@ -209,24 +257,42 @@ impl LocalKeyFile {
         if !keys.contains_key(&current) {
             return Err(bad("the current key version has no key"));
         }
-        Ok(LocalKeyFile {
-            path: path.to_path_buf(),
+        Ok(KeyState {
             keys,
             current,
+            modified: Some(stamp(&meta)),
         })
     }
 
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, KeyState> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reloads the file if it changed since it was read.
+    fn refresh(&self) -> Result<()> {
+        let modified = fs::metadata(&self.path).ok().map(|m| stamp(&m));
+        if modified.is_some() && modified != self.read().modified {
+            let fresh = Self::load(&self.path)?;
+            *self.state.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        }
+        Ok(())
+    }
+
     fn render(&self) -> SecretBytes {
+        Self::render_state(&self.read())
+    }
+
+    fn render_state(st: &KeyState) -> SecretBytes {
         let mut out = String::from(
             "# coffer key file: the key-encryption keys of this store.\n\
              # Keep it secret (mode 0600) and back it up: without it no stored secret can be opened.\n",
         );
         out.push_str(HEADER);
         out.push('\n');
-        for (v, k) in &self.keys {
+        for (v, k) in &st.keys {
             out.push_str(&format!("key {v} {}\n", hex::encode(k.expose_secret())));
         }
-        out.push_str(&format!("current {}\n", self.current));
+        out.push_str(&format!("current {}\n", st.current));
         SecretBytes::new(out.into_bytes())
     }
 
@@ -235,12 +301,33 @@ impl LocalKeyFile {
         &self.path
     }
 
-    fn key_for(&self, key_id: &str) -> Result<&SecretBytes> {
-        key_id
+    /// Runs `f` with the key-encryption key `key_id`, reloading the file once if it is not
+    /// known yet (another process may have rotated).
+    fn with_key<R>(&self, key_id: &str, f: impl Fn(&SecretBytes) -> Result<R>) -> Result<R> {
+        let version = key_id
             .strip_prefix("local:")
             .and_then(|v| v.parse::<u32>().ok())
-            .and_then(|v| self.keys.get(&v))
-            .ok_or_else(|| CryptoError::UnknownKey(key_id.to_string()))
+            .ok_or_else(|| CryptoError::UnknownKey(key_id.to_string()))?;
+        if let Some(k) = self.read().keys.get(&version) {
+            return f(k);
+        }
+        self.refresh()?;
+        match self.read().keys.get(&version) {
+            Some(k) => f(k),
+            None => Err(CryptoError::UnknownKey(key_id.to_string())),
+        }
+    }
+
+    fn wrap(&self, key_id: &str, dek: &DataKey, context: &[u8]) -> Result<WrappedKey> {
+        self.with_key(key_id, |kek| {
+            let (nonce, ct) = aead_seal(kek.expose_secret(), dek.expose_secret(), context)?;
+            let mut blob = nonce;
+            blob.extend_from_slice(&ct);
+            Ok(WrappedKey {
+                key_id: key_id.to_string(),
+                blob,
+            })
+        })
     }
 }
 
@@ -253,26 +340,62 @@ fn io(path: &Path, source: std::io::Error) -> CryptoError {
 
 impl Keyring for LocalKeyFile {
     fn current_key_id(&self) -> String {
-        format!("local:{}", self.current)
+        format!("local:{}", self.read().current)
     }
 
     fn generate_data_key(&self, context: &[u8]) -> Result<(DataKey, WrappedKey)> {
+        // A key added by another process becomes current here too.
+        self.refresh()?;
         let dek = DataKey::generate();
-        let key_id = self.current_key_id();
-        let kek = self.key_for(&key_id)?;
-        let (nonce, ct) = aead_seal(kek.expose_secret(), dek.expose_secret(), context)?;
-        let mut blob = nonce;
-        blob.extend_from_slice(&ct);
-        Ok((dek, WrappedKey { key_id, blob }))
+        let wrapped = self.wrap(&self.current_key_id(), &dek, context)?;
+        Ok((dek, wrapped))
     }
 
     fn decrypt_data_key(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<DataKey> {
-        let kek = self.key_for(&wrapped.key_id)?;
         if wrapped.blob.len() < NONCE_LEN {
             return Err(CryptoError::Integrity);
         }
         let (nonce, ct) = wrapped.blob.split_at(NONCE_LEN);
-        DataKey::from_bytes(aead_open(kek.expose_secret(), nonce, ct, context)?)
+        self.with_key(&wrapped.key_id, |kek| {
+            DataKey::from_bytes(aead_open(kek.expose_secret(), nonce, ct, context)?)
+        })
+    }
+
+    fn rewrap(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<WrappedKey> {
+        let dek = self.decrypt_data_key(wrapped, context)?;
+        self.refresh()?;
+        self.wrap(&self.current_key_id(), &dek, context)
+    }
+
+    fn rotate(&self) -> Result<String> {
+        self.refresh()?;
+        let mut st = self.state.write().unwrap_or_else(|p| p.into_inner());
+        let next = st.keys.keys().max().copied().unwrap_or(0) + 1;
+        let mut key = vec![0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        st.keys.insert(next, SecretBytes::new(key));
+        st.current = next;
+        // Write a new file beside the old one and rename it over: a crash leaves one or the
+        // other, whole.
+        let tmp = self.path.with_extension("key.new");
+        let _ = fs::remove_file(&tmp);
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| io(&tmp, e))?;
+        file.write_all(Self::render_state(&st).expose_secret())
+            .map_err(|e| io(&tmp, e))?;
+        file.sync_all().map_err(|e| io(&tmp, e))?;
+        fs::rename(&tmp, &self.path).map_err(|e| io(&self.path, e))?;
+        if let Some(dir) = self.path.parent() {
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        st.modified = fs::metadata(&self.path).ok().map(|m| stamp(&m));
+        Ok(format!("local:{next}"))
     }
 }
 
@@ -308,5 +431,35 @@ mod tests {
             )
         );
         assert!(!format!("{kf2:?}").contains(&hex::encode(dek.expose_secret())));
+    }
+
+    #[test]
+    fn rotate_rewrap_and_reload_in_another_process() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("master.key");
+        let (a, _) = LocalKeyFile::open_or_create(&path).expect("create");
+        let b = LocalKeyFile::open(&path).expect("second instance, as another process");
+        let (dek, wrapped) = a.generate_data_key(b"ctx").expect("wrap");
+        assert_eq!(wrapped.key_id, "local:1");
+        assert_eq!(a.rotate().expect("rotate"), "local:2");
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        // The other instance picks the new key up: for new data keys and for rewrapped ones.
+        assert_eq!(b.generate_data_key(b"ctx").expect("wrap").1.key_id, "local:2");
+        let re = a.rewrap(&wrapped, b"ctx").expect("rewrap");
+        assert_eq!(re.key_id, "local:2");
+        assert_ne!(re.blob, wrapped.blob);
+        assert_eq!(
+            b.decrypt_data_key(&re, b"ctx").expect("open").expose_secret(),
+            dek.expose_secret()
+        );
+        // The old key stays: what was wrapped with it still opens; the context still binds.
+        assert_eq!(
+            b.decrypt_data_key(&wrapped, b"ctx").expect("old").expose_secret(),
+            dek.expose_secret()
+        );
+        assert!(matches!(a.rewrap(&wrapped, b"other"), Err(CryptoError::Integrity)));
     }
 }

@@ -185,14 +185,14 @@ fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
         health, whoami, list_projects, create_project, delete_project, list_secrets, create_secret, show_secret,
         drop_secret, which_secret, resolve_env, list_members, grant, revoke_grant, create_service_account,
         list_identities, create_user, list_tokens, create_token, revoke_token, list_audit, run_sql,
-        secret_history, rollback_secret
+        secret_history, rollback_secret, key_status, rotate_keys
     ),
     components(schemas(
         ErrorBody, FieldInput, OnConflictBody, CreateSecretBody, CreateSecretResponse, DropResponse, WhichResponse,
         EnvBody, EnvResponse, ProjectBody, UserBody, ServiceAccountBody, TokenBody, TokenCreated, GrantBody, WhoAmI,
         Health, coffer_core::SecretInfo, coffer_core::WhichSecret, ProjectInfo, IdentityInfo, TokenInfo, MemberInfo,
         AuditInfo, Name, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody, RollbackBody,
-        coffer_core::SecretVersionInfo
+        coffer_core::SecretVersionInfo, coffer_core::KeyUsage, coffer_core::RotationReport
     )),
     modifiers(&BearerAuth, &PathNames),
     security(("bearer" = []))
@@ -281,6 +281,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tokens", get(list_tokens).post(create_token))
         .route("/v1/tokens/{token}", delete(revoke_token))
         .route("/v1/audit", get(list_audit))
+        .route("/v1/keys", get(key_status))
+        .route("/v1/keys/rotate", post(rotate_keys))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -814,4 +816,19 @@ async fn rollback_secret(
     st.write(auth, move |s, c| s.rollback_secret(&c, &project, &name, b.version))
         .await
         .map(Json)
+}
+
+/// How many stored data keys each key-encryption key wraps (superusers).
+#[utoipa::path(get, path = "/v1/keys", tag = "keys",
+    responses((status = 200, body = Vec<coffer_core::KeyUsage>), (status = "4XX", body = ErrorBody)))]
+async fn key_status(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<coffer_core::KeyUsage>>, ApiError> {
+    st.read(auth, move |s, c| s.key_status(&c)).await.map(Json)
+}
+
+/// Rotate the key-encryption key and wrap every stored data key again, while the server keeps
+/// serving (superusers). Running it again finishes an interrupted rotation.
+#[utoipa::path(post, path = "/v1/keys/rotate", tag = "keys",
+    responses((status = 200, body = coffer_core::RotationReport), (status = "4XX", body = ErrorBody)))]
+async fn rotate_keys(State(st): State<AppState>, auth: Auth) -> Result<Json<coffer_core::RotationReport>, ApiError> {
+    st.write(auth, move |s, c| s.rotate_keys(&c)).await.map(Json)
 }

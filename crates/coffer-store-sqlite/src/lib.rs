@@ -326,6 +326,49 @@ impl Store for SqliteStore {
         parts.map(finish).transpose()
     }
 
+    fn all_versions(&self) -> Result<Vec<SecretRecord>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM secrets UNION ALL SELECT {COLUMNS} FROM secret_versions ORDER BY 1, 2, 12"
+            ))
+            .map_err(backend)?;
+        let rows = stmt.query_map([], row_to_record).map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(finish(row.map_err(backend)?)?);
+        }
+        Ok(out)
+    }
+
+    fn rewrap_version(
+        &self,
+        project: &str,
+        name: &str,
+        version: i64,
+        old: (&str, &[u8]),
+        new: (&str, &[u8]),
+    ) -> Result<bool> {
+        self.write(|tx| {
+            let mut n = 0;
+            for table in ["secrets", "secret_versions"] {
+                n += tx
+                    .execute(
+                        &format!(
+                            "UPDATE {table} SET key_id = ?6, wrapped_key = ?7 WHERE project = ?1 AND name = ?2 \
+                             AND version = ?3 AND key_id = ?4 AND wrapped_key = ?5"
+                        ),
+                        params![project, name, version, old.0, old.1, new.0, new.1],
+                    )
+                    .map_err(backend)?;
+            }
+            if n > 0 {
+                bump(tx)?;
+            }
+            Ok(n > 0)
+        })
+    }
+
     fn set_keep_versions(&self, keep: usize) {
         self.keep_versions.store(keep, std::sync::atomic::Ordering::Relaxed);
     }

@@ -236,6 +236,27 @@ pub trait Store: Send + Sync {
     /// As [`Store::get_secret`].
     fn secret_history(&self, project: &str, name: &str) -> Result<Vec<SecretRecord>>;
 
+    /// Every stored version of every secret in every project (current and kept), for key
+    /// rotation and key status.
+    ///
+    /// # Errors
+    /// As [`Store::get_secret`].
+    fn all_versions(&self) -> Result<Vec<SecretRecord>>;
+
+    /// Replaces the wrapped data key of one stored version if it is still `old` (compare and
+    /// swap: a concurrent replace is never undone); returns whether it was replaced.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn rewrap_version(
+        &self,
+        project: &str,
+        name: &str,
+        version: i64,
+        old: (&str, &[u8]),
+        new: (&str, &[u8]),
+    ) -> Result<bool>;
+
     /// The secret `name` of `project`.
     ///
     /// # Errors

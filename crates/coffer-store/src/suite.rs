@@ -50,6 +50,39 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     generation_moves_with_every_change(&*make());
     concurrent_audit_appends_all_land(&*make());
     replaced_versions_are_kept(&*make());
+    rewrap_is_compare_and_swap(&*make());
+}
+
+/// Rewrapping replaces one version's wrapped key only if it is unchanged.
+pub fn rewrap_is_compare_and_swap(store: &dyn Store) {
+    store.put_secret(&record("p", "w", 1), Expect::Absent, &[]).expect("v1");
+    store
+        .put_secret(&record("p", "w", 2), Expect::Version(1), &[])
+        .expect("v2");
+    store.put_secret(&record("q", "x", 1), Expect::Absent, &[]).expect("x");
+    assert_eq!(store.all_versions().expect("all").len(), 3);
+    let old = record("p", "w", 1).sealed;
+    let g = store.generation().expect("generation");
+    assert!(store
+        .rewrap_version("p", "w", 1, (&old.key_id, &old.wrapped_key), ("local:2", &[5, 5]))
+        .expect("rewrap old version"));
+    assert_ne!(store.generation().expect("generation"), g);
+    assert!(!store
+        .rewrap_version("p", "w", 1, (&old.key_id, &old.wrapped_key), ("local:3", &[6]))
+        .expect("stale"));
+    let kept = &store.secret_history("p", "w").expect("history")[0];
+    assert_eq!(
+        (kept.sealed.key_id.as_str(), kept.sealed.wrapped_key.as_slice()),
+        ("local:2", &[5u8, 5][..])
+    );
+    let cur = record("p", "w", 2).sealed;
+    assert!(store
+        .rewrap_version("p", "w", 2, (&cur.key_id, &cur.wrapped_key), ("local:2", &[7]))
+        .expect("rewrap current"));
+    assert_eq!(
+        store.get_secret("p", "w").expect("get").map(|r| r.sealed.key_id),
+        Some("local:2".into())
+    );
 }
 
 /// A replace keeps the earlier version; only the newest `keep` are kept; a drop forgets them.

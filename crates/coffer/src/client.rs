@@ -234,6 +234,22 @@ impl Backend {
         }
     }
 
+    /// Key usage.
+    pub fn key_status(&self) -> Result<Vec<coffer_core::KeyUsage>> {
+        match self {
+            Backend::Local(s, c) => Ok(s.key_status(c)?),
+            Backend::Remote(r) => r.call("GET", "/v1/keys", None),
+        }
+    }
+
+    /// Rotates the key-encryption key.
+    pub fn rotate_keys(&self) -> Result<coffer_core::RotationReport> {
+        match self {
+            Backend::Local(s, c) => Ok(s.rotate_keys(c)?),
+            Backend::Remote(r) => r.call("POST", "/v1/keys/rotate", Some(&serde_json::json!({}))),
+        }
+    }
+
     /// The kept versions of a secret.
     pub fn secret_history(&self, project: &str, name: &str) -> Result<Vec<coffer_core::SecretVersionInfo>> {
         match self {

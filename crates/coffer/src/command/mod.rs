@@ -2,6 +2,7 @@
 
 mod access;
 mod init;
+mod key;
 mod project;
 mod secret;
 mod serve;
@@ -74,6 +75,9 @@ enum Command {
     Audit(access::AuditArgs),
     /// Show who this CLI acts as.
     Whoami(access::WhoamiArgs),
+    /// Rotate the key-encryption key; show which keys wrap how many data keys.
+    #[command(subcommand)]
+    Key(key::Command),
 }
 
 /// A command that already reported its errors and only needs to exit with this code.
@@ -170,6 +174,7 @@ impl Cli {
             Command::Members(a) => a.run(&ctx),
             Command::Audit(a) => a.run(&ctx),
             Command::Whoami(a) => a.run(&ctx),
+            Command::Key(c) => c.run(&ctx),
         }
     }
 }

@@ -70,6 +70,16 @@ pub trait Keyring: Send + Sync {
     /// [`CryptoError::UnknownKey`] when the key id is not in this keyring.
     fn decrypt_data_key(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<DataKey>;
 
+    /// Wraps an existing data key under the current key-encryption key, bound to `context`
+    /// (KMS `Encrypt`): how data keys move into this keyring from another one.
+    ///
+    /// # Errors
+    /// When the key-encryption key cannot be used; keyrings that cannot wrap say so.
+    fn wrap_data_key(&self, key: &DataKey, context: &[u8]) -> Result<WrappedKey> {
+        let _ = (key, context);
+        Err(CryptoError::Unsupported("this keyring cannot wrap existing data keys"))
+    }
+
     /// Wraps the data key inside `wrapped` again under the current key-encryption key, with
     /// the same `context`, without the data key leaving the keyring's care (key rotation).
     ///
@@ -77,7 +87,7 @@ pub trait Keyring: Send + Sync {
     /// As [`Keyring::decrypt_data_key`]; keyrings that cannot rewrap say so.
     fn rewrap(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<WrappedKey> {
         let _ = (wrapped, context);
-        Err(CryptoError::Malformed("this keyring cannot rewrap data keys"))
+        Err(CryptoError::Unsupported("this keyring cannot rewrap data keys"))
     }
 
     /// Adds a new key-encryption key and makes it current; returns its id. Keys are never
@@ -86,8 +96,8 @@ pub trait Keyring: Send + Sync {
     /// # Errors
     /// Keyrings whose keys are managed elsewhere (KMS) say so.
     fn rotate(&self) -> Result<String> {
-        Err(CryptoError::Malformed(
-            "this keyring's keys are rotated where they live",
+        Err(CryptoError::Unsupported(
+            "this keyring's keys rotate where they live (AWS KMS: enable automatic key rotation, the key id stays); to move every data key to another key, run: coffer key rotate --to-kms KEY",
         ))
     }
 }
@@ -359,6 +369,11 @@ impl Keyring for LocalKeyFile {
         self.with_key(&wrapped.key_id, |kek| {
             DataKey::from_bytes(aead_open(kek.expose_secret(), nonce, ct, context)?)
         })
+    }
+
+    fn wrap_data_key(&self, key: &DataKey, context: &[u8]) -> Result<WrappedKey> {
+        self.refresh()?;
+        self.wrap(&self.current_key_id(), key, context)
     }
 
     fn rewrap(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<WrappedKey> {

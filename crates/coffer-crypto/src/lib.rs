@@ -16,10 +16,12 @@
 
 pub mod envelope;
 pub mod keyring;
+pub mod keyset;
 mod secret;
 
 pub use envelope::Sealed;
 pub use keyring::{DataKey, Keyring, LocalKeyFile};
+pub use keyset::KeyringSet;
 pub use secret::{SecretBytes, SecretString};
 
 /// Errors of this crate.
@@ -57,6 +59,19 @@ pub enum CryptoError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A key service (AWS KMS) refused the call or could not be reached.
+    #[error("AWS KMS key {key}: {reason}")]
+    KeyService {
+        /// The key, as configured or as stored.
+        key: String,
+        /// What happened and what to do (never key material).
+        reason: String,
+        /// Its kind: `NotFound`, `PermissionDenied`, `ConnectionRefused`, `TimedOut`, ...
+        kind: std::io::ErrorKind,
+    },
+    /// The keyring cannot do this; the message says what to do instead.
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A stored blob is malformed (bad lengths).
     #[error("malformed sealed data: {0}")]
     Malformed(&'static str),

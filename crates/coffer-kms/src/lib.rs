@@ -3,6 +3,8 @@
 //! [`KmsKeyring`] implements [`coffer_crypto::Keyring`] with AWS KMS: every sealed value gets a
 //! fresh 256-bit data key from KMS `GenerateDataKey` (key spec `AES_256`), and the wrapped form
 //! KMS returns (its `CiphertextBlob`) is what coffer stores. Opening calls KMS `Decrypt`.
+//! Data keys of another keyring move in with KMS `Encrypt` ([`Keyring::wrap_data_key`]), and
+//! from one KMS key to another with `ReEncrypt` ([`Keyring::rewrap`]), the context unchanged.
 //! coffer never sees the KMS key itself and never stores AWS credentials: they come from the
 //! standard AWS chain (environment variables, shared config and credentials files, web
 //! identity, ECS/EC2 metadata) through `aws-config`.
@@ -334,6 +336,49 @@ impl KmsKeyring {
         let (kind, what) = describe(op, &self.endpoint, err);
         failure(key, kind, what)
     }
+
+    /// An error of a call that unwraps a blob (`Decrypt`, `ReEncrypt`): KMS's answer to a blob
+    /// or context that does not match is [`CryptoError::Integrity`], as for the local keyring.
+    fn unwrap_failure<E>(
+        &self,
+        op: &str,
+        key: &str,
+        err: &SdkError<E, aws_sdk_kms::config::http::HttpResponse>,
+    ) -> CryptoError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let integrity = err
+            .as_service_error()
+            .and_then(|s| s.code())
+            .is_some_and(|c| c == "InvalidCiphertextException" || c == "IncorrectKeyException");
+        if integrity {
+            CryptoError::Integrity
+        } else {
+            self.sdk_failure(op, key, err)
+        }
+    }
+
+    /// The wrapped key's KMS key (its id without [`KEY_ID_PREFIX`]), checked as
+    /// `decrypt_data_key` does.
+    fn source_key(wrapped: &coffer_crypto::keyring::WrappedKey) -> coffer_crypto::Result<&str> {
+        let Some(key) = wrapped.key_id.strip_prefix(KEY_ID_PREFIX).filter(|k| !k.is_empty()) else {
+            return Err(CryptoError::UnknownKey(wrapped.key_id.clone()));
+        };
+        if wrapped.blob.is_empty() {
+            return Err(CryptoError::Integrity);
+        }
+        Ok(key)
+    }
+
+    /// The stored key id for a blob KMS wrapped: the key ARN KMS answered with (so an alias
+    /// later pointed at another key does not change which key opens it), else the configured id.
+    fn stored_key_id(&self, answered: Option<String>) -> String {
+        let key = answered
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| self.key_id.clone());
+        format!("{KEY_ID_PREFIX}{key}")
+    }
 }
 
 /// The encryption context's value for `context`: base64 of its SHA-256.
@@ -341,12 +386,12 @@ pub fn context_digest(context: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(context))
 }
 
-/// `CryptoError` has no variant for a key service that refuses or cannot be reached; `Io`
-/// (with the KMS key in place of the path and a matching `io::ErrorKind`) is the closest.
+/// A refusal or an outage of KMS, naming the key.
 fn failure(key: &str, kind: io::ErrorKind, what: String) -> CryptoError {
-    CryptoError::Io {
-        path: format!("{KEY_ID_PREFIX}{key} (AWS KMS key)"),
-        source: io::Error::new(kind, what),
+    CryptoError::KeyService {
+        key: key.to_string(),
+        reason: what,
+        kind,
     }
 }
 
@@ -369,7 +414,17 @@ where
             let (kind, hint) = match code {
                 "AccessDeniedException" | "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException" => (
                     K::PermissionDenied,
-                    "access denied: check the AWS credentials coffer runs with and that the key policy or IAM allows kms:GenerateDataKey and kms:Decrypt",
+                    match op.split_whitespace().next() {
+                        Some("Encrypt") => {
+                            "access denied: check the AWS credentials coffer runs with and that the key policy or IAM allows kms:Encrypt"
+                        }
+                        Some("ReEncrypt") => {
+                            "access denied: check the AWS credentials coffer runs with and that the key policies or IAM allow kms:ReEncryptFrom on the source key and kms:ReEncryptTo on this key"
+                        }
+                        _ => {
+                            "access denied: check the AWS credentials coffer runs with and that the key policy or IAM allows kms:GenerateDataKey and kms:Decrypt"
+                        }
+                    },
                 ),
                 "DisabledException" => (K::PermissionDenied, "the KMS key is disabled: enable it (aws kms enable-key) and retry; nothing stored is lost"),
                 "KMSInvalidStateException" => (K::PermissionDenied, "the KMS key is not usable in its current state (pending deletion or import?)"),
@@ -480,14 +535,10 @@ impl Keyring for KmsKeyring {
             .into_inner();
         // KMS answers with the key's ARN: store that, so an alias later pointed at another
         // key does not change which key opens this data key.
-        let key_id = out
-            .key_id
-            .filter(|k| !k.is_empty())
-            .unwrap_or_else(|| self.key_id.clone());
         Ok((
             dek,
             coffer_crypto::keyring::WrappedKey {
-                key_id: format!("{KEY_ID_PREFIX}{key_id}"),
+                key_id: self.stored_key_id(out.key_id),
                 blob,
             },
         ))
@@ -498,12 +549,7 @@ impl Keyring for KmsKeyring {
         wrapped: &coffer_crypto::keyring::WrappedKey,
         context: &[u8],
     ) -> coffer_crypto::Result<DataKey> {
-        let Some(key) = wrapped.key_id.strip_prefix(KEY_ID_PREFIX).filter(|k| !k.is_empty()) else {
-            return Err(CryptoError::UnknownKey(wrapped.key_id.clone()));
-        };
-        if wrapped.blob.is_empty() {
-            return Err(CryptoError::Integrity);
-        }
+        let key = Self::source_key(wrapped)?;
         let digest = context_digest(context);
         let ck = Self::cache_key(key, &wrapped.blob, &digest);
         if let Some(dek) = self.cache_get(&ck) {
@@ -515,17 +561,9 @@ impl Keyring for KmsKeyring {
             .key_id(key.to_string())
             .ciphertext_blob(Blob::new(wrapped.blob.clone()))
             .encryption_context(CONTEXT_KEY, digest);
-        let out = self.run(req.send())?.map_err(|e| {
-            let integrity = e
-                .as_service_error()
-                .and_then(|s| s.code())
-                .is_some_and(|c| c == "InvalidCiphertextException" || c == "IncorrectKeyException");
-            if integrity {
-                CryptoError::Integrity
-            } else {
-                self.sdk_failure("Decrypt", key, &e)
-            }
-        })?;
+        let out = self
+            .run(req.send())?
+            .map_err(|e| self.unwrap_failure("Decrypt", key, &e))?;
         let plaintext = out
             .plaintext
             .ok_or_else(|| failure(key, io::ErrorKind::InvalidData, "Decrypt returned no plaintext".into()))?;
@@ -533,6 +571,68 @@ impl Keyring for KmsKeyring {
         let dek = DataKey::from_bytes(bytes).map_err(|_| CryptoError::Integrity)?;
         self.cache_put(ck, &dek);
         Ok(dek)
+    }
+
+    /// KMS `Encrypt` of the data key under the configured key, with the same encryption
+    /// context as [`Keyring::generate_data_key`]: moves data keys of another keyring (the
+    /// local key file) into KMS without re-encrypting the values they seal.
+    fn wrap_data_key(
+        &self,
+        key: &DataKey,
+        context: &[u8],
+    ) -> coffer_crypto::Result<coffer_crypto::keyring::WrappedKey> {
+        // The request owns its plaintext; the SDK drops (does not zeroize) that copy once sent.
+        let req = self
+            .client
+            .encrypt()
+            .key_id(self.key_id.clone())
+            .plaintext(Blob::new(key.expose_secret().to_vec()))
+            .encryption_context(CONTEXT_KEY, context_digest(context));
+        let out = self
+            .run(req.send())?
+            .map_err(|e| self.sdk_failure("Encrypt", &self.key_id, &e))?;
+        let blob = out
+            .ciphertext_blob
+            .ok_or_else(|| self.failure(io::ErrorKind::InvalidData, "Encrypt returned no CiphertextBlob"))?
+            .into_inner();
+        Ok(coffer_crypto::keyring::WrappedKey {
+            key_id: self.stored_key_id(out.key_id),
+            blob,
+        })
+    }
+
+    /// KMS `ReEncrypt` from the wrapped key's KMS key to the configured key, the encryption
+    /// context unchanged: the data key never leaves KMS in clear (key rotation, or a move to
+    /// another KMS key). Needs `kms:ReEncryptFrom` on the source key and `kms:ReEncryptTo` on
+    /// the configured one.
+    fn rewrap(
+        &self,
+        wrapped: &coffer_crypto::keyring::WrappedKey,
+        context: &[u8],
+    ) -> coffer_crypto::Result<coffer_crypto::keyring::WrappedKey> {
+        let source = Self::source_key(wrapped)?;
+        let digest = context_digest(context);
+        let req = self
+            .client
+            .re_encrypt()
+            .ciphertext_blob(Blob::new(wrapped.blob.clone()))
+            .source_key_id(source.to_string())
+            .source_encryption_context(CONTEXT_KEY, digest.clone())
+            .destination_key_id(self.key_id.clone())
+            .destination_encryption_context(CONTEXT_KEY, digest);
+        let op = format!("ReEncrypt from {source}");
+        let out = self
+            .run(req.send())?
+            .map_err(|e| self.unwrap_failure(&op, &self.key_id, &e))?;
+        let blob = out
+            .ciphertext_blob
+            .filter(|b| !b.as_ref().is_empty())
+            .ok_or_else(|| self.failure(io::ErrorKind::InvalidData, "ReEncrypt returned no CiphertextBlob"))?
+            .into_inner();
+        Ok(coffer_crypto::keyring::WrappedKey {
+            key_id: self.stored_key_id(out.key_id),
+            blob,
+        })
     }
 }
 

@@ -2,160 +2,16 @@
 //! path of `moto_server`; scripts/test.sh installs it). Each test starts its own server.
 
 use coffer_crypto::envelope::{open, seal};
-use coffer_crypto::{CryptoError, Keyring};
+use coffer_crypto::{CryptoError, Keyring, LocalKeyFile, Sealed};
 use coffer_kms::{KmsConfig, KmsKeyring};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const REGION: &str = "us-east-1";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// Test credentials for the SDK's standard chain. Every test calls this before any AWS code
-/// runs, so no thread reads the environment while it is written.
-fn aws_env() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "AKIACOFFERTEST");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "coffer-test-secret");
-        std::env::set_var("AWS_REGION", REGION);
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/coffer-test-aws-config");
-        std::env::set_var(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/coffer-test-aws-credentials",
-        );
-        std::env::remove_var("AWS_PROFILE");
-        std::env::remove_var("AWS_ENDPOINT_URL");
-        std::env::remove_var("AWS_SESSION_TOKEN");
-    });
-}
-
-/// A running moto_server, killed on drop.
-struct Moto {
-    child: Option<Child>,
-    port: u16,
-}
-
-impl Moto {
-    /// Starts moto, or `None` (with a loud message) when `COFFER_TEST_MOTO` is not set outside
-    /// CI. In CI a missing moto fails the test.
-    fn start() -> Option<Moto> {
-        aws_env();
-        let bin = match std::env::var("COFFER_TEST_MOTO") {
-            Ok(b) if !b.is_empty() => b,
-            _ => {
-                if std::env::var_os("CI").is_some() {
-                    panic!("COFFER_TEST_MOTO is not set in CI: run the suite with scripts/test.sh");
-                }
-                eprintln!(
-                    "\n!!!!! SKIPPED: COFFER_TEST_MOTO is not set (path of moto_server); \
-                     the AWS KMS keyring was NOT tested. Run scripts/test.sh. !!!!!\n"
-                );
-                return None;
-            }
-        };
-        let port = free_port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-        let moto = Moto {
-            child: Some(child),
-            port,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen on {port} within 60 s"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-        Some(moto)
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // SIGKILL: moto may ignore the first SIGTERM.
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// Administration of the test KMS (create, disable, enable keys) through the SDK.
-struct Admin {
-    rt: tokio::runtime::Runtime,
-    client: aws_sdk_kms::Client,
-}
-
-impl Admin {
-    fn new(url: &str) -> Admin {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let conf = rt.block_on(
-            aws_config::defaults(aws_config::BehaviorVersion::v2026_01_12())
-                .region(aws_config::Region::new(REGION))
-                .endpoint_url(url)
-                .load(),
-        );
-        Admin {
-            rt,
-            client: aws_sdk_kms::Client::new(&conf),
-        }
-    }
-
-    /// A new symmetric key: (key id, ARN).
-    fn create_key(&self) -> (String, String) {
-        let out = self
-            .rt
-            .block_on(self.client.create_key().description("coffer test").send())
-            .expect("CreateKey");
-        let meta = out.key_metadata().expect("metadata");
-        (meta.key_id().to_string(), meta.arn().expect("arn").to_string())
-    }
-
-    fn alias(&self, alias: &str, key: &str) {
-        self.rt
-            .block_on(self.client.create_alias().alias_name(alias).target_key_id(key).send())
-            .expect("CreateAlias");
-    }
-
-    fn disable(&self, key: &str) {
-        self.rt
-            .block_on(self.client.disable_key().key_id(key).send())
-            .expect("DisableKey");
-    }
-
-    fn enable(&self, key: &str) {
-        self.rt
-            .block_on(self.client.enable_key().key_id(key).send())
-            .expect("EnableKey");
-    }
-}
+mod common;
+use common::{free_port, Admin, Moto, REGION};
 
 fn config(key: &str, url: &str, ttl: Duration) -> KmsConfig {
     let mut c = KmsConfig::new(key);
@@ -234,7 +90,7 @@ fn nonexistent_key_is_a_clear_error() {
         let err = seal(&kr, AAD, VALUE).expect_err("no such key");
         let msg = err.to_string();
         assert!(
-            matches!(&err, CryptoError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound),
+            matches!(&err, CryptoError::KeyService { kind, .. } if *kind == io::ErrorKind::NotFound),
             "{err:?}"
         );
         assert!(msg.contains(key), "{msg}");
@@ -269,7 +125,7 @@ fn disabled_key_fails_clearly_and_nothing_is_lost() {
         "{msg}"
     );
     assert!(
-        matches!(&err, CryptoError::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied),
+        matches!(&err, CryptoError::KeyService { kind, .. } if *kind == io::ErrorKind::PermissionDenied),
         "{err:?}"
     );
 
@@ -302,7 +158,7 @@ fn access_denied_is_a_clear_error() {
         assert!(msg.contains("access denied: check the AWS credentials"), "{msg}");
         assert!(msg.contains("not authorized to perform"), "{msg}");
         assert!(
-            matches!(&err, CryptoError::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied),
+            matches!(&err, CryptoError::KeyService { kind, .. } if *kind == io::ErrorKind::PermissionDenied),
             "{err:?}"
         );
     }
@@ -492,7 +348,7 @@ fn unreachable_kms_fails_fast_and_recovers() {
         "{msg}"
     );
     assert!(
-        matches!(&err, CryptoError::Io { source, .. } if source.kind() == io::ErrorKind::ConnectionRefused),
+        matches!(&err, CryptoError::KeyService { kind, .. } if *kind == io::ErrorKind::ConnectionRefused),
         "{err:?}"
     );
     proxy.up();
@@ -561,4 +417,167 @@ fn callable_from_inside_another_tokio_runtime() {
         // Dropped inside the async context: must not panic.
         drop(kr);
     });
+}
+
+#[test]
+fn wrap_data_key_moves_local_data_keys_into_kms() {
+    let Some(moto) = Moto::start() else { return };
+    let admin = Admin::new(&moto.url());
+    let (key, arn) = admin.create_key();
+    admin.alias("alias/coffer-move", &key);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (local, created) = LocalKeyFile::open_or_create(&dir.path().join("master.key")).expect("key file");
+    assert!(created);
+    let sealed = seal(&local, AAD, VALUE).expect("seal locally");
+    assert_eq!(sealed.wrapped_key.key_id, "local:1");
+
+    for configured in [key.as_str(), "alias/coffer-move"] {
+        let kms = keyring(configured, &moto.url(), Duration::ZERO);
+        // The data key of a locally sealed value, wrapped again by KMS: the value itself is
+        // not re-encrypted.
+        let dek = local.decrypt_data_key(&sealed.wrapped_key, AAD).expect("local unwrap");
+        let wrapped = kms.wrap_data_key(&dek, AAD).expect("Encrypt");
+        assert_eq!(wrapped.key_id, format!("kms:{arn}"));
+        assert!(!wrapped.blob.is_empty());
+        assert_ne!(wrapped.blob, sealed.wrapped_key.blob);
+        assert_eq!(
+            kms.decrypt_data_key(&wrapped, AAD)
+                .expect("KMS Decrypt")
+                .expose_secret(),
+            dek.expose_secret()
+        );
+        // Another keyring of the same key (no shared cache) opens the moved value.
+        let other = keyring(&arn, &moto.url(), Duration::ZERO);
+        let moved = Sealed {
+            wrapped_key: wrapped.clone(),
+            ..sealed.clone()
+        };
+        assert_eq!(open(&other, AAD, &moved).expect("open moved").expose_secret(), VALUE);
+        // The context binds the KMS-wrapped key as it bound the local one.
+        assert!(matches!(
+            kms.decrypt_data_key(&wrapped, b"proj/other/s3/1/{}"),
+            Err(CryptoError::Integrity)
+        ));
+        assert!(matches!(
+            open(&other, b"proj/prod-s3/s3/2/{}", &moved),
+            Err(CryptoError::Integrity)
+        ));
+        // The local keyring does not know the KMS key id.
+        assert!(matches!(
+            local.decrypt_data_key(&wrapped, AAD),
+            Err(CryptoError::UnknownKey(_))
+        ));
+    }
+
+    // A key that does not exist: a clear error naming it.
+    let missing = keyring("alias/no-such-alias", &moto.url(), Duration::ZERO);
+    let dek = local.decrypt_data_key(&sealed.wrapped_key, AAD).expect("local unwrap");
+    let err = missing.wrap_data_key(&dek, AAD).expect_err("no such key");
+    let msg = err.to_string();
+    assert!(
+        matches!(&err, CryptoError::KeyService { kind, .. } if *kind == io::ErrorKind::NotFound),
+        "{err:?}"
+    );
+    assert!(
+        msg.contains("alias/no-such-alias") && msg.contains("Encrypt failed: the KMS key does not exist"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn rewrap_moves_data_keys_from_one_kms_key_to_another() {
+    let Some(moto) = Moto::start() else { return };
+    let admin = Admin::new(&moto.url());
+    let (key_a, arn_a) = admin.create_key();
+    let (key_b, arn_b) = admin.create_key();
+    let kr_a = keyring(&key_a, &moto.url(), Duration::ZERO);
+    let kr_b = keyring(&key_b, &moto.url(), Duration::ZERO);
+    let sealed = seal(&kr_a, AAD, VALUE).expect("seal under A");
+    assert_eq!(sealed.wrapped_key.key_id, format!("kms:{arn_a}"));
+    let dek = kr_a.decrypt_data_key(&sealed.wrapped_key, AAD).expect("A");
+
+    let re = kr_b.rewrap(&sealed.wrapped_key, AAD).expect("ReEncrypt A -> B");
+    assert_eq!(re.key_id, format!("kms:{arn_b}"));
+    assert_ne!(re.blob, sealed.wrapped_key.blob);
+    // The same data key, now under B: a fresh keyring of B opens it and the value.
+    let fresh_b = keyring(&arn_b, &moto.url(), Duration::from_secs(60));
+    assert_eq!(
+        fresh_b
+            .decrypt_data_key(&re, AAD)
+            .expect("open under B")
+            .expose_secret(),
+        dek.expose_secret()
+    );
+    let moved = Sealed {
+        wrapped_key: re.clone(),
+        ..sealed.clone()
+    };
+    assert_eq!(open(&fresh_b, AAD, &moved).expect("open value").expose_secret(), VALUE);
+    // Not with a wrong context, and not as if A had wrapped it.
+    assert!(matches!(
+        kr_b.decrypt_data_key(&re, b"proj/other/s3/1/{}"),
+        Err(CryptoError::Integrity)
+    ));
+    let mut as_a = re.clone();
+    as_a.key_id = format!("kms:{arn_a}");
+    assert!(kr_a.decrypt_data_key(&as_a, AAD).is_err());
+    // The original stays valid under A (rewrap does not consume it).
+    assert_eq!(open(&kr_a, AAD, &sealed).expect("A still opens").expose_secret(), VALUE);
+
+    // Rewrapping with a wrong context fails as an integrity error; nothing comes out.
+    assert!(matches!(
+        kr_b.rewrap(&sealed.wrapped_key, b"proj/other/s3/1/{}"),
+        Err(CryptoError::Integrity)
+    ));
+    // Rewrapping under the same key (rotation of A) gives a new blob of the same data key.
+    let again = kr_a.rewrap(&sealed.wrapped_key, AAD).expect("ReEncrypt A -> A");
+    assert_eq!(again.key_id, format!("kms:{arn_a}"));
+    assert_eq!(
+        kr_a.decrypt_data_key(&again, AAD).expect("open").expose_secret(),
+        dek.expose_secret()
+    );
+    // A tampered blob, a local key id, an empty blob.
+    let mut tampered = sealed.wrapped_key.clone();
+    let last = tampered.blob.len() - 1;
+    tampered.blob[last] ^= 0x01;
+    assert!(matches!(kr_b.rewrap(&tampered, AAD), Err(CryptoError::Integrity)));
+    let local = coffer_crypto::keyring::WrappedKey {
+        key_id: "local:1".into(),
+        blob: vec![1; 60],
+    };
+    assert!(matches!(kr_b.rewrap(&local, AAD), Err(CryptoError::UnknownKey(k)) if k == "local:1"));
+    let empty = coffer_crypto::keyring::WrappedKey {
+        key_id: format!("kms:{arn_a}"),
+        blob: Vec::new(),
+    };
+    assert!(matches!(kr_b.rewrap(&empty, AAD), Err(CryptoError::Integrity)));
+}
+
+#[test]
+fn wrap_and_rewrap_access_denied_name_the_permissions() {
+    let Some(moto) = Moto::start() else { return };
+    let admin = Admin::new(&moto.url());
+    let (key, _arn) = admin.create_key();
+    let proxy = Proxy::new(moto.port);
+    let kr = keyring(&key, &proxy.url(), Duration::ZERO);
+    let (dek, wrapped) = kr.generate_data_key(AAD).expect("generate");
+    proxy.inject(Some(("AccessDeniedException", "User: ci is not authorized")));
+    let err = kr.wrap_data_key(&dek, AAD).expect_err("denied: Encrypt");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("Encrypt failed: access denied") && msg.contains("allows kms:Encrypt"),
+        "{msg}"
+    );
+    let err = kr.rewrap(&wrapped, AAD).expect_err("denied: ReEncrypt");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("ReEncrypt from") && msg.contains("kms:ReEncryptFrom") && msg.contains("kms:ReEncryptTo"),
+        "{msg}"
+    );
+    assert!(
+        matches!(&err, CryptoError::KeyService { kind, .. } if *kind == io::ErrorKind::PermissionDenied),
+        "{err:?}"
+    );
+    proxy.inject(None);
+    assert!(kr.rewrap(&wrapped, AAD).is_ok());
 }

@@ -106,6 +106,10 @@ impl From<CoreError> for ApiError {
             }
             CoreError::Audit(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", message),
             CoreError::Store(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", message),
+            // A keyring that cannot be reached or used (KMS down, access denied): retry later.
+            CoreError::Crypto(e) if !matches!(e, coffer_crypto::CryptoError::Integrity) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "keyring_unavailable", message)
+            }
             _ => {
                 tracing::error!(error = %message, "request failed");
                 ApiError::internal(message)

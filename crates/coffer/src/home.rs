@@ -11,6 +11,122 @@ use std::path::{Path, PathBuf};
 pub const DB_FILE: &str = "coffer.db";
 /// The key file name inside the home.
 pub const KEY_FILE: &str = "master.key";
+/// Which keyring is current, and the AWS KMS settings (no secret in it).
+pub const KEYRING_FILE: &str = "keyring.json";
+
+/// `$COFFER_HOME/keyring.json`: the keyring new data keys come from. Absent: the local key
+/// file.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyringConfig {
+    /// `local` (the key file) or `kms`.
+    pub current: String,
+    /// The AWS KMS key, when one is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms: Option<KmsSettings>,
+}
+
+/// AWS KMS settings. Credentials come from the standard AWS chain, never from here.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmsSettings {
+    /// Key id, key ARN, alias or alias ARN.
+    pub key_id: String,
+    /// Another endpoint (VPC endpoint, emulator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    /// The region (default: the AWS chain's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// A named AWS profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Seconds decrypted data keys stay cached in memory (0: no cache).
+    #[serde(default = "default_ttl")]
+    pub cache_ttl_secs: u64,
+}
+
+fn default_ttl() -> u64 {
+    300
+}
+
+impl Default for KeyringConfig {
+    fn default() -> Self {
+        KeyringConfig {
+            current: "local".into(),
+            kms: None,
+        }
+    }
+}
+
+/// Reads `keyring.json` (the default when absent).
+pub fn read_keyring_config(dir: &Path) -> Result<KeyringConfig> {
+    let path = dir.join(KEYRING_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let cfg: KeyringConfig = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a valid keyring configuration", path.display()))?;
+            if cfg.current != "local" && cfg.current != "kms" {
+                anyhow::bail!("{}: 'current' must be \"local\" or \"kms\"", path.display());
+            }
+            if cfg.current == "kms" && cfg.kms.is_none() {
+                anyhow::bail!(
+                    "{}: 'current' is \"kms\" but no \"kms\" key is configured",
+                    path.display()
+                );
+            }
+            Ok(cfg)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(KeyringConfig::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes `keyring.json` (mode 0600, replaced whole).
+pub fn write_keyring_config(dir: &Path, cfg: &KeyringConfig) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(KEYRING_FILE);
+    let tmp = dir.join(format!("{KEYRING_FILE}.new"));
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(serde_json::to_string_pretty(cfg)?.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The keyrings of a home: the key file (created on first use while it is current) and the
+/// KMS key when configured, behind one [`KeyringSet`](coffer_crypto::KeyringSet). Returns
+/// whether a key file was created.
+pub fn keyring(dir: &Path, cfg: &KeyringConfig) -> Result<(Box<dyn coffer_crypto::Keyring>, bool)> {
+    let mut members: Vec<(String, Box<dyn coffer_crypto::Keyring>)> = Vec::new();
+    let key_path = dir.join(KEY_FILE);
+    let mut created = false;
+    if cfg.current == "local" {
+        let (kf, c) = LocalKeyFile::open_or_create(&key_path)?;
+        created = c;
+        members.push(("local:".into(), Box::new(kf)));
+    } else if key_path.exists() {
+        members.push(("local:".into(), Box::new(LocalKeyFile::open(&key_path)?)));
+    }
+    if let Some(k) = &cfg.kms {
+        let mut kc = coffer_kms::KmsConfig::new(k.key_id.clone());
+        kc.endpoint_url = k.endpoint_url.clone();
+        kc.region = k.region.clone();
+        kc.profile = k.profile.clone();
+        kc.cache_ttl = std::time::Duration::from_secs(k.cache_ttl_secs);
+        let kms = coffer_kms::KmsKeyring::new(kc).with_context(|| format!("cannot set up AWS KMS key {}", k.key_id))?;
+        members.push(("kms:".into(), Box::new(kms)));
+    }
+    let current = if cfg.current == "kms" { "kms:" } else { "local:" };
+    Ok((Box::new(coffer_crypto::KeyringSet::new(members, current)?), created))
+}
 
 /// The home directory: `--home`/`$COFFER_HOME`, else `$XDG_DATA_HOME/coffer`, else
 /// `~/.local/share/coffer`.
@@ -39,7 +155,7 @@ pub fn open(dir: &Path) -> Result<Service> {
             .with_context(|| format!("cannot create coffer's home {}", dir.display()))?;
     }
     let key_path = dir.join(KEY_FILE);
-    let (keyring, created_key) = LocalKeyFile::open_or_create(&key_path)?;
+    let (keyring, created_key) = keyring(dir, &read_keyring_config(dir)?)?;
     let db_path = dir.join(DB_FILE);
     let store = SqliteStore::open(&db_path).with_context(|| format!("cannot open the store {}", db_path.display()))?;
     if created_key {
@@ -50,7 +166,7 @@ pub fn open(dir: &Path) -> Result<Service> {
             key_path.display()
         );
     }
-    let service = Service::new(Box::new(store), Box::new(keyring));
+    let service = Service::new(Box::new(store), keyring);
     if let Some(v) = std::env::var_os("COFFER_KEEP_VERSIONS").filter(|v| !v.is_empty()) {
         let keep = v.to_str().and_then(|v| v.parse::<usize>().ok()).ok_or_else(|| {
             crate::UsageError(format!(

@@ -7,10 +7,77 @@ use anyhow::Result;
 pub enum Command {
     /// Add a new key-encryption key and wrap every stored data key (every secret version)
     /// again under it, while a server keeps serving. Values are not re-encrypted. Run it again
-    /// to finish a rotation that was interrupted.
-    Rotate(FormatArgs),
+    /// to finish a rotation that was interrupted. With --to-kms, move the store to an AWS KMS
+    /// key (or to another one) the same way.
+    Rotate(RotateArgs),
     /// How many stored data keys each key-encryption key wraps.
     Status(FormatArgs),
+}
+
+/// Where an AWS KMS key is.
+#[derive(Debug, clap::Args)]
+pub struct KmsArgs {
+    /// Wrap data keys with this AWS KMS key (key id, key ARN, alias or alias ARN). Credentials
+    /// come from the standard AWS chain (environment, profile), never from coffer's store.
+    #[arg(long = "kms", alias = "to-kms", value_name = "KEY")]
+    key: Option<String>,
+    /// Another KMS endpoint (a VPC endpoint, or an emulator).
+    #[arg(long, value_name = "URL", requires = "key")]
+    kms_endpoint: Option<String>,
+    /// The AWS region (default: the AWS chain's).
+    #[arg(long, value_name = "REGION", requires = "key")]
+    kms_region: Option<String>,
+    /// A named AWS profile.
+    #[arg(long, value_name = "PROFILE", requires = "key")]
+    kms_profile: Option<String>,
+    /// How long decrypted data keys stay cached in memory (0s: no cache).
+    #[arg(long, value_name = "DURATION", default_value = "5m", requires = "key")]
+    kms_cache_ttl: String,
+}
+
+impl KmsArgs {
+    /// The settings, when a key was given.
+    pub fn settings(&self) -> Result<Option<crate::home::KmsSettings>> {
+        let Some(key) = &self.key else { return Ok(None) };
+        let ttl = humantime::parse_duration(&self.kms_cache_ttl).map_err(|_| {
+            crate::UsageError(format!(
+                "invalid --kms-cache-ttl '{}': use a duration such as 0s, 30s, 5m",
+                self.kms_cache_ttl
+            ))
+        })?;
+        Ok(Some(crate::home::KmsSettings {
+            key_id: key.clone(),
+            endpoint_url: self.kms_endpoint.clone(),
+            region: self.kms_region.clone(),
+            profile: self.kms_profile.clone(),
+            cache_ttl_secs: ttl.as_secs(),
+        }))
+    }
+}
+
+/// Makes `settings` the current keyring of the home, after one round trip through KMS proves
+/// the key usable (so a typo fails here, not at the next write).
+pub fn use_kms(ctx: &Ctx, settings: crate::home::KmsSettings) -> Result<()> {
+    std::fs::create_dir_all(&ctx.home)?;
+    let mut cfg = crate::home::read_keyring_config(&ctx.home)?;
+    cfg.current = "kms".into();
+    cfg.kms = Some(settings);
+    let (keyring, _) = crate::home::keyring(&ctx.home, &cfg)?;
+    let (key, wrapped) = keyring.generate_data_key(b"coffer: checking the KMS key")?;
+    let back = keyring.decrypt_data_key(&wrapped, b"coffer: checking the KMS key")?;
+    if back.expose_secret() != key.expose_secret() {
+        anyhow::bail!("the KMS key did not give back the data key it wrapped");
+    }
+    crate::home::write_keyring_config(&ctx.home, &cfg)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    kms: KmsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -22,15 +89,23 @@ pub struct FormatArgs {
 
 impl Command {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let backend = ctx.backend()?;
         match self {
             Command::Rotate(a) => {
-                let r = backend.rotate_keys()?;
+                let moving = match a.kms.settings()? {
+                    Some(settings) => {
+                        ctx.local_only("coffer key rotate --to-kms")?;
+                        use_kms(ctx, settings)?;
+                        true
+                    }
+                    None => false,
+                };
+                let r = ctx.backend()?.rotate_keys()?;
                 if a.format == Format::Json {
                     return output::json(&r);
                 }
                 match &r.new_key {
                     Some(k) => println!("new key-encryption key {k}"),
+                    None if moving => println!("new data keys are wrapped with {}", r.current_key),
                     None => println!("finished an interrupted rotation to {}", r.current_key),
                 }
                 println!(
@@ -48,7 +123,7 @@ impl Command {
                 );
             }
             Command::Status(a) => {
-                let list = backend.key_status()?;
+                let list = ctx.backend()?.key_status()?;
                 if a.format == Format::Json {
                     return output::json(&list);
                 }

@@ -11,6 +11,8 @@
 //!   answers "which secret would DuckDB pick for this path" in time proportional to the path.
 //! - [`env`](mod@env): how a secret becomes environment variables (`MY_API_SECRET_API_KEY`).
 //! - [`display`]: DuckDB's `duckdb_secrets()` secret string with sensitive keys redacted.
+//! - [`mask`]: replaces every secret value (and its base64 forms) with `****` in streamed run
+//!   logs, also when a value is split across writes ([`mask::Masker`], [`mask::MaskStream`]).
 //!
 //! Nothing here does I/O.
 #![deny(missing_docs)]
@@ -18,6 +20,7 @@
 pub mod display;
 pub mod env;
 pub mod error;
+pub mod mask;
 pub mod names;
 pub mod scope;
 pub mod types;

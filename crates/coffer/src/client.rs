@@ -234,6 +234,50 @@ impl Backend {
         }
     }
 
+    /// A run's variables: (name, value, source, sensitive) for `names` and, with
+    /// `project_env`, every generic secret of the project; audited as a use.
+    pub fn run_env(
+        &self,
+        project: &str,
+        names: &[String],
+        project_env: bool,
+    ) -> Result<Vec<(String, SecretString, String, bool)>> {
+        let mut wanted: Vec<String> = names.to_vec();
+        if project_env {
+            for s in self.list_secrets(project)? {
+                if s.secret_type == "generic" && !wanted.iter().any(|w| w.eq_ignore_ascii_case(&s.name)) {
+                    wanted.push(s.name);
+                }
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Backend::Local(s, c) => Ok(s
+                .resolve_env(c, project, &wanted)?
+                .into_iter()
+                .map(|v| (v.name, v.value, v.source, v.sensitive))
+                .collect()),
+            Backend::Remote(r) => {
+                let out: api::EnvResponse = r.call(
+                    "POST",
+                    &format!("/v1/projects/{}/env", enc(project)),
+                    Some(&Remote::json(&api::EnvBody { secrets: wanted })?),
+                )?;
+                Ok(out
+                    .env
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let sensitive = out.sensitive.contains(&k);
+                        let source = format!("variable '{k}'");
+                        (k, SecretString::from(v), source, sensitive)
+                    })
+                    .collect())
+            }
+        }
+    }
+
     /// Key usage.
     pub fn key_status(&self) -> Result<Vec<coffer_core::KeyUsage>> {
         match self {

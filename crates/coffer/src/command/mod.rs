@@ -4,6 +4,7 @@ mod access;
 mod init;
 mod key;
 mod project;
+mod run;
 mod secret;
 mod serve;
 mod sql;
@@ -75,6 +76,9 @@ enum Command {
     Audit(access::AuditArgs),
     /// Show who this CLI acts as.
     Whoami(access::WhoamiArgs),
+    /// Run a command with secrets in its environment and their values masked in its output:
+    /// coffer run --secret my_s3 -- python job.py
+    Run(run::Args),
     /// Rotate the key-encryption key; show which keys wrap how many data keys.
     #[command(subcommand)]
     Key(key::Command),
@@ -175,6 +179,7 @@ impl Cli {
             Command::Audit(a) => a.run(&ctx),
             Command::Whoami(a) => a.run(&ctx),
             Command::Key(c) => c.run(&ctx),
+            Command::Run(a) => a.run(&ctx),
         }
     }
 }

@@ -164,6 +164,23 @@ fn a_store_moves_to_kms_and_keeps_serving() {
     );
     assert_eq!(env.body["env"]["S3_SECRET"], "KMS-LOCAL-3", "{}", env.text);
     assert_eq!(env.body["env"]["fresh"], "KMS-NEW");
+    // Moving to another KMS key is the same operation (KMS ReEncrypt), while serving.
+    let other = m.create_key();
+    h.run(&["key", "rotate", "--to-kms", &other, "--kms-endpoint", &m.url])
+        .success()
+        .stdout(contains("wrapped 6 data key(s) again"));
+    let st = statuses(&h);
+    let moved = st.iter().find(|k| k.2).expect("a current key");
+    assert!(moved.0.contains(&other) && moved.1 == 6, "{st:?}");
+    assert_eq!(st.iter().filter(|k| k.1 > 0).count(), 1, "{st:?}");
+    let env = s.request(
+        "POST",
+        "/v1/projects/default/env",
+        Some(&admin),
+        Some(&serde_json::json!({"secrets": ["s1", "fresh"]})),
+    );
+    assert_eq!(env.body["env"]["S1_SECRET"], "KMS-LOCAL-1", "{}", env.text);
+    assert_eq!(env.body["env"]["fresh"], "KMS-NEW");
     // Nothing printed or stored holds a value or AWS credentials.
     let log = s.log_text();
     s.stop();

@@ -149,6 +149,39 @@ impl SqliteStore {
         })
     }
 
+    /// At most one row of a read, on a pooled read connection.
+    fn read_one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+        stmt.query_row(params, row).optional().map_err(backend)
+    }
+
+    /// Every row of a read, on a pooled read connection.
+    fn read_all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+        let rows = stmt.query_map(params, row).map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    /// Every secret record a read returns, JSON columns parsed.
+    fn read_records(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<SecretRecord>> {
+        self.read_all(sql, params, row_to_record)?
+            .into_iter()
+            .map(finish)
+            .collect()
+    }
+
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
         self.conn
             .lock()
@@ -313,32 +346,19 @@ impl Store for SqliteStore {
     }
 
     fn get_secret(&self, project: &str, name: &str) -> Result<Option<SecretRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM secrets WHERE project = ?1 AND name = ?2"
-            ))
-            .map_err(backend)?;
-        let parts = stmt
-            .query_row(params![project, name], row_to_record)
-            .optional()
-            .map_err(backend)?;
+        let parts = self.read_one(
+            &format!("SELECT {COLUMNS} FROM secrets WHERE project = ?1 AND name = ?2"),
+            params![project, name],
+            row_to_record,
+        )?;
         parts.map(finish).transpose()
     }
 
     fn all_versions(&self) -> Result<Vec<SecretRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM secrets UNION ALL SELECT {COLUMNS} FROM secret_versions ORDER BY 1, 2, 12"
-            ))
-            .map_err(backend)?;
-        let rows = stmt.query_map([], row_to_record).map_err(backend)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(finish(row.map_err(backend)?)?);
-        }
-        Ok(out)
+        self.read_records(
+            &format!("SELECT {COLUMNS} FROM secrets UNION ALL SELECT {COLUMNS} FROM secret_versions ORDER BY 1, 2, 12"),
+            [],
+        )
     }
 
     fn rewrap_version(
@@ -374,34 +394,20 @@ impl Store for SqliteStore {
     }
 
     fn secret_history(&self, project: &str, name: &str) -> Result<Vec<SecretRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
+        self.read_records(
+            &format!(
                 "SELECT {COLUMNS} FROM secret_versions WHERE project = ?1 AND name = ?2 \
                  UNION ALL SELECT {COLUMNS} FROM secrets WHERE project = ?1 AND name = ?2 ORDER BY 12"
-            ))
-            .map_err(backend)?;
-        let rows = stmt.query_map(params![project, name], row_to_record).map_err(backend)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(finish(row.map_err(backend)?)?);
-        }
-        Ok(out)
+            ),
+            params![project, name],
+        )
     }
 
     fn list_secrets(&self, project: &str) -> Result<Vec<SecretRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM secrets WHERE project = ?1 ORDER BY name"
-            ))
-            .map_err(backend)?;
-        let rows = stmt.query_map(params![project], row_to_record).map_err(backend)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(finish(row.map_err(backend)?)?);
-        }
-        Ok(out)
+        self.read_records(
+            &format!("SELECT {COLUMNS} FROM secrets WHERE project = ?1 ORDER BY name"),
+            params![project],
+        )
     }
 
     fn delete_secret(&self, project: &str, name: &str, audit: &[AuditEvent]) -> Result<bool> {
@@ -446,20 +452,19 @@ impl Store for SqliteStore {
     }
 
     fn get_project(&self, name: &str) -> Result<Option<ProjectRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached("SELECT name, created_at, created_by FROM projects WHERE name = ?1")
-            .map_err(backend)?;
-        stmt.query_row(params![name], project_row).optional().map_err(backend)
+        self.read_one(
+            "SELECT name, created_at, created_by FROM projects WHERE name = ?1",
+            params![name],
+            project_row,
+        )
     }
 
     fn list_projects(&self) -> Result<Vec<ProjectRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached("SELECT name, created_at, created_by FROM projects ORDER BY name")
-            .map_err(backend)?;
-        let rows = stmt.query_map([], project_row).map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+        self.read_all(
+            "SELECT name, created_at, created_by FROM projects ORDER BY name",
+            [],
+            project_row,
+        )
     }
 
     fn delete_project(&self, name: &str, audit: &[AuditEvent]) -> Result<bool> {
@@ -504,28 +509,27 @@ impl Store for SqliteStore {
     }
 
     fn get_identity(&self, name: &str) -> Result<Option<IdentityRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE name = ?1"))
-            .map_err(backend)?;
-        stmt.query_row(params![name], identity_row).optional().map_err(backend)
+        self.read_one(
+            &format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE name = ?1"),
+            params![name],
+            identity_row,
+        )
     }
 
     fn get_identity_by_id(&self, id: i64) -> Result<Option<IdentityRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?1"))
-            .map_err(backend)?;
-        stmt.query_row(params![id], identity_row).optional().map_err(backend)
+        self.read_one(
+            &format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?1"),
+            params![id],
+            identity_row,
+        )
     }
 
     fn list_identities(&self) -> Result<Vec<IdentityRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {IDENTITY_COLUMNS} FROM identities ORDER BY name"))
-            .map_err(backend)?;
-        let rows = stmt.query_map([], identity_row).map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+        self.read_all(
+            &format!("SELECT {IDENTITY_COLUMNS} FROM identities ORDER BY name"),
+            [],
+            identity_row,
+        )
     }
 
     fn create_token(&self, t: &TokenRecord, audit: &[AuditEvent]) -> Result<i64> {
@@ -558,30 +562,27 @@ impl Store for SqliteStore {
     }
 
     fn token_by_public_id(&self, public_id: &str) -> Result<Option<TokenRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE public_id = ?1"))
-            .map_err(backend)?;
-        stmt.query_row(params![public_id], token_row)
-            .optional()
-            .map_err(backend)
+        self.read_one(
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE public_id = ?1"),
+            params![public_id],
+            token_row,
+        )
     }
 
     fn get_token(&self, name: &str) -> Result<Option<TokenRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = ?1"))
-            .map_err(backend)?;
-        stmt.query_row(params![name], token_row).optional().map_err(backend)
+        self.read_one(
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = ?1"),
+            params![name],
+            token_row,
+        )
     }
 
     fn list_tokens(&self) -> Result<Vec<TokenRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY name"))
-            .map_err(backend)?;
-        let rows = stmt.query_map([], token_row).map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+        self.read_all(
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY name"),
+            [],
+            token_row,
+        )
     }
 
     fn revoke_token(&self, name: &str, at: i64, audit: &[AuditEvent]) -> Result<bool> {
@@ -640,32 +641,26 @@ impl Store for SqliteStore {
     }
 
     fn get_grant(&self, project: &str, identity_id: i64) -> Result<Option<GrantRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {GRANT_COLUMNS} FROM grants WHERE project = ?1 AND identity_id = ?2"
-            ))
-            .map_err(backend)?;
-        stmt.query_row(params![project, identity_id], grant_row)
-            .optional()
-            .map_err(backend)
+        self.read_one(
+            &format!("SELECT {GRANT_COLUMNS} FROM grants WHERE project = ?1 AND identity_id = ?2"),
+            params![project, identity_id],
+            grant_row,
+        )
     }
 
     fn list_grants(&self, project: Option<&str>) -> Result<Vec<GrantRecord>> {
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
+        self.read_all(
+            &format!(
                 "SELECT {GRANT_COLUMNS} FROM grants WHERE ?1 IS NULL OR project = ?1 ORDER BY project, identity_id"
-            ))
-            .map_err(backend)?;
-        let rows = stmt.query_map(params![project], grant_row).map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            ),
+            params![project],
+            grant_row,
+        )
     }
 
     fn generation(&self) -> Result<i64> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached("SELECT generation FROM meta").map_err(backend)?;
-        stmt.query_row([], |r| r.get(0)).map_err(backend)
+        self.read_one("SELECT generation FROM meta", [], |r| r.get(0))?
+            .ok_or_else(|| StoreError::Backend("the meta table has no row".into()))
     }
 
     fn append_audit(&self, events: &[AuditEvent]) -> Result<()> {

@@ -13,6 +13,14 @@ pub enum Format {
     Json,
 }
 
+/// The arguments of a command whose only option is its output format.
+#[derive(Debug, clap::Args)]
+pub struct FormatArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
 /// Prints rows as an aligned table with a header.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();

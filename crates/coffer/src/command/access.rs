@@ -1,7 +1,7 @@
 //! Identities, tokens, grants, the audit log and `whoami`.
 
 use super::Ctx;
-use crate::output::{self, Format};
+use crate::output::{self, Format, FormatArgs};
 use anyhow::Result;
 use coffer_core::{IdentityInfo, Role, TokenInfo};
 
@@ -34,13 +34,6 @@ pub enum TokenCommand {
     List(FormatArgs),
     /// Revoke a token by name; it stops working on the next request.
     Revoke(NameArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct FormatArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,5 +1,5 @@
 use super::Ctx;
-use crate::output::{self, Format};
+use crate::output::{self, Format, FormatArgs};
 use anyhow::Result;
 
 /// `coffer key ...`.
@@ -75,13 +75,6 @@ pub fn use_kms(ctx: &Ctx, settings: crate::home::KmsSettings) -> Result<()> {
 pub struct RotateArgs {
     #[command(flatten)]
     kms: KmsArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct FormatArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,

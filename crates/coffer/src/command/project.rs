@@ -1,5 +1,5 @@
 use super::Ctx;
-use crate::output::{self, Format};
+use crate::output::{self, Format, FormatArgs};
 use anyhow::Result;
 
 /// `coffer project ...`.
@@ -8,7 +8,7 @@ pub enum Command {
     /// Create a project (superusers).
     Create(CreateArgs),
     /// List the projects you have a role in, with your role.
-    List(ListArgs),
+    List(FormatArgs),
     /// Delete a project with its secrets, grants and service accounts (superusers). Its audit
     /// events stay.
     Delete(DeleteArgs),
@@ -18,13 +18,6 @@ pub enum Command {
 pub struct CreateArgs {
     /// The name ([A-Za-z0-9._-]{1,128}).
     name: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,

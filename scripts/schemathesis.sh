@@ -131,6 +131,9 @@ api POST /v1/users '{"name":"alice"}'
 api PUT /v1/projects/default/members/alice '{"role":"read"}'
 api POST /v1/projects/default/service-accounts '{"name":"svc"}'
 api POST /v1/tokens '{"name":"alice-ci","owner":"alice","expires_in":"90d"}'
+# A flight with one finished run, so the run and log routes are fuzzed on real data.
+api POST /v1/projects/default/flights '{"name":"f1","kind":"command","command":["true"],"config":{"REGION":"us"}}'
+api POST /v1/projects/default/flights/f1/runs '{}'
 
 # ---- schemathesis -----------------------------------------------------------------------
 # Checks: no 5xx, and every response documented (status code, content type, body schema).

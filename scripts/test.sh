@@ -29,6 +29,8 @@ if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 fi
 export COFFER_TEST_MOTO="$VENV/bin/moto_server"
+# The Python of Python flights in tests: the venv has duckdb 1.5.5 (and its httpfs matches).
+export COFFER_TEST_PYTHON="$VENV/bin/python"
 
 # DuckDB for the data plane: DuckDB's official libduckdb.so 1.5.5 (npm), so the suite does not
 # compile DuckDB from source (the product's default "bundled" build does); the httpfs extension

@@ -267,11 +267,11 @@ pub struct NewToken {
     pub token: SecretString,
 }
 
-fn hash(token: &str) -> Vec<u8> {
+pub(crate) fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn random_hex(bytes: usize) -> String {
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut b);
     hex::encode(b)
@@ -632,6 +632,11 @@ impl Service {
 
     /// Whether `caller` may manage `identity` (its tokens): a superuser any; an admin of a
     /// service account's project that account; anyone itself.
+    /// Whether `caller` may manage `identity` (and so run flights as it).
+    pub(crate) fn may_manage_identity(&self, caller: &Caller, identity: &IdentityRecord) -> Result<bool> {
+        self.may_manage(caller, identity)
+    }
+
     fn may_manage(&self, caller: &Caller, identity: &IdentityRecord) -> Result<bool> {
         if caller.superuser || caller.identity_id == Some(identity.id) {
             return Ok(true);

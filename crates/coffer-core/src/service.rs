@@ -110,7 +110,7 @@ fn ser_storage<S: serde::Serializer>(s: &Storage, ser: S) -> std::result::Result
 }
 
 impl SecretInfo {
-    fn from_record(r: &SecretRecord) -> Self {
+    pub(crate) fn from_record(r: &SecretRecord) -> Self {
         let mut info = SecretInfo {
             name: r.name.clone(),
             secret_type: r.secret_type.clone(),
@@ -379,6 +379,15 @@ impl Service {
         for o in observers {
             o.changed(self, project, &change);
         }
+    }
+
+    /// The metadata of this process's temporary secrets of `project`.
+    pub(crate) fn temporary_infos(&self, project: &str) -> Vec<SecretInfo> {
+        self.temp()
+            .iter()
+            .filter(|((p, _), _)| p == project)
+            .map(|(_, t)| t.info.clone())
+            .collect()
     }
 
     fn temp(&self) -> MutexGuard<'_, BTreeMap<(String, String), TempSecret>> {
@@ -713,12 +722,7 @@ impl Service {
     pub fn list_secrets(&self, caller: &Caller, project: &str) -> Result<Vec<SecretInfo>> {
         let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Read, "list", "secrets")?;
-        let mut out: Vec<SecretInfo> = self
-            .temp()
-            .iter()
-            .filter(|((p, _), _)| p == project)
-            .map(|(_, t)| t.info.clone())
-            .collect();
+        let mut out: Vec<SecretInfo> = self.temporary_infos(project);
         out.extend(self.store.list_secrets(project)?.iter().map(SecretInfo::from_record));
         out.sort_by(|a, b| a.name.cmp(&b.name).then(a.storage.cmp(&b.storage)));
         Ok(out)
@@ -824,6 +828,17 @@ impl Service {
         project: &str,
         names: &[String],
     ) -> Result<Vec<coffer_model::env::EnvVar>> {
+        self.resolve_env_for(caller, project, names, "env")
+    }
+
+    /// [`Service::resolve_env`] audited with `purpose` (`flight:NAME#N` for a flight's run).
+    pub(crate) fn resolve_env_for(
+        &self,
+        caller: &Caller,
+        project: &str,
+        names: &[String],
+        purpose: &str,
+    ) -> Result<Vec<coffer_model::env::EnvVar>> {
         let items: Vec<(String, Option<Storage>)> = names.iter().map(|n| (n.clone(), None)).collect();
         let vars_of = |opened: &[OpenedSecret]| {
             let mut vars = Vec::new();
@@ -836,7 +851,7 @@ impl Service {
             }
             vars
         };
-        let opened = self.use_secrets_checked(caller, project, &items, "env", |opened| {
+        let opened = self.use_secrets_checked(caller, project, &items, purpose, |opened| {
             Ok(coffer_model::env::check_unique(&vars_of(opened))?)
         })?;
         Ok(vars_of(&opened))

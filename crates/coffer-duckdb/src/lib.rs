@@ -14,12 +14,16 @@
 //!   registration (and a secret left with no scope is not registered).
 //! - The httpfs extension (S3, R2, GCS and their `s3://`-style reads) is loaded offline from
 //!   coffer's extension directory ([`httpfs_path`]); [`install_hint`] says how to put it there.
+//! - Flights get the same registrations without a coffer store: [`secret_statements`] renders
+//!   them (an audited `use`), the flight runner hands them to its child, and [`Detached`] (or
+//!   the Python `sitecustomize` hook) runs them in the child's own DuckDB.
 #![deny(missing_docs)]
 
 pub mod plan;
 mod render;
 
 pub use plan::{plan, PlanEntry, Planner};
+pub use render::{secret_name, SecretSql};
 
 use coffer_core::{Caller, SecretChange, SecretObserver, Service};
 use coffer_model::Storage;
@@ -151,6 +155,115 @@ fn cells(array: &dyn Array, rows: usize) -> Result<Vec<Cell>> {
         .collect()
 }
 
+/// Runs one statement on `conn` and returns its result.
+fn query_on(conn: &duckdb::Connection, sql: &str) -> Result<Rows> {
+    let mut stmt = conn.prepare(sql)?;
+    let arrow = stmt.query_arrow([])?;
+    let schema = arrow.get_schema();
+    let columns: Vec<(String, String)> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), type_name(f.data_type())))
+        .collect();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for batch in arrow {
+        let n = batch.num_rows();
+        let cols: Vec<Vec<Cell>> = batch
+            .columns()
+            .iter()
+            .map(|c| cells(c.as_ref(), n))
+            .collect::<Result<_>>()?;
+        for i in 0..n {
+            rows.push(cols.iter().map(|c| c[i].clone()).collect());
+        }
+    }
+    Ok(Rows { columns, rows })
+}
+
+/// The name of the secret DuckDB picks on `conn` for `path` and `secret_type`.
+fn which_secret_on(conn: &duckdb::Connection, path: &str, secret_type: &str) -> Result<Option<String>> {
+    let mut stmt = conn.prepare("SELECT name FROM which_secret(?, ?)")?;
+    let mut rows = stmt.query([path, secret_type])?;
+    Ok(match rows.next()? {
+        Some(r) => Some(r.get(0)?),
+        None => None,
+    })
+}
+
+/// Whether `caller` holds `use` in `project`: a caller without it gets a DuckDB with no
+/// secrets in it.
+fn may_use(service: &Service, caller: &Caller, project: &str) -> Result<bool> {
+    service
+        .has_role(caller, project, coffer_core::Role::Use)
+        .map_err(|e| DuckError::Duck(e.to_string()))
+}
+
+/// Opens the secrets of `entries` for `caller` in one audited batch (`purpose` goes to the
+/// audit log) and renders the statement registering each one with its planned scopes, keyed
+/// by lower-case name.
+fn render_entries(
+    service: &Service,
+    caller: &Caller,
+    project: &str,
+    entries: &[&PlanEntry],
+    purpose: &str,
+) -> Result<HashMap<String, SecretSql>> {
+    if entries.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let wanted: Vec<(String, Option<Storage>)> = entries
+        .iter()
+        .map(|e| (e.info.name.clone(), Some(e.info.storage)))
+        .collect();
+    let batch = service
+        .use_secrets(caller, project, &wanted, purpose)
+        .map_err(|source| DuckError::Secret {
+            name: wanted.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+            source: Box::new(source),
+        })?;
+    let scopes: HashMap<String, &[String]> = entries
+        .iter()
+        .map(|e| (e.info.name.to_ascii_lowercase(), e.scopes.as_slice()))
+        .collect();
+    let mut out = HashMap::new();
+    for opened in batch {
+        let name = opened.info.name.to_ascii_lowercase();
+        if let Some(scopes) = scopes.get(&name) {
+            let sql = render::create_secret(&opened.info, scopes, &opened.fields);
+            out.insert(name, sql);
+        }
+    }
+    Ok(out)
+}
+
+/// The statements that register every secret of `project` that `caller` may use, exactly as
+/// the data plane registers them in its own DuckDB instances: one
+/// `CREATE OR REPLACE TEMPORARY SECRET` per secret DuckDB should hold, with the scopes
+/// [`Planner`] leaves it (so `which_secret` in a DuckDB that ran them agrees with coffer's),
+/// in a stable order. This is how a flight's own DuckDB gets the project's secrets.
+///
+/// Opening the values is audited as a `use` with purpose `flight`. A caller without the
+/// `use` role gets no statements (as the data plane's instances hold no secrets for it).
+/// The statements hold secret values: execute them, never log or store them.
+///
+/// # Errors
+/// The caller may not list the project's secrets; a secret cannot be opened.
+pub fn secret_statements(service: &Service, caller: &Caller, project: &str) -> Result<Vec<SecretSql>> {
+    let all = service
+        .list_secrets(caller, project)
+        .map_err(|e| DuckError::Duck(e.to_string()))?;
+    if !may_use(service, caller, project)? {
+        return Ok(Vec::new());
+    }
+    let entries = plan(&all);
+    let refs: Vec<&PlanEntry> = entries.iter().collect();
+    let mut rendered = render_entries(service, caller, project, &refs, "flight")?;
+    Ok(entries
+        .iter()
+        .filter_map(|e| rendered.remove(&e.info.name.to_ascii_lowercase()))
+        .collect())
+}
+
 /// What an instance has registered for one DuckDB secret name.
 type Registered = (Storage, i64, Vec<String>);
 
@@ -187,28 +300,7 @@ impl Instance {
     /// # Errors
     /// DuckDB's error.
     pub fn query(&self, sql: &str) -> Result<Rows> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(sql)?;
-        let arrow = stmt.query_arrow([])?;
-        let schema = arrow.get_schema();
-        let columns: Vec<(String, String)> = schema
-            .fields()
-            .iter()
-            .map(|f| (f.name().clone(), type_name(f.data_type())))
-            .collect();
-        let mut rows: Vec<Vec<Cell>> = Vec::new();
-        for batch in arrow {
-            let n = batch.num_rows();
-            let cols: Vec<Vec<Cell>> = batch
-                .columns()
-                .iter()
-                .map(|c| cells(c.as_ref(), n))
-                .collect::<Result<_>>()?;
-            for i in 0..n {
-                rows.push(cols.iter().map(|c| c[i].clone()).collect());
-            }
-        }
-        Ok(Rows { columns, rows })
+        query_on(&self.conn(), sql)
     }
 
     /// The name of the secret DuckDB itself picks for `path` and `secret_type`.
@@ -216,13 +308,7 @@ impl Instance {
     /// # Errors
     /// DuckDB's error (an unknown type, for one).
     pub fn which_secret(&self, path: &str, secret_type: &str) -> Result<Option<String>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT name FROM which_secret(?, ?)")?;
-        let mut rows = stmt.query([path, secret_type])?;
-        Ok(match rows.next()? {
-            Some(r) => Some(r.get(0)?),
-            None => None,
-        })
+        which_secret_on(&self.conn(), path, secret_type)
     }
 
     /// Brings the DuckDB registrations of `affected` secrets in line with the plan; returns
@@ -235,10 +321,7 @@ impl Instance {
             }
         }
         // A caller without `use` gets a DuckDB with no secrets in it.
-        if !service
-            .has_role(&self.caller, &self.project, coffer_core::Role::Use)
-            .map_err(|e| DuckError::Duck(e.to_string()))?
-        {
+        if !may_use(service, &self.caller, &self.project)? {
             return Ok(0);
         }
         let names: BTreeSet<&String> = affected.iter().map(|k| &k.1).collect();
@@ -248,22 +331,11 @@ impl Instance {
             if let Some(e) = desired.get(*name) {
                 let want: Registered = (e.info.storage, e.info.version, e.scopes.clone());
                 if state.registered.get(*name) != Some(&want) {
-                    wanted.push((e.info.name.clone(), Some(e.info.storage)));
+                    wanted.push(e);
                 }
             }
         }
-        let mut opened: HashMap<String, coffer_core::OpenedSecret> = HashMap::new();
-        if !wanted.is_empty() {
-            let batch = service
-                .use_secrets(&self.caller, &self.project, &wanted, "dataplane")
-                .map_err(|source| DuckError::Secret {
-                    name: wanted.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
-                    source: Box::new(source),
-                })?;
-            for o in batch {
-                opened.insert(o.info.name.to_ascii_lowercase(), o);
-            }
-        }
+        let mut rendered = render_entries(service, &self.caller, &self.project, &wanted, "dataplane")?;
         let mut changes = 0;
         for name in names {
             match (desired.get(name), state.registered.get(name)) {
@@ -277,10 +349,9 @@ impl Instance {
                     if current == Some(&want) {
                         continue;
                     }
-                    let Some(opened) = opened.get(&e.info.name.to_ascii_lowercase()) else {
+                    let Some(sql) = rendered.remove(&e.info.name.to_ascii_lowercase()) else {
                         continue;
                     };
-                    let sql = render::create_secret(&opened.info, &e.scopes, &opened.fields);
                     match self.conn().execute_batch(sql.expose()) {
                         Ok(()) => {
                             state.registered.insert(name.clone(), want);
@@ -352,7 +423,7 @@ impl Instance {
 
 /// A DuckDB error about a statement that held secret values, made safe to log: its first
 /// line only (DuckDB's later lines quote the statement) with every '...' string masked.
-fn sanitize(message: &str) -> String {
+pub fn sanitize(message: &str) -> String {
     let first = message.lines().next().unwrap_or_default();
     let mut out = String::with_capacity(first.len());
     let mut in_string = false;
@@ -365,6 +436,83 @@ fn sanitize(message: &str) -> String {
         }
     }
     out
+}
+
+/// A new in-memory DuckDB configured as the data plane's: extensions only from
+/// `extension_dir` (httpfs loaded when there), no extension installs, no persistent secrets,
+/// no unredacted listing, configuration locked.
+fn open_connection(extension_dir: Option<&Path>) -> Result<duckdb::Connection> {
+    let mut config = duckdb::Config::default()
+        .enable_autoload_extension(true)?
+        .with("autoinstall_known_extensions", "false")?;
+    if let Some(dir) = extension_dir {
+        config = config.with("extension_directory", dir.to_string_lossy())?;
+    }
+    let config = config.with("allow_persistent_secrets", "false")?;
+    let conn = duckdb::Connection::open_in_memory_with_flags(config)?;
+    match extension_dir {
+        Some(dir) if httpfs_path(dir).is_file() => {
+            let path = httpfs_path(dir);
+            conn.execute_batch(&format!("LOAD {}", render::string(&path.to_string_lossy())))?;
+        }
+        Some(dir) => debug!("{}", install_hint(dir)),
+        None => debug!("no extension directory: httpfs is not loaded"),
+    }
+    conn.execute_batch("SET allow_unredacted_secrets = false; SET lock_configuration = true;")?;
+    Ok(conn)
+}
+
+/// An in-memory DuckDB configured like the data plane's instances (see [`DataPlane::instance`])
+/// but not tied to a coffer store: it holds the secrets of the statements given to
+/// [`Detached::register`] (from [`secret_statements`]) and follows no change. A `sql` flight
+/// runs its script on one.
+pub struct Detached {
+    conn: duckdb::Connection,
+}
+
+impl std::fmt::Debug for Detached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detached").finish_non_exhaustive()
+    }
+}
+
+impl Detached {
+    /// A new database loading extensions from `extension_dir` (httpfs when it is there);
+    /// without one, DuckDB's default directory, and httpfs is not loaded.
+    ///
+    /// # Errors
+    /// DuckDB's error.
+    pub fn open(extension_dir: Option<&Path>) -> Result<Self> {
+        Ok(Detached {
+            conn: open_connection(extension_dir)?,
+        })
+    }
+
+    /// Registers one secret. The error never holds the statement's values (see [`sanitize`]).
+    ///
+    /// # Errors
+    /// DuckDB refused the statement.
+    pub fn register(&self, sql: &SecretSql) -> Result<()> {
+        self.conn
+            .execute_batch(sql.expose())
+            .map_err(|e| DuckError::Duck(sanitize(&e.to_string())))
+    }
+
+    /// Runs one statement and returns its result.
+    ///
+    /// # Errors
+    /// DuckDB's error.
+    pub fn query(&self, sql: &str) -> Result<Rows> {
+        query_on(&self.conn, sql)
+    }
+
+    /// The name of the secret DuckDB picks for `path` and `secret_type`.
+    ///
+    /// # Errors
+    /// DuckDB's error.
+    pub fn which_secret(&self, path: &str, secret_type: &str) -> Result<Option<String>> {
+        which_secret_on(&self.conn, path, secret_type)
+    }
 }
 
 /// Creates and tracks the DuckDB instances of a process.
@@ -406,19 +554,7 @@ impl DataPlane {
     /// # Errors
     /// DuckDB errors; a secret that cannot be opened.
     pub fn instance(&self, service: &Service, caller: &Caller, project: &str) -> Result<Arc<Instance>> {
-        let config = duckdb::Config::default()
-            .enable_autoload_extension(true)?
-            .with("autoinstall_known_extensions", "false")?
-            .with("extension_directory", self.extension_dir.to_string_lossy())?
-            .with("allow_persistent_secrets", "false")?;
-        let conn = duckdb::Connection::open_in_memory_with_flags(config)?;
-        if self.has_httpfs() {
-            let path = httpfs_path(&self.extension_dir);
-            conn.execute_batch(&format!("LOAD {}", render::string(&path.to_string_lossy())))?;
-        } else {
-            debug!("{}", install_hint(&self.extension_dir));
-        }
-        conn.execute_batch("SET allow_unredacted_secrets = false; SET lock_configuration = true;")?;
+        let conn = open_connection(Some(&self.extension_dir))?;
         let instance = Arc::new(Instance {
             project: project.to_string(),
             caller: caller.clone(),

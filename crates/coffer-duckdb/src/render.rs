@@ -5,14 +5,92 @@ use coffer_core::SecretInfo;
 use coffer_crypto::SecretString;
 use coffer_model::{FieldValue, SecretFields, SensitiveValue};
 
-/// A statement holding secret values.
-pub struct SecretSql(SecretString);
+/// A statement holding secret values (a `CREATE OR REPLACE TEMPORARY SECRET`), zeroized on
+/// drop. It has no `Display`, and its `Debug` shows the secret's name only.
+pub struct SecretSql(SecretString, Vec<SecretString>);
 
 impl SecretSql {
+    /// Wraps a statement, such as one a flight runner passed to its child (its values are
+    /// not known apart).
+    pub fn new(sql: SecretString) -> Self {
+        SecretSql(sql, Vec::new())
+    }
+
     /// The text, to execute.
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }
+
+    /// The sensitive values the statement holds, for masking output that may show them.
+    pub fn sensitive_values(&self) -> &[SecretString] {
+        &self.1
+    }
+
+    /// The name of the secret the statement creates (see [`secret_name`]).
+    pub fn name(&self) -> Option<String> {
+        secret_name(self.0.expose_secret())
+    }
+}
+
+impl std::fmt::Debug for SecretSql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretSql")
+            .field("name", &self.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The name in `CREATE [OR REPLACE] [TEMPORARY|PERSISTENT] SECRET [IF NOT EXISTS] name ...`
+/// (quoted or not), reading nothing past it; `None` when the text is not such a statement.
+/// Lets errors name a secret without quoting its statement.
+pub fn secret_name(sql: &str) -> Option<String> {
+    fn word(s: &str) -> (&str, &str) {
+        let s = s.trim_start();
+        let end = s
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(s.len());
+        (&s[..end], &s[end..])
+    }
+    let mut rest = sql;
+    let mut seen = 0;
+    loop {
+        let (w, after) = word(rest);
+        rest = after;
+        seen += 1;
+        match w.to_ascii_lowercase().as_str() {
+            "secret" if seen > 1 => break,
+            "create" if seen == 1 => {}
+            "or" | "replace" | "temporary" | "persistent" if seen > 1 && seen <= 4 => {}
+            _ => return None,
+        }
+    }
+    let (w, after) = word(rest);
+    if w.eq_ignore_ascii_case("if") {
+        let (not, after) = word(after);
+        let (exists, after) = word(after);
+        if !not.eq_ignore_ascii_case("not") || !exists.eq_ignore_ascii_case("exists") {
+            return None;
+        }
+        rest = after;
+    }
+    let rest = rest.trim_start();
+    if let Some(quoted) = rest.strip_prefix('"') {
+        let mut name = String::new();
+        let mut chars = quoted.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                } else {
+                    return Some(name);
+                }
+            }
+            name.push(c);
+        }
+        return None;
+    }
+    let (w, _) = word(rest);
+    (!w.is_empty()).then(|| w.to_string())
 }
 
 /// A SQL string literal.
@@ -91,5 +169,32 @@ pub fn create_secret(info: &SecretInfo, scopes: &[String], fields: &SecretFields
         }
     }
     out.push(')');
-    SecretSql(SecretString::new(out))
+    SecretSql(
+        SecretString::new(out),
+        fields
+            .sensitive_values()
+            .into_iter()
+            .map(|(_, v)| v.duplicate())
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_name;
+
+    #[test]
+    fn names_the_secret_of_a_statement() {
+        let n = |s: &str| secret_name(s);
+        assert_eq!(
+            n("CREATE OR REPLACE TEMPORARY SECRET \"a\"\"b\" (TYPE s3, SECRET 'x')"),
+            Some("a\"b".into())
+        );
+        assert_eq!(n("create secret if not exists s1 (type s3)"), Some("s1".into()));
+        assert_eq!(n("  CREATE PERSISTENT SECRET my_s(TYPE s3)"), Some("my_s".into()));
+        assert_eq!(n("CREATE SECRET (TYPE s3)"), None);
+        assert_eq!(n("SELECT 'CREATE SECRET x'"), None);
+        assert_eq!(n("CREATE TABLE secret (x int)"), None);
+        assert_eq!(n("CREATE OR REPLACE SECRET \"unterminated (TYPE s3)"), None);
+    }
 }

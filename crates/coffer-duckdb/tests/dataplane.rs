@@ -272,9 +272,125 @@ fn which_secret_agrees_with_duckdb_on_the_scope_table() {
         if coffer != duckdb {
             failures.push(format!("{}: coffer {coffer:?}, embedded DuckDB {duckdb:?}", case.id));
         }
+        // A flight's DuckDB, fed with secret_statements, answers the same.
+        let fresh = coffer_duckdb::Detached::open(Some(&extension_dir())).expect("open");
+        for s in coffer_duckdb::secret_statements(&e.service, &Caller::local(), "p").expect("statements") {
+            fresh.register(&s).expect("register");
+        }
+        let flight = fresh
+            .which_secret(&case.path, &case.ty.to_ascii_lowercase())
+            .expect("flight which");
+        if coffer != flight {
+            failures.push(format!("{}: coffer {coffer:?}, flight DuckDB {flight:?}", case.id));
+        }
         checked += 1;
     }
     eprintln!("which_secret agreement: {checked} cases checked, {skipped} skipped (types DuckDB core+httpfs lacks)");
     assert!(checked >= 40, "only {checked} cases checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn secret_statements_register_what_the_data_plane_registers() {
+    let e = env();
+    create(&e, "base", "s3", Storage::Coffer, &["s3://bucket"], OnConflict::Error);
+    create(&e, "deep", "s3", Storage::Coffer, &["s3://bucket/x"], OnConflict::Error);
+    // Shadowed on its only scope by a temporary secret: not registered.
+    create(
+        &e,
+        "shadowed",
+        "s3",
+        Storage::Coffer,
+        &["s3://other"],
+        OnConflict::Error,
+    );
+    create(&e, "temp", "s3", Storage::Memory, &["s3://other"], OnConflict::Error);
+    create(&e, "hf", "huggingface", Storage::Coffer, &[], OnConflict::Error);
+    // A type DuckDB does not know: coffer's alone.
+    create(&e, "ai", "openai", Storage::Coffer, &[], OnConflict::Error);
+
+    let statements = coffer_duckdb::secret_statements(&e.service, &Caller::local(), "p").expect("statements");
+    let duck = e.plane.instance(&e.service, &Caller::local(), "p").expect("instance");
+    assert_eq!(statements.len(), 4, "{statements:?}");
+    assert_eq!(statements.len(), duck.registered_count());
+    let mut names: Vec<String> = statements.iter().filter_map(|s| s.name()).collect();
+    names.sort();
+    assert_eq!(names, ["base", "deep", "hf", "temp"]);
+    for s in &statements {
+        assert!(s.expose().starts_with("CREATE OR REPLACE TEMPORARY SECRET "));
+        assert!(!format!("{s:?}").contains("SECRET-VALUE-z9"), "{s:?}");
+    }
+
+    // Run in a fresh DuckDB, they give DuckDB the same answers as the data plane's instance.
+    let fresh = coffer_duckdb::Detached::open(Some(&extension_dir())).expect("open");
+    for s in &statements {
+        fresh.register(s).expect("register");
+    }
+    for (path, ty) in [
+        ("s3://bucket/a.parquet", "s3"),
+        ("s3://bucket/x/a.parquet", "s3"),
+        ("s3://bucket/xy", "s3"),
+        ("s3://other/a", "s3"),
+        ("s3://nowhere/a", "s3"),
+        ("hf://datasets/a", "huggingface"),
+    ] {
+        let want = duck.which_secret(path, ty).expect("which");
+        assert_eq!(fresh.which_secret(path, ty).expect("which"), want, "{path}");
+        let coffer = e
+            .service
+            .which_secret(&Caller::local(), "p", path, ty)
+            .expect("coffer which")
+            .map(|w| w.name.to_ascii_lowercase());
+        assert_eq!(want, coffer, "{path}");
+    }
+    let rows = fresh
+        .query("SELECT count(*) FROM duckdb_secrets() WHERE secret_string LIKE '%SECRET-VALUE-z9%'")
+        .expect("q");
+    assert_eq!(
+        rows.rows,
+        vec![vec![coffer_duckdb::Cell::Int(0)]],
+        "values are redacted"
+    );
+    assert!(fresh.query("SET allow_unredacted_secrets = true").is_err(), "locked");
+
+    // Each opening is an audited use with purpose `flight`.
+    let audit = e
+        .service
+        .list_audit(
+            &Caller::local(),
+            &coffer_core::AuditFilter {
+                project: Some("p".into()),
+                ..Default::default()
+            },
+        )
+        .expect("audit");
+    let flight: Vec<&str> = audit
+        .iter()
+        .filter(|a| a.action == "use" && a.detail.as_deref().is_some_and(|d| d.contains("purpose=flight")))
+        .map(|a| a.object.as_str())
+        .collect();
+    assert_eq!(flight.len(), 4, "{flight:?}");
+}
+
+#[test]
+fn secret_statements_are_empty_without_the_use_role() {
+    let e = env();
+    create(&e, "base", "s3", Storage::Coffer, &["s3://bucket"], OnConflict::Error);
+    let local = Caller::local();
+    e.service.create_user(&local, "reader", false).expect("user");
+    e.service
+        .grant(&local, "p", coffer_core::Role::Read, "reader")
+        .expect("grant");
+    let token = e
+        .service
+        .create_token(&local, Some("reader"), "t", None)
+        .expect("token");
+    let reader = e
+        .service
+        .authenticate(token.token.expose_secret(), "test")
+        .expect("authenticate");
+    let statements = coffer_duckdb::secret_statements(&e.service, &reader, "p").expect("statements");
+    assert!(statements.is_empty(), "{statements:?}");
+    let duck = e.plane.instance(&e.service, &reader, "p").expect("instance");
+    assert_eq!(duck.registered_count(), 0);
 }

@@ -110,22 +110,71 @@ pub fn secret_vars(secret: &str, secret_type: &str, fields: &SecretFields) -> Ve
     out
 }
 
+/// The names (and sources) of the variables a secret will give, from its metadata alone
+/// (public fields and the names of its sensitive values, as [`SecretFields::sensitive_keys`]
+/// lists them): what [`secret_vars`] produces, without opening any value. Used to refuse two
+/// sources of one variable when a flight is defined, before any run.
+pub fn planned_vars(
+    secret: &str,
+    secret_type: &str,
+    public: &BTreeMap<String, FieldValue>,
+    sensitive_keys: &[String],
+) -> Vec<(String, String)> {
+    let src = |key: &str| format!("secret '{secret}' key '{key}'");
+    if secret_type == "generic" {
+        return vec![(secret.to_string(), format!("secret '{secret}'"))];
+    }
+    let mut out = Vec::new();
+    for (k, v) in public {
+        match v {
+            FieldValue::Map(m) => {
+                for mk in m.keys() {
+                    out.push((var_name(secret, &format!("{k}_{mk}")), src(&format!("{k}.{mk}"))));
+                }
+            }
+            _ => out.push((var_name(secret, k), src(k))),
+        }
+    }
+    for path in sensitive_keys {
+        match path.split_once('.') {
+            Some((k, mk)) => {
+                let key = if secret_type == "flights" {
+                    mk.to_string()
+                } else {
+                    format!("{k}_{mk}")
+                };
+                out.push((var_name(secret, &key), src(mk)));
+            }
+            None => out.push((var_name(secret, path), src(path))),
+        }
+    }
+    out
+}
+
+/// Checks that no two of `(name, source)` share a name.
+///
+/// # Errors
+/// [`ModelError::EnvCollision`] naming the variable and both sources.
+pub fn check_unique_names<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, source) in vars {
+        if let Some(first) = seen.insert(name, source) {
+            return Err(ModelError::EnvCollision {
+                var: name.to_string(),
+                first: first.to_string(),
+                second: source.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Checks that no two variables share a name.
 ///
 /// # Errors
 /// [`ModelError::EnvCollision`] naming the variable and both sources.
 pub fn check_unique(vars: &[EnvVar]) -> Result<()> {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for v in vars {
-        if let Some(first) = seen.insert(&v.name, &v.source) {
-            return Err(ModelError::EnvCollision {
-                var: v.name.clone(),
-                first: first.to_string(),
-                second: v.source.clone(),
-            });
-        }
-    }
-    Ok(())
+    check_unique_names(vars.iter().map(|v| (v.name.as_str(), v.source.as_str())))
 }
 
 #[cfg(test)]
@@ -192,5 +241,49 @@ mod tests {
         vars.extend(secret_vars("A_B", "generic", &g));
         let err = check_unique(&vars).expect_err("A_B twice").to_string();
         assert!(err.contains("'A_B'") && err.contains("secret 'a' key 'B'"), "{err}");
+    }
+
+    #[test]
+    fn planned_vars_match_secret_vars() {
+        let cases = [
+            (
+                "my_api_secret",
+                "flights",
+                fields(
+                    "flights",
+                    vec![(
+                        "params",
+                        InputValue::Map(vec![("API_KEY".into(), "k".into()), ("E".into(), "e".into())]),
+                    )],
+                ),
+            ),
+            (
+                "my_s3",
+                "s3",
+                fields(
+                    "s3",
+                    vec![
+                        ("key_id", InputValue::Text("AK".into())),
+                        ("secret", InputValue::Text("SK".into())),
+                        ("region", InputValue::Text("eu".into())),
+                    ],
+                ),
+            ),
+            (
+                "api.key",
+                "generic",
+                fields("generic", vec![("value", InputValue::Text("v".into()))]),
+            ),
+        ];
+        for (name, ty, f) in cases {
+            let mut want: Vec<(String, String)> = secret_vars(name, ty, &f)
+                .into_iter()
+                .map(|v| (v.name, v.source))
+                .collect();
+            let mut got = planned_vars(name, ty, &f.public, &f.sensitive_keys());
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{name}");
+        }
     }
 }

@@ -109,6 +109,14 @@ pub enum ModelError {
         /// The second source.
         second: String,
     },
+    /// A flight definition or run request that breaks a rule.
+    #[error("invalid {field}: {rule}")]
+    InvalidFlight {
+        /// The field or option at fault (`config key 'A=B'`, `--timeout`).
+        field: String,
+        /// The rule and what to do.
+        rule: String,
+    },
 }
 
 impl ModelError {

@@ -14,14 +14,20 @@
 //! - [`mask`]: replaces every secret value (and its base64 forms) with `****` in streamed run
 //!   logs, also when a value is split across writes ([`mask::Masker`], [`mask::MaskStream`]).
 //!
+//! - [`flight`]: flight definitions and run states; [`schedule`]: their cron schedules;
+//!   [`lint`]: warnings for config values that look like credentials.
+//!
 //! Nothing here does I/O.
 #![deny(missing_docs)]
 
 pub mod display;
 pub mod env;
 pub mod error;
+pub mod flight;
+pub mod lint;
 pub mod mask;
 pub mod names;
+pub mod schedule;
 pub mod scope;
 pub mod types;
 pub mod validate;

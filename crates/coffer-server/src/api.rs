@@ -11,7 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 pub struct ErrorBody {
     /// `invalid`, `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
     /// `ambiguous`, `payload_too_large`, `unsupported_media_type`, `method_not_allowed`,
-    /// `audit_unavailable`, `store_unavailable`, `internal`.
+    /// `audit_unavailable`, `store_unavailable`, `keyring_unavailable`, `unavailable` (the
+    /// server was started without what the request needs, e.g. a flight runner), `internal`.
     pub code: String,
     /// What went wrong and what to do. Never a secret value.
     pub message: String,
@@ -377,4 +378,158 @@ impl SqlErrorBody {
 pub struct RollbackBody {
     /// The kept version whose values become a new current version.
     pub version: i64,
+}
+
+// ---- flights ----
+
+/// Create a flight (seed 003): a command, a Python script or a SQL script with a config map,
+/// attached secrets, a token to run as, an optional schedule and a timeout.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlightCreateBody {
+    /// The flight's name.
+    #[schema(value_type = Name)]
+    pub name: String,
+    /// `command`, `python` or `sql`.
+    #[schema(example = "python")]
+    pub kind: String,
+    /// For `command`: the program and its arguments.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// For `python` and `sql`: the script.
+    #[serde(default)]
+    pub script: Option<String>,
+    /// Plain variables (not secret), replaced whole on update.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub config: IndexMap<String, String>,
+    /// Attached secrets, replaced whole on update.
+    #[serde(default)]
+    #[schema(value_type = Vec<Name>)]
+    pub secrets: Vec<String>,
+    /// The token whose identity runs act as (the creator's when absent).
+    #[serde(default)]
+    #[schema(value_type = Option<Name>)]
+    pub token_name: Option<String>,
+    /// A cron expression: 5 fields, or 6 with seconds first.
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// The schedule's IANA time zone (UTC when absent).
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Seconds before a run is killed and marked `timed_out`.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Runs allowed at once (1 when absent).
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+}
+
+fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Change a flight: absent fields stay, present ones replace (config and secrets whole, not
+/// merged); `null` clears `token_name`, `schedule`, `timezone` and `timeout_secs`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlightUpdateBody {
+    /// New kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// New argv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// New script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// New config map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<IndexMap<String, String>>,
+    /// New list of attached secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Name>>)]
+    pub secrets: Option<Vec<String>>,
+    /// New token; `null` runs as the owner.
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Name>)]
+    pub token_name: Option<Option<String>>,
+    /// New schedule; `null` removes it.
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub schedule: Option<Option<String>>,
+    /// New time zone; `null` is UTC.
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<Option<String>>,
+    /// New timeout; `null` removes it.
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u64>)]
+    pub timeout_secs: Option<Option<u64>>,
+    /// New concurrency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+}
+
+/// A flight just created or updated, with warnings about config values that look like
+/// credentials (naming the key, never the value).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FlightSavedResponse {
+    /// The flight.
+    pub flight: coffer_core::FlightInfo,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Start a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunBody {
+    /// Per-run overrides of config keys the flight has (new keys are refused).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub config: IndexMap<String, String>,
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RunsQuery {
+    /// At most this many, newest first (default 50, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// Which part of a log to read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    /// Only chunks after this sequence number (0: from the start).
+    pub after: Option<i64>,
+    /// At most this many chunks (default 1000, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// A piece of a run's log, masked.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LogChunkBody {
+    /// Sequence number, increasing.
+    pub seq: i64,
+    /// `stdout`, `stderr` or `coffer`.
+    pub stream: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// The bytes, base64 (standard alphabet, padded).
+    pub data: String,
+}
+
+/// A run and a piece of its log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LogResponse {
+    /// The run, as of this read.
+    pub run: coffer_core::RunInfo,
+    /// The chunks after `after`.
+    pub chunks: Vec<LogChunkBody>,
 }

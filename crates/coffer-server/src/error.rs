@@ -40,6 +40,11 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// A 503 `unavailable`: the server was started without what the request needs.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
     /// A 500: a bug.
     pub fn internal(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
@@ -72,6 +77,25 @@ fn model_field(e: &ModelError) -> Option<String> {
         ModelError::InvalidName { .. } => "name".into(),
         ModelError::InvalidScope { .. } => "scope".into(),
         ModelError::EnvCollision { .. } => "secrets".into(),
+        ModelError::InvalidFlight { field, .. } => return flight_field(field),
+        _ => return None,
+    })
+}
+
+/// The request field of a flight rule's `field` (`config key 'A'`, `timeout`, `secret 's'`):
+/// the name of the body field at fault.
+fn flight_field(field: &str) -> Option<String> {
+    let head = field
+        .trim_start_matches('-')
+        .split([' ', '='])
+        .next()
+        .unwrap_or_default();
+    Some(match head {
+        "config" => "config".into(),
+        "timeout" | "timeout_secs" => "timeout_secs".into(),
+        "secret" | "secrets" => "secrets".into(),
+        "token" | "token_name" => "token_name".into(),
+        "kind" | "command" | "script" | "schedule" | "timezone" | "concurrency" => head.into(),
         _ => return None,
     })
 }
@@ -155,5 +179,29 @@ mod tests {
             super::redact_serde("unknown field `nme`, expected one of `name`, `type`"),
             "unknown field `nme`, expected one of `name`, `type`"
         );
+    }
+
+    #[test]
+    fn flight_rules_name_the_body_field() {
+        use coffer_model::ModelError;
+        let field = |f: &str| {
+            let e = super::ApiError::from(coffer_core::CoreError::Invalid(ModelError::InvalidFlight {
+                field: f.into(),
+                rule: "r".into(),
+            }));
+            assert_eq!(e.body.code, "invalid");
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
+            e.body.field
+        };
+        assert_eq!(field("config override 'X'").as_deref(), Some("config"));
+        assert_eq!(field("config key 'A=B'").as_deref(), Some("config"));
+        assert_eq!(field("config value of 'A'").as_deref(), Some("config"));
+        assert_eq!(field("config 'A'").as_deref(), Some("config"));
+        assert_eq!(field("timeout").as_deref(), Some("timeout_secs"));
+        assert_eq!(field("--timeout").as_deref(), Some("timeout_secs"));
+        assert_eq!(field("secret 's3'").as_deref(), Some("secrets"));
+        assert_eq!(field("kind").as_deref(), Some("kind"));
+        assert_eq!(field("schedule").as_deref(), Some("schedule"));
+        assert_eq!(field("something else"), None);
     }
 }

@@ -12,7 +12,7 @@ mod extract;
 pub use error::ApiError;
 
 use crate::api::*;
-use crate::extract::{Auth, JsonBody, Q};
+use crate::extract::{Auth, JsonBody, OptionalJsonBody, Q};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -20,10 +20,11 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use coffer_core::{
-    AuditFilter, AuditInfo, Caller, CreateOutcome, CreateRequest, IdentityInfo, MemberInfo, OnConflict, ProjectInfo,
-    Role, SecretInfo, Service, TokenInfo,
+    AuditFilter, AuditInfo, Caller, CoreError, CreateOutcome, CreateRequest, FlightInfo, FlightUpdate, IdentityInfo,
+    MemberInfo, OnConflict, ProjectInfo, Role, RunInfo, RunRequest, SecretInfo, Service, TokenInfo,
 };
 use coffer_crypto::SecretString;
+use coffer_model::flight::{FlightKind, FlightSpec};
 use coffer_model::{InputValue, Storage};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -65,25 +66,35 @@ impl SqlRunner for PlainSql {
     }
 }
 
-/// The server's state: the application layer and the SQL runner.
+/// The server's state: the application layer, the SQL runner and the flight runner.
 #[derive(Clone)]
 pub struct AppState {
     service: Arc<Service>,
     sql: Arc<dyn SqlRunner>,
+    flights: Option<Arc<coffer_flights::Runner>>,
 }
 
 impl AppState {
-    /// State over `service`, with the SQL front alone for `/sql`.
+    /// State over `service`, with the SQL front alone for `/sql` and no flight runner
+    /// (starting a run answers 503 `unavailable`).
     pub fn new(service: Arc<Service>) -> Self {
         AppState {
             service,
             sql: Arc::new(PlainSql),
+            flights: None,
         }
     }
 
     /// Runs `/sql` with `runner` (the binary's runner adds the embedded DuckDB).
     pub fn with_sql(mut self, runner: Arc<dyn SqlRunner>) -> Self {
         self.sql = runner;
+        self
+    }
+
+    /// Runs the flights started with `POST .../flights/{flight}/runs` on `runner`, in this
+    /// process (each run on its own thread).
+    pub fn with_flights(mut self, runner: Arc<coffer_flights::Runner>) -> Self {
+        self.flights = Some(runner);
         self
     }
 
@@ -122,9 +133,13 @@ impl AppState {
     }
 }
 
-/// A path segment that must be a valid name.
+/// The path segments: each a valid name, but `{flight}`, which may also be a flight id (a
+/// UUID), and `{run}`, a run number (a positive integer).
 #[derive(Debug)]
-struct Names(Vec<String>);
+struct Names {
+    names: Vec<String>,
+    run: Option<i64>,
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Names {
     type Rejection = ApiError;
@@ -133,31 +148,67 @@ impl<S: Send + Sync> FromRequestParts<S> for Names {
         let axum::extract::Path(map) = axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::bad_request(format!("invalid path: {}", e.body_text())))?;
-        let mut out = Vec::new();
+        let mut out = Names {
+            names: Vec::new(),
+            run: None,
+        };
         for (key, value) in map {
-            coffer_model::names::validate_name(&value).map_err(|_| {
-                ApiError::new(
+            if key == "run" {
+                let n = value.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid",
+                        format!("invalid run number '{value}': runs are numbered 1, 2, 3, ..."),
+                    )
+                    .field("run")
+                })?;
+                out.run = Some(n);
+                continue;
+            }
+            let valid = coffer_model::names::validate_name(&value).is_ok() || (key == "flight" && is_uuid(&value));
+            if !valid {
+                let rule = if key == "flight" {
+                    "give a flight name ([A-Za-z0-9._-]{1,128}) or a flight id (a UUID)"
+                } else {
+                    "names must match [A-Za-z0-9._-]{1,128}"
+                };
+                return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "invalid",
-                    format!("invalid {key} name '{value}': names must match [A-Za-z0-9._-]{{1,128}}"),
+                    format!("invalid {key} name '{value}': {rule}"),
                 )
-                .field(key.clone())
-            })?;
-            out.push(value);
+                .field(key.clone()));
+            }
+            out.names.push(value);
         }
-        Ok(Names(out))
+        Ok(out)
     }
 }
 
 impl Names {
     fn one(mut self) -> String {
-        self.0.pop().unwrap_or_default()
+        self.names.pop().unwrap_or_default()
     }
     fn two(mut self) -> (String, String) {
-        let b = self.0.pop().unwrap_or_default();
-        let a = self.0.pop().unwrap_or_default();
+        let b = self.names.pop().unwrap_or_default();
+        let a = self.names.pop().unwrap_or_default();
         (a, b)
     }
+    /// Project, flight and run number.
+    fn run(self) -> (String, String, i64) {
+        let n = self.run.unwrap_or_default();
+        let (project, flight) = self.two();
+        (project, flight, n)
+    }
+}
+
+/// `8-4-4-4-12` hex digits.
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
@@ -185,14 +236,17 @@ fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
         health, whoami, list_projects, create_project, delete_project, list_secrets, create_secret, show_secret,
         drop_secret, which_secret, resolve_env, list_members, grant, revoke_grant, create_service_account,
         list_identities, create_user, list_tokens, create_token, revoke_token, list_audit, run_sql,
-        secret_history, rollback_secret, key_status, rotate_keys
+        secret_history, rollback_secret, key_status, rotate_keys, list_flights, create_flight, show_flight,
+        update_flight, delete_flight, run_flight, list_runs, show_run, run_logs, cancel_run
     ),
     components(schemas(
         ErrorBody, FieldInput, OnConflictBody, CreateSecretBody, CreateSecretResponse, DropResponse, WhichResponse,
         EnvBody, EnvResponse, ProjectBody, UserBody, ServiceAccountBody, TokenBody, TokenCreated, GrantBody, WhoAmI,
         Health, coffer_core::SecretInfo, coffer_core::WhichSecret, ProjectInfo, IdentityInfo, TokenInfo, MemberInfo,
         AuditInfo, Name, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody, RollbackBody,
-        coffer_core::SecretVersionInfo, coffer_core::KeyUsage, coffer_core::RotationReport
+        coffer_core::SecretVersionInfo, coffer_core::KeyUsage, coffer_core::RotationReport, FlightCreateBody,
+        FlightUpdateBody, FlightSavedResponse, RunBody, LogChunkBody, LogResponse, coffer_core::FlightInfo,
+        coffer_core::RunInfo
     )),
     modifiers(&BearerAuth, &PathNames),
     security(("bearer" = []))
@@ -213,7 +267,8 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// Every string path parameter is a name, which the `Names` extractor checks: each gets the
-/// [`Name`] schema with its pattern, so clients and API fuzzers know other segments get 400.
+/// [`Name`] schema with its pattern, so clients and API fuzzers know other segments get 400
+/// (a flight id, a UUID, matches it too). Run numbers are integers of at least 1.
 struct PathNames;
 
 impl utoipa::Modify for PathNames {
@@ -283,6 +338,21 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit", get(list_audit))
         .route("/v1/keys", get(key_status))
         .route("/v1/keys/rotate", post(rotate_keys))
+        .route("/v1/projects/{project}/flights", get(list_flights).post(create_flight))
+        .route(
+            "/v1/projects/{project}/flights/{flight}",
+            get(show_flight).patch(update_flight).delete(delete_flight),
+        )
+        .route(
+            "/v1/projects/{project}/flights/{flight}/runs",
+            get(list_runs).post(run_flight),
+        )
+        .route("/v1/projects/{project}/flights/{flight}/runs/{run}", get(show_run))
+        .route("/v1/projects/{project}/flights/{flight}/runs/{run}/logs", get(run_logs))
+        .route(
+            "/v1/projects/{project}/flights/{flight}/runs/{run}/cancel",
+            post(cancel_run),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -771,7 +841,10 @@ mod tests {
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for (method, op) in item.as_object().expect("item") {
                 for p in op["parameters"].as_array().into_iter().flatten() {
-                    if p["in"] == "path" {
+                    if p["in"] == "path" && p["name"] == "run" {
+                        assert_eq!(p["schema"]["type"], "integer", "{method} {path}");
+                        assert_eq!(p["schema"]["minimum"], 1, "{method} {path}");
+                    } else if p["in"] == "path" {
                         seen += 1;
                         assert_eq!(
                             p["schema"]["$ref"], "#/components/schemas/Name",
@@ -783,6 +856,43 @@ mod tests {
             }
         }
         assert!(seen > 10, "{seen}");
+    }
+
+    /// Every status a flight route answers is documented (schemathesis checks conformance).
+    #[test]
+    fn flight_routes_are_documented() {
+        let doc = doc();
+        let base = "/v1/projects/{project}/flights";
+        let expect = [
+            (base.to_string(), "get", "200"),
+            (base.to_string(), "post", "201"),
+            (format!("{base}/{{flight}}"), "get", "200"),
+            (format!("{base}/{{flight}}"), "patch", "200"),
+            (format!("{base}/{{flight}}"), "delete", "204"),
+            (format!("{base}/{{flight}}/runs"), "get", "200"),
+            (format!("{base}/{{flight}}/runs"), "post", "201"),
+            (format!("{base}/{{flight}}/runs"), "post", "503"),
+            (format!("{base}/{{flight}}/runs/{{run}}"), "get", "200"),
+            (format!("{base}/{{flight}}/runs/{{run}}/logs"), "get", "200"),
+            (format!("{base}/{{flight}}/runs/{{run}}/cancel"), "post", "200"),
+        ];
+        for (path, method, status) in expect {
+            let op = &doc["paths"][&path][method];
+            assert!(op.is_object(), "{method} {path} is not documented");
+            assert!(op["responses"][status].is_object(), "{method} {path}: no {status}");
+            assert!(op["responses"]["4XX"].is_object(), "{method} {path}: no 4XX");
+        }
+        let run = &doc["paths"][format!("{base}/{{flight}}/runs")]["post"]["requestBody"];
+        assert_ne!(run["required"], true, "the run body is optional: {run}");
+        for schema in [
+            "FlightInfo",
+            "RunInfo",
+            "FlightSavedResponse",
+            "LogResponse",
+            "LogChunkBody",
+        ] {
+            assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+        }
     }
 }
 
@@ -831,4 +941,238 @@ async fn key_status(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<c
     responses((status = 200, body = coffer_core::RotationReport), (status = "4XX", body = ErrorBody)))]
 async fn rotate_keys(State(st): State<AppState>, auth: Auth) -> Result<Json<coffer_core::RotationReport>, ApiError> {
     st.write(auth, move |s, c| s.rotate_keys(&c)).await.map(Json)
+}
+
+// ---- flights ----
+
+/// Flight bodies refer to kinds by name: a bad one is an `invalid` of field `kind`.
+fn flight_kind(kind: &str) -> Result<FlightKind, ApiError> {
+    FlightKind::parse(kind).map_err(|e| ApiError::from(CoreError::from(e)))
+}
+
+fn saved(s: coffer_core::FlightSaved) -> FlightSavedResponse {
+    FlightSavedResponse {
+        flight: s.info,
+        warnings: s.warnings,
+    }
+}
+
+/// The project's flights, by name (role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/flights", tag = "flights",
+    params(("project" = String, Path)),
+    responses((status = 200, body = Vec<coffer_core::FlightInfo>), (status = "4XX", body = ErrorBody)))]
+async fn list_flights(State(st): State<AppState>, auth: Auth, names: Names) -> Result<Json<Vec<FlightInfo>>, ApiError> {
+    let project = names.one();
+    st.read(auth, move |s, c| s.list_flights(&c, &project)).await.map(Json)
+}
+
+/// Create a flight (role `write`): a command, a Python script or a SQL script, its config,
+/// attached secrets, the token its runs act as, a schedule and a timeout. 409 when the name
+/// is taken; `warnings` name config keys whose values look like credentials.
+#[utoipa::path(post, path = "/v1/projects/{project}/flights", tag = "flights",
+    params(("project" = String, Path)), request_body = FlightCreateBody,
+    responses((status = 201, body = FlightSavedResponse), (status = "4XX", body = ErrorBody)))]
+async fn create_flight(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+    JsonBody(b): JsonBody<FlightCreateBody>,
+) -> Result<(StatusCode, Json<FlightSavedResponse>), ApiError> {
+    let project = names.one();
+    coffer_model::names::validate_name(&b.name).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            format!(
+                "invalid flight name '{}': names must match [A-Za-z0-9._-]{{1,128}}",
+                b.name
+            ),
+        )
+        .field("name")
+    })?;
+    let spec = FlightSpec {
+        kind: flight_kind(&b.kind)?,
+        command: b.command,
+        script: b.script,
+        config: b.config,
+        secrets: b.secrets,
+        token_name: b.token_name,
+        schedule: b.schedule,
+        timezone: b.timezone,
+        timeout_secs: b.timeout_secs,
+        concurrency: b.concurrency.unwrap_or(1),
+    };
+    let name = b.name;
+    let s = st
+        .write(auth, move |s, c| s.create_flight(&c, &project, &name, spec))
+        .await?;
+    Ok((StatusCode::CREATED, Json(saved(s))))
+}
+
+/// One flight, by name or by flight id (role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/flights/{flight}", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id")),
+    responses((status = 200, body = coffer_core::FlightInfo), (status = "4XX", body = ErrorBody)))]
+async fn show_flight(State(st): State<AppState>, auth: Auth, names: Names) -> Result<Json<FlightInfo>, ApiError> {
+    let (project, flight) = names.two();
+    st.read(auth, move |s, c| s.get_flight(&c, &project, &flight))
+        .await
+        .map(Json)
+}
+
+/// Change a flight (role `write`): fields given replace (config and secrets whole), absent
+/// ones stay, `null` clears the optional ones; the version goes up by one.
+#[utoipa::path(patch, path = "/v1/projects/{project}/flights/{flight}", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id")),
+    request_body = FlightUpdateBody,
+    responses((status = 200, body = FlightSavedResponse), (status = "4XX", body = ErrorBody)))]
+async fn update_flight(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+    JsonBody(b): JsonBody<FlightUpdateBody>,
+) -> Result<Json<FlightSavedResponse>, ApiError> {
+    let (project, flight) = names.two();
+    let update = FlightUpdate {
+        kind: b.kind.as_deref().map(flight_kind).transpose()?,
+        command: b.command,
+        script: b.script,
+        config: b.config,
+        secrets: b.secrets,
+        token_name: b.token_name,
+        schedule: b.schedule,
+        timezone: b.timezone,
+        timeout_secs: b.timeout_secs,
+        concurrency: b.concurrency,
+    };
+    let s = st
+        .write(auth, move |s, c| s.update_flight(&c, &project, &flight, update))
+        .await?;
+    Ok(Json(saved(s)))
+}
+
+/// Delete a flight with its runs and logs (role `write`); 409 while a run is running.
+#[utoipa::path(delete, path = "/v1/projects/{project}/flights/{flight}", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id")),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+async fn delete_flight(State(st): State<AppState>, auth: Auth, names: Names) -> Result<StatusCode, ApiError> {
+    let (project, flight) = names.two();
+    st.write(auth, move |s, c| s.delete_flight(&c, &project, &flight))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Start a run (role `use`) on the server's runner and return it at once: `running`, or
+/// `failed` when it could not start (a dropped secret, a revoked token; its log says why).
+/// The body is optional; `config` overrides keys the flight has (others are refused). 409
+/// when the flight already runs as many runs as its concurrency; 503 when the server has no
+/// flight runner.
+#[utoipa::path(post, path = "/v1/projects/{project}/flights/{flight}/runs", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id")),
+    request_body = Option<RunBody>,
+    responses((status = 201, body = coffer_core::RunInfo), (status = "4XX", body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn run_flight(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+    OptionalJsonBody(b): OptionalJsonBody<RunBody>,
+) -> Result<(StatusCode, Json<RunInfo>), ApiError> {
+    let (project, flight) = names.two();
+    let runner = st.flights.clone();
+    let service = st.service.clone();
+    let run = st
+        .write(auth, move |s, c| {
+            let Some(runner) = runner else {
+                // Missing flights and callers without a role still get 404 and 403.
+                s.get_flight(&c, &project, &flight)?;
+                return Ok(Err(ApiError::unavailable(
+                    "this server was started without a flight runner, so it cannot start runs; start the flight with `coffer flight run` on a machine with the store, or run a server with flights enabled",
+                )));
+            };
+            let req = RunRequest {
+                overrides: b.config,
+                ..RunRequest::default()
+            };
+            runner.spawn(&service, &c, &project, &flight, req).map(Ok)
+        })
+        .await??;
+    Ok((StatusCode::CREATED, Json(run)))
+}
+
+/// A flight's runs, newest first (role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/flights/{flight}/runs", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id"),
+        RunsQuery),
+    responses((status = 200, body = Vec<coffer_core::RunInfo>), (status = "4XX", body = ErrorBody)))]
+async fn list_runs(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+    Q(q): Q<RunsQuery>,
+) -> Result<Json<Vec<RunInfo>>, ApiError> {
+    let (project, flight) = names.two();
+    let limit = q.limit.unwrap_or(50).min(1000);
+    st.read(auth, move |s, c| s.list_runs(&c, &project, &flight, limit))
+        .await
+        .map(Json)
+}
+
+/// One run (role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/flights/{flight}/runs/{run}", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id"),
+        ("run" = i64, Path, minimum = 1, description = "The run number")),
+    responses((status = 200, body = coffer_core::RunInfo), (status = "4XX", body = ErrorBody)))]
+async fn show_run(State(st): State<AppState>, auth: Auth, names: Names) -> Result<Json<RunInfo>, ApiError> {
+    let (project, flight, n) = names.run();
+    st.read(auth, move |s, c| s.get_run(&c, &project, &flight, n))
+        .await
+        .map(Json)
+}
+
+/// A run's log (masked), the chunks after `after`, with the run as of this read: poll with
+/// the last `seq` seen until the run is no longer `running` and no chunk comes (role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/flights/{flight}/runs/{run}/logs", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id"),
+        ("run" = i64, Path, minimum = 1, description = "The run number"), LogQuery),
+    responses((status = 200, body = LogResponse), (status = "4XX", body = ErrorBody)))]
+async fn run_logs(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+    Q(q): Q<LogQuery>,
+) -> Result<Json<LogResponse>, ApiError> {
+    use base64::Engine as _;
+    let (project, flight, n) = names.run();
+    let after = q.after.unwrap_or(0);
+    let limit = q.limit.unwrap_or(1000).min(1000);
+    let (run, chunks) = st
+        .read(auth, move |s, c| s.run_log(&c, &project, &flight, n, after, limit))
+        .await?;
+    Ok(Json(LogResponse {
+        run,
+        chunks: chunks
+            .into_iter()
+            .map(|c| LogChunkBody {
+                seq: c.seq,
+                stream: c.stream,
+                at: c.at,
+                data: base64::engine::general_purpose::STANDARD.encode(&c.data),
+            })
+            .collect(),
+    }))
+}
+
+/// Cancel a running run (role `use`): its process group gets SIGTERM (then SIGKILL) and it
+/// ends `cancelled`; the run returned may still be `running` for a moment. 409 when it is
+/// not running.
+#[utoipa::path(post, path = "/v1/projects/{project}/flights/{flight}/runs/{run}/cancel", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id"),
+        ("run" = i64, Path, minimum = 1, description = "The run number")),
+    responses((status = 200, body = coffer_core::RunInfo), (status = "4XX", body = ErrorBody)))]
+async fn cancel_run(State(st): State<AppState>, auth: Auth, names: Names) -> Result<Json<RunInfo>, ApiError> {
+    let (project, flight, n) = names.run();
+    st.write(auth, move |s, c| s.cancel_run(&c, &project, &flight, n))
+        .await
+        .map(Json)
 }

@@ -1,6 +1,7 @@
 //! Executing parsed statements against a [`Service`].
 
 use crate::create_secret::{CreateSecret, OptionValue, Persist};
+use crate::flights::{self, FlightLauncher, Func};
 use crate::parse::{self, Statement};
 use crate::query;
 use crate::split::{self, StmtSource};
@@ -30,6 +31,7 @@ pub struct Session<'a> {
     project: String,
     caller: Caller,
     passthrough: Option<&'a dyn Passthrough>,
+    flights: Option<&'a dyn FlightLauncher>,
 }
 
 /// Whether a statement names secrets: such statements are coffer's alone and never go to the
@@ -240,6 +242,7 @@ impl<'a> Session<'a> {
             project: project.into(),
             caller,
             passthrough: None,
+            flights: None,
         }
     }
 
@@ -247,6 +250,46 @@ impl<'a> Session<'a> {
     pub fn with_passthrough(mut self, engine: &'a dyn Passthrough) -> Self {
         self.passthrough = Some(engine);
         self
+    }
+
+    /// Starts `MD_RUN_FLIGHT`'s runs with `launcher`; without one, `MD_RUN_FLIGHT` is refused.
+    pub fn with_flights(mut self, launcher: &'a dyn FlightLauncher) -> Self {
+        self.flights = Some(launcher);
+        self
+    }
+
+    fn flight_ctx(&self) -> flights::Ctx<'_> {
+        flights::Ctx {
+            service: self.service,
+            project: &self.project,
+            caller: &self.caller,
+            launcher: self.flights,
+        }
+    }
+
+    /// A flight function in `FROM`: the query's columns and clauses are checked against the
+    /// function's columns before a function with effects runs, so that a typo in the SELECT
+    /// does not create, change or start anything.
+    fn flight_query(&self, q: &ast::Query, name: &ObjectName, args: &ast::TableFunctionArgs) -> Result<Table> {
+        let Some(func) = Func::lookup(name) else {
+            return Err(not_handled(&format!("FROM {name}")));
+        };
+        if func.has_effects() {
+            let columns = func.columns();
+            let probe = Table {
+                rows: vec![vec![Value::Null; columns.len()]],
+                columns,
+            };
+            // The WHERE, then the rest on a row the WHERE cannot drop.
+            query::run(q, &probe)?;
+            let mut unfiltered = q.clone();
+            if let SetExpr::Select(s) = unfiltered.body.as_mut() {
+                s.selection = None;
+            }
+            query::run(&unfiltered, &probe)?;
+        }
+        let source = flights::call(&self.flight_ctx(), func, &args.args)?;
+        query::run(q, &source)
     }
 
     fn pass(&self, source: &StmtSource, not_mine: SqlError) -> Result<Table> {
@@ -367,10 +410,22 @@ impl<'a> Session<'a> {
             ast::Statement::Update(upd) => self.pg_update(&upd),
             ast::Statement::Delete(del) => self.pg_delete(&del),
             ast::Statement::Call(f) if f.name.to_string().to_ascii_lowercase().starts_with("md_") => {
-                Err(SqlError::Unsupported(format!(
-                    "CALL {}: MotherDuck flight procedures come with coffer's flights, which this coffer does not have yet",
-                    f.name
-                )))
+                let Some(func) = Func::lookup(&f.name) else {
+                    return Err(flights::unknown_procedure(&f.name));
+                };
+                let args = match &f.args {
+                    ast::FunctionArguments::None => &[][..],
+                    ast::FunctionArguments::List(l) if l.duplicate_treatment.is_none() && l.clauses.is_empty() => {
+                        l.args.as_slice()
+                    }
+                    other => {
+                        return Err(SqlError::Semantic(format!(
+                            "CALL {}: unsupported arguments {other}",
+                            f.name
+                        )))
+                    }
+                };
+                flights::call(&self.flight_ctx(), func, args)
             }
             other => {
                 let text = other.to_string();
@@ -521,6 +576,9 @@ impl<'a> Session<'a> {
                 TableFactor::Table { name, args: None, .. } if object_is(name, &["duckdb", "secrets"]) => {
                     self.pg_table()?
                 }
+                TableFactor::Table {
+                    name, args: Some(args), ..
+                } if Func::lookup(name).is_some() => return self.flight_query(q, name, args),
                 TableFactor::Table { name, args, .. } if object_is(name, &["md_access_tokens"]) => {
                     if !Self::function_args(args)?.is_empty() {
                         return Err(SqlError::Semantic("md_access_tokens() takes no arguments".into()));

@@ -11,6 +11,8 @@
 //!   `MAP {...}` values.
 //! - [`query`]: evaluates a sqlparser `SELECT` (projection, `WHERE`, `ORDER BY`, `LIMIT`) over
 //!   an in-memory [`Table`] such as `duckdb_secrets()`.
+//! - MotherDuck's flight functions (`MD_CREATE_FLIGHT`, `MD_RUN_FLIGHT`, `MD_LIST_FLIGHT_RUNS`,
+//!   ...), over coffer's flights; runs are started by the session's [`FlightLauncher`].
 //! - [`Session`]: executes statements; [`table`] renders results as DuckDB-like boxes, CSV,
 //!   JSON or `line` records.
 //! - [`SqlError`]: every error carries a position when it has one and renders with a caret
@@ -20,6 +22,7 @@
 pub mod create_secret;
 mod error;
 mod exec;
+mod flights;
 pub mod parse;
 pub mod query;
 pub mod split;
@@ -27,6 +30,7 @@ pub mod table;
 
 pub use error::SqlError;
 pub use exec::{Outcome, Passthrough, Session};
+pub use flights::FlightLauncher;
 pub use parse::Statement;
 pub use table::{ColType, Format, Table, Value};
 

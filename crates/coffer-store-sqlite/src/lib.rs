@@ -5,8 +5,8 @@
 #![deny(missing_docs)]
 
 use coffer_store::{
-    AuditEvent, AuditFilter, Expect, GrantRecord, IdentityRecord, ProjectRecord, Result, SealedRecord, SecretRecord,
-    Store, StoreError, TokenRecord,
+    AuditEvent, AuditFilter, Expect, FlightRecord, GrantRecord, IdentityRecord, LogChunk, ProjectRecord, Result,
+    RunEnd, RunRecord, SealedRecord, SecretRecord, Store, StoreError, TokenRecord,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use std::os::unix::fs::PermissionsExt;
@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_identities_audit.sql"),
     include_str!("../migrations/0003_generation.sql"),
     include_str!("../migrations/0004_secret_versions.sql"),
+    include_str!("../migrations/0005_flights.sql"),
 ];
 
 /// The SQLite store: one writer connection, a pool of read-only connections (WAL lets them
@@ -480,6 +481,9 @@ impl Store for SqliteStore {
                 "DELETE FROM secret_versions WHERE project = ?1",
                 "DELETE FROM grants WHERE project = ?1",
                 "DELETE FROM identities WHERE project = ?1 AND kind = 'service_account'",
+                "DELETE FROM flight_run_logs WHERE flight_id IN (SELECT id FROM flights WHERE project = ?1)",
+                "DELETE FROM flight_runs WHERE flight_id IN (SELECT id FROM flights WHERE project = ?1)",
+                "DELETE FROM flights WHERE project = ?1",
             ] {
                 tx.execute(sql, params![name]).map_err(backend)?;
             }
@@ -726,6 +730,304 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
     }
+
+    // ---- flights (not counted by the generation: no cache holds them) ----
+
+    fn create_flight(&self, f: &FlightRecord, audit: &[AuditEvent]) -> Result<()> {
+        let spec = json(&f.spec)?;
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    &format!(
+                        "INSERT OR IGNORE INTO flights ({FLIGHT_COLUMNS}) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                    ),
+                    params![
+                        f.id,
+                        f.project,
+                        f.name,
+                        spec,
+                        f.version,
+                        f.owner,
+                        f.owner_id,
+                        f.created_at,
+                        f.updated_at,
+                        f.last_tick
+                    ],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(conflict("flight", &f.name));
+            }
+            write_audit(tx, audit)
+        })
+    }
+
+    fn update_flight(&self, f: &FlightRecord, expect_version: i64, audit: &[AuditEvent]) -> Result<()> {
+        let spec = json(&f.spec)?;
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE flights SET spec = ?2, version = ?3, updated_at = ?4 WHERE id = ?1 AND version = ?5",
+                    params![f.id, spec, f.version, f.updated_at, expect_version],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                let found: Option<i64> = tx
+                    .query_row("SELECT version FROM flights WHERE id = ?1", params![f.id], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?;
+                return Err(StoreError::Conflict {
+                    name: f.name.clone(),
+                    what: match found {
+                        Some(v) => format!("changed since it was read (version {v})"),
+                        None => "does not exist".into(),
+                    },
+                });
+            }
+            write_audit(tx, audit)
+        })
+    }
+
+    fn get_flight(&self, project: &str, name: &str) -> Result<Option<FlightRecord>> {
+        self.read_one(
+            &format!("SELECT {FLIGHT_COLUMNS} FROM flights WHERE project = ?1 AND name = ?2"),
+            params![project, name],
+            flight_row,
+        )?
+        .transpose()
+    }
+
+    fn get_flight_by_id(&self, id: &str) -> Result<Option<FlightRecord>> {
+        self.read_one(
+            &format!("SELECT {FLIGHT_COLUMNS} FROM flights WHERE id = ?1"),
+            params![id],
+            flight_row,
+        )?
+        .transpose()
+    }
+
+    fn list_flights(&self, project: Option<&str>) -> Result<Vec<FlightRecord>> {
+        self.read_all(
+            &format!("SELECT {FLIGHT_COLUMNS} FROM flights WHERE ?1 IS NULL OR project = ?1 ORDER BY project, name"),
+            params![project],
+            flight_row,
+        )?
+        .into_iter()
+        .collect()
+    }
+
+    fn delete_flight(&self, project: &str, name: &str, audit: &[AuditEvent]) -> Result<bool> {
+        self.write(|tx| {
+            let id: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM flights WHERE project = ?1 AND name = ?2",
+                    params![project, name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            let Some(id) = id else {
+                return Ok(false);
+            };
+            for sql in [
+                "DELETE FROM flight_run_logs WHERE flight_id = ?1",
+                "DELETE FROM flight_runs WHERE flight_id = ?1",
+                "DELETE FROM flights WHERE id = ?1",
+            ] {
+                tx.execute(sql, params![id]).map_err(backend)?;
+            }
+            write_audit(tx, audit)?;
+            Ok(true)
+        })
+    }
+
+    fn claim_tick(&self, flight_id: &str, expect: Option<i64>, tick: i64) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE flights SET last_tick = ?3 WHERE id = ?1 AND last_tick IS ?2",
+                    params![flight_id, expect, tick],
+                )
+                .map_err(backend)?;
+            Ok(n > 0)
+        })
+    }
+
+    fn create_run(&self, run: &RunRecord, max_running: u32, audit: &[AuditEvent]) -> Result<i64> {
+        let config = json(&run.config)?;
+        self.write(|tx| {
+            let name: Option<String> = tx
+                .query_row("SELECT name FROM flights WHERE id = ?1", params![run.flight_id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(backend)?;
+            let Some(name) = name else {
+                return Err(StoreError::Conflict {
+                    name: run.flight_id.clone(),
+                    what: "does not exist (no flight has that id)".into(),
+                });
+            };
+            let running: i64 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM flight_runs WHERE flight_id = ?1 AND status = 'running'",
+                    params![run.flight_id],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            if running >= i64::from(max_running) {
+                return Err(StoreError::Conflict {
+                    name,
+                    what: format!("has {running} running runs (concurrency {max_running})"),
+                });
+            }
+            let number: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(run_number), 0) + 1 FROM flight_runs WHERE flight_id = ?1",
+                    params![run.flight_id],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO flight_runs ({RUN_COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                ),
+                params![
+                    run.flight_id,
+                    number,
+                    run.status,
+                    run.flight_version,
+                    config,
+                    run.exit_code,
+                    run.trigger,
+                    run.started_by,
+                    run.started_at,
+                    run.finished_at,
+                    run.message,
+                    run.runner,
+                    run.cancel_requested,
+                    run.scheduled_for
+                ],
+            )
+            .map_err(backend)?;
+            write_audit(tx, audit)?;
+            Ok(number)
+        })
+    }
+
+    fn get_run(&self, flight_id: &str, run_number: i64) -> Result<Option<RunRecord>> {
+        self.read_one(
+            &format!("SELECT {RUN_COLUMNS} FROM flight_runs WHERE flight_id = ?1 AND run_number = ?2"),
+            params![flight_id, run_number],
+            run_row,
+        )?
+        .transpose()
+    }
+
+    fn list_runs(&self, flight_id: &str, limit: usize) -> Result<Vec<RunRecord>> {
+        self.read_all(
+            &format!("SELECT {RUN_COLUMNS} FROM flight_runs WHERE flight_id = ?1 ORDER BY run_number DESC LIMIT ?2"),
+            params![flight_id, sql_limit(limit)],
+            run_row,
+        )?
+        .into_iter()
+        .collect()
+    }
+
+    fn running_runs(&self) -> Result<Vec<RunRecord>> {
+        self.read_all(
+            &format!("SELECT {RUN_COLUMNS} FROM flight_runs WHERE status = 'running' ORDER BY flight_id, run_number"),
+            [],
+            run_row,
+        )?
+        .into_iter()
+        .collect()
+    }
+
+    fn finish_run(&self, flight_id: &str, run_number: i64, end: &RunEnd, audit: &[AuditEvent]) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE flight_runs SET status = ?3, exit_code = ?4, finished_at = ?5, message = ?6 \
+                     WHERE flight_id = ?1 AND run_number = ?2 AND status = 'running'",
+                    params![
+                        flight_id,
+                        run_number,
+                        end.status,
+                        end.exit_code,
+                        end.finished_at,
+                        end.message
+                    ],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            write_audit(tx, audit)?;
+            Ok(true)
+        })
+    }
+
+    fn request_cancel(&self, flight_id: &str, run_number: i64, audit: &[AuditEvent]) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE flight_runs SET cancel_requested = 1 \
+                     WHERE flight_id = ?1 AND run_number = ?2 AND status = 'running'",
+                    params![flight_id, run_number],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            write_audit(tx, audit)?;
+            Ok(true)
+        })
+    }
+
+    fn append_log(&self, flight_id: &str, run_number: i64, chunks: &[LogChunk]) -> Result<()> {
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let last: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(seq), 0) FROM flight_run_logs WHERE flight_id = ?1 AND run_number = ?2",
+                    params![flight_id, run_number],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO flight_run_logs (flight_id, run_number, seq, stream, at, data) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(backend)?;
+            for (seq, c) in (last + 1..).zip(chunks) {
+                stmt.execute(params![flight_id, run_number, seq, c.stream, c.at, c.data])
+                    .map_err(backend)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn read_log(&self, flight_id: &str, run_number: i64, after: i64, limit: usize) -> Result<Vec<LogChunk>> {
+        self.read_all(
+            "SELECT seq, stream, at, data FROM flight_run_logs \
+             WHERE flight_id = ?1 AND run_number = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+            params![flight_id, run_number, after, sql_limit(limit)],
+            |r| {
+                Ok(LogChunk {
+                    seq: r.get(0)?,
+                    stream: r.get(1)?,
+                    at: r.get(2)?,
+                    data: r.get(3)?,
+                })
+            },
+        )
+    }
 }
 
 fn conflict(what: &str, name: &str) -> StoreError {
@@ -774,6 +1076,74 @@ const IDENTITY_COLUMNS: &str = "id, name, kind, superuser, project, created_at, 
 const TOKEN_COLUMNS: &str =
     "id, public_id, identity_id, name, hash, created_at, created_by, expires_at, last_used_at, revoked_at";
 const GRANT_COLUMNS: &str = "project, identity_id, role, granted_at, granted_by";
+
+const FLIGHT_COLUMNS: &str = "id, project, name, spec, version, owner, owner_id, created_at, updated_at, last_tick";
+const RUN_COLUMNS: &str = "flight_id, run_number, status, flight_version, config, exit_code, \"trigger\", started_by, \
+     started_at, finished_at, message, runner, cancel_requested, scheduled_for";
+
+/// A `LIMIT` for SQLite: -1 (no limit) when `limit` does not fit.
+fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(-1)
+}
+
+/// A flight row; the outer error is the database's, the inner one a spec that cannot be read.
+fn flight_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<FlightRecord>> {
+    let name: String = r.get(2)?;
+    let spec: String = r.get(3)?;
+    let spec = match serde_json::from_str(&spec) {
+        Ok(spec) => spec,
+        Err(_) => {
+            return Ok(Err(StoreError::Corrupt {
+                name,
+                reason: "spec is not a valid flight definition (JSON)".into(),
+            }))
+        }
+    };
+    Ok(Ok(FlightRecord {
+        id: r.get(0)?,
+        project: r.get(1)?,
+        name,
+        spec,
+        version: r.get(4)?,
+        owner: r.get(5)?,
+        owner_id: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+        last_tick: r.get(9)?,
+    }))
+}
+
+/// A run row; the outer error is the database's, the inner one a config that cannot be read.
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunRecord>> {
+    let flight_id: String = r.get(0)?;
+    let run_number: i64 = r.get(1)?;
+    let config: String = r.get(4)?;
+    let config = match serde_json::from_str(&config) {
+        Ok(config) => config,
+        Err(_) => {
+            return Ok(Err(StoreError::Corrupt {
+                name: format!("flight {flight_id} run {run_number}"),
+                reason: "config is not valid JSON".into(),
+            }))
+        }
+    };
+    Ok(Ok(RunRecord {
+        flight_id,
+        run_number,
+        status: r.get(2)?,
+        flight_version: r.get(3)?,
+        config,
+        exit_code: r.get(5)?,
+        trigger: r.get(6)?,
+        started_by: r.get(7)?,
+        started_at: r.get(8)?,
+        finished_at: r.get(9)?,
+        message: r.get(10)?,
+        runner: r.get(11)?,
+        cancel_requested: r.get(12)?,
+        scheduled_for: r.get(13)?,
+    }))
+}
 
 fn project_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProjectRecord> {
     Ok(ProjectRecord {
@@ -824,6 +1194,107 @@ fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRecord> {
 mod tests {
     use super::*;
 
+    fn spec() -> coffer_model::flight::FlightSpec {
+        coffer_model::flight::FlightSpec {
+            kind: coffer_model::flight::FlightKind::Command,
+            command: vec!["true".into()],
+            script: None,
+            config: Default::default(),
+            secrets: vec![],
+            token_name: None,
+            schedule: None,
+            timezone: None,
+            timeout_secs: None,
+            concurrency: 1,
+        }
+    }
+
+    #[test]
+    fn undecodable_flight_rows_are_corrupt() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.db");
+        let store = SqliteStore::open(&path).expect("open");
+        let f = FlightRecord {
+            id: "f-1".into(),
+            project: "p".into(),
+            name: "Broken".into(),
+            spec: spec(),
+            version: 1,
+            owner: "o".into(),
+            owner_id: None,
+            created_at: 1,
+            updated_at: 1,
+            last_tick: None,
+        };
+        store.create_flight(&f, &[]).expect("create");
+        let run = RunRecord {
+            flight_id: "f-1".into(),
+            run_number: 0,
+            status: "running".into(),
+            flight_version: 1,
+            config: Default::default(),
+            exit_code: None,
+            trigger: "manual".into(),
+            started_by: "o".into(),
+            started_at: 2,
+            finished_at: None,
+            message: None,
+            runner: None,
+            cancel_requested: false,
+            scheduled_for: None,
+        };
+        assert_eq!(store.create_run(&run, 1, &[]).expect("run"), 1);
+        assert!(store.get_flight("p", "broken").expect("readable").is_some());
+        {
+            let conn = store.lock().expect("lock");
+            conn.execute("UPDATE flights SET spec = '{\"kind\":\"rocket\"}'", [])
+                .expect("break spec");
+            conn.execute("UPDATE flight_runs SET config = '[1'", [])
+                .expect("break config");
+        }
+        for got in [
+            store.get_flight("p", "broken").map(|_| ()),
+            store.get_flight_by_id("f-1").map(|_| ()),
+            store.list_flights(None).map(|_| ()),
+        ] {
+            match got {
+                Err(StoreError::Corrupt { name, reason }) => {
+                    assert_eq!(name, "Broken");
+                    assert!(reason.contains("spec"), "{reason}");
+                }
+                other => panic!("a bad spec must be Corrupt: {other:?}"),
+            }
+        }
+        for got in [
+            store.get_run("f-1", 1).map(|_| ()),
+            store.list_runs("f-1", 5).map(|_| ()),
+            store.running_runs().map(|_| ()),
+        ] {
+            assert!(matches!(got, Err(StoreError::Corrupt { .. })), "{got:?}");
+        }
+    }
+
+    #[test]
+    fn migrates_a_version_4_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.db");
+        {
+            let conn = Connection::open(&path).expect("raw");
+            for sql in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).expect("old migration");
+            }
+            conn.pragma_update(None, "user_version", 4).expect("version");
+        }
+        let store = SqliteStore::open(&path).expect("open");
+        assert!(store.list_flights(None).expect("flights table").is_empty());
+        let version: i64 = store
+            .lock()
+            .expect("lock")
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, 5);
+    }
+
     #[test]
     fn refuses_a_newer_schema() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -835,7 +1306,7 @@ mod tests {
         let err = SqliteStore::open(&path).expect_err("newer schema");
         assert_eq!(
             err.to_string(),
-            "the database schema is version 99 but this coffer knows up to 4: upgrade coffer"
+            "the database schema is version 99 but this coffer knows up to 5: upgrade coffer"
         );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -215,6 +215,92 @@ pub struct AuditFilter {
     pub limit: Option<usize>,
 }
 
+/// A flight as stored: its definition and bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlightRecord {
+    /// A stable id (a UUID), the `flight_id` of the SQL functions.
+    pub id: String,
+    /// The project it belongs to.
+    pub project: String,
+    /// Its name, unique in the project (case-insensitive).
+    pub name: String,
+    /// The definition.
+    pub spec: coffer_model::flight::FlightSpec,
+    /// 1 on creation, one more on every update.
+    pub version: i64,
+    /// The identity that created it (its runs act as this identity when no token is named):
+    /// an identity name, or `local:<user>` in local mode.
+    pub owner: String,
+    /// The owner's identity id; `None` for a local-mode owner.
+    pub owner_id: Option<i64>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds.
+    pub updated_at: i64,
+    /// The last schedule tick that was handled (run or skipped), Unix milliseconds.
+    pub last_tick: Option<i64>,
+}
+
+/// One run of a flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// The flight's id.
+    pub flight_id: String,
+    /// 1, 2, 3... per flight, given by the store.
+    pub run_number: i64,
+    /// `running`, `succeeded`, `failed`, `cancelled` or `timed_out`
+    /// ([`coffer_model::flight::RunStatus`]).
+    pub status: String,
+    /// The flight's version the run ran.
+    pub flight_version: i64,
+    /// The config the run ran with (stored map plus per-run overrides).
+    pub config: indexmap::IndexMap<String, String>,
+    /// The process's exit code (128 + signal when killed by one).
+    pub exit_code: Option<i32>,
+    /// `manual` or `schedule`.
+    pub trigger: String,
+    /// Who started it (identity name, `local:<user>`, or `scheduler`).
+    pub started_by: String,
+    /// Unix milliseconds.
+    pub started_at: i64,
+    /// Unix milliseconds, once final.
+    pub finished_at: Option<i64>,
+    /// Why it failed or was stopped (never a value).
+    pub message: Option<String>,
+    /// Which process runs it: `host:pid`.
+    pub runner: Option<String>,
+    /// Set by `flight cancel`; the runner stops the run when it sees it.
+    pub cancel_requested: bool,
+    /// The schedule tick it was started for.
+    pub scheduled_for: Option<i64>,
+}
+
+/// A piece of a run's log, already masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogChunk {
+    /// 1, 2, 3... per run, given by the store (0 when appending).
+    pub seq: i64,
+    /// `stdout`, `stderr` or `coffer` (coffer's own notes: start, exit, timeout).
+    pub stream: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// The bytes (masked; not necessarily UTF-8 at chunk boundaries).
+    pub data: Vec<u8>,
+}
+
+/// How a run ended, for [`Store::finish_run`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunEnd {
+    /// The final status.
+    pub status: String,
+    /// The exit code, if the process ran.
+    pub exit_code: Option<i32>,
+    /// Unix milliseconds.
+    pub finished_at: i64,
+    /// Why, when it did not succeed.
+    pub message: Option<String>,
+}
+
 /// A persistent store of secrets. Secret names keep the case they were written in but are
 /// compared case-insensitively (ASCII), as DuckDB compares them: `get_secret(p, "MY_S3")`
 /// finds `my_s3`, and the two cannot coexist.
@@ -405,4 +491,99 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// [`StoreError::Backend`].
     fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
+
+    // ---- flights ----
+
+    /// Creates a flight, with `audit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the project has a flight of that name (case-insensitive).
+    fn create_flight(&self, flight: &FlightRecord, audit: &[AuditEvent]) -> Result<()>;
+
+    /// Replaces a flight's definition (spec, version, updated_at; not its id, owner or
+    /// last_tick) if its stored version is still `expect_version`, with `audit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when it is gone or its version moved on.
+    fn update_flight(&self, flight: &FlightRecord, expect_version: i64, audit: &[AuditEvent]) -> Result<()>;
+
+    /// The flight of that name in the project (case-insensitive).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn get_flight(&self, project: &str, name: &str) -> Result<Option<FlightRecord>>;
+
+    /// The flight with that id.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn get_flight_by_id(&self, id: &str) -> Result<Option<FlightRecord>>;
+
+    /// The flights of a project (all projects when `None`), by project then name.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn list_flights(&self, project: Option<&str>) -> Result<Vec<FlightRecord>>;
+
+    /// Deletes a flight with its runs and logs, with `audit`; false when there was none.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn delete_flight(&self, project: &str, name: &str, audit: &[AuditEvent]) -> Result<bool>;
+
+    /// Moves a flight's `last_tick` from `expect` to `tick` (compare-and-set, so one node of
+    /// several handles a tick); false when it had moved already.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn claim_tick(&self, flight_id: &str, expect: Option<i64>, tick: i64) -> Result<bool>;
+
+    /// Starts a run: gives it the next run number of its flight and stores it, with `audit`,
+    /// unless the flight already has `max_running` runs in status `running`.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when `max_running` runs are running; [`StoreError::Backend`].
+    fn create_run(&self, run: &RunRecord, max_running: u32, audit: &[AuditEvent]) -> Result<i64>;
+
+    /// One run.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn get_run(&self, flight_id: &str, run_number: i64) -> Result<Option<RunRecord>>;
+
+    /// A flight's runs, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn list_runs(&self, flight_id: &str, limit: usize) -> Result<Vec<RunRecord>>;
+
+    /// Every run in status `running`, of every flight.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn running_runs(&self) -> Result<Vec<RunRecord>>;
+
+    /// Ends a run that is still `running`, with `audit`; false when it had already ended.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn finish_run(&self, flight_id: &str, run_number: i64, end: &RunEnd, audit: &[AuditEvent]) -> Result<bool>;
+
+    /// Marks a running run for cancellation, with `audit`; false when it is not running.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn request_cancel(&self, flight_id: &str, run_number: i64, audit: &[AuditEvent]) -> Result<bool>;
+
+    /// Appends log chunks to a run (their `seq` is ignored and given by the store).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn append_log(&self, flight_id: &str, run_number: i64, chunks: &[LogChunk]) -> Result<()>;
+
+    /// A run's log chunks with `seq > after`, in order, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn read_log(&self, flight_id: &str, run_number: i64, after: i64, limit: usize) -> Result<Vec<LogChunk>>;
 }

@@ -558,3 +558,216 @@ impl Backend {
         }
     }
 }
+
+// ---- flights ----
+
+/// A piece of a run's log as the CLI reads it (local or remote).
+#[derive(Debug, Clone)]
+pub struct LogPiece {
+    /// Sequence number.
+    pub seq: i64,
+    /// `stdout`, `stderr` or `coffer`.
+    pub stream: String,
+    /// The masked bytes.
+    pub data: Vec<u8>,
+}
+
+fn update_body(u: coffer_core::FlightUpdate) -> api::FlightUpdateBody {
+    api::FlightUpdateBody {
+        kind: u.kind.map(|k| k.name().to_string()),
+        command: u.command,
+        script: u.script,
+        config: u.config,
+        secrets: u.secrets,
+        token_name: u.token_name,
+        schedule: u.schedule,
+        timezone: u.timezone,
+        timeout_secs: u.timeout_secs,
+        concurrency: u.concurrency,
+    }
+}
+
+impl Backend {
+    fn flight_path(project: &str, name: &str) -> String {
+        format!("/v1/projects/{}/flights/{}", enc(project), enc(name))
+    }
+
+    /// Creates a flight.
+    pub fn create_flight(
+        &self,
+        project: &str,
+        name: &str,
+        spec: coffer_model::flight::FlightSpec,
+    ) -> Result<coffer_core::FlightSaved> {
+        match self {
+            Backend::Local(s, c) => Ok(s.create_flight(c, project, name, spec)?),
+            Backend::Remote(r) => {
+                let body = api::FlightCreateBody {
+                    name: name.to_string(),
+                    kind: spec.kind.name().to_string(),
+                    command: spec.command,
+                    script: spec.script,
+                    config: spec.config,
+                    secrets: spec.secrets,
+                    token_name: spec.token_name,
+                    schedule: spec.schedule,
+                    timezone: spec.timezone,
+                    timeout_secs: spec.timeout_secs,
+                    concurrency: Some(spec.concurrency),
+                };
+                let out: api::FlightSavedResponse = r.call(
+                    "POST",
+                    &format!("/v1/projects/{}/flights", enc(project)),
+                    Some(&Remote::json(&body)?),
+                )?;
+                Ok(coffer_core::FlightSaved {
+                    info: out.flight,
+                    warnings: out.warnings,
+                })
+            }
+        }
+    }
+
+    /// Changes a flight.
+    pub fn update_flight(
+        &self,
+        project: &str,
+        name: &str,
+        update: coffer_core::FlightUpdate,
+    ) -> Result<coffer_core::FlightSaved> {
+        match self {
+            Backend::Local(s, c) => Ok(s.update_flight(c, project, name, update)?),
+            Backend::Remote(r) => {
+                let out: api::FlightSavedResponse = r.call(
+                    "PATCH",
+                    &Self::flight_path(project, name),
+                    Some(&Remote::json(&update_body(update))?),
+                )?;
+                Ok(coffer_core::FlightSaved {
+                    info: out.flight,
+                    warnings: out.warnings,
+                })
+            }
+        }
+    }
+
+    /// One flight.
+    pub fn get_flight(&self, project: &str, name: &str) -> Result<coffer_core::FlightInfo> {
+        match self {
+            Backend::Local(s, c) => Ok(s.get_flight(c, project, name)?),
+            Backend::Remote(r) => r.call("GET", &Self::flight_path(project, name), None),
+        }
+    }
+
+    /// The project's flights.
+    pub fn list_flights(&self, project: &str) -> Result<Vec<coffer_core::FlightInfo>> {
+        match self {
+            Backend::Local(s, c) => Ok(s.list_flights(c, project)?),
+            Backend::Remote(r) => r.call("GET", &format!("/v1/projects/{}/flights", enc(project)), None),
+        }
+    }
+
+    /// Deletes a flight.
+    pub fn delete_flight(&self, project: &str, name: &str) -> Result<()> {
+        match self {
+            Backend::Local(s, c) => Ok(s.delete_flight(c, project, name)?),
+            Backend::Remote(r) => r
+                .call::<serde_json::Value>("DELETE", &Self::flight_path(project, name), None)
+                .map(|_| ()),
+        }
+    }
+
+    /// Starts a run. Locally it runs here, to its end, with its masked output handed to
+    /// `sink`; remotely the server runs it and this returns at once.
+    pub fn run_flight(
+        &self,
+        runner: &coffer_flights::Runner,
+        project: &str,
+        name: &str,
+        overrides: indexmap::IndexMap<String, String>,
+        sink: coffer_flights::Sink<'_>,
+    ) -> Result<coffer_core::RunInfo> {
+        match self {
+            Backend::Local(s, c) => Ok(runner.run(s, c, project, name, overrides, sink)?),
+            Backend::Remote(r) => r.call(
+                "POST",
+                &format!("{}/runs", Self::flight_path(project, name)),
+                Some(&Remote::json(&api::RunBody { config: overrides })?),
+            ),
+        }
+    }
+
+    /// A flight's runs, newest first.
+    pub fn list_runs(&self, project: &str, name: &str, limit: usize) -> Result<Vec<coffer_core::RunInfo>> {
+        match self {
+            Backend::Local(s, c) => Ok(s.list_runs(c, project, name, limit)?),
+            Backend::Remote(r) => r.call(
+                "GET",
+                &format!("{}/runs?limit={limit}", Self::flight_path(project, name)),
+                None,
+            ),
+        }
+    }
+
+    /// A run's log after chunk `after`, and the run.
+    pub fn run_log(
+        &self,
+        project: &str,
+        name: &str,
+        run: i64,
+        after: i64,
+    ) -> Result<(coffer_core::RunInfo, Vec<LogPiece>)> {
+        const LIMIT: usize = 1000;
+        match self {
+            Backend::Local(s, c) => {
+                let (info, chunks) = s.run_log(c, project, name, run, after, LIMIT)?;
+                Ok((
+                    info,
+                    chunks
+                        .into_iter()
+                        .map(|c| LogPiece {
+                            seq: c.seq,
+                            stream: c.stream,
+                            data: c.data,
+                        })
+                        .collect(),
+                ))
+            }
+            Backend::Remote(r) => {
+                use base64::Engine as _;
+                let out: api::LogResponse = r.call(
+                    "GET",
+                    &format!(
+                        "{}/runs/{run}/logs?after={after}&limit={LIMIT}",
+                        Self::flight_path(project, name)
+                    ),
+                    None,
+                )?;
+                let mut pieces = Vec::with_capacity(out.chunks.len());
+                for c in out.chunks {
+                    let data = base64::engine::general_purpose::STANDARD
+                        .decode(c.data.as_bytes())
+                        .context("the server sent a log chunk that is not base64")?;
+                    pieces.push(LogPiece {
+                        seq: c.seq,
+                        stream: c.stream,
+                        data,
+                    });
+                }
+                Ok((out.run, pieces))
+            }
+        }
+    }
+
+    /// Asks for a run to be cancelled.
+    pub fn cancel_run(&self, project: &str, name: &str, run: i64) -> Result<coffer_core::RunInfo> {
+        match self {
+            Backend::Local(s, c) => Ok(s.cancel_run(c, project, name, run)?),
+            Backend::Remote(r) => r.call(
+                "POST",
+                &format!("{}/runs/{run}/cancel", Self::flight_path(project, name)),
+                None,
+            ),
+        }
+    }
+}

@@ -130,12 +130,28 @@ fn storage_paths(sql: &str) -> Vec<(String, &'static str)> {
     out
 }
 
-fn col_type(name: &str) -> ColType {
-    match name {
-        "varchar" => ColType::Varchar,
-        "boolean" => ColType::Boolean,
-        "varchar[]" => ColType::VarcharList,
-        other => ColType::Other(other.to_string()),
+/// A DuckDB result as a table of the SQL front.
+pub fn table(rows: coffer_duckdb::Rows) -> Table {
+    Table {
+        columns: rows
+            .columns
+            .into_iter()
+            .map(|(name, ty)| (name, ColType::from(ty)))
+            .collect(),
+        rows: rows
+            .rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|c| match c {
+                        Cell::Null => Value::Null,
+                        Cell::Bool(b) => Value::Bool(b),
+                        Cell::Int(i) => Value::Int(i),
+                        Cell::Text(t) => Value::Text(t),
+                    })
+                    .collect()
+            })
+            .collect(),
     }
 }
 
@@ -143,23 +159,7 @@ impl Passthrough for Duck<'_> {
     fn run(&self, sql: &str) -> Result<Table, String> {
         let instance = self.instance()?;
         match instance.query(sql) {
-            Ok(rows) => Ok(Table {
-                columns: rows.columns.iter().map(|(n, t)| (n.clone(), col_type(t))).collect(),
-                rows: rows
-                    .rows
-                    .into_iter()
-                    .map(|r| {
-                        r.into_iter()
-                            .map(|c| match c {
-                                Cell::Null => Value::Null,
-                                Cell::Bool(b) => Value::Bool(b),
-                                Cell::Int(i) => Value::Int(i),
-                                Cell::Text(t) => Value::Text(t),
-                            })
-                            .collect()
-                    })
-                    .collect(),
-            }),
+            Ok(rows) => Ok(table(rows)),
             Err(e) => Err(self.explain(sql, e.to_string())),
         }
     }
@@ -170,14 +170,67 @@ impl Passthrough for Duck<'_> {
 /// statement needs it; each load is an audited use).
 pub struct ServerSql {
     plane: Arc<DataPlane>,
+    flights: Option<SpawnLauncher>,
 }
 
 impl ServerSql {
     /// A runner whose instances follow `service`'s changes.
-    pub fn new(service: &coffer_core::Service, home: &std::path::Path) -> Self {
+    pub fn new(service: &Arc<coffer_core::Service>, home: &std::path::Path) -> Self {
         let plane = DataPlane::new(extension_dir(home));
         service.observe(plane.clone());
-        ServerSql { plane }
+        ServerSql { plane, flights: None }
+    }
+
+    /// `MD_RUN_FLIGHT` starts runs on `runner`, in the background.
+    pub fn with_flights(mut self, service: &Arc<coffer_core::Service>, runner: Arc<coffer_flights::Runner>) -> Self {
+        self.flights = Some(SpawnLauncher {
+            service: Arc::clone(service),
+            runner,
+        });
+        self
+    }
+}
+
+/// Starts `MD_RUN_FLIGHT` runs in the background (the server).
+struct SpawnLauncher {
+    service: Arc<coffer_core::Service>,
+    runner: Arc<coffer_flights::Runner>,
+}
+
+impl coffer_sql::FlightLauncher for SpawnLauncher {
+    fn run(
+        &self,
+        caller: &coffer_core::Caller,
+        project: &str,
+        flight: &str,
+        overrides: indexmap::IndexMap<String, String>,
+    ) -> Result<coffer_core::RunInfo, coffer_core::CoreError> {
+        let req = coffer_core::RunRequest {
+            overrides,
+            ..Default::default()
+        };
+        self.runner.spawn(&self.service, caller, project, flight, req)
+    }
+}
+
+/// Runs `MD_RUN_FLIGHT` runs here, to their end (local mode).
+pub struct LocalLauncher<'a> {
+    /// The store.
+    pub service: &'a coffer_core::Service,
+    /// The runner.
+    pub runner: coffer_flights::Runner,
+}
+
+impl coffer_sql::FlightLauncher for LocalLauncher<'_> {
+    fn run(
+        &self,
+        caller: &coffer_core::Caller,
+        project: &str,
+        flight: &str,
+        overrides: indexmap::IndexMap<String, String>,
+    ) -> Result<coffer_core::RunInfo, coffer_core::CoreError> {
+        self.runner
+            .run(self.service, caller, project, flight, overrides, &mut |_, _| {})
     }
 }
 
@@ -190,9 +243,11 @@ impl coffer_server::SqlRunner for ServerSql {
         sql: &str,
     ) -> Result<Vec<coffer_sql::Outcome>, coffer_sql::SqlError> {
         let duck = Duck::on(service, self.plane.clone(), caller.clone(), project);
-        coffer_sql::Session::new(service, project, caller.clone())
-            .with_passthrough(&duck)
-            .run_script(sql)
+        let mut session = coffer_sql::Session::new(service, project, caller.clone()).with_passthrough(&duck);
+        if let Some(f) = &self.flights {
+            session = session.with_flights(f);
+        }
+        session.run_script(sql)
     }
 }
 

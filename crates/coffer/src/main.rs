@@ -7,6 +7,7 @@
 mod client;
 mod command;
 mod dataplane;
+mod flights;
 mod home;
 mod input;
 mod output;

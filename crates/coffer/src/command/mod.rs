@@ -1,6 +1,8 @@
 //! The subcommands, one module each.
 
 mod access;
+mod flight;
+mod flight_sql;
 mod init;
 mod key;
 mod project;
@@ -29,13 +31,13 @@ pub struct Cli {
     server: Option<String>,
     /// The access token for remote mode.
     #[arg(
-        long,
+        long = "access-token",
         env = "COFFER_TOKEN",
         global = true,
         hide_env_values = true,
         value_name = "TOKEN"
     )]
-    token: Option<String>,
+    access_token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -79,9 +81,17 @@ enum Command {
     /// Run a command with secrets in its environment and their values masked in its output:
     /// coffer run --secret my_s3 -- python job.py
     Run(run::Args),
+    /// Flights: jobs (a command, a Python or a SQL script) with a config map, attached
+    /// secrets, a token, schedules, run history and masked logs.
+    #[command(subcommand)]
+    Flight(flight::Command),
     /// Rotate the key-encryption key; show which keys wrap how many data keys.
     #[command(subcommand)]
     Key(key::Command),
+    /// The process of a `sql` flight: runs a SQL script on an embedded DuckDB holding the
+    /// secrets the flight runner passed in (internal).
+    #[command(name = "__flight-sql", hide = true)]
+    FlightSql(flight_sql::Args),
 }
 
 /// A command that already reported its errors and only needs to exit with this code.
@@ -128,7 +138,7 @@ impl Ctx {
             Some(url) => {
                 let token = self.token.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
                     crate::UsageError(
-                        "remote mode needs a token: set COFFER_TOKEN or pass --token (create one with `coffer token create`)"
+                        "remote mode needs a token: set COFFER_TOKEN or pass --access-token (create one with `coffer token create`)"
                             .into(),
                     )
                 })?;
@@ -155,7 +165,7 @@ impl Cli {
             home: crate::home::resolve(self.home)?,
             project: self.project,
             server: self.server.filter(|s| !s.is_empty()),
-            token: self.token,
+            token: self.access_token,
         };
         coffer_model::names::validate_name(&ctx.project).map_err(|_| {
             crate::UsageError(format!(
@@ -180,6 +190,8 @@ impl Cli {
             Command::Whoami(a) => a.run(&ctx),
             Command::Key(c) => c.run(&ctx),
             Command::Run(a) => a.run(&ctx),
+            Command::Flight(c) => c.run(&ctx),
+            Command::FlightSql(a) => a.run(),
         }
     }
 }

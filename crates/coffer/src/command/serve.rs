@@ -9,6 +9,18 @@ pub struct Args {
     /// beyond loopback.
     #[arg(long, env = "COFFER_LISTEN", default_value = "127.0.0.1:8477")]
     listen: String,
+    /// The address runs of flights reach this server at (their COFFER_URL); default
+    /// http://LISTEN.
+    #[arg(long, env = "COFFER_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    /// A variable of this server's environment to pass through to flight runs (they get
+    /// none otherwise, except a default PATH). Repeat for several; COFFER_FLIGHT_ENV_ALLOW
+    /// (comma-separated) adds more.
+    #[arg(long = "flight-env-allow", value_name = "NAME")]
+    flight_env_allow: Vec<String>,
+    /// Do not start scheduled flight runs on this server (another node does).
+    #[arg(long)]
+    no_scheduler: bool,
 }
 
 async fn shutdown_signal() {
@@ -66,11 +78,44 @@ impl Args {
                 );
             }
             eprintln!("coffer: serving {} on {url} (OpenAPI at {url}/openapi.json)", ctx.home.display());
-            let sql = Arc::new(crate::dataplane::ServerSql::new(&service, &ctx.home));
-            let state = coffer_server::AppState::new(service).with_sql(sql);
-            coffer_server::serve(listener, state, shutdown_signal())
-                .await
-                .context("the server failed")?;
+            let public = self.public_url.clone().unwrap_or_else(|| url.clone());
+            let runner = Arc::new(crate::flights::runner(
+                &ctx.home,
+                crate::flights::settings(Some(public), &self.flight_env_allow),
+            ));
+            match runner.recover(&service) {
+                Ok(0) => {}
+                Ok(n) => eprintln!("coffer: marked {n} run(s) failed whose coffer process had stopped"),
+                Err(e) => eprintln!("coffer: cannot check for interrupted runs: {e}"),
+            }
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let scheduler = if self.no_scheduler {
+                None
+            } else {
+                Some(
+                    coffer_flights::Scheduler::new(Arc::clone(&runner), Arc::clone(&service))
+                        .spawn_loop(Arc::clone(&stop))
+                        .context("cannot start the flight scheduler")?,
+                )
+            };
+            let sql = Arc::new(crate::dataplane::ServerSql::new(&service, &ctx.home).with_flights(&service, Arc::clone(&runner)));
+            let state = coffer_server::AppState::new(Arc::clone(&service))
+                .with_sql(sql)
+                .with_flights(Arc::clone(&runner));
+            let served = coffer_server::serve(listener, state, shutdown_signal()).await;
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            if let Some(s) = scheduler {
+                let _ = tokio::task::spawn_blocking(move || s.join()).await;
+            }
+            if runner.active() > 0 {
+                eprintln!("coffer: stopping {} running flight run(s)", runner.active());
+                runner.shutdown();
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+                while runner.active() > 0 && std::time::Instant::now() < deadline {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+            served.context("the server failed")?;
             eprintln!("coffer: stopped");
             Ok(())
         })

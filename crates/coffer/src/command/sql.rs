@@ -172,11 +172,17 @@ impl Args {
         let duck = service
             .as_ref()
             .map(|s| crate::dataplane::Duck::new(s, &ctx.home, &ctx.project));
-        let exec = match (&service, &duck, remote) {
-            (Some(s), Some(d), _) => {
-                Exec::Local(Session::new(s, ctx.project.clone(), Caller::local()).with_passthrough(d))
-            }
-            (_, _, Some(r)) => Exec::Remote(r, ctx.project.clone()),
+        let launcher = service.as_ref().map(|s| crate::dataplane::LocalLauncher {
+            service: s,
+            runner: crate::flights::runner(&ctx.home, crate::flights::settings(None, &[])),
+        });
+        let exec = match (&service, &duck, &launcher, remote) {
+            (Some(s), Some(d), Some(l), _) => Exec::Local(
+                Session::new(s, ctx.project.clone(), Caller::local())
+                    .with_passthrough(d)
+                    .with_flights(l),
+            ),
+            (_, _, _, Some(r)) => Exec::Remote(r, ctx.project.clone()),
             _ => return Err(anyhow::anyhow!("no store to run SQL on")),
         };
         let mut runner = Runner {

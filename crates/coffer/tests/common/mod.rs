@@ -15,6 +15,7 @@
 // Each test binary includes this module and uses a different part of it.
 #![allow(dead_code)]
 
+pub mod s3;
 pub mod server;
 
 use assert_cmd::assert::{Assert, OutputAssertExt};

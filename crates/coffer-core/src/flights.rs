@@ -1,0 +1,1048 @@
+//! Flights (seed 003): definitions, runs and their logs, as use cases of [`Service`].
+//!
+//! - A flight is defined by a caller with `write` in its project; its runs act as the identity
+//!   of the flight's named token, or as its owner when none is named. The secrets a run gets
+//!   are opened as that identity (so it needs `use`), audited with purpose `flight:NAME#N`.
+//! - Starting a run ([`Service::start_run`]) records it first and then resolves its
+//!   environment: a run whose attached secret was dropped is recorded `failed` with a message
+//!   naming the secret, before anything starts. Values are read at start, so a replaced secret
+//!   needs no redeploy.
+//! - Each run gets its own `COFFER_TOKEN`: a token of the run's identity named
+//!   `run.<flight id>.<n>`, minted at start, expiring with the run's timeout and revoked when
+//!   the run ends (the named token itself is stored only as a hash and cannot be handed out).
+//! - Running processes is not done here: see the `coffer-flights` crate.
+
+use crate::access::{Caller, Role};
+use crate::error::{CoreError, Result};
+use crate::service::{now_ms, Service};
+use coffer_crypto::SecretString;
+use coffer_model::flight::{FlightKind, FlightSpec, RunStatus};
+use coffer_store::{AuditEvent, FlightRecord, LogChunk, RunEnd, RunRecord, StoreError, TokenRecord};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// A flight as shown: its definition and bookkeeping, never a secret value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FlightInfo {
+    /// Stable id (the `flight_id` of the SQL functions).
+    pub flight_id: String,
+    /// Project.
+    pub project: String,
+    /// Name.
+    pub name: String,
+    /// `command`, `python` or `sql`.
+    pub kind: String,
+    /// For `command`: the argv.
+    pub command: Vec<String>,
+    /// For `python` and `sql`: the script.
+    pub script: Option<String>,
+    /// Plain variables (not secret).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub config: IndexMap<String, String>,
+    /// Attached secrets.
+    pub secrets: Vec<String>,
+    /// The token whose identity runs act as.
+    pub token_name: Option<String>,
+    /// Cron expression.
+    pub schedule: Option<String>,
+    /// Time zone of the schedule (UTC when absent).
+    pub timezone: Option<String>,
+    /// Timeout in seconds.
+    pub timeout_secs: Option<u64>,
+    /// Runs allowed at once.
+    pub concurrency: u32,
+    /// 1, then one more per update.
+    pub version: i64,
+    /// Who created it.
+    pub owner: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds.
+    pub updated_at: i64,
+    /// The next scheduled run, Unix milliseconds.
+    pub next_run_at: Option<i64>,
+}
+
+impl FlightInfo {
+    fn from_record(r: &FlightRecord) -> Self {
+        let next_run_at = r.spec.schedule.as_deref().and_then(|e| {
+            coffer_model::schedule::Schedule::parse(e, r.spec.timezone.as_deref())
+                .ok()
+                .and_then(|s| s.next_after(now_ms()))
+        });
+        FlightInfo {
+            flight_id: r.id.clone(),
+            project: r.project.clone(),
+            name: r.name.clone(),
+            kind: r.spec.kind.name().into(),
+            command: r.spec.command.clone(),
+            script: r.spec.script.clone(),
+            config: r.spec.config.clone(),
+            secrets: r.spec.secrets.clone(),
+            token_name: r.spec.token_name.clone(),
+            schedule: r.spec.schedule.clone(),
+            timezone: r.spec.timezone.clone(),
+            timeout_secs: r.spec.timeout_secs,
+            concurrency: r.spec.concurrency,
+            version: r.version,
+            owner: r.owner.clone(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            next_run_at,
+        }
+    }
+}
+
+/// A flight just created or updated, with the warnings about its config.
+#[derive(Debug, Clone)]
+pub struct FlightSaved {
+    /// The flight.
+    pub info: FlightInfo,
+    /// Config values that look like credentials (key and kind, never the value).
+    pub warnings: Vec<String>,
+}
+
+/// A change to a flight: `None` keeps a field, `Some` replaces it (config and secrets are
+/// replaced whole, not merged, as in seed 003).
+#[derive(Debug, Clone, Default)]
+pub struct FlightUpdate {
+    /// New kind.
+    pub kind: Option<FlightKind>,
+    /// New argv.
+    pub command: Option<Vec<String>>,
+    /// New script.
+    pub script: Option<String>,
+    /// New config map (replaces).
+    pub config: Option<IndexMap<String, String>>,
+    /// New secret list (replaces).
+    pub secrets: Option<Vec<String>>,
+    /// New token (`Some(None)` clears it).
+    pub token_name: Option<Option<String>>,
+    /// New schedule (`Some(None)` clears it).
+    pub schedule: Option<Option<String>>,
+    /// New time zone (`Some(None)` clears it).
+    pub timezone: Option<Option<String>>,
+    /// New timeout (`Some(None)` clears it).
+    pub timeout_secs: Option<Option<u64>>,
+    /// New concurrency.
+    pub concurrency: Option<u32>,
+}
+
+impl FlightUpdate {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.kind.is_none()
+            && self.command.is_none()
+            && self.script.is_none()
+            && self.config.is_none()
+            && self.secrets.is_none()
+            && self.token_name.is_none()
+            && self.schedule.is_none()
+            && self.timezone.is_none()
+            && self.timeout_secs.is_none()
+            && self.concurrency.is_none()
+    }
+
+    fn apply(self, spec: &mut FlightSpec) {
+        if let Some(k) = self.kind {
+            if k != spec.kind {
+                // A new kind drops what the old one ran unless the update sets it.
+                spec.command.clear();
+                spec.script = None;
+            }
+            spec.kind = k;
+        }
+        if let Some(c) = self.command {
+            spec.command = c;
+        }
+        if let Some(s) = self.script {
+            spec.script = Some(s);
+        }
+        if let Some(c) = self.config {
+            spec.config = c;
+        }
+        if let Some(s) = self.secrets {
+            spec.secrets = s;
+        }
+        if let Some(t) = self.token_name {
+            spec.token_name = t;
+        }
+        if let Some(s) = self.schedule {
+            spec.schedule = s;
+        }
+        if let Some(t) = self.timezone {
+            spec.timezone = t;
+        }
+        if let Some(t) = self.timeout_secs {
+            spec.timeout_secs = t;
+        }
+        if let Some(c) = self.concurrency {
+            spec.concurrency = c;
+        }
+    }
+}
+
+/// One run as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunInfo {
+    /// The flight's name.
+    pub flight: String,
+    /// The flight's id.
+    pub flight_id: String,
+    /// 1, 2, 3...
+    pub run_number: i64,
+    /// `running`, `succeeded`, `failed`, `cancelled` or `timed_out`.
+    pub status: String,
+    /// The flight version it ran.
+    pub flight_version: i64,
+    /// The effective config.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub config: IndexMap<String, String>,
+    /// Exit code (128 + signal when killed).
+    pub exit_code: Option<i32>,
+    /// `manual` or `schedule`.
+    pub trigger: String,
+    /// Who started it.
+    pub started_by: String,
+    /// Unix milliseconds.
+    pub started_at: i64,
+    /// Unix milliseconds.
+    pub finished_at: Option<i64>,
+    /// Milliseconds from start to end (to now while running).
+    pub duration_ms: i64,
+    /// Why it failed or stopped.
+    pub message: Option<String>,
+    /// The schedule tick it ran for.
+    pub scheduled_for: Option<i64>,
+}
+
+impl RunInfo {
+    fn from_record(flight: &str, r: &RunRecord) -> Self {
+        RunInfo {
+            flight: flight.to_string(),
+            flight_id: r.flight_id.clone(),
+            run_number: r.run_number,
+            status: r.status.clone(),
+            flight_version: r.flight_version,
+            config: r.config.clone(),
+            exit_code: r.exit_code,
+            trigger: r.trigger.clone(),
+            started_by: r.started_by.clone(),
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            duration_ms: r.finished_at.unwrap_or_else(now_ms).saturating_sub(r.started_at).max(0),
+            message: r.message.clone(),
+            scheduled_for: r.scheduled_for,
+        }
+    }
+
+    /// The status, parsed.
+    pub fn run_status(&self) -> Option<RunStatus> {
+        RunStatus::parse(&self.status)
+    }
+}
+
+/// How a run is started.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// Per-run config overrides (only keys the flight has).
+    pub overrides: IndexMap<String, String>,
+    /// `manual` (default) or `schedule`.
+    pub trigger: Option<String>,
+    /// The schedule tick.
+    pub scheduled_for: Option<i64>,
+    /// Which process runs it: `host:pid`.
+    pub runner: String,
+    /// The server URL given to the run as `COFFER_URL`.
+    pub coffer_url: Option<String>,
+}
+
+/// A run ready to execute: what to run and its environment.
+pub struct Launch {
+    /// The run.
+    pub run: RunInfo,
+    /// The project.
+    pub project: String,
+    /// What it runs.
+    pub kind: FlightKind,
+    /// The argv (`command`).
+    pub command: Vec<String>,
+    /// The script (`python`, `sql`).
+    pub script: Option<String>,
+    /// Every variable: config, secrets, COFFER_*.
+    pub env: Vec<(String, SecretString)>,
+    /// Every sensitive value, to mask in the log.
+    pub mask: Vec<SecretString>,
+    /// The timeout.
+    pub timeout: Option<std::time::Duration>,
+    /// The identity the run acts as.
+    pub identity: Caller,
+    /// The run's own token, revoked at the end.
+    run_token: Option<String>,
+}
+
+impl std::fmt::Debug for Launch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Launch")
+            .field("run", &self.run)
+            .field("kind", &self.kind)
+            .field("vars", &self.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Service::start_run`] gives.
+#[derive(Debug)]
+pub enum Started {
+    /// Ready to execute.
+    Launch(Box<Launch>),
+    /// Recorded as `failed` before anything started (a dropped secret, a revoked token).
+    Failed(Box<RunInfo>),
+}
+
+/// The one identity the scheduler acts as when it starts runs.
+pub fn scheduler_caller() -> Caller {
+    Caller {
+        identity_id: None,
+        name: "scheduler".into(),
+        superuser: true,
+        token_name: None,
+        client: "scheduler".into(),
+    }
+}
+
+fn flight_object(name: &str) -> String {
+    format!("flight:{name}")
+}
+
+fn new_id() -> String {
+    let mut b = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn looks_like_id(s: &str) -> bool {
+    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+impl Service {
+    fn find_flight(&self, project: &str, name_or_id: &str) -> Result<FlightRecord> {
+        let found = if looks_like_id(name_or_id) {
+            self.store
+                .get_flight_by_id(&name_or_id.to_ascii_lowercase())?
+                .filter(|f| f.project.eq_ignore_ascii_case(project))
+        } else {
+            None
+        };
+        let found = match found {
+            Some(f) => Some(f),
+            None => self.store.get_flight(project, name_or_id)?,
+        };
+        found.ok_or_else(|| CoreError::Missing(format!("no flight named '{name_or_id}' in project '{project}'")))
+    }
+
+    /// The metadata of every secret of the project, temporary ones of this process included.
+    fn secret_infos(&self, project: &str) -> Result<Vec<crate::SecretInfo>> {
+        let mut out = self.temporary_infos(project);
+        out.extend(
+            self.store
+                .list_secrets(project)?
+                .iter()
+                .map(crate::SecretInfo::from_record),
+        );
+        Ok(out)
+    }
+
+    /// Checks what a definition refers to: the attached secrets exist, the token exists and
+    /// the caller may run as it, and no two sources (config keys, attached secrets, the
+    /// project's generic secrets) give one variable.
+    fn check_flight_refs(&self, caller: &Caller, project: &str, spec: &FlightSpec) -> Result<()> {
+        let infos = self.secret_infos(project)?;
+        let mut vars: Vec<(String, String)> = spec
+            .config
+            .keys()
+            .map(|k| (k.clone(), format!("config key '{k}'")))
+            .collect();
+        for name in &spec.secrets {
+            let Some(info) = infos.iter().find(|i| i.name.eq_ignore_ascii_case(name)) else {
+                return Err(CoreError::Usage(format!(
+                    "secret '{name}' does not exist in project '{project}'; create it first (coffer secret create {name} --type flights ...)"
+                )));
+            };
+            vars.extend(coffer_model::env::planned_vars(
+                &info.name,
+                &info.secret_type,
+                &info.fields,
+                &info.sensitive_keys,
+            ));
+        }
+        for info in infos.iter().filter(|i| i.secret_type == "generic") {
+            if !spec.secrets.iter().any(|s| s.eq_ignore_ascii_case(&info.name)) {
+                vars.push((info.name.clone(), format!("project secret '{}'", info.name)));
+            }
+        }
+        coffer_model::env::check_unique_names(vars.iter().map(|(n, s)| (n.as_str(), s.as_str())))?;
+        if let Some(t) = &spec.token_name {
+            let token = self
+                .store
+                .get_token(t)?
+                .ok_or_else(|| CoreError::Usage(format!("no token named '{t}'; list them with `coffer token list`")))?;
+            let owner = self
+                .store
+                .get_identity_by_id(token.identity_id)?
+                .ok_or_else(|| CoreError::Usage(format!("the owner of token '{t}' no longer exists")))?;
+            let own = caller.identity_id == Some(owner.id);
+            if !own && !self.may_manage_identity(caller, &owner)? {
+                return Err(CoreError::Forbidden {
+                    caller: caller.name.clone(),
+                    project: owner.project.clone().unwrap_or_else(|| project.to_string()),
+                    need: Role::Admin,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates a flight (role `write`). Returns it with warnings for config values that look
+    /// like credentials.
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`]; [`CoreError::Invalid`] for a bad definition or two sources
+    /// of one variable; [`CoreError::Usage`] for an unknown secret or token;
+    /// [`CoreError::Conflict`] when the name is taken.
+    pub fn create_flight(&self, caller: &Caller, project: &str, name: &str, spec: FlightSpec) -> Result<FlightSaved> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Write, "flight.create", &flight_object(name))?;
+        coffer_model::names::validate_name(name).map_err(|_| {
+            CoreError::Usage(format!(
+                "invalid flight name '{name}': names must match [A-Za-z0-9._-]{{1,128}} (letters, digits, '.', '_' and '-'; not '.' or '..')"
+            ))
+        })?;
+        spec.validate()?;
+        self.check_flight_refs(caller, project, &spec)?;
+        let warnings = coffer_model::lint::credential_warnings(&spec.config)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let now = now_ms();
+        let record = FlightRecord {
+            id: new_id(),
+            project: project.clone(),
+            name: name.to_string(),
+            spec,
+            version: 1,
+            owner: caller.name.clone(),
+            owner_id: caller.identity_id,
+            created_at: now,
+            updated_at: now,
+            last_tick: None,
+        };
+        let ev = caller.event(
+            project,
+            &flight_object(name),
+            "flight.create",
+            "ok",
+            Some(format!("kind={} version=1", record.spec.kind.name())),
+        );
+        self.store.create_flight(&record, &[ev]).map_err(|e| match e {
+            StoreError::Conflict { .. } => CoreError::Conflict(format!(
+                "flight '{name}' already exists; change it with `coffer flight update`"
+            )),
+            other => other.into(),
+        })?;
+        Ok(FlightSaved {
+            info: FlightInfo::from_record(&record),
+            warnings,
+        })
+    }
+
+    /// Changes a flight (role `write`); its version goes up by one.
+    ///
+    /// # Errors
+    /// As [`Service::create_flight`]; [`CoreError::Missing`]; [`CoreError::Usage`] for an
+    /// update that changes nothing.
+    pub fn update_flight(
+        &self,
+        caller: &Caller,
+        project: &str,
+        name: &str,
+        update: FlightUpdate,
+    ) -> Result<FlightSaved> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Write, "flight.update", &flight_object(name))?;
+        if update.is_empty() {
+            return Err(CoreError::Usage(
+                "nothing to update: give at least one of --config, --secret, --file, --token, --schedule, ...".into(),
+            ));
+        }
+        let old = self.find_flight(project, name)?;
+        let mut record = old.clone();
+        update.apply(&mut record.spec);
+        record.spec.validate()?;
+        self.check_flight_refs(caller, project, &record.spec)?;
+        let warnings = coffer_model::lint::credential_warnings(&record.spec.config)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        record.version = old.version + 1;
+        record.updated_at = now_ms();
+        let ev = caller.event(
+            project,
+            &flight_object(&old.name),
+            "flight.update",
+            "ok",
+            Some(format!("version={}", record.version)),
+        );
+        self.store
+            .update_flight(&record, old.version, &[ev])
+            .map_err(|e| match e {
+                StoreError::Conflict { .. } => CoreError::Conflict(format!(
+                    "flight '{}' was changed by another writer at the same time; try again",
+                    old.name
+                )),
+                other => other.into(),
+            })?;
+        Ok(FlightSaved {
+            info: FlightInfo::from_record(&record),
+            warnings,
+        })
+    }
+
+    /// One flight (role `read`); by name or by flight id.
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`], [`CoreError::Missing`].
+    pub fn get_flight(&self, caller: &Caller, project: &str, name: &str) -> Result<FlightInfo> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Read, "flight.show", &flight_object(name))?;
+        Ok(FlightInfo::from_record(&self.find_flight(project, name)?))
+    }
+
+    /// The project's flights (role `read`), by name.
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`].
+    pub fn list_flights(&self, caller: &Caller, project: &str) -> Result<Vec<FlightInfo>> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Read, "flight.list", "flights")?;
+        Ok(self
+            .store
+            .list_flights(Some(project))?
+            .iter()
+            .map(FlightInfo::from_record)
+            .collect())
+    }
+
+    /// Deletes a flight with its runs and logs (role `write`); refused while a run is running.
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`], [`CoreError::Missing`], [`CoreError::Conflict`].
+    pub fn delete_flight(&self, caller: &Caller, project: &str, name: &str) -> Result<()> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Write, "flight.delete", &flight_object(name))?;
+        let f = self.find_flight(project, name)?;
+        let running: Vec<i64> = self
+            .store
+            .running_runs()?
+            .iter()
+            .filter(|r| r.flight_id == f.id)
+            .map(|r| r.run_number)
+            .collect();
+        if let Some(n) = running.first() {
+            return Err(CoreError::Conflict(format!(
+                "flight '{}' has {} running run(s); cancel them first (coffer flight cancel {} {n})",
+                f.name,
+                running.len(),
+                f.name
+            )));
+        }
+        let ev = caller.event(project, &flight_object(&f.name), "flight.delete", "ok", None);
+        if !self.store.delete_flight(project, &f.name, &[ev])? {
+            return Err(CoreError::Missing(format!(
+                "no flight named '{name}' in project '{project}'"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The identity a run of `f` acts as, or why it cannot run.
+    fn run_identity(&self, f: &FlightRecord, run_number: i64) -> std::result::Result<Caller, String> {
+        let client = format!("flight:{}#{run_number}", f.name);
+        if let Some(t) = &f.spec.token_name {
+            let token = self.store.get_token(t).map_err(|e| e.to_string())?.ok_or_else(|| {
+                format!("token '{t}' no longer exists; create it again or change the flight's --token")
+            })?;
+            let now = now_ms();
+            if token.revoked_at.is_some() {
+                return Err(format!("token '{t}' is revoked; change the flight's --token"));
+            }
+            if token.expires_at.is_some_and(|e| e <= now) {
+                return Err(format!("token '{t}' has expired; change the flight's --token"));
+            }
+            let owner = self
+                .store
+                .get_identity_by_id(token.identity_id)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("the owner of token '{t}' no longer exists"))?;
+            return Ok(Caller {
+                identity_id: Some(owner.id),
+                name: owner.name,
+                superuser: owner.superuser,
+                token_name: Some(t.clone()),
+                client,
+            });
+        }
+        match f.owner_id {
+            Some(id) => {
+                let owner = self
+                    .store
+                    .get_identity_by_id(id)
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("the flight's owner '{}' no longer exists; name a --token", f.owner))?;
+                Ok(Caller {
+                    identity_id: Some(owner.id),
+                    name: owner.name,
+                    superuser: owner.superuser,
+                    token_name: None,
+                    client,
+                })
+            }
+            // Created in local mode: the machine's owner, a superuser as in local mode.
+            None => Ok(Caller {
+                identity_id: None,
+                name: f.owner.clone(),
+                superuser: true,
+                token_name: None,
+                client,
+            }),
+        }
+    }
+
+    /// Starts a run of a flight (the caller needs `use`): records it as `running` and
+    /// resolves its environment. A run that cannot start (a dropped secret, a revoked token)
+    /// is recorded `failed` and returned as [`Started::Failed`].
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`], [`CoreError::Missing`]; [`CoreError::Invalid`] for an
+    /// override of an unknown key (nothing is recorded); [`CoreError::Conflict`] when the
+    /// flight already has as many runs running as its concurrency allows.
+    pub fn start_run(&self, caller: &Caller, project: &str, name: &str, req: RunRequest) -> Result<Started> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Use, "flight.run", &flight_object(name))?;
+        let f = self.find_flight(project, name)?;
+        let config = f.spec.effective_config(&req.overrides)?;
+        let trigger = req.trigger.clone().unwrap_or_else(|| "manual".into());
+        let now = now_ms();
+        let mut run = RunRecord {
+            flight_id: f.id.clone(),
+            run_number: 0,
+            status: RunStatus::Running.name().into(),
+            flight_version: f.version,
+            config: config.clone(),
+            exit_code: None,
+            trigger: trigger.clone(),
+            started_by: caller.name.clone(),
+            started_at: now,
+            finished_at: None,
+            message: None,
+            runner: Some(req.runner.clone()),
+            cancel_requested: false,
+            scheduled_for: req.scheduled_for,
+        };
+        let overridden: Vec<&str> = req.overrides.keys().map(String::as_str).collect();
+        let ev = caller.event(
+            project,
+            &flight_object(&f.name),
+            "flight.run",
+            "ok",
+            Some(format!(
+                "version={} trigger={trigger}{}",
+                f.version,
+                if overridden.is_empty() {
+                    String::new()
+                } else {
+                    format!(" overrides={}", overridden.join(","))
+                }
+            )),
+        );
+        run.run_number = self
+            .store
+            .create_run(&run, f.spec.concurrency, &[ev])
+            .map_err(|e| match e {
+                StoreError::Conflict { .. } => CoreError::Conflict(format!(
+                    "flight '{}' already has {} running run(s), its concurrency; wait, cancel one (coffer flight cancel {} RUN) or raise --concurrency",
+                    f.name, f.spec.concurrency, f.name
+                )),
+                other => other.into(),
+            })?;
+        match self.prepare(&f, &run, project, req.coffer_url.as_deref()) {
+            Ok(launch) => Ok(Started::Launch(Box::new(launch))),
+            Err(message) => {
+                let end = RunEnd {
+                    status: RunStatus::Failed.name().into(),
+                    exit_code: None,
+                    finished_at: now_ms(),
+                    message: Some(message.clone()),
+                };
+                let ev = caller.event(
+                    project,
+                    &flight_object(&f.name),
+                    "flight.run.end",
+                    "failed",
+                    Some(format!("run={} {message}", run.run_number)),
+                );
+                self.store.finish_run(&f.id, run.run_number, &end, &[ev])?;
+                self.store.append_log(
+                    &f.id,
+                    run.run_number,
+                    &[LogChunk {
+                        seq: 0,
+                        stream: "coffer".into(),
+                        at: end.finished_at,
+                        data: format!("run {} failed before start: {message}\n", run.run_number).into_bytes(),
+                    }],
+                )?;
+                let stored = self.store.get_run(&f.id, run.run_number)?.unwrap_or(run);
+                Ok(Started::Failed(Box::new(RunInfo::from_record(&f.name, &stored))))
+            }
+        }
+    }
+
+    /// The environment of a run, or why it cannot start (a message naming the cause, never a
+    /// value).
+    fn prepare(
+        &self,
+        f: &FlightRecord,
+        run: &RunRecord,
+        project: &str,
+        coffer_url: Option<&str>,
+    ) -> std::result::Result<Launch, String> {
+        let identity = self.run_identity(f, run.run_number)?;
+        let mut names: Vec<String> = f.spec.secrets.clone();
+        let infos = self.secret_infos(project).map_err(|e| e.to_string())?;
+        for info in infos.iter().filter(|i| i.secret_type == "generic") {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&info.name)) {
+                names.push(info.name.clone());
+            }
+        }
+        let purpose = format!("flight:{}#{}", f.name, run.run_number);
+        let vars = if names.is_empty() {
+            Vec::new()
+        } else {
+            self.resolve_env_for(&identity, project, &names, &purpose)
+                .map_err(|e| match e {
+                    CoreError::NotFound { name, .. } => format!(
+                        "attached secret '{name}' does not exist (dropped?); recreate it, or detach it with `coffer flight update {} --secret ...`",
+                        f.name
+                    ),
+                    CoreError::Forbidden { caller, project, need } => format!(
+                        "the flight runs as '{caller}', which lacks role {need} in project '{project}' to read its secrets; grant it (coffer grant use {caller})"
+                    ),
+                    other => format!("cannot open the flight's secrets: {other}"),
+                })?
+        };
+        let mut env: Vec<(String, SecretString)> = Vec::new();
+        let mut mask: Vec<SecretString> = Vec::new();
+        let mut sources: Vec<(String, String)> = Vec::new();
+        for (k, v) in &run.config {
+            sources.push((k.clone(), format!("config key '{k}'")));
+            env.push((k.clone(), SecretString::from(v.as_str())));
+        }
+        for v in vars {
+            sources.push((v.name.clone(), v.source.clone()));
+            if v.sensitive {
+                mask.push(v.value.duplicate());
+            }
+            env.push((v.name, v.value));
+        }
+        coffer_model::env::check_unique_names(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .map_err(|e| e.to_string())?;
+        let mut run_token = None;
+        if let Some(id) = identity.identity_id {
+            let token = self.mint_run_token(f, run, id).map_err(|e| e.to_string())?;
+            mask.push(token.1.duplicate());
+            env.push(("COFFER_TOKEN".into(), token.1));
+            run_token = Some(token.0);
+        }
+        if let Some(url) = coffer_url {
+            env.push(("COFFER_URL".into(), SecretString::from(url)));
+        }
+        for (k, v) in [
+            ("COFFER_PROJECT", project.to_string()),
+            ("COFFER_FLIGHT", f.name.clone()),
+            ("COFFER_FLIGHT_ID", f.id.clone()),
+            ("COFFER_RUN_NUMBER", run.run_number.to_string()),
+        ] {
+            env.push((k.into(), SecretString::from(v.as_str())));
+        }
+        Ok(Launch {
+            run: RunInfo::from_record(&f.name, run),
+            project: project.to_string(),
+            kind: f.spec.kind,
+            command: f.spec.command.clone(),
+            script: f.spec.script.clone(),
+            env,
+            mask,
+            timeout: f.spec.timeout_secs.map(std::time::Duration::from_secs),
+            identity,
+            run_token,
+        })
+    }
+
+    /// A token of `identity_id` for one run, expiring after the run's timeout (a day when it
+    /// has none) and revoked when the run ends.
+    fn mint_run_token(&self, f: &FlightRecord, run: &RunRecord, identity_id: i64) -> Result<(String, SecretString)> {
+        let name = format!("run.{}.{}", f.id.replace('-', ""), run.run_number);
+        let public_id = crate::access::random_hex(8);
+        let token = SecretString::from(format!("coffer_{public_id}_{}", crate::access::random_hex(32)));
+        let now = now_ms();
+        let life_ms = f
+            .spec
+            .timeout_secs
+            .map_or(24 * 3600 * 1000, |s| (s as i64 + 300) * 1000);
+        let rec = TokenRecord {
+            id: 0,
+            public_id,
+            identity_id,
+            name: name.clone(),
+            hash: crate::access::hash(token.expose_secret()),
+            created_at: now,
+            created_by: format!("flight:{}#{}", f.name, run.run_number),
+            expires_at: Some(now.saturating_add(life_ms)),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let ev = AuditEvent {
+            id: 0,
+            at: now,
+            actor: format!("flight:{}", f.name),
+            token_name: None,
+            project: f.project.clone(),
+            object: format!("token:{name}"),
+            action: "token.create".into(),
+            result: "ok".into(),
+            client: "flight-runner".into(),
+            detail: Some(format!("run token of run {}", run.run_number)),
+        };
+        self.store.create_token(&rec, &[ev])?;
+        Ok((name, token))
+    }
+
+    /// Ends a launched run: records how it ended and revokes its token.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn finish_run(&self, launch: &Launch, end: &RunEnd) -> Result<RunInfo> {
+        let ev = AuditEvent {
+            id: 0,
+            at: end.finished_at,
+            actor: launch.identity.name.clone(),
+            token_name: launch.identity.token_name.clone(),
+            project: launch.project.clone(),
+            object: flight_object(&launch.run.flight),
+            action: "flight.run.end".into(),
+            result: end.status.clone(),
+            client: launch.identity.client.clone(),
+            detail: Some(format!(
+                "run={} exit_code={}",
+                launch.run.run_number,
+                end.exit_code.map_or_else(|| "-".to_string(), |c| c.to_string())
+            )),
+        };
+        self.store
+            .finish_run(&launch.run.flight_id, launch.run.run_number, end, &[ev])?;
+        if let Some(t) = &launch.run_token {
+            let ev = AuditEvent {
+                id: 0,
+                at: now_ms(),
+                actor: format!("flight:{}", launch.run.flight),
+                token_name: None,
+                project: launch.project.clone(),
+                object: format!("token:{t}"),
+                action: "token.revoke".into(),
+                result: "ok".into(),
+                client: "flight-runner".into(),
+                detail: Some("run ended".into()),
+            };
+            self.store.revoke_token(t, now_ms(), &[ev])?;
+        }
+        self.run_record(&launch.run.flight_id, launch.run.run_number, &launch.run.flight)
+    }
+
+    fn run_record(&self, flight_id: &str, n: i64, flight: &str) -> Result<RunInfo> {
+        let r = self
+            .store
+            .get_run(flight_id, n)?
+            .ok_or_else(|| CoreError::Missing(format!("flight '{flight}' has no run {n}")))?;
+        Ok(RunInfo::from_record(flight, &r))
+    }
+
+    /// Whether someone asked to cancel this run (for the process running it).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn cancel_requested(&self, flight_id: &str, run_number: i64) -> Result<bool> {
+        Ok(self
+            .store
+            .get_run(flight_id, run_number)?
+            .is_some_and(|r| r.cancel_requested))
+    }
+
+    /// Appends masked output to a run's log (for the process running it).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn append_run_log(&self, flight_id: &str, run_number: i64, chunks: &[LogChunk]) -> Result<()> {
+        Ok(self.store.append_log(flight_id, run_number, chunks)?)
+    }
+
+    /// Asks the process running a run to stop it (role `use`); it ends as `cancelled`.
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`], [`CoreError::Missing`], [`CoreError::Conflict`] when the
+    /// run is not running.
+    pub fn cancel_run(&self, caller: &Caller, project: &str, name: &str, run_number: i64) -> Result<RunInfo> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Use, "flight.cancel", &flight_object(name))?;
+        let f = self.find_flight(project, name)?;
+        let run = self.run_record(&f.id, run_number, &f.name)?;
+        let ev = caller.event(
+            project,
+            &flight_object(&f.name),
+            "flight.cancel",
+            "ok",
+            Some(format!("run={run_number}")),
+        );
+        if !self.store.request_cancel(&f.id, run_number, &[ev])? {
+            return Err(CoreError::Conflict(format!(
+                "run {run_number} of flight '{}' is not running (it is {})",
+                f.name, run.status
+            )));
+        }
+        self.run_record(&f.id, run_number, &f.name)
+    }
+
+    /// A flight's runs, newest first (role `read`).
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`], [`CoreError::Missing`].
+    pub fn list_runs(&self, caller: &Caller, project: &str, name: &str, limit: usize) -> Result<Vec<RunInfo>> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Read, "flight.runs", &flight_object(name))?;
+        let f = self.find_flight(project, name)?;
+        Ok(self
+            .store
+            .list_runs(&f.id, limit)?
+            .iter()
+            .map(|r| RunInfo::from_record(&f.name, r))
+            .collect())
+    }
+
+    /// One run (role `read`).
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`], [`CoreError::Missing`].
+    pub fn get_run(&self, caller: &Caller, project: &str, name: &str, run_number: i64) -> Result<RunInfo> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Read, "flight.runs", &flight_object(name))?;
+        let f = self.find_flight(project, name)?;
+        self.run_record(&f.id, run_number, &f.name)
+    }
+
+    /// A run's (masked) log after chunk `after`, and the run (role `read`).
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`], [`CoreError::Missing`].
+    pub fn run_log(
+        &self,
+        caller: &Caller,
+        project: &str,
+        name: &str,
+        run_number: i64,
+        after: i64,
+        limit: usize,
+    ) -> Result<(RunInfo, Vec<LogChunk>)> {
+        let project = &self.canonical_project(project)?;
+        self.authorize(caller, project, Role::Read, "flight.logs", &flight_object(name))?;
+        let f = self.find_flight(project, name)?;
+        let run = self.run_record(&f.id, run_number, &f.name)?;
+        let chunks = self.store.read_log(&f.id, run_number, after, limit)?;
+        Ok((run, chunks))
+    }
+
+    /// The scheduled flights with a tick due at `now_ms`, each claimed (so that one node of
+    /// several starts it): at most one tick per flight however many were missed.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn claim_due_ticks(&self, now_ms: i64) -> Result<Vec<(String, String, i64)>> {
+        let mut out = Vec::new();
+        for f in self.store.list_flights(None)? {
+            let Some(expr) = &f.spec.schedule else { continue };
+            let Ok(schedule) = coffer_model::schedule::Schedule::parse(expr, f.spec.timezone.as_deref()) else {
+                continue;
+            };
+            let since = f.last_tick.unwrap_or(f.created_at).max(f.created_at);
+            if let Some(tick) = schedule.due(since, now_ms) {
+                if self.store.claim_tick(&f.id, f.last_tick, tick)? {
+                    out.push((f.project.clone(), f.name.clone(), tick));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every run recorded `running` by a runner on `host` (`host:pid`) whose process is gone
+    /// (`alive` says no): marked `failed`. Returns how many.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn fail_orphaned_runs(&self, host: &str, alive: impl Fn(u32) -> bool) -> Result<usize> {
+        let mut n = 0;
+        for r in self.store.running_runs()? {
+            let Some((h, pid)) = r.runner.as_deref().and_then(|x| x.rsplit_once(':')) else {
+                continue;
+            };
+            let Ok(pid) = pid.parse::<u32>() else { continue };
+            if h != host || alive(pid) {
+                continue;
+            }
+            let end = RunEnd {
+                status: RunStatus::Failed.name().into(),
+                exit_code: None,
+                finished_at: now_ms(),
+                message: Some(format!(
+                    "the coffer process running it ({h}:{pid}) stopped during the run"
+                )),
+            };
+            let project = self
+                .store
+                .get_flight_by_id(&r.flight_id)?
+                .map(|f| f.project)
+                .unwrap_or_default();
+            let ev = scheduler_caller().event(
+                &project,
+                &format!("flight-id:{}", r.flight_id),
+                "flight.run.end",
+                "failed",
+                Some(format!("run={} runner gone", r.run_number)),
+            );
+            if self.store.finish_run(&r.flight_id, r.run_number, &end, &[ev])? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}

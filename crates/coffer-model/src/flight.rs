@@ -1,0 +1,385 @@
+//! Flights (MotherDuck's jobs, seed 003): a command, a Python script or a SQL script with a
+//! config map of plain variables, attached secrets, a token to run as, an optional cron
+//! schedule and a timeout. This module holds the definition ([`FlightSpec`]), the run states
+//! ([`RunStatus`]) and their rules; storing and running them is elsewhere.
+
+use crate::error::{ModelError, Result};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// What a flight runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlightKind {
+    /// An argv, run as is (no shell).
+    Command,
+    /// A Python script, run by `python3` with coffer's DuckDB secrets hook on its path.
+    Python,
+    /// A SQL script, run on an embedded DuckDB holding the project's storage secrets.
+    Sql,
+}
+
+impl FlightKind {
+    /// The kind's name as written on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlightKind::Command => "command",
+            FlightKind::Python => "python",
+            FlightKind::Sql => "sql",
+        }
+    }
+
+    /// Parses `command`, `python` or `sql` (any case).
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidFlight`] naming the valid kinds.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "command" => Ok(FlightKind::Command),
+            "python" => Ok(FlightKind::Python),
+            "sql" => Ok(FlightKind::Sql),
+            _ => Err(invalid(
+                "kind",
+                format!("'{s}' is not a flight kind; use command, python or sql"),
+            )),
+        }
+    }
+}
+
+/// A flight's definition: everything `flight create` and `flight update` set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlightSpec {
+    /// What it runs.
+    pub kind: FlightKind,
+    /// For `command`: the program and its arguments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// For `python` and `sql`: the script's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// Plain variables, in the order given. Not secret: anyone who can read the flight sees them.
+    #[serde(default)]
+    pub config: IndexMap<String, String>,
+    /// Attached secrets, whose fields become `SECRETNAME_KEY` variables.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// The token whose identity the runs act as; the owner's identity when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_name: Option<String>,
+    /// A cron expression (5 fields, or 6 with seconds first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// The IANA time zone of the schedule; UTC when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// A run still going after this many seconds is killed and marked `timed_out`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    /// How many runs of this flight may run at once.
+    #[serde(default = "one")]
+    pub concurrency: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The longest timeout accepted: 7 days.
+pub const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 3600;
+/// The most runs of one flight at once.
+pub const MAX_CONCURRENCY: u32 = 64;
+/// The largest script accepted, in bytes.
+pub const MAX_SCRIPT_BYTES: usize = 1 << 20;
+
+fn invalid(field: impl Into<String>, rule: impl Into<String>) -> ModelError {
+    ModelError::InvalidFlight {
+        field: field.into(),
+        rule: rule.into(),
+    }
+}
+
+/// Variables coffer sets itself in every run; config keys may not take them.
+pub const RESERVED_PREFIX: &str = "COFFER_";
+
+/// Checks a config key: a name the environment accepts (non-empty, no `=`, no NUL), not one
+/// of coffer's own `COFFER_*` variables.
+///
+/// # Errors
+/// [`ModelError::InvalidFlight`] naming the key and the rule.
+pub fn check_config_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.contains('=') || key.contains('\0') || key.len() > 256 {
+        return Err(invalid(
+            format!("config key '{}'", key.escape_debug()),
+            "a variable name must be 1 to 256 characters with no '=' and no NUL",
+        ));
+    }
+    if key.to_ascii_uppercase().starts_with(RESERVED_PREFIX) {
+        return Err(invalid(
+            format!("config key '{key}'"),
+            "names starting with COFFER_ are set by coffer itself; pick another name",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a config value: a string with no NUL (the environment cannot hold one).
+///
+/// # Errors
+/// [`ModelError::InvalidFlight`] naming the key.
+pub fn check_config_value(key: &str, value: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(invalid(
+            format!("config value of '{key}'"),
+            "a value cannot hold a NUL byte",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses `KEY=VALUE` items into a config map, each checked; a key given twice is an error.
+///
+/// # Errors
+/// [`ModelError::InvalidFlight`].
+pub fn parse_config(items: &[String]) -> Result<IndexMap<String, String>> {
+    let mut out = IndexMap::new();
+    for item in items {
+        let Some((k, v)) = item.split_once('=') else {
+            return Err(invalid(
+                format!("config '{}'", item.split(['\n']).next().unwrap_or_default()),
+                "use KEY=VALUE",
+            ));
+        };
+        check_config_key(k)?;
+        check_config_value(k, v)?;
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(invalid(format!("config key '{k}'"), "given twice; give each key once"));
+        }
+    }
+    Ok(out)
+}
+
+impl FlightSpec {
+    /// Checks every rule of a definition that needs nothing but the definition itself.
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidFlight`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        match self.kind {
+            FlightKind::Command => {
+                if self.command.is_empty() || self.command[0].is_empty() {
+                    return Err(invalid("command", "a command flight needs a program to run (argv)"));
+                }
+                if self.command.iter().any(|a| a.contains('\0')) {
+                    return Err(invalid("command", "an argument cannot hold a NUL byte"));
+                }
+                if self.script.is_some() {
+                    return Err(invalid("script", "a command flight runs an argv, not a script"));
+                }
+            }
+            FlightKind::Python | FlightKind::Sql => {
+                let Some(script) = &self.script else {
+                    return Err(invalid(
+                        "script",
+                        format!("a {} flight needs a script (--file)", self.kind.name()),
+                    ));
+                };
+                if script.trim().is_empty() {
+                    return Err(invalid("script", "the script is empty"));
+                }
+                if script.len() > MAX_SCRIPT_BYTES {
+                    return Err(invalid("script", format!("larger than {MAX_SCRIPT_BYTES} bytes")));
+                }
+                if script.contains('\0') {
+                    return Err(invalid("script", "a script cannot hold a NUL byte"));
+                }
+                if !self.command.is_empty() {
+                    return Err(invalid(
+                        "command",
+                        format!("a {} flight runs a script", self.kind.name()),
+                    ));
+                }
+            }
+        }
+        for (k, v) in &self.config {
+            check_config_key(k)?;
+            check_config_value(k, v)?;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &self.secrets {
+            crate::names::validate_name(s)?;
+            if !seen.insert(s.to_ascii_lowercase()) {
+                return Err(invalid(
+                    format!("secret '{s}'"),
+                    "attached twice; name each secret once",
+                ));
+            }
+        }
+        if let Some(t) = &self.token_name {
+            crate::names::validate_name(t)?;
+        }
+        if let Some(secs) = self.timeout_secs {
+            if secs == 0 || secs > MAX_TIMEOUT_SECS {
+                return Err(invalid(
+                    "timeout",
+                    format!("must be between 1 second and {MAX_TIMEOUT_SECS} seconds (7 days)"),
+                ));
+            }
+        }
+        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
+            return Err(invalid(
+                "concurrency",
+                format!("must be between 1 and {MAX_CONCURRENCY}"),
+            ));
+        }
+        if self.timezone.is_some() && self.schedule.is_none() {
+            return Err(invalid(
+                "timezone",
+                "a time zone only applies to a schedule; give --schedule too",
+            ));
+        }
+        if let Some(expr) = &self.schedule {
+            crate::schedule::Schedule::parse(expr, self.timezone.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// The effective config of a run: the stored map with `overrides` applied. An override
+    /// may only set a key the stored map has.
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidFlight`] naming the unknown key and listing the allowed ones.
+    pub fn effective_config(&self, overrides: &IndexMap<String, String>) -> Result<IndexMap<String, String>> {
+        let mut out = self.config.clone();
+        for (k, v) in overrides {
+            check_config_value(k, v)?;
+            match out.get_mut(k) {
+                Some(slot) => *slot = v.clone(),
+                None => {
+                    let allowed = if self.config.is_empty() {
+                        "this flight has no config keys; add the key with `flight update --config` first".to_string()
+                    } else {
+                        format!(
+                            "a run may only override keys the flight has: {}; add new keys with `flight update`",
+                            self.config.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+                        )
+                    };
+                    return Err(invalid(format!("config override '{k}'"), allowed));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Where a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Started and not finished.
+    Running,
+    /// Exited 0.
+    Succeeded,
+    /// Exited non-zero, was killed by a signal, or could not start (a dropped secret).
+    Failed,
+    /// Cancelled by `flight cancel`.
+    Cancelled,
+    /// Killed at its timeout.
+    TimedOut,
+}
+
+impl RunStatus {
+    /// The status as stored and shown.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::TimedOut => "timed_out",
+        }
+    }
+
+    /// Parses a stored status.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "running" => RunStatus::Running,
+            "succeeded" => RunStatus::Succeeded,
+            "failed" => RunStatus::Failed,
+            "cancelled" => RunStatus::Cancelled,
+            "timed_out" => RunStatus::TimedOut,
+            _ => return None,
+        })
+    }
+
+    /// Whether the run is over.
+    pub fn is_final(self) -> bool {
+        self != RunStatus::Running
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> FlightSpec {
+        FlightSpec {
+            kind: FlightKind::Command,
+            command: vec!["true".into()],
+            script: None,
+            config: [
+                ("REGION".to_string(), "us".to_string()),
+                ("BATCH".to_string(), "10".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            secrets: vec![],
+            token_name: None,
+            schedule: None,
+            timezone: None,
+            timeout_secs: None,
+            concurrency: 1,
+        }
+    }
+
+    #[test]
+    fn overrides_only_existing_keys() {
+        let s = spec();
+        let o: IndexMap<String, String> = [("REGION".to_string(), "eu".to_string())].into_iter().collect();
+        let e = s.effective_config(&o).expect("known key");
+        assert_eq!(e.get("REGION").map(String::as_str), Some("eu"));
+        assert_eq!(e.get("BATCH").map(String::as_str), Some("10"));
+        let bad: IndexMap<String, String> = [("NEW".to_string(), "x".to_string())].into_iter().collect();
+        let err = s.effective_config(&bad).expect_err("unknown key").to_string();
+        assert!(err.contains("'NEW'") && err.contains("REGION, BATCH"), "{err}");
+    }
+
+    #[test]
+    fn config_rules() {
+        assert!(parse_config(&["A=1".into(), "B==2".into()]).is_ok());
+        assert!(parse_config(&["A".into()]).is_err());
+        assert!(parse_config(&["=1".into()]).is_err());
+        assert!(parse_config(&["coffer_token=1".into()]).is_err());
+        assert!(parse_config(&["A=1".into(), "A=2".into()]).is_err());
+        assert!(parse_config(&["api.key=1".into()]).is_ok());
+    }
+
+    #[test]
+    fn spec_rules() {
+        let mut s = spec();
+        assert!(s.validate().is_ok());
+        s.concurrency = 0;
+        assert!(s.validate().is_err());
+        s.concurrency = 1;
+        s.timeout_secs = Some(0);
+        assert!(s.validate().is_err());
+        s.timeout_secs = None;
+        s.kind = FlightKind::Python;
+        assert!(s.validate().is_err(), "python needs a script");
+        s.command.clear();
+        s.script = Some("print(1)".into());
+        assert!(s.validate().is_ok());
+        s.secrets = vec!["a".into(), "A".into()];
+        assert!(s.validate().is_err());
+    }
+}

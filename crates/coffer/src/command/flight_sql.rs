@@ -1,0 +1,176 @@
+//! `coffer __flight-sql FILE`: the process of a `sql` flight.
+//!
+//! The flight runner passes the project's secrets in the environment (never on disk):
+//! `COFFER_DUCKDB_SECRETS` is a JSON array of strings, each one
+//! `CREATE OR REPLACE TEMPORARY SECRET ...` statement (from
+//! [`coffer_duckdb::secret_statements`]), and `COFFER_DUCKDB_EXTENSION_DIR` is coffer's
+//! extension directory when it exists. This process takes both out of its environment, opens
+//! an in-memory DuckDB configured like the data plane's ([`coffer_duckdb::Detached`]),
+//! registers the secrets, then runs the script's statements in order, printing each result
+//! as a box. The first failing statement ends the run with exit code 1.
+
+use super::ExitWith;
+use anyhow::{anyhow, Context, Result};
+use coffer_crypto::SecretString;
+use coffer_duckdb::{Detached, SecretSql};
+use coffer_sql::{split, Format, Table};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The variable holding the secret statements (a JSON array of strings).
+pub(crate) const SECRETS_VAR: &str = "COFFER_DUCKDB_SECRETS";
+/// The variable holding coffer's DuckDB extension directory.
+pub(crate) const EXTENSION_DIR_VAR: &str = "COFFER_DUCKDB_EXTENSION_DIR";
+
+/// `coffer __flight-sql`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The SQL script.
+    file: PathBuf,
+}
+
+/// Reads and removes the secret statements from the environment.
+fn take_secrets() -> Result<Vec<SecretSql>> {
+    let raw = std::env::var_os(SECRETS_VAR);
+    std::env::remove_var(SECRETS_VAR);
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let raw = SecretString::new(raw.into_string().map_err(|_| anyhow!("{SECRETS_VAR} is not UTF-8"))?);
+    // serde's error may quote the input: never show it.
+    let list: Vec<String> = serde_json::from_str(raw.expose_secret())
+        .map_err(|_| anyhow!("{SECRETS_VAR} is not a JSON array of strings"))?;
+    Ok(list.into_iter().map(|s| SecretSql::new(SecretString::new(s))).collect())
+}
+
+/// The values of the sensitive fields of the secret statements (unknown fields count as
+/// sensitive), so that no message this process prints can show them.
+fn sensitive_values(secrets: &[SecretSql]) -> Vec<SecretString> {
+    use coffer_sql::create_secret::{parse, OptionValue};
+    fn collect(v: &OptionValue, out: &mut Vec<SecretString>) {
+        match v {
+            OptionValue::Text(s) if s.len() >= 4 => out.push(s.duplicate()),
+            OptionValue::List(items) => items.iter().for_each(|i| collect(i, out)),
+            OptionValue::Map(entries) => entries.iter().for_each(|(_, i)| collect(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for sql in secrets {
+        let Ok(stmts) = split::split(sql.expose()) else {
+            continue;
+        };
+        for stmt in stmts {
+            let Ok(create) = parse(&stmt.tokens) else { continue };
+            let spec = coffer_model::types::lookup(&create.secret_type);
+            let provider = spec.map(|t| {
+                create
+                    .provider
+                    .as_deref()
+                    .and_then(|p| t.provider(p))
+                    .unwrap_or_else(|| t.default_provider())
+            });
+            for (key, value) in &create.options {
+                let field = provider.and_then(|p| p.field(&key.to_ascii_lowercase()));
+                if field.is_none_or(|f| f.sensitive) {
+                    collect(value, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `message` with every one of `values` masked.
+fn redact(message: &str, values: &[SecretString]) -> String {
+    values
+        .iter()
+        .fold(message.to_string(), |m, v| m.replace(v.expose_secret(), "***"))
+}
+
+/// DuckDB answers DDL with an empty `Success` column (or no column at all): nothing to show.
+fn is_empty_ddl_result(t: &Table) -> bool {
+    t.rows.is_empty() && (t.columns.is_empty() || t.columns.len() == 1 && t.columns[0].0 == "Success")
+}
+
+impl Args {
+    pub fn run(self) -> Result<()> {
+        let secrets = take_secrets()?;
+        let extension_dir = std::env::var_os(EXTENSION_DIR_VAR)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        std::env::remove_var(EXTENSION_DIR_VAR);
+        let script =
+            std::fs::read_to_string(&self.file).with_context(|| format!("cannot read {}", self.file.display()))?;
+        let statements = split::split(&script).map_err(|e| anyhow!("{}: {e}", self.file.display()))?;
+
+        let hidden = sensitive_values(&secrets);
+        let duck = Detached::open(extension_dir.as_deref()).map_err(|e| anyhow!("cannot open DuckDB: {e}"))?;
+        for sql in &secrets {
+            if let Err(e) = duck.register(sql) {
+                let name = sql.name().unwrap_or_else(|| "?".into());
+                eprintln!(
+                    "warning: DuckDB refused the secret '{name}': {}; continuing without it",
+                    redact(&e.to_string(), &hidden)
+                );
+            }
+        }
+        drop(secrets);
+
+        let stdout = std::io::stdout();
+        for (i, stmt) in statements.iter().enumerate() {
+            match duck.query(&stmt.text) {
+                Ok(rows) => {
+                    let t = crate::dataplane::table(rows);
+                    if !is_empty_ddl_result(&t) {
+                        let mut out = stdout.lock();
+                        let _ = out.write_all(t.render(Format::Box).as_bytes());
+                        let _ = out.flush();
+                    }
+                }
+                Err(e) => {
+                    let mut message = e.to_string();
+                    // A CREATE SECRET of the script's own: its values must not be echoed either.
+                    if coffer_sql::create_secret::is_create_secret(&stmt.tokens) {
+                        message = coffer_duckdb::sanitize(&message);
+                    }
+                    let line = stmt.start().map(|p| format!(" (line {})", p.line)).unwrap_or_default();
+                    eprintln!(
+                        "error: statement {}{line} of {} failed: {}",
+                        i + 1,
+                        self.file.display(),
+                        redact(&message, &hidden)
+                    );
+                    return Err(ExitWith(1).into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_sensitive_values_of_secret_statements() {
+        let secrets = [
+            SecretSql::new(SecretString::from(
+                "CREATE OR REPLACE TEMPORARY SECRET \"a\" (TYPE s3, PROVIDER config, SCOPE ['s3://b'], KEY_ID 'AKIA1234', REGION 'us-east-1', SECRET 'it''s-hidden')",
+            )),
+            SecretSql::new(SecretString::from(
+                "CREATE OR REPLACE TEMPORARY SECRET \"h\" (TYPE huggingface, TOKEN 'hf_token_value')",
+            )),
+        ];
+        let values = sensitive_values(&secrets);
+        let message = "x AKIA1234 it's-hidden us-east-1 s3://b hf_token_value";
+        let redacted = redact(message, &values);
+        assert!(!redacted.contains("it's-hidden"), "{redacted}");
+        assert!(!redacted.contains("hf_token_value"), "{redacted}");
+        assert!(
+            redacted.contains("us-east-1") && redacted.contains("s3://b"),
+            "{redacted}"
+        );
+    }
+}

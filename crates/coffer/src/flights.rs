@@ -1,0 +1,75 @@
+//! The binary's flight runner: settings from the environment, the Python DuckDB hook and the
+//! DuckDB secrets of `python` and `sql` runs.
+
+use coffer_core::{Caller, Service};
+use coffer_crypto::SecretString;
+use coffer_flights::{DuckDbEnv, ExtraEnv, Runner, Settings};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The `sitecustomize.py` put on the `PYTHONPATH` of `python` runs.
+pub const PYTHON_SITE: &str = include_str!("../assets/sitecustomize.py");
+
+/// Gives `python` and `sql` runs the project's secrets as DuckDB statements.
+struct DuckEnv {
+    extension_dir: PathBuf,
+}
+
+impl DuckDbEnv for DuckEnv {
+    fn env(&self, service: &Service, identity: &Caller, project: &str) -> Result<ExtraEnv, String> {
+        let statements = coffer_duckdb::secret_statements(service, identity, project).map_err(|e| e.to_string())?;
+        let values: Vec<SecretString> = statements
+            .iter()
+            .flat_map(|s| s.sensitive_values().iter().map(SecretString::duplicate))
+            .collect();
+        let list: Vec<&str> = statements.iter().map(|s| s.expose()).collect();
+        let json = serde_json::to_string(&list).map_err(|e| e.to_string())?;
+        let mut vars = vec![("COFFER_DUCKDB_SECRETS".to_string(), SecretString::from(json))];
+        if self.extension_dir.is_dir() {
+            vars.push((
+                "COFFER_DUCKDB_EXTENSION_DIR".to_string(),
+                SecretString::from(self.extension_dir.to_string_lossy().as_ref()),
+            ));
+        }
+        Ok(ExtraEnv { vars, mask: values })
+    }
+}
+
+/// The runner settings of this machine: `COFFER_PYTHON` (default `python3`), the variables
+/// named in `COFFER_FLIGHT_ENV_ALLOW` (comma-separated) passed through, `COFFER_URL` given to
+/// runs as the server's address.
+pub fn settings(coffer_url: Option<String>, extra_allow: &[String]) -> Settings {
+    let mut env_allow: Vec<String> = std::env::var("COFFER_FLIGHT_ENV_ALLOW")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    for a in extra_allow {
+        if !env_allow.contains(a) {
+            env_allow.push(a.clone());
+        }
+    }
+    Settings {
+        coffer_url,
+        env_allow,
+        python: std::env::var_os("COFFER_PYTHON")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("python3")),
+        python_site: Some(PYTHON_SITE.to_string()),
+        ..Settings::default()
+    }
+}
+
+/// A runner with `settings` whose `python` and `sql` runs see the DuckDB secrets, with
+/// httpfs from coffer's extension directory.
+pub fn runner(home: &Path, settings: Settings) -> Runner {
+    Runner::new(
+        settings,
+        Some(Arc::new(DuckEnv {
+            extension_dir: crate::dataplane::extension_dir(home),
+        })),
+    )
+}

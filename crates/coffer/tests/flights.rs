@@ -587,6 +587,12 @@ fn through_a_server_runs_act_as_the_named_token_with_a_run_token() {
     let log = stdout(&h.run_env(&["flight", "logs", "whoami", "1"], &admin).success());
     assert!(log.contains("flights-prod"), "{log}");
     assert!(!server.log_text().contains(API_KEY));
+    // With no token named, runs act as the flight's owner (here the bootstrap admin).
+    let whoami = format!("{coffer} whoami");
+    h.run_env(&["flight", "create", "mine", "--", "sh", "-c", &whoami], &admin)
+        .success();
+    let a = h.run_env(&["flight", "run", "mine", "--wait"], &admin).success();
+    assert!(stdout(&a).contains("admin"), "{}\n{}", stdout(&a), stderr(&a));
     server.stop();
 }
 
@@ -793,4 +799,39 @@ fn sql_creates_runs_and_lists_flights() {
     ])
     .code(2)
     .stderr(contains("REGION, BATCH_SIZE"));
+}
+
+#[test]
+fn logs_follow_a_run_from_another_process_until_it_ends() {
+    let h = Harness::new();
+    h.run(&[
+        "flight",
+        "create",
+        "slowprint",
+        "--",
+        "sh",
+        "-c",
+        "echo first; sleep 1; echo second; exit 4",
+    ])
+    .success();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("coffer"));
+    cmd.args(["flight", "run", "slowprint"])
+        .env("COFFER_HOME", h.home())
+        .env("HOME", h.user_home())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("start a run");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while run_json(&h, &["flight", "runs", "slowprint"])
+        .as_array()
+        .map_or(0, Vec::len)
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the run did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let a = h.run(&["flight", "logs", "slowprint", "1", "--follow"]).code(4);
+    assert_eq!(stdout(&a), "first\nsecond\n");
+    assert!(stderr(&a).contains("run 1 failed, exit code 4"), "{}", stderr(&a));
+    assert_eq!(child.wait().expect("the run ends").code(), Some(4));
 }

@@ -267,10 +267,12 @@ pub struct Launch {
     pub project: String,
     /// What it runs.
     pub kind: FlightKind,
-    /// The argv (`command`).
-    pub command: Vec<String>,
-    /// The script (`python`, `sql`).
-    pub script: Option<String>,
+    /// The argv (`command`), templates resolved.
+    pub command: Vec<SecretString>,
+    /// The script (`python`, `sql`), templates resolved.
+    pub script: Option<SecretString>,
+    /// Whether the script held templates (then it holds values and must not touch disk).
+    pub script_has_secrets: bool,
     /// Every variable: config, secrets, COFFER_*.
     pub env: Vec<(String, SecretString)>,
     /// Every sensitive value, to mask in the log.
@@ -369,6 +371,15 @@ impl Service {
     /// the caller may run as it, and no two sources (config keys, attached secrets, the
     /// project's generic secrets) give one variable.
     fn check_flight_refs(&self, caller: &Caller, project: &str, spec: &FlightSpec) -> Result<()> {
+        for (i, a) in spec.command.iter().enumerate() {
+            coffer_model::template::refs(a, &format!("command argument {}", i + 1))?;
+        }
+        if let Some(script) = &spec.script {
+            coffer_model::template::refs(script, "script")?;
+        }
+        for (k, v) in &spec.config {
+            coffer_model::template::refs(v, &format!("config value of '{k}'"))?;
+        }
         let infos = self.secret_infos(project)?;
         let mut vars: Vec<(String, String)> = spec
             .config
@@ -756,9 +767,11 @@ impl Service {
         let mut env: Vec<(String, SecretString)> = Vec::new();
         let mut mask: Vec<SecretString> = Vec::new();
         let mut sources: Vec<(String, String)> = Vec::new();
-        for (k, v) in &run.config {
+        let resolved = self.resolve_templates(f, &run.config, &identity, project, &purpose)?;
+        mask.extend(resolved.values);
+        for (k, v) in resolved.config {
             sources.push((k.clone(), format!("config key '{k}'")));
-            env.push((k.clone(), SecretString::from(v.as_str())));
+            env.push((k, v));
         }
         for v in vars {
             sources.push((v.name.clone(), v.source.clone()));
@@ -791,13 +804,105 @@ impl Service {
             run: RunInfo::from_record(&f.name, run),
             project: project.to_string(),
             kind: f.spec.kind,
-            command: f.spec.command.clone(),
-            script: f.spec.script.clone(),
+            command: resolved.command,
+            script: resolved.script,
+            script_has_secrets: resolved.script_has_secrets,
             env,
             mask,
             timeout: f.spec.timeout_secs.map(std::time::Duration::from_secs),
             identity,
             run_token,
+        })
+    }
+
+    /// Replaces every `{{ secret(...) }}` of the command, the script and the config values
+    /// (see [`coffer_model::template`]) with the secret's value, opened as the run's identity
+    /// (audited with the run's purpose); or says which template cannot be resolved.
+    fn resolve_templates(
+        &self,
+        f: &FlightRecord,
+        config: &IndexMap<String, String>,
+        identity: &Caller,
+        project: &str,
+        purpose: &str,
+    ) -> std::result::Result<Resolved, String> {
+        use coffer_model::template;
+        let mut texts: Vec<(String, &str)> = Vec::new();
+        for (i, a) in f.spec.command.iter().enumerate() {
+            texts.push((format!("command argument {}", i + 1), a.as_str()));
+        }
+        if let Some(s) = &f.spec.script {
+            texts.push(("script".into(), s.as_str()));
+        }
+        for (k, v) in config {
+            texts.push((format!("config value of '{k}'"), v.as_str()));
+        }
+        let mut refs: Vec<(String, template::SecretRef)> = Vec::new();
+        for (what, text) in &texts {
+            for r in template::refs(text, what).map_err(|e| e.to_string())? {
+                refs.push((what.clone(), r));
+            }
+        }
+        let mut opened: Vec<crate::OpenedSecret> = Vec::new();
+        let mut wanted: Vec<(String, Option<coffer_model::Storage>)> = Vec::new();
+        for (_, r) in &refs {
+            if !wanted.iter().any(|(n, _)| n.eq_ignore_ascii_case(&r.name)) {
+                wanted.push((r.name.clone(), None));
+            }
+        }
+        if !wanted.is_empty() {
+            opened = self
+                .use_secrets(identity, project, &wanted, purpose)
+                .map_err(|e| match e {
+                    CoreError::NotFound { name, .. } => {
+                        let (what, r) = refs
+                            .iter()
+                            .find(|(_, r)| r.name.eq_ignore_ascii_case(&name))
+                            .map(|(w, r)| (w.as_str(), r.pos.to_string()))
+                            .unwrap_or(("the flight", String::new()));
+                        format!("{{{{ secret('{name}') }}}} in {what} at {r}: secret '{name}' does not exist")
+                    }
+                    other => format!("cannot open the secrets of the flight's templates: {other}"),
+                })?;
+        }
+        let mut values: Vec<SecretString> = Vec::new();
+        let mut value_of = |what: &str, r: &template::SecretRef| -> std::result::Result<String, String> {
+            let o = opened
+                .iter()
+                .find(|o| o.info.name.eq_ignore_ascii_case(&r.name))
+                .ok_or_else(|| format!("secret '{}' does not exist", r.name))?;
+            let v = template_value(o, r.key.as_deref())
+                .map_err(|why| format!("{{{{ secret('{}') }}}} in {what} at {}: {why}", r.name, r.pos))?;
+            values.push(SecretString::from(v.as_str()));
+            Ok(v)
+        };
+        let render =
+            |what: &str,
+             text: &str,
+             value_of: &mut dyn FnMut(&str, &template::SecretRef) -> std::result::Result<String, String>| {
+                template::render(text, what, |r| value_of(what, r).map_err(TemplateError::Message))
+                    .map_err(|e| e.to_string())
+                    .map(|t| SecretString::from(t.as_str()))
+            };
+        let mut command = Vec::with_capacity(f.spec.command.len());
+        for (i, a) in f.spec.command.iter().enumerate() {
+            command.push(render(&format!("command argument {}", i + 1), a, &mut value_of)?);
+        }
+        let script = match &f.spec.script {
+            Some(s) => Some(render("script", s, &mut value_of)?),
+            None => None,
+        };
+        let mut out_config = Vec::with_capacity(config.len());
+        for (k, v) in config {
+            out_config.push((k.clone(), render(&format!("config value of '{k}'"), v, &mut value_of)?));
+        }
+        let script_has_secrets = refs.iter().any(|(w, _)| w == "script");
+        Ok(Resolved {
+            command,
+            script,
+            script_has_secrets,
+            config: out_config,
+            values,
         })
     }
 
@@ -1044,5 +1149,103 @@ impl Service {
             }
         }
         Ok(n)
+    }
+}
+
+/// A flight's texts with their templates resolved.
+struct Resolved {
+    command: Vec<SecretString>,
+    script: Option<SecretString>,
+    script_has_secrets: bool,
+    config: Vec<(String, SecretString)>,
+    values: Vec<SecretString>,
+}
+
+/// Why a template could not be rendered.
+#[derive(Debug)]
+enum TemplateError {
+    Model(coffer_model::ModelError),
+    Message(String),
+}
+
+impl From<coffer_model::ModelError> for TemplateError {
+    fn from(e: coffer_model::ModelError) -> Self {
+        TemplateError::Model(e)
+    }
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TemplateError::Model(e) => e.fmt(f),
+            TemplateError::Message(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The value `{{ secret(NAME[, KEY]) }}` stands for: a `generic` secret's value; a `flights`
+/// secret's only param (or param KEY); a typed secret's field KEY.
+fn template_value(o: &crate::OpenedSecret, key: Option<&str>) -> std::result::Result<String, String> {
+    use coffer_model::{FieldValue, SensitiveValue};
+    let fields = &o.fields;
+    let params = || -> Vec<(&String, &SecretString)> {
+        match fields.sensitive.get("params") {
+            Some(SensitiveValue::Map(m)) => m.iter().collect(),
+            _ => Vec::new(),
+        }
+    };
+    match key {
+        None => {
+            if let Some(SensitiveValue::Text(v)) = fields.sensitive.get("value") {
+                return Ok(v.expose_secret().to_string());
+            }
+            let p = params();
+            if p.len() == 1 {
+                return Ok(p[0].1.expose_secret().to_string());
+            }
+            let keys: Vec<String> = if o.info.secret_type == "flights" {
+                p.iter().map(|(k, _)| (*k).clone()).collect()
+            } else {
+                fields
+                    .public
+                    .keys()
+                    .cloned()
+                    .chain(fields.sensitive.keys().cloned())
+                    .collect()
+            };
+            Err(format!(
+                "secret '{}' has several values ({}); name one: {{{{ secret('{}', 'KEY') }}}}",
+                o.info.name,
+                keys.join(", "),
+                o.info.name
+            ))
+        }
+        Some(k) => {
+            if let Some((_, v)) = params().into_iter().find(|(pk, _)| pk.as_str() == k) {
+                return Ok(v.expose_secret().to_string());
+            }
+            let lower = k.to_ascii_lowercase();
+            match fields.sensitive.get(&lower) {
+                Some(SensitiveValue::Text(v)) => return Ok(v.expose_secret().to_string()),
+                Some(SensitiveValue::Map(_)) => {
+                    return Err(format!("field '{k}' of secret '{}' is a map, not a value", o.info.name))
+                }
+                None => {}
+            }
+            match fields.public.get(&lower) {
+                Some(FieldValue::Text(t)) => Ok(t.clone()),
+                Some(other) => Ok(other.to_display()),
+                None => {
+                    let mut keys: Vec<String> = params().iter().map(|(k, _)| (*k).clone()).collect();
+                    keys.extend(fields.public.keys().cloned());
+                    keys.extend(fields.sensitive.keys().filter(|k| *k != "params").cloned());
+                    Err(format!(
+                        "secret '{}' has no key '{k}'; its keys: {}",
+                        o.info.name,
+                        keys.join(", ")
+                    ))
+                }
+            }
+        }
     }
 }

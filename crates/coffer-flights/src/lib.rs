@@ -298,12 +298,25 @@ impl Runner {
                     .command
                     .split_first()
                     .ok_or_else(|| "the flight has no command".to_string())?;
-                (PathBuf::from(p), a.to_vec())
+                (
+                    PathBuf::from(p.expose_secret()),
+                    a.iter().map(|x| x.expose_secret().to_string()).collect(),
+                )
             }
             FlightKind::Python => {
-                let script = dir.path().join("job.py");
-                std::fs::write(&script, launch.script.as_deref().unwrap_or_default())
+                // A script whose templates were resolved holds values: it goes through a pipe
+                // (`python3 -`), never to disk.
+                let script_arg = if launch.script_has_secrets {
+                    "-".to_string()
+                } else {
+                    let script = dir.path().join("job.py");
+                    std::fs::write(
+                        &script,
+                        launch.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
+                    )
                     .map_err(|e| format!("cannot write the script: {e}"))?;
+                    "job.py".to_string()
+                };
                 if let Some(site) = &self.settings.python_site {
                     let site_dir = dir.path().join(".coffer-site");
                     std::fs::create_dir(&site_dir)
@@ -319,15 +332,23 @@ impl Runner {
                 }
                 env.push(("PYTHONUNBUFFERED".into(), SecretString::from("1")));
                 env.push(("PYTHONDONTWRITEBYTECODE".into(), SecretString::from("1")));
-                (self.settings.python.clone(), vec!["job.py".into()])
+                (self.settings.python.clone(), vec![script_arg])
             }
             FlightKind::Sql => {
-                let script = dir.path().join("job.sql");
-                std::fs::write(&script, launch.script.as_deref().unwrap_or_default())
+                let script_arg = if launch.script_has_secrets {
+                    "-".to_string()
+                } else {
+                    let script = dir.path().join("job.sql");
+                    std::fs::write(
+                        &script,
+                        launch.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
+                    )
                     .map_err(|e| format!("cannot write the script: {e}"))?;
+                    "job.sql".to_string()
+                };
                 (
                     self.settings.coffer_exe.clone(),
-                    vec!["__flight-sql".into(), "job.sql".into()],
+                    vec!["__flight-sql".into(), script_arg],
                 )
             }
         };
@@ -349,7 +370,11 @@ impl Runner {
             .env("PATH", DEFAULT_PATH)
             .env("HOME", dir.path())
             .env("TMPDIR", dir.path())
-            .stdin(Stdio::null())
+            .stdin(if launch.script_has_secrets {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
@@ -377,6 +402,14 @@ impl Runner {
             .map_err(|e| format!("cannot start '{}': {e}", program.display()))?;
         // The environment holds values; let it go as soon as the process has its copy.
         drop(cmd);
+        if let (true, Some(mut stdin), Some(script)) = (launch.script_has_secrets, child.stdin.take(), &launch.script) {
+            use std::io::Write as _;
+            let text = script.duplicate();
+            // A feeder thread: a script larger than the pipe must not block the supervisor.
+            let _ = std::thread::Builder::new().name("flight-stdin".into()).spawn(move || {
+                let _ = stdin.write_all(text.expose_secret().as_bytes());
+            });
+        }
         drop(env);
         let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
         let key = (launch.run.flight_id.clone(), launch.run.run_number);

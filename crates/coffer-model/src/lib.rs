@@ -15,7 +15,8 @@
 //!   logs, also when a value is split across writes ([`mask::Masker`], [`mask::MaskStream`]).
 //!
 //! - [`flight`]: flight definitions and run states; [`schedule`]: their cron schedules;
-//!   [`lint`]: warnings for config values that look like credentials.
+//!   [`lint`]: warnings for config values that look like credentials; [`template`]: Kestra's
+//!   `{{ secret('NAME') }}` in flight definitions.
 //!
 //! Nothing here does I/O.
 #![deny(missing_docs)]
@@ -29,6 +30,7 @@ pub mod mask;
 pub mod names;
 pub mod schedule;
 pub mod scope;
+pub mod template;
 pub mod types;
 pub mod validate;
 

@@ -835,3 +835,105 @@ fn logs_follow_a_run_from_another_process_until_it_ends() {
     assert!(stderr(&a).contains("run 1 failed, exit code 4"), "{}", stderr(&a));
     assert_eq!(child.wait().expect("the run ends").code(), Some(4));
 }
+
+#[test]
+fn kestra_templates_resolve_at_run_start_in_memory_and_are_masked() {
+    let h = with_secrets();
+    h.run(&[
+        "flight",
+        "create",
+        "tpl",
+        "--config",
+        "PG_URL={{ secret('DATABASE_URL') }}",
+        "--config",
+        "PLAIN=x",
+        "--",
+        "sh",
+        "-c",
+        "echo url=$PG_URL; echo key=$1; printf 'key=%s\\n' \"$1\" | base64",
+        "sh",
+        "{{secret(\"my_api_secret\", 'API_KEY')}}",
+    ])
+    .success();
+    let a = h.run(&["flight", "run", "tpl", "--wait"]).success();
+    let out = stdout(&a);
+    assert!(out.contains("url=****\n") && out.contains("key=****\n"), "{out}");
+    use base64::Engine as _;
+    let b64 = out.lines().nth(2).unwrap_or_default();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap_or_default();
+    assert_eq!(String::from_utf8_lossy(&decoded), format!("key={API_KEY}\n"), "{out}");
+    // The definition keeps the templates; the run records them, not the values.
+    let f = run_json(&h, &["flight", "show", "tpl"]);
+    assert_eq!(f["config"]["PG_URL"], "{{ secret('DATABASE_URL') }}");
+    let runs = run_json(&h, &["flight", "runs", "tpl"]);
+    assert_eq!(runs[0]["config"]["PG_URL"], "{{ secret('DATABASE_URL') }}");
+
+    // A SQL script with a template goes to its process on stdin, resolved.
+    let sql = h.input_file("t.sql", "SELECT length('{{ secret(\"DATABASE_URL\") }}') AS n;\n");
+    h.run(&[
+        "flight",
+        "create",
+        "tplsql",
+        "--kind",
+        "sql",
+        "--file",
+        &sql.to_string_lossy(),
+    ])
+    .success();
+    let a = h.run(&["flight", "run", "tplsql", "--wait"]).success();
+    assert!(
+        stdout(&a).contains(&DB_URL.len().to_string()),
+        "{}\n{}",
+        stdout(&a),
+        stderr(&a)
+    );
+
+    // Unknown names fail the run before it starts, naming the template's place.
+    h.run(&[
+        "flight",
+        "create",
+        "tplbad",
+        "--config",
+        "A=pre {{ secret('NOPE') }}",
+        "--",
+        "true",
+    ])
+    .success();
+    h.run(&["flight", "run", "tplbad"])
+        .code(1)
+        .stderr(contains("config value of 'A' at line 1, column 5"))
+        .stderr(contains("secret 'NOPE' does not exist"));
+    // A flights secret with several params needs a key.
+    h.run_stdin(
+        &[
+            "secret",
+            "create",
+            "two",
+            "--type",
+            "flights",
+            "--set",
+            "params.A=-",
+            "--set",
+            "params.B=b",
+        ],
+        "a-value",
+    )
+    .success();
+    h.run(&["flight", "create", "tpltwo", "--", "echo", "{{ secret('two') }}"])
+        .success();
+    h.run(&["flight", "run", "tpltwo"])
+        .code(1)
+        .stderr(contains("has several values (A, B)"));
+    // Malformed calls are refused when the flight is defined; other {{ }} are left alone.
+    h.run(&["flight", "create", "tplsyntax", "--", "echo", "{{ secret('X' }}"])
+        .code(2)
+        .stderr(contains("line 1, column 1"));
+    h.run(&["flight", "create", "tplother", "--", "echo", "{{ outputs.fetch.uri }}"])
+        .success();
+    let a = h.run(&["flight", "run", "tplother", "--wait"]).success();
+    assert_eq!(stdout(&a), "{{ outputs.fetch.uri }}\n");
+    let log = log_of(&h, "tpl", "1");
+    assert!(!log.contains(API_KEY) && !log.contains("FLT-DB-PASSWORD"), "{log}");
+}

@@ -100,9 +100,20 @@ impl Args {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
         std::env::remove_var(EXTENSION_DIR_VAR);
-        let script =
-            std::fs::read_to_string(&self.file).with_context(|| format!("cannot read {}", self.file.display()))?;
-        let statements = split::split(&script).map_err(|e| anyhow!("{}: {e}", self.file.display()))?;
+        // `-`: the script comes on stdin (a script whose templates were resolved holds values
+        // and never touches disk).
+        let script = if self.file.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .context("cannot read the script from stdin")?;
+            coffer_crypto::SecretString::from(s)
+        } else {
+            coffer_crypto::SecretString::from(
+                std::fs::read_to_string(&self.file).with_context(|| format!("cannot read {}", self.file.display()))?,
+            )
+        };
+        let script = script.expose_secret();
+        let statements = split::split(script).map_err(|e| anyhow!("{}: {e}", self.file.display()))?;
 
         let hidden = sensitive_values(&secrets);
         let duck = Detached::open(extension_dir.as_deref()).map_err(|e| anyhow!("cannot open DuckDB: {e}"))?;

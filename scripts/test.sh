@@ -29,6 +29,13 @@ if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 fi
 export COFFER_TEST_MOTO="$VENV/bin/moto_server"
+# python-dotenv: coffer's .env parser is checked against it (crates/coffer-model/tests/dotenv.rs).
+PYTHON_DOTENV_VERSION=1.2.4
+if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("python-dotenv"))' 2>/dev/null)" \
+    != "$PYTHON_DOTENV_VERSION" ]; then
+  echo "== installing python-dotenv==$PYTHON_DOTENV_VERSION into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "python-dotenv==$PYTHON_DOTENV_VERSION"
+fi
 # The Python of Python flights in tests: the venv has duckdb 1.5.5 (and its httpfs matches).
 export COFFER_TEST_PYTHON="$VENV/bin/python"
 

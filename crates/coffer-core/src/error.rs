@@ -28,7 +28,7 @@ pub enum CoreError {
         storage: Option<Storage>,
     },
     /// A name that exists in several storages, used without saying which.
-    #[error("secret '{name}' exists in several storages ({}); say which with --temporary or --persistent (DROP TEMPORARY|PERSISTENT SECRET in SQL)", storages.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "))]
+    #[error("secret '{name}' exists in several storages ({}); say which with --temporary or --persistent (DROP TEMPORARY|PERSISTENT SECRET in SQL){}", storages.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "), env_hint(name, storages))]
     Ambiguous {
         /// The name.
         name: String,
@@ -38,9 +38,9 @@ pub enum CoreError {
     /// Another writer changed the secret at the same time, several times in a row.
     #[error("secret '{0}' was changed by another writer at the same time; try again")]
     Contended(String),
-    /// The storage cannot be written.
-    #[error("secrets in storage '{0}' are read-only")]
-    ReadOnly(&'static str),
+    /// The storage cannot be written (`env`): the message says why and what to do instead.
+    #[error("{0}")]
+    ReadOnly(String),
     /// Encryption or decryption failed.
     #[error(transparent)]
     Crypto(#[from] coffer_crypto::CryptoError),
@@ -82,14 +82,26 @@ pub enum CoreError {
 }
 
 impl CoreError {
-    /// The CLI exit code: 2 for usage and validation errors, 3 for authentication and
-    /// permission errors, 1 for everything else.
+    /// The CLI exit code: 2 for usage and validation errors (writes to the read-only `env`
+    /// storage included), 3 for authentication and permission errors, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CoreError::Invalid(_) | CoreError::Usage(_) | CoreError::Ambiguous { .. } => 2,
+            CoreError::Invalid(_) | CoreError::Usage(_) | CoreError::Ambiguous { .. } | CoreError::ReadOnly(_) => 2,
             CoreError::Unauthenticated(_) | CoreError::Forbidden { .. } | CoreError::NeedsSuperuser { .. } => 3,
             _ => 1,
         }
+    }
+}
+
+/// For [`CoreError::Ambiguous`]: where the `env` one comes from and how to resolve the clash,
+/// when one of the storages is `env` (which no flag can pick).
+fn env_hint(name: &str, storages: &[Storage]) -> String {
+    if storages.contains(&Storage::Env) {
+        format!(
+            "; the one in storage 'env' comes from the environment variable SECRET_{name}: to use the other one by name (in runs too), unset SECRET_{name} and restart coffer, or rename one of them"
+        )
+    } else {
+        String::new()
     }
 }
 

@@ -11,6 +11,9 @@
 //! ([`aad`]), and writes it with an optimistic version check. Listing never opens a value;
 //! [`Service::use_secrets`] does (for a caller with `use`, audited), and fails with an
 //! integrity error on any tampering.
+//!
+//! [`Service::load_env_secrets`] adds Kestra's environment secrets backend: `SECRET_<NAME>`
+//! variables (base64) as read-only `generic` secrets of storage `env`, kept in memory only.
 #![deny(missing_docs)]
 
 pub mod aad;
@@ -28,5 +31,5 @@ pub use flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, RunInfo, RunReq
 pub use keys::{KeyUsage, RotationReport};
 pub use service::{
     CreateOutcome, CreateRequest, OnConflict, OpenedSecret, ReadScope, SecretChange, SecretInfo, SecretObserver,
-    SecretUpdate, SecretVersionInfo, Service, WhichSecret,
+    SecretUpdate, SecretVersionInfo, Service, WhichSecret, ENV_SECRET_PREFIX,
 };

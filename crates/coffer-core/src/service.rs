@@ -1,7 +1,7 @@
 use crate::aad;
 use crate::access::{Caller, Role};
 use crate::error::{CoreError, Result};
-use coffer_crypto::{envelope, Keyring, Sealed};
+use coffer_crypto::{envelope, Keyring, Sealed, SecretBytes, SecretString};
 use coffer_model::display::{secret_string, SecretView};
 use coffer_model::validate::{validate, Validated};
 use coffer_model::{names, FieldValue, InputValue, ScopeIndex, SecretFields, SensitiveValue, Storage};
@@ -204,6 +204,7 @@ pub struct OpenedSecret {
 enum Located {
     Memory(Box<SecretInfo>),
     Coffer(std::sync::Arc<StoredSecret>),
+    Env(Box<SecretInfo>),
 }
 
 /// A stored record with its metadata rendered once (what the cache keeps).
@@ -218,6 +219,7 @@ impl Located {
         match self {
             Located::Memory(_) => Storage::Memory,
             Located::Coffer(_) => Storage::Coffer,
+            Located::Env(_) => Storage::Env,
         }
     }
 }
@@ -225,6 +227,67 @@ impl Located {
 struct TempSecret {
     info: SecretInfo,
     fields: SecretFields,
+}
+
+/// The prefix of the environment variables [`Service::load_env_secrets`] reads (Kestra's).
+pub const ENV_SECRET_PREFIX: &str = "SECRET_";
+
+/// The read-only secrets of storage `env`, from `SECRET_<NAME>` environment variables. They
+/// live in this process's memory only: never written to the store, never sealed.
+#[derive(Default)]
+struct EnvSecrets {
+    /// The project they are visible in (compared case-insensitively); `None`: every project.
+    project: Option<String>,
+    /// By lower-cased name (names compare case-insensitively, as everywhere in coffer).
+    secrets: BTreeMap<String, TempSecret>,
+}
+
+impl EnvSecrets {
+    fn visible_in(&self, project: &str) -> bool {
+        self.project.as_deref().is_none_or(|p| p.eq_ignore_ascii_case(project))
+    }
+
+    fn get(&self, project: &str, name: &str) -> Option<&TempSecret> {
+        if self.visible_in(project) {
+            self.secrets.get(&name.to_ascii_lowercase())
+        } else {
+            None
+        }
+    }
+
+    fn infos(&self, project: &str) -> impl Iterator<Item = &SecretInfo> {
+        let visible = self.visible_in(project);
+        self.secrets.values().filter(move |_| visible).map(|t| &t.info)
+    }
+}
+
+/// Decodes standard base64 (RFC 4648 section 4 alphabet `A-Z a-z 0-9 + /`), with or without
+/// `=` padding. ASCII whitespace is skipped, so the 76-column lines of `base64` (which wraps
+/// long values) decode too. Bits left over after the last byte must be zero (canonical
+/// encoding, as the `base64` crate's standard engine requires). `None` when invalid. The output
+/// is zeroized when dropped.
+fn decode_base64(text: &str) -> Option<SecretBytes> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    use base64::Engine as _;
+    let compact = SecretString::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+    let t = compact.expose_secret();
+    // Padding is optional, but when present it must be the canonical padding.
+    let decoded = if t.contains('=') {
+        STANDARD.decode(t)
+    } else {
+        STANDARD_NO_PAD.decode(t)
+    };
+    decoded.ok().map(SecretBytes::new)
+}
+
+/// The error for a write to storage `env`; `name` is the env secret concerned, if there is one.
+fn env_read_only(name: Option<&str>) -> CoreError {
+    CoreError::ReadOnly(match name {
+        Some(name) => format!(
+            "secret '{name}' is read-only: it comes from the environment variable {ENV_SECRET_PREFIX}{name} (storage 'env'); to change it, set {ENV_SECRET_PREFIX}{name} to the new value, base64-encoded, in coffer's environment and restart coffer (unset it to remove the secret)"
+        ),
+        None => "secrets in storage 'env' are read-only".to_string(),
+    })
 }
 
 /// What changed, as told to a [`SecretObserver`]. Metadata only: an observer that needs
@@ -271,6 +334,7 @@ pub struct Service {
     pub(crate) store: Box<dyn Store>,
     pub(crate) keyring: Box<dyn Keyring>,
     temporary: Mutex<BTreeMap<(String, String), TempSecret>>,
+    env: Mutex<EnvSecrets>,
     indexes: Mutex<HashMap<String, ScopeIndex>>,
     observers: Mutex<Vec<std::sync::Arc<dyn SecretObserver>>>,
     seen_version: std::sync::atomic::AtomicI64,
@@ -357,6 +421,7 @@ impl Service {
             store,
             keyring,
             temporary: Mutex::new(BTreeMap::new()),
+            env: Mutex::new(EnvSecrets::default()),
             indexes: Mutex::new(HashMap::new()),
             observers: Mutex::new(Vec::new()),
             seen_version: std::sync::atomic::AtomicI64::new(i64::MIN),
@@ -381,17 +446,157 @@ impl Service {
         }
     }
 
-    /// The metadata of this process's temporary secrets of `project`.
+    /// The metadata of the secrets of `project` that live in this process's memory: its
+    /// temporary secrets and the `env` secrets visible there.
     pub(crate) fn temporary_infos(&self, project: &str) -> Vec<SecretInfo> {
-        self.temp()
+        let mut out: Vec<SecretInfo> = self
+            .temp()
             .iter()
             .filter(|((p, _), _)| p == project)
             .map(|(_, t)| t.info.clone())
-            .collect()
+            .collect();
+        out.extend(self.env_secrets().infos(project).cloned());
+        out
     }
 
     fn temp(&self) -> MutexGuard<'_, BTreeMap<(String, String), TempSecret>> {
         self.temporary.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn env_secrets(&self) -> MutexGuard<'_, EnvSecrets> {
+        self.env.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// [`Service::load_env_secrets_in`] with the secrets visible in every project.
+    ///
+    /// # Errors
+    /// As [`Service::load_env_secrets_in`].
+    pub fn load_env_secrets(&self, vars: impl IntoIterator<Item = (String, String)>) -> Result<usize> {
+        self.load_env_secrets_in(None, vars)
+    }
+
+    /// Kestra's environment secrets backend: every `SECRET_<NAME>` variable of `vars` (others
+    /// are skipped) becomes the read-only secret `<NAME>` of storage `env`, replacing any
+    /// loaded before. Returns how many were loaded.
+    ///
+    /// The value is base64 (standard alphabet, padding optional, whitespace such as the line
+    /// breaks of `base64`'s output ignored) of UTF-8 text: each becomes a `generic` secret
+    /// whose one sensitive field `value` is the decoded text (binary values are refused:
+    /// generic values are text, injected as environment variables). `<NAME>` must pass the
+    /// name rule `[A-Za-z0-9._-]{1,128}`, and two variables may not give one name (names
+    /// compare case-insensitively).
+    ///
+    /// `project`: the one project they are visible in (`COFFER_ENV_PROJECT`); `None`, every
+    /// project (Kestra has no projects: the environment belongs to the whole server).
+    ///
+    /// The values stay in this process's memory (zeroized when dropped): never stored,
+    /// sealed, logged or audited as written. Opening them is a `use` like any other secret
+    /// (role `use`, audited with `storage=env`). Their metadata: storage `env`, `persistent`
+    /// false, version 1, created and updated by `env:SECRET_<NAME>` at load time.
+    ///
+    /// All variables are checked before any is loaded: on an error nothing changes.
+    ///
+    /// # Errors
+    /// [`CoreError::Usage`] naming every bad variable (invalid base64, not UTF-8, a bad name, a
+    /// name given twice) and never a value.
+    pub fn load_env_secrets_in(
+        &self,
+        project: Option<&str>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<usize> {
+        let now = now_ms();
+        let mut problems: Vec<String> = Vec::new();
+        let mut loaded: BTreeMap<String, TempSecret> = BTreeMap::new();
+        for (var, value) in vars {
+            // The encoded value is as sensitive as the secret: zeroized when dropped.
+            let value = SecretString::new(value);
+            let Some(name) = var.strip_prefix(ENV_SECRET_PREFIX) else {
+                continue;
+            };
+            let shown: String = var.chars().take(names::MAX_NAME_LEN + 16).collect::<String>();
+            let shown = shown.escape_debug();
+            if names::validate_name(name).is_err() {
+                problems.push(format!(
+                    "{shown}: '{}' is not a valid secret name (names must match [A-Za-z0-9._-]{{1,128}})",
+                    name.chars()
+                        .take(names::MAX_NAME_LEN + 8)
+                        .collect::<String>()
+                        .escape_debug()
+                ));
+                continue;
+            }
+            let Some(mut bytes) = decode_base64(value.expose_secret()) else {
+                problems.push(format!(
+                    "{shown}: the value is not valid base64 (standard alphabet A-Z a-z 0-9 + /, padding optional)"
+                ));
+                continue;
+            };
+            let text = match String::from_utf8(std::mem::take(bytes.expose_secret_mut())) {
+                Ok(t) => SecretString::new(t),
+                Err(e) => {
+                    drop(SecretBytes::new(e.into_bytes()));
+                    problems.push(format!(
+                        "{shown}: the decoded value is not UTF-8 text (env secrets are text values)"
+                    ));
+                    continue;
+                }
+            };
+            let lower = name.to_ascii_lowercase();
+            if let Some(first) = loaded.get(&lower) {
+                problems.push(format!(
+                    "{shown}: gives the secret name '{name}', as {} does already (names compare case-insensitively)",
+                    first.info.created_by.trim_start_matches("env:")
+                ));
+                continue;
+            }
+            let v = match validate(
+                "generic",
+                None,
+                Vec::new(),
+                vec![("value".to_string(), InputValue::Text(text))],
+            ) {
+                Ok(v) => v,
+                Err(e) => {
+                    problems.push(format!("{shown}: {e}"));
+                    continue;
+                }
+            };
+            let by = format!("env:{var}");
+            let mut info = SecretInfo {
+                name: name.to_string(),
+                secret_type: v.ty.name.to_string(),
+                provider: v.provider.name.to_string(),
+                scope: v.scopes,
+                storage: Storage::Env,
+                persistent: false,
+                version: 1,
+                sensitive_keys: v.fields.sensitive_keys(),
+                fields: v.fields.public.clone(),
+                created_at: now,
+                created_by: by.clone(),
+                updated_at: now,
+                updated_by: by,
+                secret_string: String::new(),
+            };
+            info.secret_string = info.render_secret_string();
+            loaded.insert(lower, TempSecret { info, fields: v.fields });
+        }
+        if !problems.is_empty() {
+            return Err(CoreError::Usage(format!(
+                "cannot load secrets from {ENV_SECRET_PREFIX}* environment variables (values are not shown):\n  {}\nfix or unset these variables: each must hold a base64-encoded UTF-8 value, e.g. {ENV_SECRET_PREFIX}NAME=$(printf %s 'the value' | base64)",
+                problems.join("\n  ")
+            )));
+        }
+        let count = loaded.len();
+        {
+            let mut env = self.env_secrets();
+            env.project = project.map(str::to_string);
+            env.secrets = loaded;
+        }
+        // Every project's index may have changed.
+        self.indexes.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        info!(count, "secrets loaded from {ENV_SECRET_PREFIX}* environment variables");
+        Ok(count)
     }
 
     /// Creates (or replaces, or keeps) a secret.
@@ -423,7 +628,10 @@ impl Service {
         };
         names::validate_name(&name)?;
         let outcome = match req.storage {
-            Storage::Env => return Err(CoreError::ReadOnly("env")),
+            Storage::Env => {
+                let found = self.env_secrets().get(project, &name).map(|t| t.info.name.clone());
+                return Err(env_read_only(found.as_deref()));
+            }
             Storage::Memory => self.create_temporary(caller, project, name, validated, req.on_conflict)?,
             Storage::Coffer => self.create_persistent(caller, project, name, validated, req.on_conflict, action)?,
         };
@@ -584,6 +792,11 @@ impl Service {
                 found.push(Located::Coffer(r));
             }
         }
+        if storage.is_none_or(|s| s == Storage::Env) {
+            if let Some(t) = self.env_secrets().get(project, name) {
+                found.push(Located::Env(Box::new(t.info.clone())));
+            }
+        }
         Ok(found)
     }
 
@@ -633,7 +846,10 @@ impl Service {
         })
     }
 
-    /// Exactly one location of `name`, or the DuckDB-style error.
+    /// Exactly one location of `name`, or the DuckDB-style error: a name in several storages
+    /// (memory, coffer, env: any two) is ambiguous unless `storage` says which, as DuckDB's
+    /// lookup by name refuses a name found in several storages. (Only lookups by path rank
+    /// storages, memory before coffer before env: [`Service::which_secret`].)
     fn locate_one(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<Located> {
         let mut found = self.locate(project, name, storage)?;
         match found.len() {
@@ -643,7 +859,14 @@ impl Service {
             }),
             1 => Ok(found.remove(0)),
             _ => Err(CoreError::Ambiguous {
-                name: name.to_string(),
+                // The env secret's name as its variable spells it, for the hint.
+                name: found
+                    .iter()
+                    .find_map(|l| match l {
+                        Located::Env(i) => Some(i.name.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| name.to_string()),
                 storages: found.iter().map(Located::storage).collect(),
             }),
         }
@@ -667,9 +890,11 @@ impl Service {
         let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Write, "drop", &format!("secret:{name}"))?;
         if storage == Some(Storage::Env) {
-            return Err(CoreError::ReadOnly("env"));
+            let found = self.env_secrets().get(project, name).map(|t| t.info.name.clone());
+            return Err(env_read_only(found.as_deref()));
         }
         let target = match self.locate_one(project, name, storage) {
+            Ok(Located::Env(info)) => return Err(env_read_only(Some(&info.name))),
             Ok(l) => l.storage(),
             Err(CoreError::NotFound { .. }) if if_exists => return Ok(None),
             Err(e) => return Err(e),
@@ -715,7 +940,7 @@ impl Service {
         Ok(dropped.then_some(target))
     }
 
-    /// Every secret of `project` (temporary and persistent), ordered by name then storage.
+    /// Every secret of `project` (temporary, persistent and env), ordered by name then storage.
     ///
     /// # Errors
     /// Store errors.
@@ -743,7 +968,7 @@ impl Service {
         let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Read, "show", &format!("secret:{name}"))?;
         Ok(match self.locate_one(project, name, storage)? {
-            Located::Memory(info) => *info,
+            Located::Memory(info) | Located::Env(info) => *info,
             Located::Coffer(r) => r.info.clone(),
         })
     }
@@ -861,16 +1086,19 @@ impl Service {
     fn open_secret(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<OpenedSecret> {
         let stored = match self.locate_one(project, name, storage)? {
             Located::Coffer(r) => r,
-            Located::Memory(_) => {
-                let temp = self.temp();
-                let t = temp.get(&key(project, name)).ok_or_else(|| CoreError::NotFound {
+            located @ (Located::Memory(_) | Located::Env(_)) => {
+                let missing = || CoreError::NotFound {
                     name: name.to_string(),
                     storage,
-                })?;
-                return Ok(OpenedSecret {
+                };
+                let opened = |t: &TempSecret| OpenedSecret {
                     info: t.info.clone(),
                     fields: t.fields.duplicate(),
-                });
+                };
+                return match located {
+                    Located::Memory(_) => self.temp().get(&key(project, name)).map(opened).ok_or_else(missing),
+                    _ => self.env_secrets().get(project, name).map(opened).ok_or_else(missing),
+                };
             }
         };
         Ok(OpenedSecret {
@@ -1060,6 +1288,9 @@ impl Service {
                 idx.upsert(&t.info.name, Storage::Memory, &t.info.secret_type, &t.info.scope);
             }
         }
+        for i in self.env_secrets().infos(project) {
+            idx.upsert(&i.name, Storage::Env, &i.secret_type, &i.scope);
+        }
         self.indexes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -1088,7 +1319,8 @@ impl Service {
             .flatten()
             .map(|m| WhichSecret {
                 name: m.name,
-                persistent: if m.storage.persistent() {
+                // Env secrets are not persistent for coffer (see `load_env_secrets_in`).
+                persistent: if m.storage == Storage::Coffer {
                     "PERSISTENT"
                 } else {
                     "TEMPORARY"
@@ -1096,5 +1328,38 @@ impl Service {
                 .to_string(),
                 storage: m.storage.name().to_string(),
             }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_base64;
+
+    fn decode(s: &str) -> Option<Vec<u8>> {
+        decode_base64(s).map(|b| b.expose_secret().to_vec())
+    }
+
+    #[test]
+    fn base64_standard_alphabet_padding_optional() {
+        for (text, plain) in [
+            ("", &b""[..]),
+            ("Zg==", b"f"),
+            ("Zg", b"f"),
+            ("Zm8=", b"fo"),
+            ("Zm8", b"fo"),
+            ("Zm9v", b"foo"),
+            ("Zm9vYg==", b"foob"),
+            ("Zm9vYmE", b"fooba"),
+            ("Zm9vYmFy", b"foobar"),
+            ("+/8=", &[0xfb, 0xff]),
+            ("Zm9v\nYmFy\r\n", b"foobar"),
+        ] {
+            assert_eq!(decode(text).as_deref(), Some(plain), "{text:?}");
+        }
+        for bad in [
+            "Z", "Zg=", "Zg===", "Zm8==", "=", "==", "Zg==Zg==", "Zm9v=", "Zh==", "Zm9=", "-_8", "Zm9v!", "é",
+        ] {
+            assert_eq!(decode(bad), None, "{bad:?}");
+        }
     }
 }

@@ -10,6 +10,8 @@
 //! - [`scope`]: DuckDB's scope matching ([`scope::match_score`]) and the [`ScopeIndex`] that
 //!   answers "which secret would DuckDB pick for this path" in time proportional to the path.
 //! - [`env`](mod@env): how a secret becomes environment variables (`MY_API_SECRET_API_KEY`).
+//! - [`dotenv`]: `.env` files read as python-dotenv reads them (no variable expansion) and
+//!   written back, and Kestra's `.env_encoded` (`SECRET_<NAME>=<base64>`).
 //! - [`display`]: DuckDB's `duckdb_secrets()` secret string with sensitive keys redacted.
 //! - [`mask`]: replaces every secret value (and its base64 forms) with `****` in streamed run
 //!   logs, also when a value is split across writes ([`mask::Masker`], [`mask::MaskStream`]).
@@ -22,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod display;
+pub mod dotenv;
 pub mod env;
 pub mod error;
 pub mod flight;

@@ -176,5 +176,35 @@ pub fn open(dir: &Path) -> Result<Service> {
         })?;
         service.set_keep_versions(keep);
     }
+    load_env_secrets(&service)?;
     Ok(service)
+}
+
+/// Kestra's environment secrets backend: every `SECRET_<NAME>` variable of this process
+/// (base64) becomes the read-only secret `<NAME>` of storage `env`, in every project or only
+/// in `COFFER_ENV_PROJECT` when it is set. A bad variable (not base64, not UTF-8, a bad name)
+/// stops the command with a usage error (exit 2) naming every bad variable, never a value.
+fn load_env_secrets(service: &Service) -> Result<()> {
+    let prefix = coffer_core::ENV_SECRET_PREFIX;
+    let vars = std::env::vars_os()
+        .filter(|(key, _)| key.as_encoded_bytes().starts_with(prefix.as_bytes()))
+        .map(|(key, value)| {
+            // A name that is not UTF-8 fails the name rule, and a value that is not UTF-8 is
+            // not base64 either (base64 is ASCII; the replacement character is not in its
+            // alphabet): converted lossily, both are reported under the variable's name.
+            let key = key.into_string().unwrap_or_else(|k| k.to_string_lossy().into_owned());
+            let value = value.into_string().unwrap_or_else(|v| v.to_string_lossy().into_owned());
+            (key, value)
+        });
+    let project = match std::env::var_os("COFFER_ENV_PROJECT").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(p) => Some(p.into_string().map_err(|p| {
+            crate::UsageError(format!(
+                "invalid COFFER_ENV_PROJECT '{}': a project name is UTF-8 text",
+                p.to_string_lossy()
+            ))
+        })?),
+    };
+    service.load_env_secrets_in(project.as_deref(), vars)?;
+    Ok(())
 }

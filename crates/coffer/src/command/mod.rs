@@ -1,6 +1,7 @@
 //! The subcommands, one module each.
 
 mod access;
+mod env;
 mod flight;
 mod flight_sql;
 mod init;
@@ -85,6 +86,9 @@ enum Command {
     /// secrets, a token, schedules, run history and masked logs.
     #[command(subcommand)]
     Flight(flight::Command),
+    /// Import a .env file (or Kestra's .env_encoded) as secrets; export a secret as one.
+    #[command(subcommand)]
+    Env(env::Command),
     /// Rotate the key-encryption key; show which keys wrap how many data keys.
     #[command(subcommand)]
     Key(key::Command),
@@ -189,6 +193,7 @@ impl Cli {
             Command::Audit(a) => a.run(&ctx),
             Command::Whoami(a) => a.run(&ctx),
             Command::Key(c) => c.run(&ctx),
+            Command::Env(c) => c.run(&ctx),
             Command::Run(a) => a.run(&ctx),
             Command::Flight(c) => c.run(&ctx),
             Command::FlightSql(a) => a.run(),

@@ -100,6 +100,13 @@ impl Args {
             .ok_or_else(|| crate::UsageError("no command to run".into()))?;
         let mut child = Process::new(program);
         child.args(args).stdin(Stdio::inherit());
+        // Kestra-style SECRET_* variables are coffer's env backend (base64 values): the
+        // command gets the secrets it asked for, not their encoded forms.
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with(coffer_core::ENV_SECRET_PREFIX) {
+                child.env_remove(&k);
+            }
+        }
         for (k, v) in &config {
             child.env(k, v);
         }

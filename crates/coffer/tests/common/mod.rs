@@ -149,6 +149,13 @@ impl Harness {
             .env_remove("COFFER_LOG")
             .env_remove("RUST_LOG")
             .env_remove("NO_COLOR");
+        // SECRET_* variables are coffer's Kestra env backend: the machine's own must not leak
+        // into tests.
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("SECRET_") {
+                cmd.env_remove(k);
+            }
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }

@@ -1,0 +1,289 @@
+//! `coffer env import|export`: `.env` files (python-dotenv's rules, no variable expansion; see
+//! `coffer_model::dotenv`) and Kestra's `.env_encoded` (`SECRET_<NAME>=<base64>`).
+//!
+//! - `import FILE --as NAME`: the whole file becomes one `flights` secret, each key a param.
+//! - `import FILE --each`: each key becomes a `generic` secret of that name (injected by
+//!   `coffer run` under that name).
+//! - `export NAME`: the dotenv form of a secret on stdout, through the audited "use" path
+//!   (`coffer run`'s, role `use`): a `flights` secret's params, a `generic` secret as
+//!   `NAME=value`, any other type as the variables `coffer run --secret NAME` would set
+//!   (`NAME_FIELD=value`).
+//!
+//! Only names and counts are printed, never values (but `export` writes values to stdout: that
+//! is what it is for).
+
+use super::Ctx;
+use anyhow::{Context, Result};
+use coffer_core::{CreateOutcome, CreateRequest, OnConflict};
+use coffer_crypto::SecretString;
+use coffer_model::dotenv::{self, Entry};
+use coffer_model::{names, InputValue, Storage};
+use std::io::{Read, Write};
+
+/// `coffer env ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Import a .env file: as one flights secret (--as NAME, each key a param) or one generic
+    /// secret per key (--each). Only names and counts are printed.
+    Import(ImportArgs),
+    /// Write a secret as a .env file (or Kestra's .env_encoded) to stdout. Audited as a use of
+    /// the secret (needs role use).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The file; `-` reads stdin.
+    file: String,
+    /// The flights secret to create, holding every key as a param.
+    #[arg(
+        long = "as",
+        value_name = "NAME",
+        required_unless_present = "each",
+        conflicts_with = "each"
+    )]
+    name: Option<String>,
+    /// One generic secret per key, named as the key.
+    #[arg(long)]
+    each: bool,
+    /// Read Kestra's .env_encoded form: SECRET_<NAME>=<base64> (the prefix is dropped).
+    #[arg(long)]
+    kestra: bool,
+    /// Replace secrets of the same names (as new versions).
+    #[arg(long)]
+    or_replace: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The secret.
+    name: String,
+    /// Write Kestra's .env_encoded form: SECRET_<KEY>=<base64>.
+    #[arg(long)]
+    kestra: bool,
+}
+
+impl Command {
+    pub fn run(self, ctx: &Ctx) -> Result<()> {
+        match self {
+            Command::Import(a) => a.run(ctx),
+            Command::Export(a) => a.run(ctx),
+        }
+    }
+}
+
+fn usage(msg: String) -> anyhow::Error {
+    crate::UsageError(msg).into()
+}
+
+fn read_input(file: &str) -> Result<SecretString> {
+    let mut bytes = Vec::new();
+    if file == "-" {
+        std::io::stdin().read_to_end(&mut bytes).context("cannot read stdin")?;
+    } else {
+        bytes = std::fs::read(file).with_context(|| format!("cannot read '{file}'"))?;
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(SecretString::new(s)),
+        Err(e) => {
+            let mut b = e.into_bytes();
+            b.iter_mut().for_each(|x| *x = 0);
+            Err(usage(format!("'{file}' is not UTF-8 text")))
+        }
+    }
+}
+
+impl ImportArgs {
+    fn run(self, ctx: &Ctx) -> Result<()> {
+        let text = read_input(&self.file)?;
+        let shown = if self.file == "-" { "stdin" } else { self.file.as_str() };
+        let parsed = if self.kestra {
+            dotenv::parse_encoded_entries(text.expose_secret())
+        } else {
+            dotenv::parse_entries(text.expose_secret())
+        };
+        drop(text);
+        let entries = parsed.map_err(|e| usage(format!("{shown}: {e}")))?;
+        if entries.is_empty() {
+            return Err(usage(format!("{shown}: no variables to import")));
+        }
+        let what = if self.each { "secret" } else { "param" };
+        for e in &entries {
+            if names::validate_name(&e.key).is_err() {
+                return Err(usage(format!(
+                    "{shown}: line {}: '{}' is not a valid {what} name: names must match [A-Za-z0-9._-]{{1,128}}",
+                    e.line,
+                    e.key.escape_debug()
+                )));
+            }
+        }
+        let on_conflict = if self.or_replace {
+            OnConflict::Replace
+        } else {
+            OnConflict::Error
+        };
+        let backend = ctx.backend()?;
+        match self.name {
+            Some(name) => {
+                names::validate_name(&name).map_err(|_| {
+                    usage(format!(
+                        "invalid secret name '{name}': names must match [A-Za-z0-9._-]{{1,128}}"
+                    ))
+                })?;
+                let count = entries.len();
+                let params: Vec<(String, SecretString)> = entries.into_iter().map(|e| (e.key, e.value)).collect();
+                let req = CreateRequest {
+                    name: Some(name),
+                    secret_type: "flights".into(),
+                    provider: None,
+                    scopes: Vec::new(),
+                    storage: Storage::Coffer,
+                    on_conflict,
+                    values: vec![("params".into(), InputValue::Map(params))],
+                };
+                let outcome = backend.create_secret(&ctx.project, req)?;
+                let (verb, info) = verb(&outcome);
+                println!(
+                    "{verb} flights secret '{}' (version {}) with {count} param{}",
+                    info.name,
+                    info.version,
+                    plural(count)
+                );
+            }
+            None => import_each(ctx, &backend, entries, on_conflict, self.or_replace)?,
+        }
+        Ok(())
+    }
+}
+
+fn verb(outcome: &CreateOutcome) -> (&'static str, &coffer_core::SecretInfo) {
+    match outcome {
+        CreateOutcome::Created(i) => ("created", i),
+        CreateOutcome::Replaced(i) => ("replaced", i),
+        CreateOutcome::Ignored(i) => ("kept existing", i),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn import_each(
+    ctx: &Ctx,
+    backend: &crate::client::Backend,
+    entries: Vec<Entry>,
+    on_conflict: OnConflict,
+    or_replace: bool,
+) -> Result<()> {
+    // Refuse before creating anything: two keys that are one secret name, or existing secrets.
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(first) = entries[..i].iter().find(|f| f.key.eq_ignore_ascii_case(&e.key)) {
+            return Err(usage(format!(
+                "line {}: '{}' and '{}' (line {}) would be the same secret name",
+                e.line, e.key, first.key, first.line
+            )));
+        }
+    }
+    if !or_replace {
+        let existing: Vec<String> = backend
+            .list_secrets(&ctx.project)?
+            .into_iter()
+            .filter(|s| s.persistent && entries.iter().any(|e| e.key.eq_ignore_ascii_case(&s.name)))
+            .map(|s| s.name)
+            .collect();
+        if !existing.is_empty() {
+            return Err(usage(format!(
+                "secrets already exist: {}; use --or-replace to replace them (nothing was imported)",
+                existing.join(", ")
+            )));
+        }
+    }
+    let mut created = Vec::new();
+    let mut replaced = Vec::new();
+    for e in entries {
+        let req = CreateRequest {
+            name: Some(e.key.clone()),
+            secret_type: "generic".into(),
+            provider: None,
+            scopes: Vec::new(),
+            storage: Storage::Coffer,
+            on_conflict,
+            values: vec![("value".into(), InputValue::Text(e.value))],
+        };
+        let outcome = backend
+            .create_secret(&ctx.project, req)
+            .with_context(|| format!("line {}: cannot create secret '{}'", e.line, e.key))?;
+        match outcome {
+            CreateOutcome::Replaced(i) => replaced.push(i.name),
+            CreateOutcome::Created(i) | CreateOutcome::Ignored(i) => created.push(i.name),
+        }
+    }
+    let n = created.len() + replaced.len();
+    println!("imported {n} generic secret{}", plural(n));
+    if !created.is_empty() {
+        println!("created: {}", created.join(", "));
+    }
+    if !replaced.is_empty() {
+        println!("replaced: {}", replaced.join(", "));
+    }
+    Ok(())
+}
+
+impl ExportArgs {
+    fn run(self, ctx: &Ctx) -> Result<()> {
+        let backend = ctx.backend()?;
+        let info = backend.secret_info(&ctx.project, &self.name, None)?;
+        // The audited use: what `coffer run --secret NAME` gets.
+        let vars = backend.run_env(&ctx.project, std::slice::from_ref(&info.name), false)?;
+        let mut pairs: Vec<(String, SecretString)> = Vec::new();
+        match info.secret_type.as_str() {
+            "flights" => {
+                // run_env names params NAME_KEY (upper case); the metadata has the keys as written.
+                for key in info.sensitive_keys.iter().filter_map(|k| k.strip_prefix("params.")) {
+                    let var = coffer_model::env::var_name(&info.name, key);
+                    let value = vars
+                        .iter()
+                        .find(|v| v.0 == var)
+                        .ok_or_else(|| anyhow::anyhow!("param '{key}' of secret '{}' was not returned", info.name))?;
+                    pairs.push((key.to_string(), value.1.duplicate()));
+                }
+            }
+            "generic" => {
+                let value = vars
+                    .iter()
+                    .find(|v| v.0 == info.name)
+                    .ok_or_else(|| anyhow::anyhow!("the value of secret '{}' was not returned", info.name))?;
+                pairs.push((info.name.clone(), value.1.duplicate()));
+            }
+            _ => {
+                // Any other type: the variables `coffer run --secret NAME` sets.
+                for (name, value, _, _) in &vars {
+                    pairs.push((name.clone(), value.duplicate()));
+                }
+            }
+        }
+        drop(vars);
+        let text = if self.kestra {
+            dotenv::render_encoded(&pairs)
+        } else {
+            dotenv::render(&pairs)
+        }
+        .map_err(|e| anyhow::anyhow!("cannot write secret '{}' as a .env file: {}", info.name, e.reason))?;
+        let text = SecretString::new(text);
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.expose_secret().as_bytes())?;
+        out.flush()?;
+        eprintln!(
+            "exported {} variable{} of {} secret '{}'",
+            pairs.len(),
+            plural(pairs.len()),
+            info.secret_type,
+            info.name
+        );
+        Ok(())
+    }
+}

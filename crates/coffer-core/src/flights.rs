@@ -16,7 +16,7 @@ use crate::access::{Caller, Role};
 use crate::error::{CoreError, Result};
 use crate::service::{now_ms, Service};
 use coffer_crypto::SecretString;
-use coffer_model::flight::{FlightKind, FlightSpec, RunStatus};
+use coffer_model::flight::{FlightKind, FlightSpec, RunStatus, Step};
 use coffer_store::{AuditEvent, FlightRecord, LogChunk, RunEnd, RunRecord, StoreError, TokenRecord};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -52,6 +52,10 @@ pub struct FlightInfo {
     pub timeout_secs: Option<u64>,
     /// Runs allowed at once.
     pub concurrency: u32,
+    /// For `flow`: its steps, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub steps: Vec<Step>,
     /// 1, then one more per update.
     pub version: i64,
     /// Who created it.
@@ -85,6 +89,7 @@ impl FlightInfo {
             timezone: r.spec.timezone.clone(),
             timeout_secs: r.spec.timeout_secs,
             concurrency: r.spec.concurrency,
+            steps: r.spec.steps.clone(),
             version: r.version,
             owner: r.owner.clone(),
             created_at: r.created_at,
@@ -267,12 +272,8 @@ pub struct Launch {
     pub project: String,
     /// What it runs.
     pub kind: FlightKind,
-    /// The argv (`command`), templates resolved.
-    pub command: Vec<SecretString>,
-    /// The script (`python`, `sql`), templates resolved.
-    pub script: Option<SecretString>,
-    /// Whether the script held templates (then it holds values and must not touch disk).
-    pub script_has_secrets: bool,
+    /// What it runs, in order (one step unless it is a flow), templates resolved.
+    pub steps: Vec<LaunchStep>,
     /// Every variable: config, secrets, COFFER_*.
     pub env: Vec<(String, SecretString)>,
     /// Every sensitive value, to mask in the log.
@@ -283,6 +284,22 @@ pub struct Launch {
     pub identity: Caller,
     /// The run's own token, revoked at the end.
     run_token: Option<String>,
+}
+
+/// One step of a launched run.
+pub struct LaunchStep {
+    /// Its id (the flight's name for a single-step flight).
+    pub id: String,
+    /// `command`, `python` or `sql`.
+    pub kind: FlightKind,
+    /// The argv (`command`), templates resolved.
+    pub command: Vec<SecretString>,
+    /// The script (`python`, `sql`), templates resolved.
+    pub script: Option<SecretString>,
+    /// Whether the script held templates (then it holds values and must not touch disk).
+    pub script_has_secrets: bool,
+    /// The step's own variables (a flow task's properties), templates resolved.
+    pub env: Vec<(String, SecretString)>,
 }
 
 impl std::fmt::Debug for Launch {
@@ -379,6 +396,17 @@ impl Service {
         }
         for (k, v) in &spec.config {
             coffer_model::template::refs(v, &format!("config value of '{k}'"))?;
+        }
+        for step in &spec.steps {
+            for a in &step.command {
+                coffer_model::template::refs(a, &format!("step '{}' command", step.id))?;
+            }
+            if let Some(script) = &step.script {
+                coffer_model::template::refs(script, &format!("step '{}' script", step.id))?;
+            }
+            for (k, v) in &step.env {
+                coffer_model::template::refs(v, &format!("step '{}' property '{k}'", step.id))?;
+            }
         }
         let infos = self.secret_infos(project)?;
         let mut vars: Vec<(String, String)> = spec
@@ -804,9 +832,7 @@ impl Service {
             run: RunInfo::from_record(&f.name, run),
             project: project.to_string(),
             kind: f.spec.kind,
-            command: resolved.command,
-            script: resolved.script,
-            script_has_secrets: resolved.script_has_secrets,
+            steps: resolved.steps,
             env,
             mask,
             timeout: f.spec.timeout_secs.map(std::time::Duration::from_secs),
@@ -827,12 +853,34 @@ impl Service {
         purpose: &str,
     ) -> std::result::Result<Resolved, String> {
         use coffer_model::template;
+        // A single-step flight is one step named after the flight, with no places prefix.
+        let single = [Step {
+            id: f.name.clone(),
+            kind: f.spec.kind,
+            command: f.spec.command.clone(),
+            script: f.spec.script.clone(),
+            env: IndexMap::new(),
+        }];
+        let flow = f.spec.kind == FlightKind::Flow;
+        let steps: &[Step] = if flow { &f.spec.steps } else { &single };
+        let place = |step: &Step, what: String| {
+            if flow {
+                format!("step '{}' {what}", step.id)
+            } else {
+                what
+            }
+        };
         let mut texts: Vec<(String, &str)> = Vec::new();
-        for (i, a) in f.spec.command.iter().enumerate() {
-            texts.push((format!("command argument {}", i + 1), a.as_str()));
-        }
-        if let Some(s) = &f.spec.script {
-            texts.push(("script".into(), s.as_str()));
+        for step in steps {
+            for (i, a) in step.command.iter().enumerate() {
+                texts.push((place(step, format!("command argument {}", i + 1)), a.as_str()));
+            }
+            if let Some(s) = &step.script {
+                texts.push((place(step, "script".into()), s.as_str()));
+            }
+            for (k, v) in &step.env {
+                texts.push((place(step, format!("property '{k}'")), v.as_str()));
+            }
         }
         for (k, v) in config {
             texts.push((format!("config value of '{k}'"), v.as_str()));
@@ -884,23 +932,43 @@ impl Service {
                     .map_err(|e| e.to_string())
                     .map(|t| SecretString::from(t.as_str()))
             };
-        let mut command = Vec::with_capacity(f.spec.command.len());
-        for (i, a) in f.spec.command.iter().enumerate() {
-            command.push(render(&format!("command argument {}", i + 1), a, &mut value_of)?);
+        let mut out_steps = Vec::with_capacity(steps.len());
+        for step in steps {
+            let mut command = Vec::with_capacity(step.command.len());
+            for (i, a) in step.command.iter().enumerate() {
+                command.push(render(
+                    &place(step, format!("command argument {}", i + 1)),
+                    a,
+                    &mut value_of,
+                )?);
+            }
+            let script_place = place(step, "script".into());
+            let script = match &step.script {
+                Some(s) => Some(render(&script_place, s, &mut value_of)?),
+                None => None,
+            };
+            let mut env = Vec::with_capacity(step.env.len());
+            for (k, v) in &step.env {
+                env.push((
+                    k.clone(),
+                    render(&place(step, format!("property '{k}'")), v, &mut value_of)?,
+                ));
+            }
+            out_steps.push(LaunchStep {
+                id: step.id.clone(),
+                kind: step.kind,
+                command,
+                script,
+                script_has_secrets: refs.iter().any(|(w, _)| *w == script_place),
+                env,
+            });
         }
-        let script = match &f.spec.script {
-            Some(s) => Some(render("script", s, &mut value_of)?),
-            None => None,
-        };
         let mut out_config = Vec::with_capacity(config.len());
         for (k, v) in config {
             out_config.push((k.clone(), render(&format!("config value of '{k}'"), v, &mut value_of)?));
         }
-        let script_has_secrets = refs.iter().any(|(w, _)| w == "script");
         Ok(Resolved {
-            command,
-            script,
-            script_has_secrets,
+            steps: out_steps,
             config: out_config,
             values,
         })
@@ -1154,9 +1222,7 @@ impl Service {
 
 /// A flight's texts with their templates resolved.
 struct Resolved {
-    command: Vec<SecretString>,
-    script: Option<SecretString>,
-    script_has_secrets: bool,
+    steps: Vec<LaunchStep>,
     config: Vec<(String, SecretString)>,
     values: Vec<SecretString>,
 }

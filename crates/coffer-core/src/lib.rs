@@ -27,7 +27,7 @@ mod service;
 pub use access::{AuditInfo, Caller, IdentityInfo, MemberInfo, NewToken, ProjectInfo, Role, TokenInfo};
 pub use coffer_store::AuditFilter;
 pub use error::{CoreError, Result};
-pub use flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, RunInfo, RunRequest, Started};
+pub use flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, LaunchStep, RunInfo, RunRequest, Started};
 pub use keys::{KeyUsage, RotationReport};
 pub use service::{
     CreateOutcome, CreateRequest, OnConflict, OpenedSecret, ReadScope, SecretChange, SecretInfo, SecretObserver,

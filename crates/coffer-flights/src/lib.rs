@@ -17,7 +17,7 @@
 //! - [`Scheduler`] starts the runs of cron schedules: one per due tick, one tick per flight
 //!   however many were missed, claimed in the store so several nodes never double-run.
 
-use coffer_core::flights::{scheduler_caller, Launch, RunInfo, RunRequest, Started};
+use coffer_core::flights::{scheduler_caller, Launch, LaunchStep, RunInfo, RunRequest, Started};
 use coffer_core::{Caller, CoreError, Service};
 use coffer_crypto::SecretString;
 use coffer_model::flight::{FlightKind, RunStatus};
@@ -290,14 +290,72 @@ impl Runner {
             .prefix("coffer-run-")
             .tempdir()
             .map_err(|e| format!("cannot create the run's working directory: {e}"))?;
-        let mut env: Vec<(String, SecretString)> = Vec::new();
+        let mut extra: Vec<(String, SecretString)> = Vec::new();
         let mut mask: Vec<SecretString> = launch.mask.iter().map(SecretString::duplicate).collect();
-        let (program, args): (PathBuf, Vec<String>) = match launch.kind {
+        if launch
+            .steps
+            .iter()
+            .any(|s| matches!(s.kind, FlightKind::Python | FlightKind::Sql))
+        {
+            if let Some(hook) = &self.duckdb {
+                let more = hook.env(service, &launch.identity, &launch.project)?;
+                extra.extend(more.vars);
+                mask.extend(more.mask);
+            }
+        }
+        let masker = Masker::new(mask.iter().map(|v| v.expose_secret().as_bytes()))
+            .map_err(|e| format!("cannot set up masking: {e}"))?;
+        drop(mask);
+        log.tell(
+            sink,
+            &format!(
+                "run {} of flight '{}' (version {}) starting as '{}'\n",
+                launch.run.run_number, launch.run.flight, launch.run.flight_version, launch.identity.name
+            ),
+        );
+        let deadline = launch.timeout.map(|t| Instant::now() + t);
+        let flow = launch.kind == FlightKind::Flow;
+        let mut last = None;
+        for step in &launch.steps {
+            if flow {
+                log.tell(sink, &format!("step '{}' ({}) starting\n", step.id, step.kind.name()));
+            }
+            let (status, stop) =
+                self.run_step(service, launch, step, dir.path(), &extra, &masker, deadline, log, sink)?;
+            let end = Self::step_end(launch, status, stop);
+            if end.status != RunStatus::Succeeded.name() {
+                let message = end
+                    .message
+                    .map(|m| if flow { format!("step '{}': {m}", step.id) } else { m });
+                return Ok(RunEnd { message, ..end });
+            }
+            last = Some(end);
+        }
+        drop(extra);
+        last.ok_or_else(|| "the flight has no steps".to_string())
+    }
+
+    /// Runs one step to its end: its exit status, and why it was stopped if it was.
+    #[allow(clippy::too_many_arguments)]
+    fn run_step(
+        &self,
+        service: &Service,
+        launch: &Launch,
+        step: &LaunchStep,
+        dir: &std::path::Path,
+        extra: &[(String, SecretString)],
+        masker: &Masker,
+        deadline: Option<Instant>,
+        log: &mut Log<'_>,
+        sink: Sink<'_>,
+    ) -> std::result::Result<(std::process::ExitStatus, Option<Stop>), String> {
+        let mut env: Vec<(String, SecretString)> = Vec::new();
+        let (program, args): (PathBuf, Vec<String>) = match step.kind {
             FlightKind::Command => {
-                let (p, a) = launch
+                let (p, a) = step
                     .command
                     .split_first()
-                    .ok_or_else(|| "the flight has no command".to_string())?;
+                    .ok_or_else(|| "the step has no command".to_string())?;
                 (
                     PathBuf::from(p.expose_secret()),
                     a.iter().map(|x| x.expose_secret().to_string()).collect(),
@@ -306,20 +364,20 @@ impl Runner {
             FlightKind::Python => {
                 // A script whose templates were resolved holds values: it goes through a pipe
                 // (`python3 -`), never to disk.
-                let script_arg = if launch.script_has_secrets {
+                let script_arg = if step.script_has_secrets {
                     "-".to_string()
                 } else {
-                    let script = dir.path().join("job.py");
+                    let script = dir.join(format!("{}.py", step.id));
                     std::fs::write(
                         &script,
-                        launch.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
+                        step.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
                     )
                     .map_err(|e| format!("cannot write the script: {e}"))?;
-                    "job.py".to_string()
+                    format!("{}.py", step.id)
                 };
                 if let Some(site) = &self.settings.python_site {
-                    let site_dir = dir.path().join(".coffer-site");
-                    std::fs::create_dir(&site_dir)
+                    let site_dir = dir.join(".coffer-site");
+                    std::fs::create_dir_all(&site_dir)
                         .and_then(|()| std::fs::write(site_dir.join("sitecustomize.py"), site))
                         .map_err(|e| format!("cannot write the DuckDB hook: {e}"))?;
                     let mut path = site_dir.to_string_lossy().into_owned();
@@ -335,42 +393,32 @@ impl Runner {
                 (self.settings.python.clone(), vec![script_arg])
             }
             FlightKind::Sql => {
-                let script_arg = if launch.script_has_secrets {
+                let script_arg = if step.script_has_secrets {
                     "-".to_string()
                 } else {
-                    let script = dir.path().join("job.sql");
+                    let script = dir.join(format!("{}.sql", step.id));
                     std::fs::write(
                         &script,
-                        launch.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
+                        step.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
                     )
                     .map_err(|e| format!("cannot write the script: {e}"))?;
-                    "job.sql".to_string()
+                    format!("{}.sql", step.id)
                 };
                 (
                     self.settings.coffer_exe.clone(),
                     vec!["__flight-sql".into(), script_arg],
                 )
             }
+            FlightKind::Flow => return Err("a step cannot itself be a flow".into()),
         };
-        if matches!(launch.kind, FlightKind::Python | FlightKind::Sql) {
-            if let Some(hook) = &self.duckdb {
-                let extra = hook.env(service, &launch.identity, &launch.project)?;
-                env.extend(extra.vars);
-                mask.extend(extra.mask);
-            }
-        }
-        let masker = Masker::new(mask.iter().map(|v| v.expose_secret().as_bytes()))
-            .map_err(|e| format!("cannot set up masking: {e}"))?;
-        drop(mask);
-
         let mut cmd = Command::new(&program);
         cmd.args(&args)
-            .current_dir(dir.path())
+            .current_dir(dir)
             .env_clear()
             .env("PATH", DEFAULT_PATH)
-            .env("HOME", dir.path())
-            .env("TMPDIR", dir.path())
-            .stdin(if launch.script_has_secrets {
+            .env("HOME", dir)
+            .env("TMPDIR", dir)
+            .stdin(if step.script_has_secrets {
                 Stdio::piped()
             } else {
                 Stdio::null()
@@ -378,7 +426,7 @@ impl Runner {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        if launch.kind == FlightKind::Sql {
+        if step.kind == FlightKind::Sql {
             // `coffer __flight-sql` is coffer itself: it may need its own library path
             // (a libduckdb.so linked at run time).
             if let Some(v) = std::env::var_os("LD_LIBRARY_PATH") {
@@ -390,19 +438,21 @@ impl Runner {
                 cmd.env(name, v);
             }
         }
-        for (k, v) in launch.env.iter().chain(env.iter()) {
+        for (k, v) in launch
+            .env
+            .iter()
+            .chain(extra.iter())
+            .chain(env.iter())
+            .chain(step.env.iter())
+        {
             cmd.env(k, v.expose_secret());
         }
-        log.note(&format!(
-            "run {} of flight '{}' (version {}) starting as '{}'\n",
-            launch.run.run_number, launch.run.flight, launch.run.flight_version, launch.identity.name
-        ));
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot start '{}': {e}", program.display()))?;
         // The environment holds values; let it go as soon as the process has its copy.
         drop(cmd);
-        if let (true, Some(mut stdin), Some(script)) = (launch.script_has_secrets, child.stdin.take(), &launch.script) {
+        if let (true, Some(mut stdin), Some(script)) = (step.script_has_secrets, child.stdin.take(), &step.script) {
             use std::io::Write as _;
             let text = script.duplicate();
             // A feeder thread: a script larger than the pipe must not block the supervisor.
@@ -444,8 +494,6 @@ impl Runner {
 
         const STREAMS: [&str; 2] = ["stdout", "stderr"];
         let mut streams: [MaskStream; 2] = [masker.stream(), masker.stream()];
-        let started = Instant::now();
-        let deadline = launch.timeout.map(|t| started + t);
         let mut stop: Option<Stop> = None;
         let mut kill_at: Option<Instant> = None;
         let mut killed = false;
@@ -533,6 +581,11 @@ impl Runner {
         let Some((status, _)) = exited else {
             return Err("the process could not be waited for".into());
         };
+        Ok((status, stop))
+    }
+
+    /// How a run ends after a step ended with `status` (stopped for `stop`, if it was).
+    fn step_end(launch: &Launch, status: std::process::ExitStatus, stop: Option<Stop>) -> RunEnd {
         let exit_code = status.code().or_else(|| status.signal().map(|s| 128 + s));
         let finished_at = now_ms();
         let (status_name, message) = match stop {
@@ -561,12 +614,12 @@ impl Runner {
             },
         };
         info!(flight = %launch.run.flight, run = launch.run.run_number, status = status_name.name(), "run ended");
-        Ok(RunEnd {
+        RunEnd {
             status: status_name.name().into(),
             exit_code,
             finished_at,
             message,
-        })
+        }
     }
 
     fn allowed(&self, name: &str) -> bool {
@@ -613,6 +666,12 @@ impl Log<'_> {
 
     fn note(&mut self, line: &str) {
         self.push("coffer", line.as_bytes().to_vec());
+    }
+
+    /// A note of coffer's, logged and handed to the sink (stream `coffer`).
+    fn tell(&mut self, sink: Sink<'_>, line: &str) {
+        sink("coffer", line.as_bytes());
+        self.note(line);
     }
 
     fn maybe_flush(&mut self) {

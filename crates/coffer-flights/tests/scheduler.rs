@@ -35,6 +35,7 @@ fn spec(schedule: &str, command: &[&str], concurrency: u32) -> FlightSpec {
         timezone: None,
         timeout_secs: None,
         concurrency,
+        steps: vec![],
     }
 }
 

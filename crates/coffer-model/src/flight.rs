@@ -17,6 +17,8 @@ pub enum FlightKind {
     Python,
     /// A SQL script, run on an embedded DuckDB holding the project's storage secrets.
     Sql,
+    /// Steps run in order (a Kestra-style flow file): each a command, Python or SQL step.
+    Flow,
 }
 
 impl FlightKind {
@@ -26,6 +28,7 @@ impl FlightKind {
             FlightKind::Command => "command",
             FlightKind::Python => "python",
             FlightKind::Sql => "sql",
+            FlightKind::Flow => "flow",
         }
     }
 
@@ -79,6 +82,73 @@ pub struct FlightSpec {
     /// How many runs of this flight may run at once.
     #[serde(default = "one")]
     pub concurrency: u32,
+    /// For `flow`: the steps, run in order; a failed step stops the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+}
+
+/// One step of a `flow` flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Its id, unique in the flow (a name).
+    pub id: String,
+    /// `command`, `python` or `sql`.
+    pub kind: FlightKind,
+    /// For `command`: the argv.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// For `python` and `sql`: the script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// Variables of this step only (the task's other properties in a flow file).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub env: IndexMap<String, String>,
+}
+
+/// Checks what a command, Python or SQL step (or single-step flight) runs.
+fn check_runnable(field: &str, kind: FlightKind, command: &[String], script: Option<&str>) -> Result<()> {
+    match kind {
+        FlightKind::Command => {
+            if command.is_empty() || command[0].is_empty() {
+                return Err(invalid(field, "a command needs a program to run (argv)"));
+            }
+            if command.iter().any(|a| a.contains('\0')) {
+                return Err(invalid(field, "an argument cannot hold a NUL byte"));
+            }
+            if script.is_some() {
+                return Err(invalid(field, "a command runs an argv, not a script"));
+            }
+        }
+        FlightKind::Python | FlightKind::Sql => {
+            let Some(script) = script else {
+                return Err(invalid(
+                    field,
+                    format!("a {} step needs a script (--file)", kind.name()),
+                ));
+            };
+            if script.trim().is_empty() {
+                return Err(invalid(field, "the script is empty"));
+            }
+            if script.len() > MAX_SCRIPT_BYTES {
+                return Err(invalid(
+                    field,
+                    format!("the script is larger than {MAX_SCRIPT_BYTES} bytes"),
+                ));
+            }
+            if script.contains('\0') {
+                return Err(invalid(field, "a script cannot hold a NUL byte"));
+            }
+            if !command.is_empty() {
+                return Err(invalid(
+                    field,
+                    format!("a {} step runs a script, not an argv", kind.name()),
+                ));
+            }
+        }
+        FlightKind::Flow => return Err(invalid(field, "a step cannot itself be a flow")),
+    }
+    Ok(())
 }
 
 fn one() -> u32 {
@@ -165,41 +235,48 @@ impl FlightSpec {
     /// # Errors
     /// [`ModelError::InvalidFlight`] naming the field.
     pub fn validate(&self) -> Result<()> {
-        match self.kind {
-            FlightKind::Command => {
-                if self.command.is_empty() || self.command[0].is_empty() {
-                    return Err(invalid("command", "a command flight needs a program to run (argv)"));
+        if self.kind == FlightKind::Flow {
+            if self.steps.is_empty() {
+                return Err(invalid("steps", "a flow needs at least one step"));
+            }
+            if !self.command.is_empty() || self.script.is_some() {
+                return Err(invalid(
+                    "steps",
+                    "a flow runs its steps, not a command or script of its own",
+                ));
+            }
+            let mut ids = std::collections::BTreeSet::new();
+            for step in &self.steps {
+                crate::names::validate_name(&step.id).map_err(|_| {
+                    invalid(
+                        format!("step '{}'", step.id),
+                        "a step id must match [A-Za-z0-9._-]{1,128}",
+                    )
+                })?;
+                if !ids.insert(step.id.to_ascii_lowercase()) {
+                    return Err(invalid(format!("step '{}'", step.id), "two steps have this id"));
                 }
-                if self.command.iter().any(|a| a.contains('\0')) {
-                    return Err(invalid("command", "an argument cannot hold a NUL byte"));
-                }
-                if self.script.is_some() {
-                    return Err(invalid("script", "a command flight runs an argv, not a script"));
+                check_runnable(
+                    &format!("step '{}'", step.id),
+                    step.kind,
+                    &step.command,
+                    step.script.as_deref(),
+                )?;
+                for (k, v) in &step.env {
+                    check_config_key(k)?;
+                    check_config_value(k, v)?;
                 }
             }
-            FlightKind::Python | FlightKind::Sql => {
-                let Some(script) = &self.script else {
-                    return Err(invalid(
-                        "script",
-                        format!("a {} flight needs a script (--file)", self.kind.name()),
-                    ));
-                };
-                if script.trim().is_empty() {
-                    return Err(invalid("script", "the script is empty"));
-                }
-                if script.len() > MAX_SCRIPT_BYTES {
-                    return Err(invalid("script", format!("larger than {MAX_SCRIPT_BYTES} bytes")));
-                }
-                if script.contains('\0') {
-                    return Err(invalid("script", "a script cannot hold a NUL byte"));
-                }
-                if !self.command.is_empty() {
-                    return Err(invalid(
-                        "command",
-                        format!("a {} flight runs a script", self.kind.name()),
-                    ));
-                }
+        } else {
+            if !self.steps.is_empty() {
+                return Err(invalid("steps", format!("a {} flight has no steps", self.kind.name())));
             }
+            let field = if self.kind == FlightKind::Command {
+                "command"
+            } else {
+                "script"
+            };
+            check_runnable(field, self.kind, &self.command, self.script.as_deref())?;
         }
         for (k, v) in &self.config {
             check_config_key(k)?;
@@ -339,6 +416,7 @@ mod tests {
             timezone: None,
             timeout_secs: None,
             concurrency: 1,
+            steps: vec![],
         }
     }
 

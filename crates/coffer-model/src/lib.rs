@@ -18,7 +18,7 @@
 //!
 //! - [`flight`]: flight definitions and run states; [`schedule`]: their cron schedules;
 //!   [`lint`]: warnings for config values that look like credentials; [`template`]: Kestra's
-//!   `{{ secret('NAME') }}` in flight definitions.
+//!   `{{ secret('NAME') }}` in flight definitions; [`flow`]: Kestra-style YAML flow files.
 //!
 //! Nothing here does I/O.
 #![deny(missing_docs)]
@@ -28,6 +28,7 @@ pub mod dotenv;
 pub mod env;
 pub mod error;
 pub mod flight;
+pub mod flow;
 pub mod lint;
 pub mod mask;
 pub mod names;

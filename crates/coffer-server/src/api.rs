@@ -423,6 +423,10 @@ pub struct FlightCreateBody {
     /// Runs allowed at once (1 when absent).
     #[serde(default)]
     pub concurrency: Option<u32>,
+    /// For kind `flow`: the steps, in order (`{id, kind, command?, script?, env?}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub steps: Vec<coffer_model::flight::Step>,
 }
 
 fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {

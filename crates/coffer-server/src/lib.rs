@@ -1001,6 +1001,7 @@ async fn create_flight(
         timezone: b.timezone,
         timeout_secs: b.timeout_secs,
         concurrency: b.concurrency.unwrap_or(1),
+        steps: b.steps,
     };
     let name = b.name;
     let s = st

@@ -658,6 +658,7 @@ pub(crate) fn call(ctx: &Ctx<'_>, func: Func, args: &[FunctionArg]) -> Result<Ta
                 timezone: d.timezone.flatten(),
                 timeout_secs: d.timeout_secs.flatten(),
                 concurrency: d.concurrency.unwrap_or(1),
+                steps: vec![],
             };
             let saved = svc.create_flight(caller, project, &name, spec)?;
             Ok(table(func, vec![flight_row(&saved.info, Some(&saved.warnings))]))

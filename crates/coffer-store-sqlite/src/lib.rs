@@ -1206,6 +1206,7 @@ mod tests {
             timezone: None,
             timeout_secs: None,
             concurrency: 1,
+            steps: vec![],
         }
     }
 

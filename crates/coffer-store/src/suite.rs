@@ -552,6 +552,7 @@ pub fn flight(id: &str, project: &str, name: &str) -> FlightRecord {
             timezone: Some("Europe/Paris".into()),
             timeout_secs: Some(600),
             concurrency: 2,
+            steps: vec![],
         },
         version: 1,
         owner: "alice".into(),

@@ -614,6 +614,7 @@ impl Backend {
                     timezone: spec.timezone,
                     timeout_secs: spec.timeout_secs,
                     concurrency: Some(spec.concurrency),
+                    steps: spec.steps,
                 };
                 let out: api::FlightSavedResponse = r.call(
                     "POST",

@@ -937,3 +937,118 @@ fn kestra_templates_resolve_at_run_start_in_memory_and_are_masked() {
     let log = log_of(&h, "tpl", "1");
     assert!(!log.contains(API_KEY) && !log.contains("FLT-DB-PASSWORD"), "{log}");
 }
+
+/// Seed 004's four steps with coffer in Kestra's place: a `.env`, its `SECRET_`/base64 form
+/// made by the seed's own script, the variables in coffer's environment, and the
+/// postgres_to_s3 flow whose tasks receive the resolved values.
+#[test]
+fn the_kestra_seed_flow_runs_as_steps_with_resolved_secrets() {
+    let h = Harness::new();
+    let dotenv = h.input_file(
+        ".env",
+        "POSTGRES_PASSWORD=actual_postgres_password\nOPENAI_KEY=actual_openai_key\nAWS_ACCESS_KEY=actual_aws_access_key\nAWS_SECRET_KEY=actual_aws_secret_key\n",
+    );
+    let encoded = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("while IFS='=' read -r key value; do\n    echo \"SECRET_$key=$(echo -n \"$value\" | base64)\";\ndone < \"$1\"")
+        .arg("bash")
+        .arg(&dotenv)
+        .output()
+        .expect("the seed's script");
+    let encoded = String::from_utf8(encoded.stdout).expect("text");
+    let vars: Vec<(String, String)> = encoded
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(vars.len(), 4, "{encoded}");
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    h.run_env(&["project", "create", "company.team"], &env).success();
+    let flow = h.input_file(
+        "flow.yaml",
+        r#"id: postgres_to_s3
+namespace: company.team
+
+tasks:
+  - id: fetch
+    type: command
+    command: [sh, -c, 'printf "%s|%s|%s\\n" "$USERNAME" "$PASSWORD" "$SQL" | rev']
+    url: jdbc:postgresql://127.0.0.1:56982/
+    username: pg_user
+    password: "{{ secret('POSTGRES_PASSWORD') }}"
+    sql: select id, first_name, last_name, city from users
+    fetchType: STORE
+
+  - id: write_to_s3
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - printf "%s|%s|%s|%s\\n" "$ACCESS_KEY_ID" "$SECRET_KEY_ID" "$FROM" "$BUCKET" | rev
+      - echo plain=$SECRET_KEY_ID
+    accessKeyId: "{{ secret('AWS_ACCESS_KEY') }}"
+    secretKeyId: "{{ secret('AWS_SECRET_KEY') }}"
+    region: "eu-central-1"
+    from: "{{ outputs.fetch.uri }}"
+    bucket: "kestra-bucket"
+    key: "data/users.csv"
+"#,
+    );
+    h.run_env(&["flight", "create", "--from", &flow.to_string_lossy()], &env)
+        .success()
+        .stdout(contains("created flight 'postgres_to_s3'"));
+    let a = h
+        .run_env(
+            &["--project", "company.team", "flight", "run", "postgres_to_s3", "--wait"],
+            &env,
+        )
+        .success();
+    let out = stdout(&a);
+    // Reversed, the values show through the masking: proof they were resolved.
+    let decode = |line: &str| line.chars().rev().collect::<String>();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        decode(lines[0]),
+        "pg_user|actual_postgres_password|select id, first_name, last_name, city from users",
+        "{out}"
+    );
+    assert_eq!(
+        decode(lines[1]),
+        "actual_aws_access_key|actual_aws_secret_key|{{ outputs.fetch.uri }}|kestra-bucket",
+        "{out}"
+    );
+    assert_eq!(lines[2], "plain=****", "{out}");
+    assert!(
+        stderr(&a).contains("step 'write_to_s3' (command) starting"),
+        "{}",
+        stderr(&a)
+    );
+    // The stored flow keeps its templates.
+    let show = stdout(
+        &h.run_env(&["--project", "company.team", "flight", "show", "postgres_to_s3"], &env)
+            .success(),
+    );
+    assert!(show.contains("PASSWORD={{ secret('POSTGRES_PASSWORD') }}"), "{show}");
+    assert!(!show.contains("actual_"), "{show}");
+    // A failed step stops the run: the next step does not start.
+    let marker = h.root().join("second-step-ran");
+    let failing = h.input_file(
+        "failing.yaml",
+        format!(
+            "id: two_steps\ntasks:\n  - id: first\n    type: command\n    command: [sh, -c, 'exit 7']\n  - id: second\n    type: command\n    command: [touch, '{}']\n",
+            marker.display()
+        ),
+    );
+    h.run_env(&["flight", "create", "--from", &failing.to_string_lossy()], &env)
+        .success();
+    h.run_env(&["flight", "run", "two_steps"], &env)
+        .code(7)
+        .stderr(contains("step 'first': exited with code 7"));
+    assert!(!marker.exists(), "the second step ran after the first failed");
+    // Kestra plugins coffer cannot run are named.
+    let plugin = h.input_file(
+        "plugin.yaml",
+        "id: up\ntasks:\n  - id: write_to_s3\n    type: io.kestra.plugin.aws.s3.Upload\n    bucket: b\n",
+    );
+    h.run_env(&["flight", "create", "--from", &plugin.to_string_lossy()], &env)
+        .code(2)
+        .stderr(contains("task 1 ('write_to_s3')"));
+}

@@ -77,8 +77,13 @@ pub struct Definition {
 
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
-    /// The flight's name.
-    name: String,
+    /// The flight's name (with --from: the flow's id unless given).
+    #[arg(required_unless_present = "from")]
+    name: Option<String>,
+    /// A Kestra-style flow file (YAML): id, namespace (the project), tasks run in order as
+    /// steps; see the README.
+    #[arg(long, value_name = "FLOW.yaml", conflicts_with_all = ["kind", "file", "command"])]
+    from: Option<String>,
     #[command(flatten)]
     def: Definition,
     /// Output format.
@@ -219,6 +224,7 @@ impl Definition {
             timezone: self.timezone.clone(),
             timeout_secs: self.timeout.as_deref().map(parse_timeout).transpose()?,
             concurrency: self.concurrency.unwrap_or(1),
+            steps: vec![],
         })
     }
 }
@@ -278,6 +284,20 @@ fn print_flight(f: &FlightInfo) {
         println!("script:");
         for line in script.lines() {
             println!("  {line}");
+        }
+    }
+    for (i, s) in f.steps.iter().enumerate() {
+        println!("step {}      {} ({})", i + 1, s.id, s.kind.name());
+        if !s.command.is_empty() {
+            println!("  command   {}", s.command.join(" "));
+        }
+        if let Some(script) = &s.script {
+            for line in script.lines() {
+                println!("  | {line}");
+            }
+        }
+        for (k, v) in &s.env {
+            println!("  {k}={v}");
         }
     }
 }
@@ -373,8 +393,31 @@ impl Command {
         let project = ctx.project.as_str();
         match self {
             Command::Create(a) => {
-                let spec = a.def.spec()?;
-                let saved = backend.create_flight(project, &a.name, spec)?;
+                let (name, project, spec) = match &a.from {
+                    Some(path) => {
+                        let flow = coffer_model::flow::parse(&read_script(path)?)?;
+                        let mut spec = flow.spec;
+                        // Options given beside --from add to the file's definition.
+                        spec.config.extend(config_map(&a.def.config)?);
+                        spec.secrets.extend(a.def.secrets.iter().cloned());
+                        if let Some(t) = &a.def.token {
+                            spec.token_name = Some(t.clone());
+                        }
+                        if let Some(s) = &a.def.schedule {
+                            spec.schedule = Some(s.clone());
+                        }
+                        if let Some(t) = &a.def.timeout {
+                            spec.timeout_secs = Some(parse_timeout(t)?);
+                        }
+                        (
+                            a.name.clone().unwrap_or(flow.name),
+                            flow.project.unwrap_or_else(|| project.to_string()),
+                            spec,
+                        )
+                    }
+                    None => (a.name.clone().unwrap_or_default(), project.to_string(), a.def.spec()?),
+                };
+                let saved = backend.create_flight(&project, &name, spec)?;
                 print_saved(&saved, "created", a.format)
             }
             Command::Update(a) => {

@@ -46,7 +46,7 @@ pub struct ImportArgs {
     /// One generic secret per key, named as the key.
     #[arg(long)]
     each: bool,
-    /// Read Kestra's .env_encoded form: SECRET_<NAME>=<base64> (the prefix is dropped).
+    /// Read Kestra's .env_encoded form: SECRET_NAME=BASE64 lines (the prefix is dropped).
     #[arg(long)]
     kestra: bool,
     /// Replace secrets of the same names (as new versions).
@@ -58,7 +58,7 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// The secret.
     name: String,
-    /// Write Kestra's .env_encoded form: SECRET_<KEY>=<base64>.
+    /// Write Kestra's .env_encoded form: SECRET_KEY=BASE64 lines.
     #[arg(long)]
     kestra: bool,
 }

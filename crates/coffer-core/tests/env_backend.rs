@@ -1,56 +1,12 @@
 //! Kestra's environment secrets backend: `SECRET_<NAME>` variables (base64) as read-only
 //! `generic` secrets of storage `env`, on a real SQLite file and a real key file.
 
+mod common;
+
 use coffer_core::{Caller, CoreError, CreateRequest, OnConflict, Service};
-use coffer_crypto::{LocalKeyFile, SecretString};
+use coffer_crypto::SecretString;
 use coffer_model::{InputValue, SensitiveValue, Storage};
-use coffer_store_sqlite::SqliteStore;
-use std::path::PathBuf;
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        Env {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("coffer.db")
-    }
-    fn service(&self) -> Service {
-        let (kr, _) = LocalKeyFile::open_or_create(&self.dir.path().join("master.key")).expect("key");
-        let svc = Service::new(Box::new(SqliteStore::open(&self.db()).expect("db")), Box::new(kr));
-        for p in ["p", "q"] {
-            let _ = svc.create_project(&actor(), p);
-        }
-        svc
-    }
-    /// Every byte of the database files (main file, WAL, shared memory).
-    fn db_bytes(&self) -> Vec<u8> {
-        let mut all = Vec::new();
-        for entry in std::fs::read_dir(self.dir.path()).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("coffer.db"))
-            {
-                all.extend(std::fs::read(&path).expect("read db file"));
-            }
-        }
-        all
-    }
-}
-
-fn actor() -> Caller {
-    Caller {
-        name: "test:alice".into(),
-        ..Caller::local()
-    }
-}
+use common::{actor, Env};
 
 fn vars(v: &[(&str, &str)]) -> Vec<(String, String)> {
     v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

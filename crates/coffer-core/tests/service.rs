@@ -1,33 +1,12 @@
 //! Service tests on a real SQLite file and a real key file.
 
+mod common;
+
 use coffer_core::{Caller, CoreError, CreateOutcome, CreateRequest, OnConflict, Service};
-use coffer_crypto::{CryptoError, LocalKeyFile, SecretString};
+use coffer_crypto::{CryptoError, SecretString};
 use coffer_model::{InputValue, SensitiveValue, Storage};
-use coffer_store_sqlite::SqliteStore;
-use std::path::{Path, PathBuf};
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        Env {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("coffer.db")
-    }
-    fn service(&self) -> Service {
-        let (kr, _) = LocalKeyFile::open_or_create(&self.dir.path().join("master.key")).expect("key");
-        let svc = Service::new(Box::new(SqliteStore::open(&self.db()).expect("db")), Box::new(kr));
-        for p in ["p", "q", "a", "b", "other"] {
-            let _ = svc.create_project(&actor(), p);
-        }
-        svc
-    }
-}
+use common::{actor, Env};
+use std::path::Path;
 
 fn text(v: &str) -> InputValue {
     InputValue::Text(SecretString::from(v))
@@ -46,13 +25,6 @@ fn s3(name: &str, scope: &str, secret: &str, storage: Storage, on_conflict: OnCo
             ("secret".into(), text(secret)),
             ("region".into(), text("us-east-1")),
         ],
-    }
-}
-
-fn actor() -> Caller {
-    Caller {
-        name: "test:alice".into(),
-        ..Caller::local()
     }
 }
 

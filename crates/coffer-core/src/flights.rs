@@ -132,6 +132,8 @@ pub struct FlightUpdate {
     pub timeout_secs: Option<Option<u64>>,
     /// New concurrency.
     pub concurrency: Option<u32>,
+    /// New steps (a flow's; replaces them all).
+    pub steps: Option<Vec<Step>>,
 }
 
 impl FlightUpdate {
@@ -147,6 +149,7 @@ impl FlightUpdate {
             && self.timezone.is_none()
             && self.timeout_secs.is_none()
             && self.concurrency.is_none()
+            && self.steps.is_none()
     }
 
     fn apply(self, spec: &mut FlightSpec) {
@@ -155,8 +158,12 @@ impl FlightUpdate {
                 // A new kind drops what the old one ran unless the update sets it.
                 spec.command.clear();
                 spec.script = None;
+                spec.steps.clear();
             }
             spec.kind = k;
+        }
+        if let Some(steps) = self.steps {
+            spec.steps = steps;
         }
         if let Some(c) = self.command {
             spec.command = c;

@@ -474,6 +474,10 @@ pub struct FlightUpdateBody {
     /// New concurrency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u32>,
+    /// New steps of a `flow` (replace them all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub steps: Option<Vec<coffer_model::flight::Step>>,
 }
 
 /// A flight just created or updated, with warnings about config values that look like

@@ -1045,6 +1045,7 @@ async fn update_flight(
         timezone: b.timezone,
         timeout_secs: b.timeout_secs,
         concurrency: b.concurrency,
+        steps: b.steps,
     };
     let s = st
         .write(auth, move |s, c| s.update_flight(&c, &project, &flight, update))

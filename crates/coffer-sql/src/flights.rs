@@ -601,6 +601,7 @@ impl Params {
             timezone,
             timeout_secs,
             concurrency,
+            steps: None,
         })
     }
 

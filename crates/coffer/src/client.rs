@@ -584,6 +584,7 @@ fn update_body(u: coffer_core::FlightUpdate) -> api::FlightUpdateBody {
         timezone: u.timezone,
         timeout_secs: u.timeout_secs,
         concurrency: u.concurrency,
+        steps: u.steps,
     }
 }
 

@@ -1043,6 +1043,22 @@ tasks:
         .code(7)
         .stderr(contains("step 'first': exited with code 7"));
     assert!(!marker.exists(), "the second step ran after the first failed");
+    // Redeploying from a fixed file replaces the definition; the version goes up.
+    let fixed = h.input_file(
+        "fixed.yaml",
+        format!(
+            "id: two_steps\ntasks:\n  - id: first\n    type: command\n    command: [\"true\"]\n  - id: second\n    type: command\n    command: [touch, '{}']\n",
+            marker.display()
+        ),
+    );
+    h.run_env(&["flight", "update", "two_steps", "--from", &fixed.to_string_lossy()], &env)
+        .success()
+        .stdout(contains("version 2"));
+    h.run_env(&["flight", "run", "two_steps"], &env).success();
+    assert!(marker.exists(), "the redeployed flow did not run its second step");
+    h.run_env(&["flight", "update", "two_steps", "--from", &flow.to_string_lossy()], &env)
+        .code(2)
+        .stderr(contains("namespace is 'company.team'"));
     // Kestra plugins coffer cannot run are named.
     let plugin = h.input_file(
         "plugin.yaml",

@@ -95,6 +95,14 @@ pub struct CreateArgs {
 pub struct UpdateArgs {
     /// The flight (name or id).
     name: String,
+    /// Redeploy from a flow file: its whole definition (steps, config, secrets, token,
+    /// schedule, timeout) replaces the flight's.
+    #[arg(
+        long,
+        value_name = "FLOW.yaml",
+        conflicts_with_all = ["kind", "file", "command", "config", "secrets", "token", "schedule", "timezone", "timeout", "concurrency"]
+    )]
+    from: Option<String>,
     #[command(flatten)]
     def: Definition,
     /// Remove every config key.
@@ -421,6 +429,30 @@ impl Command {
                 print_saved(&saved, "created", a.format)
             }
             Command::Update(a) => {
+                if let Some(path) = &a.from {
+                    let flow = coffer_model::flow::parse(&read_script(path)?)?;
+                    if let Some(ns) = flow.project.as_deref().filter(|ns| !ns.eq_ignore_ascii_case(project)) {
+                        return Err(usage(format!(
+                            "the flow's namespace is '{ns}' but the flight is updated in project '{project}'; pass --project {ns}"
+                        )));
+                    }
+                    let spec = flow.spec;
+                    let update = FlightUpdate {
+                        kind: Some(spec.kind),
+                        command: Some(spec.command),
+                        script: spec.script,
+                        config: Some(spec.config),
+                        secrets: Some(spec.secrets),
+                        token_name: Some(spec.token_name),
+                        schedule: Some(spec.schedule),
+                        timezone: Some(spec.timezone),
+                        timeout_secs: Some(spec.timeout_secs),
+                        concurrency: Some(spec.concurrency),
+                        steps: Some(spec.steps),
+                    };
+                    let saved = backend.update_flight(project, &a.name, update)?;
+                    return print_saved(&saved, "updated", a.format);
+                }
                 let d = &a.def;
                 let kind = d.kind()?;
                 let update = FlightUpdate {
@@ -458,6 +490,7 @@ impl Command {
                         d.timeout.as_deref().map(parse_timeout).transpose()?.map(Some)
                     },
                     concurrency: d.concurrency,
+                    steps: None,
                 };
                 let saved = backend.update_flight(project, &a.name, update)?;
                 print_saved(&saved, "updated", a.format)

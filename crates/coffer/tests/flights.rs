@@ -1051,14 +1051,20 @@ tasks:
             marker.display()
         ),
     );
-    h.run_env(&["flight", "update", "two_steps", "--from", &fixed.to_string_lossy()], &env)
-        .success()
-        .stdout(contains("version 2"));
+    h.run_env(
+        &["flight", "update", "two_steps", "--from", &fixed.to_string_lossy()],
+        &env,
+    )
+    .success()
+    .stdout(contains("version 2"));
     h.run_env(&["flight", "run", "two_steps"], &env).success();
     assert!(marker.exists(), "the redeployed flow did not run its second step");
-    h.run_env(&["flight", "update", "two_steps", "--from", &flow.to_string_lossy()], &env)
-        .code(2)
-        .stderr(contains("namespace is 'company.team'"));
+    h.run_env(
+        &["flight", "update", "two_steps", "--from", &flow.to_string_lossy()],
+        &env,
+    )
+    .code(2)
+    .stderr(contains("namespace is 'company.team'"));
     // Kestra plugins coffer cannot run are named.
     let plugin = h.input_file(
         "plugin.yaml",

@@ -53,6 +53,16 @@ if ! command -v s3s-fs >/dev/null && [ ! -x "$HOME/.cargo/bin/s3s-fs" ]; then
   cargo install s3s-fs@0.14.1 --features binary --locked --quiet
 fi
 export COFFER_TEST_S3S_FS="${COFFER_TEST_S3S_FS:-$(command -v s3s-fs || echo "$HOME/.cargo/bin/s3s-fs")}"
+# A throw-away PostgreSQL cluster (Debian's postgresql, installed if missing) on 127.0.0.1 and a
+# free port, for the PostgreSQL store and the multi-node tests; stopped and deleted on exit,
+# also when a test fails. COFFER_TEST_POSTGRES_URL set by the caller is used as it is.
+if [ -z "${COFFER_TEST_POSTGRES_URL:-}" ]; then
+  PG_DIR="$(mktemp -d /tmp/coffer-pg.XXXXXX)"
+  trap 'bash scripts/postgres.sh stop "$PG_DIR"' EXIT
+  echo "== starting PostgreSQL for the tests in $PG_DIR"
+  COFFER_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start "$PG_DIR")"
+  export COFFER_TEST_POSTGRES_URL
+fi
 FEATURES=(--no-default-features)
 
 echo "== cargo fmt --check"

@@ -14,6 +14,10 @@
 //!
 //! [`Service::load_env_secrets`] adds Kestra's environment secrets backend: `SECRET_<NAME>`
 //! variables (base64) as read-only `generic` secrets of storage `env`, kept in memory only.
+//!
+//! [`nodes`] lets several `coffer serve` processes share one database: heartbeats, failing
+//! the runs of a lost node ([`Service::fail_lost_nodes`]), and following the store's change
+//! feed so that live DuckDB instances see other nodes' changes ([`Service::follow_store`]).
 #![deny(missing_docs)]
 
 pub mod aad;
@@ -22,13 +26,15 @@ mod cache;
 mod error;
 pub mod flights;
 pub mod keys;
+pub mod nodes;
 mod service;
 
 pub use access::{AuditInfo, Caller, IdentityInfo, MemberInfo, NewToken, ProjectInfo, Role, TokenInfo};
-pub use coffer_store::AuditFilter;
+pub use coffer_store::{AuditFilter, NodeRecord, StoreChange};
 pub use error::{CoreError, Result};
 pub use flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, LaunchStep, RunInfo, RunRequest, Started};
 pub use keys::{KeyUsage, RotationReport};
+pub use nodes::{LostNode, NodeEvent, NodeHeartbeat, NodeTiming};
 pub use service::{
     CreateOutcome, CreateRequest, OnConflict, OpenedSecret, ReadScope, SecretChange, SecretInfo, SecretObserver,
     SecretUpdate, SecretVersionInfo, Service, WhichSecret, ENV_SECRET_PREFIX,

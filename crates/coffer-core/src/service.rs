@@ -310,6 +310,13 @@ pub enum SecretChange {
 pub trait SecretObserver: Send + Sync {
     /// `change` happened in `project`. Errors are the observer's to report; the change stands.
     fn changed(&self, service: &Service, project: &str, change: &SecretChange);
+
+    /// Secrets of `project` (of every project when `None`) changed in ways not told one by
+    /// one: another node deleted the project, or a store's change feed may have missed
+    /// changes. Re-read them through `service`. The default does nothing.
+    fn resync(&self, service: &Service, project: Option<&str>) {
+        let _ = (service, project);
+    }
 }
 
 thread_local! {
@@ -434,15 +441,29 @@ impl Service {
         self.store.set_keep_versions(keep);
     }
 
+    /// Whether the store is a database server (each call a network round trip), see
+    /// [`Store::remote`](coffer_store::Store::remote).
+    pub fn store_is_remote(&self) -> bool {
+        self.store.remote()
+    }
+
     /// Adds an observer of every later secret change.
     pub fn observe(&self, observer: std::sync::Arc<dyn SecretObserver>) {
         self.observers.lock().unwrap_or_else(|p| p.into_inner()).push(observer);
     }
 
-    fn notify(&self, project: &str, change: SecretChange) {
+    pub(crate) fn notify(&self, project: &str, change: SecretChange) {
         let observers: Vec<_> = self.observers.lock().unwrap_or_else(|p| p.into_inner()).clone();
         for o in observers {
             o.changed(self, project, &change);
+        }
+    }
+
+    /// Tells every observer to re-read `project` (every project when `None`).
+    pub(crate) fn resync_observers(&self, project: Option<&str>) {
+        let observers: Vec<_> = self.observers.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for o in observers {
+            o.resync(self, project);
         }
     }
 
@@ -1108,7 +1129,7 @@ impl Service {
     }
 
     /// Decrypts one stored version's values, checked against its clear metadata.
-    fn open_record(&self, record: &SecretRecord) -> Result<SecretFields> {
+    pub(crate) fn open_record(&self, record: &SecretRecord) -> Result<SecretFields> {
         let sealed = Sealed {
             wrapped_key: coffer_crypto::keyring::WrappedKey {
                 key_id: record.sealed.key_id.clone(),

@@ -415,6 +415,40 @@ impl Instance {
         self.load_all(service)
     }
 
+    /// Brings every registration in line with the project's secrets as the service holds them
+    /// now, touching only those that differ: for changes that were not told one by one
+    /// (another node deleted the project, a change feed reconnected). When the project is gone
+    /// or the caller lost access to it, the instance is left holding no secret. Returns how
+    /// many DuckDB secrets were created, replaced or dropped.
+    ///
+    /// # Errors
+    /// As [`Instance::apply_change`].
+    pub fn resync(&self, service: &Service) -> Result<usize> {
+        let all = match service.list_secrets(&self.caller, &self.project) {
+            Ok(all) => Some(all),
+            Err(coffer_core::CoreError::ProjectNotFound(_) | coffer_core::CoreError::Forbidden { .. }) => None,
+            Err(e) => return Err(DuckError::Duck(e.to_string())),
+        };
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(all) = all else {
+            let names: Vec<String> = state.registered.keys().cloned().collect();
+            for n in &names {
+                self.conn().execute_batch(&render::drop_secret(n))?;
+                state.registered.remove(n);
+            }
+            state.planner = Planner::new();
+            return Ok(names.len());
+        };
+        // Everything planned before (which covers everything registered) and everything now.
+        let mut affected: BTreeSet<plan::Key> = state.planner.keys().into_iter().collect();
+        let mut planner = Planner::new();
+        for info in &all {
+            affected.extend(planner.upsert(info));
+        }
+        state.planner = planner;
+        self.apply(service, &mut state, &affected)
+    }
+
     /// How many DuckDB secrets this instance holds.
     pub fn registered_count(&self) -> usize {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).registered.len()
@@ -571,21 +605,30 @@ impl DataPlane {
         Ok(instance)
     }
 
-    fn live(&self, project: &str) -> Vec<Arc<Instance>> {
+    /// The live instances of `project` (of every project when `None`).
+    fn live(&self, project: Option<&str>) -> Vec<Arc<Instance>> {
         let mut list = self.instances.lock().unwrap_or_else(|p| p.into_inner());
         list.retain(|w| w.strong_count() > 0);
         list.iter()
             .filter_map(Weak::upgrade)
-            .filter(|i| i.project.eq_ignore_ascii_case(project))
+            .filter(|i| project.is_none_or(|p| i.project.eq_ignore_ascii_case(p)))
             .collect()
     }
 }
 
 impl SecretObserver for DataPlane {
     fn changed(&self, service: &Service, project: &str, change: &SecretChange) {
-        for instance in self.live(project) {
+        for instance in self.live(Some(project)) {
             if let Err(e) = instance.apply_change(service, change) {
                 warn!(project, error = %e, "could not bring a DuckDB instance up to date");
+            }
+        }
+    }
+
+    fn resync(&self, service: &Service, project: Option<&str>) {
+        for instance in self.live(project) {
+            if let Err(e) = instance.resync(service) {
+                warn!(project = %instance.project, error = %e, "could not bring a DuckDB instance up to date");
             }
         }
     }

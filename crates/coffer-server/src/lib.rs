@@ -106,30 +106,48 @@ impl AppState {
         f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
         let service = self.service.clone();
-        let run = move || {
+        blocking(move || {
             let caller = service.authenticate(auth.token.expose_secret(), &auth.client)?;
             f(&service, caller)
-        };
-        match tokio::task::spawn_blocking(run).await {
-            Ok(r) => r.map_err(ApiError::from),
-            Err(e) => {
-                tracing::error!(error = %e, "a request handler panicked");
-                Err(ApiError::internal("the request failed inside the server; see its log"))
-            }
-        }
+        })
+        .await
     }
 
-    /// Authenticates `auth` and runs `f` right here: for reads, which are answered from the
-    /// service's caches or a pooled read connection in microseconds and never wait for a
-    /// commit (WAL readers do not block on the writer).
-    async fn read<T>(
+    /// Authenticates `auth` and runs `f` for a request that changes nothing. On a local store
+    /// (SQLite) right here: reads are answered from the service's caches or a pooled read
+    /// connection in microseconds and never wait for a commit (WAL readers do not block on the
+    /// writer). On a database server (PostgreSQL) on the blocking pool: every request reads
+    /// the store's generation, a network round trip that must not hold an async worker.
+    async fn read<T: Send + 'static>(
         &self,
         auth: Auth,
-        f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T>,
+        f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
+        if self.service.store_is_remote() {
+            let service = self.service.clone();
+            return blocking(move || {
+                let _scope = service.read_scope()?;
+                let caller = service.authenticate(auth.token.expose_secret(), &auth.client)?;
+                f(&service, caller)
+            })
+            .await;
+        }
         let _scope = self.service.read_scope()?;
         let caller = self.service.authenticate(auth.token.expose_secret(), &auth.client)?;
         f(&self.service, caller).map_err(ApiError::from)
+    }
+}
+
+/// Runs `run` on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    run: impl FnOnce() -> coffer_core::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(run).await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(e) => {
+            tracing::error!(error = %e, "a request handler panicked");
+            Err(ApiError::internal("the request failed inside the server; see its log"))
+        }
     }
 }
 

@@ -5,8 +5,8 @@
 #![deny(missing_docs)]
 
 use coffer_store::{
-    AuditEvent, AuditFilter, Expect, FlightRecord, GrantRecord, IdentityRecord, LogChunk, ProjectRecord, Result,
-    RunEnd, RunRecord, SealedRecord, SecretRecord, Store, StoreError, TokenRecord,
+    AuditEvent, AuditFilter, Expect, FlightRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord, ProjectRecord,
+    Result, RunEnd, RunRecord, SealedRecord, SecretRecord, Store, StoreError, TokenRecord,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use std::os::unix::fs::PermissionsExt;
@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_generation.sql"),
     include_str!("../migrations/0004_secret_versions.sql"),
     include_str!("../migrations/0005_flights.sql"),
+    include_str!("../migrations/0006_nodes.sql"),
 ];
 
 /// The SQLite store: one writer connection, a pool of read-only connections (WAL lets them
@@ -319,28 +320,7 @@ impl Store for SqliteStore {
                 })
             }
         }
-        tx.execute(
-            &format!("INSERT INTO secrets ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
-            params![
-                r.project,
-                r.name,
-                r.secret_type,
-                r.provider,
-                json(&r.scopes)?,
-                json(&r.public_fields)?,
-                json(&r.sensitive_keys)?,
-                r.sealed.key_id,
-                r.sealed.wrapped_key,
-                r.sealed.nonce,
-                r.sealed.ciphertext,
-                r.version,
-                r.created_at,
-                r.created_by,
-                r.updated_at,
-                r.updated_by
-            ],
-        )
-        .map_err(backend)?;
+        insert_secret(&tx, "secrets", r)?;
         bump(&tx)?;
         write_audit(&tx, audit)?;
         tx.commit().map_err(backend)
@@ -1028,6 +1008,328 @@ impl Store for SqliteStore {
             },
         )
     }
+
+    fn node_heartbeat(&self, node: &NodeRecord) -> Result<()> {
+        let conn = self.lock()?;
+        conn.prepare_cached(
+            "INSERT INTO nodes (id, started_at, heartbeat_at, url) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, url = excluded.url",
+        )
+        .and_then(|mut s| s.execute(params![node.id, node.started_at, node.heartbeat_at, node.url]))
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    fn list_nodes(&self) -> Result<Vec<NodeRecord>> {
+        self.read_all(
+            "SELECT id, started_at, heartbeat_at, url FROM nodes ORDER BY id",
+            [],
+            |r| {
+                Ok(NodeRecord {
+                    id: r.get(0)?,
+                    started_at: r.get(1)?,
+                    heartbeat_at: r.get(2)?,
+                    url: r.get(3)?,
+                })
+            },
+        )
+    }
+
+    fn export(&self) -> Result<coffer_store::Dump> {
+        let conn = self.reader()?;
+        // One read transaction: WAL gives it a snapshot at its first read, so every table is
+        // read as of the same commit while writers go on. Read-only: dropping it ends it.
+        let tx = conn.unchecked_transaction().map_err(backend)?;
+        fn all<T>(
+            tx: &rusqlite::Transaction<'_>,
+            sql: &str,
+            row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        ) -> Result<Vec<T>> {
+            let mut stmt = tx.prepare(sql).map_err(backend)?;
+            let rows = stmt.query_map([], row).map_err(backend)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+        }
+        let records = |table: &str| -> Result<Vec<SecretRecord>> {
+            all(
+                &tx,
+                &format!("SELECT {COLUMNS} FROM {table} ORDER BY project, name, version"),
+                row_to_record,
+            )?
+            .into_iter()
+            .map(finish)
+            .collect()
+        };
+        Ok(coffer_store::Dump {
+            projects: all(
+                &tx,
+                "SELECT name, created_at, created_by FROM projects ORDER BY name",
+                project_row,
+            )?,
+            secrets: records("secrets")?,
+            versions: records("secret_versions")?,
+            identities: all(
+                &tx,
+                &format!("SELECT {IDENTITY_COLUMNS} FROM identities ORDER BY id"),
+                identity_row,
+            )?,
+            tokens: all(
+                &tx,
+                &format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY id"),
+                token_row,
+            )?,
+            grants: all(
+                &tx,
+                &format!("SELECT {GRANT_COLUMNS} FROM grants ORDER BY project, identity_id"),
+                grant_row,
+            )?,
+            audit: all(
+                &tx,
+                &format!("SELECT {AUDIT_COLUMNS} FROM audit_events ORDER BY id"),
+                audit_row,
+            )?,
+            flights: all(
+                &tx,
+                &format!("SELECT {FLIGHT_COLUMNS} FROM flights ORDER BY id"),
+                flight_row,
+            )?
+            .into_iter()
+            .collect::<Result<_>>()?,
+            runs: all(
+                &tx,
+                &format!("SELECT {RUN_COLUMNS} FROM flight_runs ORDER BY flight_id, run_number"),
+                run_row,
+            )?
+            .into_iter()
+            .collect::<Result<_>>()?,
+            logs: all(
+                &tx,
+                "SELECT flight_id, run_number, seq, stream, at, data FROM flight_run_logs \
+                 ORDER BY flight_id, run_number, seq",
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        LogChunk {
+                            seq: r.get(2)?,
+                            stream: r.get(3)?,
+                            at: r.get(4)?,
+                            data: r.get(5)?,
+                        },
+                    ))
+                },
+            )?,
+        })
+    }
+
+    fn import(&self, dump: &coffer_store::Dump) -> Result<()> {
+        self.write(|tx| {
+            // Every table a fresh store leaves empty; `projects` holds `default` (the first
+            // migration inserts it) and is replaced whole.
+            for table in [
+                "secrets",
+                "secret_versions",
+                "identities",
+                "tokens",
+                "grants",
+                "flights",
+                "flight_runs",
+                "flight_run_logs",
+                "audit_events",
+            ] {
+                let used: bool = tx
+                    .query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table})"), [], |r| r.get(0))
+                    .map_err(backend)?;
+                if used {
+                    return Err(StoreError::Conflict {
+                        name: table.into(),
+                        what: "is not empty: migrate into a fresh database".into(),
+                    });
+                }
+            }
+            tx.execute("DELETE FROM projects", []).map_err(backend)?;
+            import_rows(tx, dump)?;
+            bump(tx)
+        })
+    }
+
+    fn remove_node(&self, id: &str) -> Result<bool> {
+        let conn = self.lock()?;
+        let n = conn
+            .execute("DELETE FROM nodes WHERE id = ?1", params![id])
+            .map_err(backend)?;
+        Ok(n > 0)
+    }
+}
+
+/// Inserts every row of `dump`, ids kept, parents before children (foreign keys are on).
+/// Explicit ids in the AUTOINCREMENT columns move `sqlite_sequence` past them, so later rows
+/// get fresh ids.
+/// Inserts one secret version into `secrets` or `secret_versions`.
+fn insert_secret(tx: &rusqlite::Transaction<'_>, table: &str, r: &SecretRecord) -> Result<()> {
+    let (scopes, public, sensitive) = (json(&r.scopes)?, json(&r.public_fields)?, json(&r.sensitive_keys)?);
+    tx.prepare_cached(&format!(
+        "INSERT INTO {table} ({COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+    ))
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            r.project,
+            r.name,
+            r.secret_type,
+            r.provider,
+            scopes,
+            public,
+            sensitive,
+            r.sealed.key_id,
+            r.sealed.wrapped_key,
+            r.sealed.nonce,
+            r.sealed.ciphertext,
+            r.version,
+            r.created_at,
+            r.created_by,
+            r.updated_at,
+            r.updated_by
+        ])
+    })
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn import_rows(tx: &rusqlite::Transaction<'_>, dump: &coffer_store::Dump) -> Result<()> {
+    let mut stmt = tx
+        .prepare("INSERT INTO projects (name, created_at, created_by) VALUES (?1, ?2, ?3)")
+        .map_err(backend)?;
+    for p in &dump.projects {
+        stmt.execute(params![p.name, p.created_at, p.created_by])
+            .map_err(backend)?;
+    }
+    for (table, records) in [("secrets", &dump.secrets), ("secret_versions", &dump.versions)] {
+        for r in records {
+            insert_secret(tx, table, r)?;
+        }
+    }
+    let mut stmt = tx
+        .prepare(&format!(
+            "INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        ))
+        .map_err(backend)?;
+    for i in &dump.identities {
+        stmt.execute(params![
+            i.id,
+            i.name,
+            i.kind,
+            i.superuser,
+            i.project,
+            i.created_at,
+            i.created_by
+        ])
+        .map_err(backend)?;
+    }
+    let mut stmt = tx
+        .prepare(&format!(
+            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ))
+        .map_err(backend)?;
+    for t in &dump.tokens {
+        stmt.execute(params![
+            t.id,
+            t.public_id,
+            t.identity_id,
+            t.name,
+            t.hash,
+            t.created_at,
+            t.created_by,
+            t.expires_at,
+            t.last_used_at,
+            t.revoked_at
+        ])
+        .map_err(backend)?;
+    }
+    let mut stmt = tx
+        .prepare(&format!(
+            "INSERT INTO grants ({GRANT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"
+        ))
+        .map_err(backend)?;
+    for g in &dump.grants {
+        stmt.execute(params![g.project, g.identity_id, g.role, g.granted_at, g.granted_by])
+            .map_err(backend)?;
+    }
+    let mut stmt = tx
+        .prepare(&format!(
+            "INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ))
+        .map_err(backend)?;
+    for e in &dump.audit {
+        stmt.execute(params![
+            e.id,
+            e.at,
+            e.actor,
+            e.token_name,
+            e.project,
+            e.object,
+            e.action,
+            e.result,
+            e.client,
+            e.detail
+        ])
+        .map_err(backend)?;
+    }
+    let mut stmt = tx
+        .prepare(&format!(
+            "INSERT INTO flights ({FLIGHT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ))
+        .map_err(backend)?;
+    for f in &dump.flights {
+        stmt.execute(params![
+            f.id,
+            f.project,
+            f.name,
+            json(&f.spec)?,
+            f.version,
+            f.owner,
+            f.owner_id,
+            f.created_at,
+            f.updated_at,
+            f.last_tick
+        ])
+        .map_err(backend)?;
+    }
+    let mut stmt = tx
+        .prepare(&format!(
+            "INSERT INTO flight_runs ({RUN_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        ))
+        .map_err(backend)?;
+    for run in &dump.runs {
+        stmt.execute(params![
+            run.flight_id,
+            run.run_number,
+            run.status,
+            run.flight_version,
+            json(&run.config)?,
+            run.exit_code,
+            run.trigger,
+            run.started_by,
+            run.started_at,
+            run.finished_at,
+            run.message,
+            run.runner,
+            run.cancel_requested,
+            run.scheduled_for
+        ])
+        .map_err(backend)?;
+    }
+    let mut stmt = tx
+        .prepare(
+            "INSERT INTO flight_run_logs (flight_id, run_number, seq, stream, at, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(backend)?;
+    for (flight_id, run_number, c) in &dump.logs {
+        stmt.execute(params![flight_id, run_number, c.seq, c.stream, c.at, c.data])
+            .map_err(backend)?;
+    }
+    Ok(())
 }
 
 fn conflict(what: &str, name: &str) -> StoreError {
@@ -1076,6 +1378,7 @@ const IDENTITY_COLUMNS: &str = "id, name, kind, superuser, project, created_at, 
 const TOKEN_COLUMNS: &str =
     "id, public_id, identity_id, name, hash, created_at, created_by, expires_at, last_used_at, revoked_at";
 const GRANT_COLUMNS: &str = "project, identity_id, role, granted_at, granted_by";
+const AUDIT_COLUMNS: &str = "id, at, actor, token_name, project, object, action, result, client, detail";
 
 const FLIGHT_COLUMNS: &str = "id, project, name, spec, version, owner, owner_id, created_at, updated_at, last_tick";
 const RUN_COLUMNS: &str = "flight_id, run_number, status, flight_version, config, exit_code, \"trigger\", started_by, \
@@ -1177,6 +1480,21 @@ fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRecord> {
         expires_at: r.get(7)?,
         last_used_at: r.get(8)?,
         revoked_at: r.get(9)?,
+    })
+}
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
+    Ok(AuditEvent {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        token_name: r.get(3)?,
+        project: r.get(4)?,
+        object: r.get(5)?,
+        action: r.get(6)?,
+        result: r.get(7)?,
+        client: r.get(8)?,
+        detail: r.get(9)?,
     })
 }
 
@@ -1293,7 +1611,7 @@ mod tests {
             .expect("lock")
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
-        assert_eq!(version, 5);
+        assert_eq!(version, MIGRATIONS.len() as i64);
     }
 
     #[test]
@@ -1307,7 +1625,7 @@ mod tests {
         let err = SqliteStore::open(&path).expect_err("newer schema");
         assert_eq!(
             err.to_string(),
-            "the database schema is version 99 but this coffer knows up to 5: upgrade coffer"
+            "the database schema is version 99 but this coffer knows up to 6: upgrade coffer"
         );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

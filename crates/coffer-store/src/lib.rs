@@ -301,6 +301,91 @@ pub struct RunEnd {
     pub message: Option<String>,
 }
 
+/// A `coffer serve` process, as its heartbeats record it: several nodes may share one
+/// database, and a node whose heartbeat stops is lost (its runs are failed by another).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRecord {
+    /// `host:pid`, the `runner` of the flight runs it executes.
+    pub id: String,
+    /// When it started (Unix milliseconds).
+    pub started_at: i64,
+    /// Its last heartbeat (Unix milliseconds).
+    pub heartbeat_at: i64,
+    /// The URL it serves on.
+    pub url: String,
+}
+
+/// A change committed by another process on the same database, as a store's change feed
+/// ([`Store::subscribe`]) reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChange {
+    /// A persistent secret was created or replaced (also by a rollback or rewrap).
+    SecretUpserted {
+        /// The project.
+        project: String,
+        /// The secret's name.
+        name: String,
+    },
+    /// A persistent secret was dropped.
+    SecretDropped {
+        /// The project.
+        project: String,
+        /// The secret's name.
+        name: String,
+    },
+    /// A project was deleted (with all its secrets).
+    ProjectDropped {
+        /// The project.
+        project: String,
+    },
+    /// The feed lost its connection and may have missed changes: re-read everything.
+    Resync,
+}
+
+/// Everything a store holds, for `coffer migrate`: rows exactly as stored (secrets stay
+/// sealed), ids kept so tokens and grants still point at their identities.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dump {
+    /// Every project.
+    pub projects: Vec<ProjectRecord>,
+    /// The current version of every persistent secret.
+    pub secrets: Vec<SecretRecord>,
+    /// Every kept earlier version.
+    pub versions: Vec<SecretRecord>,
+    /// Every identity, with its id.
+    pub identities: Vec<IdentityRecord>,
+    /// Every token, with its id.
+    pub tokens: Vec<TokenRecord>,
+    /// Every grant.
+    pub grants: Vec<GrantRecord>,
+    /// The whole audit log, oldest first, with ids.
+    pub audit: Vec<AuditEvent>,
+    /// Every flight.
+    pub flights: Vec<FlightRecord>,
+    /// Every run of every flight.
+    pub runs: Vec<RunRecord>,
+    /// Every log chunk: flight id, run number, chunk (with its `seq`).
+    pub logs: Vec<(String, i64, LogChunk)>,
+}
+
+impl Dump {
+    /// How many rows of each kind, by table name, for verifying a copy.
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("projects", self.projects.len()),
+            ("secrets", self.secrets.len()),
+            ("secret_versions", self.versions.len()),
+            ("identities", self.identities.len()),
+            ("tokens", self.tokens.len()),
+            ("grants", self.grants.len()),
+            ("audit_events", self.audit.len()),
+            ("flights", self.flights.len()),
+            ("flight_runs", self.runs.len()),
+            ("flight_run_logs", self.logs.len()),
+        ]
+    }
+}
+
 /// A persistent store of secrets. Secret names keep the case they were written in but are
 /// compared case-insensitively (ASCII), as DuckDB compares them: `get_secret(p, "MY_S3")`
 /// finds `my_s3`, and the two cannot coexist.
@@ -586,4 +671,57 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// [`StoreError::Backend`].
     fn read_log(&self, flight_id: &str, run_number: i64, after: i64, limit: usize) -> Result<Vec<LogChunk>>;
+
+    // ---- nodes (several `coffer serve` processes on one database) ----
+
+    /// Records a node's heartbeat (creating its row on the first).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn node_heartbeat(&self, node: &NodeRecord) -> Result<()>;
+
+    /// Every node that has a row, by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn list_nodes(&self) -> Result<Vec<NodeRecord>>;
+
+    /// Removes a node's row (it stopped, or was found lost); false when there was none.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn remove_node(&self, id: &str) -> Result<bool>;
+
+    /// Whether every call is a network round trip (a database server) rather than a local
+    /// file read: callers that answer many requests on few threads (the HTTP server's async
+    /// workers) then make even reads on blocking threads, so slow round trips do not hold the
+    /// workers.
+    fn remote(&self) -> bool {
+        false
+    }
+
+    // ---- change feed and migration ----
+
+    /// The changes other processes commit from now on, for a store that can push them
+    /// (PostgreSQL's LISTEN/NOTIFY); `None` for one that cannot (SQLite: readers see changes
+    /// through [`Store::generation`] on their next request).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] when the feed cannot be started.
+    fn subscribe(&self) -> Result<Option<std::sync::mpsc::Receiver<StoreChange>>> {
+        Ok(None)
+    }
+
+    /// Everything the store holds, read in one consistent snapshot.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn export(&self) -> Result<Dump>;
+
+    /// Writes `dump` into this store, which must hold no secret, identity, token, flight or
+    /// audit event yet (a fresh one), in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the store is not empty; [`StoreError::Backend`].
+    fn import(&self, dump: &Dump) -> Result<()>;
 }

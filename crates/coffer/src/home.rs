@@ -143,9 +143,69 @@ pub fn resolve(flag: Option<PathBuf>) -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/share/coffer"))
 }
 
-/// Opens the embedded store in `dir`, creating the directory (0700), the key file (0600) and
-/// the database on first use, and saying so on stderr.
-pub fn open(dir: &Path) -> Result<Service> {
+/// Where a store lives, from `--database`/`COFFER_DATABASE_URL` (default: the home's file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl Database {
+    /// Parses `postgres://...`, `postgresql://...` or `sqlite:PATH`; `None` is the home's file.
+    ///
+    /// # Errors
+    /// A usage error naming the accepted forms (the URL is never echoed: it may hold a
+    /// password).
+    pub fn parse(home: &Path, url: Option<&str>) -> Result<Database> {
+        let Some(url) = url else {
+            return Ok(Database::Sqlite(home.join(DB_FILE)));
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Database::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if !path.is_empty() {
+                return Ok(Database::Sqlite(PathBuf::from(path)));
+            }
+        }
+        Err(crate::UsageError(format!(
+            "invalid database URL '{}': use postgres://USER:PASSWORD@HOST:PORT/DB or sqlite:PATH",
+            coffer_store_postgres::redact_url(url)
+        ))
+        .into())
+    }
+
+    /// Says where it is, without a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Postgres(u) => coffer_store_postgres::redact_url(u),
+        }
+    }
+
+    /// Opens (and migrates) the store.
+    ///
+    /// # Errors
+    /// The database cannot be opened or migrated, or its schema is newer than this coffer.
+    pub fn open(&self) -> Result<Box<dyn coffer_store::Store>> {
+        Ok(match self {
+            Database::Sqlite(p) => {
+                Box::new(SqliteStore::open(p).with_context(|| format!("cannot open the store {}", p.display()))?)
+            }
+            Database::Postgres(u) => Box::new(
+                coffer_store_postgres::PgStore::connect(u)
+                    .with_context(|| format!("cannot open the store {}", self.describe()))?,
+            ),
+        })
+    }
+}
+
+/// Opens the store of `dir` (its SQLite file, or `database`), creating the directory (0700),
+/// the key file (0600) and the database on first use, and saying so on stderr.
+pub fn open(dir: &Path, database: Option<&str>) -> Result<Service> {
     let created_dir = !dir.exists();
     if created_dir {
         std::fs::DirBuilder::new()
@@ -156,17 +216,17 @@ pub fn open(dir: &Path) -> Result<Service> {
     }
     let key_path = dir.join(KEY_FILE);
     let (keyring, created_key) = keyring(dir, &read_keyring_config(dir)?)?;
-    let db_path = dir.join(DB_FILE);
-    let store = SqliteStore::open(&db_path).with_context(|| format!("cannot open the store {}", db_path.display()))?;
+    let db = Database::parse(dir, database)?;
+    let store = db.open()?;
     if created_key {
         eprintln!(
             "coffer: created a new store in {}\n  database: {}\n  key file: {} (mode 0600; back it up and keep it secret: without it no stored secret can be opened)",
             dir.display(),
-            db_path.display(),
+            db.describe(),
             key_path.display()
         );
     }
-    let service = Service::new(Box::new(store), keyring);
+    let service = Service::new(store, keyring);
     if let Some(v) = std::env::var_os("COFFER_KEEP_VERSIONS").filter(|v| !v.is_empty()) {
         let keep = v.to_str().and_then(|v| v.parse::<usize>().ok()).ok_or_else(|| {
             crate::UsageError(format!(

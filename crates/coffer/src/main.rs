@@ -49,7 +49,28 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     1
 }
 
+/// `coffer ... | head`: Rust ignores SIGPIPE, so printing to a closed pipe panics in
+/// `println!`. That is the reader's choice, not an error: exit quietly with the status a
+/// process killed by SIGPIPE has (141), as other command-line tools do. Every other panic goes
+/// to the default hook.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = command::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("COFFER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));

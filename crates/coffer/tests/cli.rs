@@ -1451,3 +1451,22 @@ fn an_empty_value_from_stdin_or_a_file_is_refused() {
         .stderr(contains("read from the file is empty"));
     h.run(&argv("secret list --format json")).success().stdout("[]\n");
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    // `coffer secret list | head -0`: the reader is gone before coffer writes.
+    let h = Harness::new();
+    h.create_s3("piped", &["s3://p"], "PIPE-SECRET").success();
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("coffer"))
+        .args(["secret", "list"])
+        .env("COFFER_HOME", h.home())
+        .env("HOME", h.user_home())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(141), "{out:?}");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}

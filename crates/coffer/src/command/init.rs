@@ -16,7 +16,10 @@ impl Args {
         }
         ctx.service()?;
         let cfg = crate::home::read_keyring_config(&ctx.home)?;
-        println!("store: {}", ctx.home.join(crate::home::DB_FILE).display());
+        println!(
+            "store: {}",
+            crate::home::Database::parse(&ctx.home, ctx.database.as_deref())?.describe()
+        );
         match (&cfg.current[..], &cfg.kms) {
             ("kms", Some(k)) => println!(
                 "keyring: AWS KMS key {}{} (credentials from the AWS chain; data keys cached in memory for {} s)",

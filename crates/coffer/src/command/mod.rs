@@ -6,6 +6,7 @@ mod flight;
 mod flight_sql;
 mod init;
 mod key;
+mod migrate;
 mod project;
 mod run;
 mod secret;
@@ -24,6 +25,17 @@ pub struct Cli {
     /// Where the embedded store lives (default: $XDG_DATA_HOME/coffer or ~/.local/share/coffer).
     #[arg(long, env = "COFFER_HOME", global = true, value_name = "DIR")]
     home: Option<PathBuf>,
+    /// The database of the store: postgres://USER:PASSWORD@HOST:PORT/DB for PostgreSQL (several
+    /// `coffer serve` nodes may share one), or sqlite:PATH; default: coffer.db in --home. The key
+    /// file stays in --home either way.
+    #[arg(
+        long,
+        env = "COFFER_DATABASE_URL",
+        global = true,
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    database: Option<String>,
     /// The project to act in.
     #[arg(long, env = "COFFER_PROJECT", global = true, default_value = "default")]
     project: String,
@@ -92,6 +104,8 @@ enum Command {
     /// Rotate the key-encryption key; show which keys wrap how many data keys.
     #[command(subcommand)]
     Key(key::Command),
+    /// Copy the whole store to another database (SQLite ↔ PostgreSQL); secrets stay encrypted.
+    Migrate(migrate::Args),
     /// The process of a `sql` flight: runs a SQL script on an embedded DuckDB holding the
     /// secrets the flight runner passed in (internal).
     #[command(name = "__flight-sql", hide = true)]
@@ -113,6 +127,7 @@ impl std::error::Error for ExitWith {}
 /// What every command gets.
 pub struct Ctx {
     home: PathBuf,
+    database: Option<String>,
     project: String,
     server: Option<String>,
     token: Option<String>,
@@ -121,7 +136,7 @@ pub struct Ctx {
 impl Ctx {
     /// The embedded store, for commands that only work locally.
     fn service(&self) -> Result<coffer_core::Service> {
-        crate::home::open(&self.home)
+        crate::home::open(&self.home, self.database.as_deref())
     }
 
     /// Fails for commands that only work on the embedded store when remote mode is on.
@@ -167,6 +182,7 @@ impl Cli {
     pub fn run(self) -> Result<()> {
         let ctx = Ctx {
             home: crate::home::resolve(self.home)?,
+            database: self.database.filter(|d| !d.is_empty()),
             project: self.project,
             server: self.server.filter(|s| !s.is_empty()),
             token: self.access_token,
@@ -193,6 +209,7 @@ impl Cli {
             Command::Audit(a) => a.run(&ctx),
             Command::Whoami(a) => a.run(&ctx),
             Command::Key(c) => c.run(&ctx),
+            Command::Migrate(a) => a.run(&ctx),
             Command::Env(c) => c.run(&ctx),
             Command::Run(a) => a.run(&ctx),
             Command::Flight(c) => c.run(&ctx),

@@ -21,6 +21,29 @@ pub struct Args {
     /// Do not start scheduled flight runs on this server (another node does).
     #[arg(long)]
     no_scheduler: bool,
+    /// How often this server records its heartbeat in the store, so that other nodes on the
+    /// same database know it is alive (e.g. 500ms, 2s).
+    #[arg(
+        long,
+        env = "COFFER_HEARTBEAT_INTERVAL",
+        value_name = "DURATION",
+        default_value = "2s"
+    )]
+    heartbeat_interval: String,
+    /// How long a node may go without a heartbeat before another node finds it lost and marks
+    /// the flight runs it was running `failed`; more than twice --heartbeat-interval.
+    #[arg(long, env = "COFFER_NODE_TIMEOUT", value_name = "DURATION", default_value = "15s")]
+    node_timeout: String,
+}
+
+/// A duration flag, parsed with humantime.
+fn duration(flag: &str, value: &str) -> Result<std::time::Duration> {
+    humantime::parse_duration(value).map_err(|e| {
+        crate::UsageError(format!(
+            "invalid --{flag} '{value}': {e}; use a duration such as 500ms, 2s or 1m"
+        ))
+        .into()
+    })
 }
 
 async fn shutdown_signal() {
@@ -44,15 +67,42 @@ async fn shutdown_signal() {
     eprintln!("coffer: shutting down: finishing the requests in flight");
 }
 
+/// Says on stderr what the heartbeat thread saw.
+fn report_node_event(event: coffer_core::NodeEvent) {
+    use coffer_core::NodeEvent;
+    match event {
+        NodeEvent::Lost(n) => eprintln!("coffer: node {} lost: marked {} run(s) failed", n.id, n.failed_runs),
+        NodeEvent::HeartbeatFailed(e) => {
+            eprintln!("coffer: cannot record this node's heartbeat (other nodes may find it lost): {e}")
+        }
+        NodeEvent::HeartbeatRestored => eprintln!("coffer: this node's heartbeat is recorded again"),
+        NodeEvent::SweepFailed(e) => eprintln!("coffer: cannot look for lost nodes: {e}"),
+    }
+}
+
 impl Args {
+    /// The heartbeat interval and node timeout of the flags.
+    fn timing(&self) -> Result<coffer_core::NodeTiming> {
+        let interval = duration("heartbeat-interval", &self.heartbeat_interval)?;
+        let timeout = duration("node-timeout", &self.node_timeout)?;
+        coffer_core::NodeTiming::new(interval, timeout).map_err(|_| {
+            crate::UsageError(format!(
+                "--node-timeout ({}) must be more than twice --heartbeat-interval ({}), and the interval more than 0, so that one late heartbeat does not make a node lost",
+                self.node_timeout, self.heartbeat_interval
+            ))
+            .into()
+        })
+    }
+
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let service = Arc::new(ctx.service()?);
+        let timing = self.timing()?;
         let addr: std::net::SocketAddr = self.listen.parse().map_err(|_| {
             crate::UsageError(format!(
                 "invalid --listen address '{}': use IP:PORT, e.g. 127.0.0.1:8477",
                 self.listen
             ))
         })?;
+        let service = Arc::new(ctx.service()?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("coffer-serve")
@@ -81,13 +131,23 @@ impl Args {
             let public = self.public_url.clone().unwrap_or_else(|| url.clone());
             let runner = Arc::new(crate::flights::runner(
                 &ctx.home,
-                crate::flights::settings(Some(public), &self.flight_env_allow),
+                crate::flights::settings(Some(public.clone()), &self.flight_env_allow),
             ));
             match runner.recover(&service) {
                 Ok(0) => {}
                 Ok(n) => eprintln!("coffer: marked {n} run(s) failed whose coffer process had stopped"),
                 Err(e) => eprintln!("coffer: cannot check for interrupted runs: {e}"),
             }
+            // This server is a node under its runner id, so that a surviving node can fail
+            // the runs it was running if it dies (see "Several nodes" in the README).
+            let node = service
+                .join_nodes(&runner.runner_id(), &public, timing, report_node_event)
+                .context("cannot register this server as a node in the store")?;
+            // Other nodes' changes reach this node's live DuckDB instances (PostgreSQL's
+            // LISTEN/NOTIFY; requests revalidate against the store whatever the backend).
+            let _feed = service
+                .follow_store()
+                .context("cannot follow the store's changes")?;
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let scheduler = if self.no_scheduler {
                 None
@@ -114,6 +174,17 @@ impl Args {
                 while runner.active() > 0 && std::time::Instant::now() < deadline {
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
+            }
+            // A run still going now keeps its node's row: once it is stale, another node
+            // marks the run failed.
+            let left = runner.active();
+            match node.stop(left == 0) {
+                Ok(_) if left > 0 => eprintln!(
+                    "coffer: {left} run(s) did not stop in time: another node will mark them failed once this node's heartbeat is {} old",
+                    humantime::format_duration(timing.timeout())
+                ),
+                Ok(_) => {}
+                Err(e) => eprintln!("coffer: cannot remove this node from the store: {e}"),
             }
             served.context("the server failed")?;
             eprintln!("coffer: stopped");

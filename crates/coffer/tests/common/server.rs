@@ -192,3 +192,15 @@ impl Drop for Server {
         }
     }
 }
+
+impl Server {
+    /// Kills the server with SIGKILL, as `kill -9` does (no shutdown code runs: requests in
+    /// flight are cut off mid-way), and reaps it. `None` when it was already stopped.
+    pub fn kill9(&mut self) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
+        // `Child::kill` is SIGKILL on unix. It fails only when the process is gone already, which
+        // the exit status then shows.
+        let _ = child.kill();
+        Some(child.wait().expect("reap the killed coffer serve"))
+    }
+}

@@ -441,12 +441,6 @@ impl Service {
         self.store.set_keep_versions(keep);
     }
 
-    /// Whether the store is a database server (each call a network round trip), see
-    /// [`Store::remote`](coffer_store::Store::remote).
-    pub fn store_is_remote(&self) -> bool {
-        self.store.remote()
-    }
-
     /// Adds an observer of every later secret change.
     pub fn observe(&self, observer: std::sync::Arc<dyn SecretObserver>) {
         self.observers.lock().unwrap_or_else(|p| p.into_inner()).push(observer);

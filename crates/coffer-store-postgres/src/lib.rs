@@ -41,8 +41,10 @@ const CHANNEL: &str = "coffer_changes";
 /// The advisory lock held while migrating ("coffer" in ASCII).
 const MIGRATION_LOCK: i64 = 0x636f_6666_6572;
 
-/// How many connections a node keeps at most.
-const POOL_SIZE: usize = 16;
+/// How many pooled connections a node keeps at most, unless the URL says (`pool_size=N`).
+/// Few on purpose: every connection is a PostgreSQL backend process, and on a busy machine more
+/// of them than cores buy little throughput with a lot of tail latency.
+const POOL_SIZE: usize = 8;
 
 /// A `postgres://` URL with its password replaced by `***`, for messages.
 pub fn redact_url(url: &str) -> String {
@@ -88,6 +90,12 @@ pub fn redact_url(url: &str) -> String {
 /// # Errors
 /// [`StoreError::Backend`] naming what is wrong with the URL (never its password).
 pub fn connect_config(url: &str) -> Result<(tokio_postgres::Config, tokio_postgres_rustls::MakeRustlsConnect)> {
+    let (config, tls, _) = settings(url)?;
+    Ok((config, tls))
+}
+
+/// [`connect_config`] and the pool size (`pool_size=N`, coffer's own parameter).
+fn settings(url: &str) -> Result<(tokio_postgres::Config, tokio_postgres_rustls::MakeRustlsConnect, usize)> {
     let redacted = redact_url(url);
     let invalid = |why: String| StoreError::Backend(format!("invalid PostgreSQL URL {redacted}: {why}"));
     // Parameters the driver does not know are taken out first.
@@ -96,11 +104,19 @@ pub fn connect_config(url: &str) -> Result<(tokio_postgres::Config, tokio_postgr
         None => (url, ""),
     };
     let mut root_cert = None;
+    let mut pool_size = POOL_SIZE;
     let mut kept = Vec::new();
     for kv in query.split('&').filter(|kv| !kv.is_empty()) {
         match kv.split_once('=') {
             Some(("sslrootcert", path)) => root_cert = Some(std::path::PathBuf::from(percent_decode(path))),
             Some(("sslmode", "verify-ca" | "verify-full")) => kept.push("sslmode=require".to_string()),
+            Some(("pool_size", n)) => {
+                pool_size = n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| invalid(format!("pool_size={n}: use a number of connections from 1 to 1000")))?;
+            }
             _ => kept.push(kv.to_string()),
         }
     }
@@ -147,7 +163,7 @@ pub fn connect_config(url: &str) -> Result<(tokio_postgres::Config, tokio_postgr
             .map_err(|e| StoreError::Backend(format!("cannot set up TLS: {e}")))?
             .with_root_certificates(roots)
             .with_no_client_auth();
-    Ok((config, tokio_postgres_rustls::MakeRustlsConnect::new(tls)))
+    Ok((config, tokio_postgres_rustls::MakeRustlsConnect::new(tls), pool_size))
 }
 
 /// `%XX` escapes decoded (a path in a URL).
@@ -624,7 +640,7 @@ impl PgStore {
     /// cannot be reached or refuses the login (the message never holds the password).
     pub fn connect(url: &str) -> Result<Self> {
         let redacted = redact_url(url);
-        let (config, tls) = connect_config(url)?;
+        let (config, tls, pool_size) = settings(url)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("coffer-postgres")
@@ -641,7 +657,7 @@ impl PgStore {
         let pool = {
             let _in = runtime.enter();
             Pool::builder(manager)
-                .max_size(POOL_SIZE)
+                .max_size(pool_size)
                 .runtime(deadpool_postgres::Runtime::Tokio1)
                 .wait_timeout(Some(Duration::from_secs(30)))
                 .create_timeout(Some(Duration::from_secs(15)))
@@ -1503,10 +1519,6 @@ impl Store for PgStore {
     }
 
     // ---- change feed and migration ----
-
-    fn remote(&self) -> bool {
-        true
-    }
 
     fn subscribe(&self) -> Result<Option<std::sync::mpsc::Receiver<StoreChange>>> {
         let Some(rt) = &self.runtime else {

@@ -72,6 +72,23 @@ fn bad_urls_and_unreachable_servers_say_so_without_the_password() {
     let err = PgStore::connect("postgres://u:hunter2@127.0.0.1:1/db?sslmode=bogus").expect_err("bad URL");
     assert!(err.to_string().contains("invalid PostgreSQL URL"), "{err}");
     assert!(!err.to_string().contains("hunter2"), "{err}");
+    for bad in ["0", "many", "5000"] {
+        let err = PgStore::connect(&format!("postgres://u:hunter2@127.0.0.1:1/db?pool_size={bad}"))
+            .expect_err("bad pool size");
+        assert!(
+            err.to_string()
+                .contains(&format!("pool_size={bad}: use a number of connections from 1 to 1000")),
+            "{err}"
+        );
+    }
+    let fresh = testing::fresh_database();
+    let small = format!("{}{}pool_size=1", fresh, if fresh.contains('?') { "&" } else { "?" });
+    let store = PgStore::connect(&small).expect("a pool of one");
+    store
+        .put_secret(&record("p", "one", 1), Expect::Absent, &[])
+        .expect("write with one connection");
+    assert_eq!(store.list_secrets("p").expect("read").len(), 1);
+    drop(store);
     let url = testing::server_url().expect("server");
     let wrong = url.replacen("coffer-test", "not-the-password", 1);
     let err = PgStore::connect(&wrong).expect_err("wrong password");

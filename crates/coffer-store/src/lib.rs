@@ -692,14 +692,6 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Backend`].
     fn remove_node(&self, id: &str) -> Result<bool>;
 
-    /// Whether every call is a network round trip (a database server) rather than a local
-    /// file read: callers that answer many requests on few threads (the HTTP server's async
-    /// workers) then make even reads on blocking threads, so slow round trips do not hold the
-    /// workers.
-    fn remote(&self) -> bool {
-        false
-    }
-
     // ---- change feed and migration ----
 
     /// The changes other processes commit from now on, for a store that can push them

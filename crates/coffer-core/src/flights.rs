@@ -1220,6 +1220,12 @@ impl Service {
                 Some(format!("run={} runner gone", r.run_number)),
             );
             if self.store.finish_run(&r.flight_id, r.run_number, &end, &[ev])? {
+                self.revoke_run_token(
+                    &r,
+                    &scheduler_caller(),
+                    &project,
+                    "run failed: its coffer process stopped",
+                )?;
                 n += 1;
             }
         }

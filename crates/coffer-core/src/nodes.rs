@@ -225,7 +225,19 @@ impl Service {
         if !self.store.finish_run(&run.flight_id, run.run_number, &end, &[ev])? {
             return Ok(false);
         }
-        // The run is over as far as coffer knows: its token must not outlive it.
+        self.revoke_run_token(run, &caller, &project, "run failed: node lost")?;
+        Ok(true)
+    }
+
+    /// Revokes the token minted for `run`, if it is still valid: the run is over as far as
+    /// coffer knows, and its token must not outlive it.
+    pub(crate) fn revoke_run_token(
+        &self,
+        run: &RunRecord,
+        caller: &crate::Caller,
+        project: &str,
+        why: &str,
+    ) -> Result<()> {
         let token = run_token_name(&run.flight_id, run.run_number);
         if self.store.get_token(&token)?.is_some_and(|t| t.revoked_at.is_none()) {
             let ev = AuditEvent {
@@ -233,16 +245,16 @@ impl Service {
                 at: now_ms(),
                 actor: caller.name.clone(),
                 token_name: None,
-                project,
+                project: project.to_string(),
                 object: format!("token:{token}"),
                 action: "token.revoke".into(),
                 result: "ok".into(),
                 client: caller.client.clone(),
-                detail: Some("run failed: node lost".into()),
+                detail: Some(why.into()),
             };
             self.store.revoke_token(&token, now_ms(), &[ev])?;
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Registers this process as node `id` serving on `url` (one heartbeat now, so an error
@@ -498,6 +510,17 @@ mod tests {
             .expect("spec")
     }
 
+    /// A service with project `p` and flight `f` of the bootstrap admin (flights of a real
+    /// identity get a run token per run).
+    fn with_flight(dir: &std::path::Path) -> Service {
+        let s = service(dir);
+        let admin = s.bootstrap().expect("bootstrap").expect("a new store");
+        let admin = s.authenticate(admin.token.expose_secret(), "test").expect("admin");
+        s.create_project(&admin, "p").expect("project");
+        s.create_flight(&admin, "p", "f", spec()).expect("flight");
+        s
+    }
+
     /// Starts a run of flight `f` recorded as run by `runner`.
     fn start(s: &Service, f: &str, runner: &str) -> i64 {
         let req = RunRequest {
@@ -527,14 +550,36 @@ mod tests {
     }
 
     #[test]
+    fn runs_of_a_dead_process_on_this_host_fail_and_lose_their_tokens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = with_flight(dir.path());
+        let dead = start(&s, "f", "here:10");
+        let alive = start(&s, "f", "here:11");
+        let elsewhere = start(&s, "f", "there:10");
+        let failed = s.fail_orphaned_runs("here", |pid| pid == 11).expect("recover");
+        assert_eq!(failed, 1);
+        let f = s.store.get_flight("p", "f").expect("read").expect("flight");
+        let status = |n| s.store.get_run(&f.id, n).expect("read").expect("run").status;
+        assert_eq!(
+            (status(dead), status(alive), status(elsewhere)),
+            ("failed".into(), "running".into(), "running".into())
+        );
+        let revoked = |n| {
+            s.store
+                .get_token(&run_token_name(&f.id, n))
+                .expect("read")
+                .expect("run token")
+                .revoked_at
+                .is_some()
+        };
+        assert!(revoked(dead), "the dead run's token is revoked");
+        assert!(!revoked(alive) && !revoked(elsewhere));
+    }
+
+    #[test]
     fn a_lost_nodes_runs_fail_once_and_its_row_goes() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let s = service(dir.path());
-        // Flights of a real identity get a run token per run.
-        let admin = s.bootstrap().expect("bootstrap").expect("a new store");
-        let admin = s.authenticate(admin.token.expose_secret(), "test").expect("admin");
-        s.create_project(&admin, "p").expect("project");
-        s.create_flight(&admin, "p", "f", spec()).expect("flight");
+        let s = with_flight(dir.path());
         let now = now_ms();
         let old = now - 60_000;
         // Node "dead:1" beat a minute ago and runs two runs; "alive:2" beat now and runs one.

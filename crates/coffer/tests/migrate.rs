@@ -278,7 +278,8 @@ fn migrate_round_trips_through_postgres() {
     let source = sqlite_url(&h.db_path());
     let before = listing(&h, &source);
     let pg = coffer_store_postgres::testing::fresh_database();
-    let a = h.run(&["migrate", "--to", &pg]).success();
+    // The target in the environment: its password stays off the command line.
+    let a = h.run_env(&["migrate"], &[("COFFER_MIGRATE_TO", pg.as_str())]).success();
     let out = stdout(&a);
     assert!(out.contains("every stored version decrypts"), "{out}");
     let password = pg

@@ -16,12 +16,14 @@ use coffer_store::{Dump, Store, StoreError};
 pub struct Args {
     /// The database to copy from: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB
     /// (default: the current store, --database or coffer.db in --home). Its rows are only read.
-    #[arg(long, value_name = "URL")]
+    /// COFFER_MIGRATE_FROM keeps a password off the command line.
+    #[arg(long, env = "COFFER_MIGRATE_FROM", hide_env_values = true, value_name = "URL")]
     from: Option<String>,
     /// The database to copy into, which must be fresh (no secret, identity, token, grant,
     /// flight or audit event yet): sqlite:PATH (created if missing) or
-    /// postgres://USER:PASSWORD@HOST:PORT/DB (an empty database).
-    #[arg(long, value_name = "URL")]
+    /// postgres://USER:PASSWORD@HOST:PORT/DB (an empty database). COFFER_MIGRATE_TO keeps a
+    /// password off the command line.
+    #[arg(long, env = "COFFER_MIGRATE_TO", hide_env_values = true, value_name = "URL")]
     to: String,
 }
 

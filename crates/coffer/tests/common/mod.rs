@@ -146,6 +146,9 @@ impl Harness {
             .env("LOGNAME", TEST_USER)
             .env_remove("XDG_DATA_HOME")
             .env_remove("COFFER_PROJECT")
+            .env_remove("COFFER_DATABASE_URL")
+            .env_remove("COFFER_MIGRATE_FROM")
+            .env_remove("COFFER_MIGRATE_TO")
             .env_remove("COFFER_LOG")
             .env_remove("RUST_LOG")
             .env_remove("NO_COLOR");

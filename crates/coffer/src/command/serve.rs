@@ -127,7 +127,6 @@ impl Args {
                     t.info.token_name
                 );
             }
-            eprintln!("coffer: serving {} on {url} (OpenAPI at {url}/openapi.json)", ctx.home.display());
             let public = self.public_url.clone().unwrap_or_else(|| url.clone());
             let runner = Arc::new(crate::flights::runner(
                 &ctx.home,
@@ -162,6 +161,9 @@ impl Args {
             let state = coffer_server::AppState::new(Arc::clone(&service))
                 .with_sql(sql)
                 .with_flights(Arc::clone(&runner));
+            // Said once this node is registered and following the store, so whoever waits for
+            // this line finds it in the nodes table.
+            eprintln!("coffer: serving {} on {url} (OpenAPI at {url}/openapi.json)", ctx.home.display());
             let served = coffer_server::serve(listener, state, shutdown_signal()).await;
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
             if let Some(s) = scheduler {

@@ -444,11 +444,13 @@ fn the_runs_of_a_killed_node_are_failed_by_a_survivor(c: &Cluster) {
             && message.ends_with("the run's process may still be running on that host"),
         "{message}"
     );
-    let log = b.log_text();
-    assert!(
-        log.contains(&format!(":{node_a} lost: marked 1 run(s) failed")),
-        "{log}"
-    );
+    // The survivor says so once its sweep is done (a moment after the run's row changed).
+    let said = format!(":{node_a} lost: marked 1 run(s) failed");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b.log_text().contains(&said) {
+        assert!(Instant::now() < deadline, "{}", b.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     eprintln!(
         "{}: the run of the killed node was marked failed by the survivor {:.1} s after SIGKILL (timeout 3 s, heartbeat 500 ms)",
         c.name,

@@ -326,36 +326,7 @@ sanity() {
 # The measured runs print one summary line, latencies in microseconds. Their error counts are
 # wrk's: a status >= 400 counts as an error ("Non-2xx or 3xx responses"); checking each status
 # would need a response() hook, which slows wrk down, and so the fastest server (hello) most.
-cat >"$out/measure.lua" <<'LUA'
-done = function(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format("BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d connect=%d read=%d write=%d timeout=%d\n",
-      summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-      e.status, e.connect, e.read, e.write, e.timeout))
-end
-LUA
-# The warm-ups check that every response is exactly 200.
-cat >"$out/check.lua" <<'LUA'
-local threads = {}
-setup = function(thread) table.insert(threads, thread) end
-init = function(args) not200 = 0 end
-response = function(status, headers, body)
-   if status ~= 200 then not200 = not200 + 1 end
-end
-done = function(summary, latency, requests)
-   local n = 0
-   for _, t in ipairs(threads) do n = n + t:get("not200") end
-   local e = summary.errors
-   io.write(string.format("CHECK requests=%d not200=%d connect=%d read=%d write=%d timeout=%d\n",
-      summary.requests, n, e.connect, e.read, e.write, e.timeout))
-end
-LUA
-# The "use" endpoint's request.
-cat >"$out/use-request.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"secrets":["s1"]}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
+cp scripts/wrk/measure.lua scripts/wrk/check.lua scripts/wrk/use-request.lua "$out/"
 cat "$out/use-request.lua" "$out/measure.lua" >"$tmp/use-measure.lua"
 cat "$out/use-request.lua" "$out/check.lua" >"$tmp/use-check.lua"
 

@@ -14,7 +14,7 @@ dir="${2:?usage: postgres.sh start|stop DIR}"
 
 pg_bin() {
   local d
-  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
     [ -x "$d/initdb" ] && { echo "$d"; return; }
   done
   command -v initdb >/dev/null && dirname "$(readlink -f "$(command -v initdb)")"

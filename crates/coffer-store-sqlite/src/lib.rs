@@ -714,29 +714,8 @@ impl Store for SqliteStore {
     // ---- flights (not counted by the generation: no cache holds them) ----
 
     fn create_flight(&self, f: &FlightRecord, audit: &[AuditEvent]) -> Result<()> {
-        let spec = json(&f.spec)?;
         self.write(|tx| {
-            let n = tx
-                .execute(
-                    &format!(
-                        "INSERT OR IGNORE INTO flights ({FLIGHT_COLUMNS}) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-                    ),
-                    params![
-                        f.id,
-                        f.project,
-                        f.name,
-                        spec,
-                        f.version,
-                        f.owner,
-                        f.owner_id,
-                        f.created_at,
-                        f.updated_at,
-                        f.last_tick
-                    ],
-                )
-                .map_err(backend)?;
-            if n == 0 {
+            if !insert_flight(tx, f)? {
                 return Err(conflict("flight", &f.name));
             }
             write_audit(tx, audit)
@@ -835,7 +814,6 @@ impl Store for SqliteStore {
     }
 
     fn create_run(&self, run: &RunRecord, max_running: u32, audit: &[AuditEvent]) -> Result<i64> {
-        let config = json(&run.config)?;
         self.write(|tx| {
             let name: Option<String> = tx
                 .query_row("SELECT name FROM flights WHERE id = ?1", params![run.flight_id], |r| {
@@ -869,29 +847,7 @@ impl Store for SqliteStore {
                     |r| r.get(0),
                 )
                 .map_err(backend)?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO flight_runs ({RUN_COLUMNS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-                ),
-                params![
-                    run.flight_id,
-                    number,
-                    run.status,
-                    run.flight_version,
-                    config,
-                    run.exit_code,
-                    run.trigger,
-                    run.started_by,
-                    run.started_at,
-                    run.finished_at,
-                    run.message,
-                    run.runner,
-                    run.cancel_requested,
-                    run.scheduled_for
-                ],
-            )
-            .map_err(backend)?;
+            insert_run(tx, run, number)?;
             write_audit(tx, audit)?;
             Ok(number)
         })
@@ -1164,6 +1120,60 @@ impl Store for SqliteStore {
 /// Inserts every row of `dump`, ids kept, parents before children (foreign keys are on).
 /// Explicit ids in the AUTOINCREMENT columns move `sqlite_sequence` past them, so later rows
 /// get fresh ids.
+/// Inserts a flight unless one has its id or name; returns whether it did.
+fn insert_flight(tx: &rusqlite::Transaction<'_>, f: &FlightRecord) -> Result<bool> {
+    let spec = json(&f.spec)?;
+    let n = tx
+        .prepare_cached(&format!(
+            "INSERT OR IGNORE INTO flights ({FLIGHT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ))
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                f.id,
+                f.project,
+                f.name,
+                spec,
+                f.version,
+                f.owner,
+                f.owner_id,
+                f.created_at,
+                f.updated_at,
+                f.last_tick
+            ])
+        })
+        .map_err(backend)?;
+    Ok(n > 0)
+}
+
+/// Inserts a run under `number`.
+fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord, number: i64) -> Result<()> {
+    let config = json(&run.config)?;
+    tx.prepare_cached(&format!(
+        "INSERT INTO flight_runs ({RUN_COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    ))
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            run.flight_id,
+            number,
+            run.status,
+            run.flight_version,
+            config,
+            run.exit_code,
+            run.trigger,
+            run.started_by,
+            run.started_at,
+            run.finished_at,
+            run.message,
+            run.runner,
+            run.cancel_requested,
+            run.scheduled_for
+        ])
+    })
+    .map_err(backend)?;
+    Ok(())
+}
+
 /// Inserts one secret version into `secrets` or `secret_versions`.
 fn insert_secret(tx: &rusqlite::Transaction<'_>, table: &str, r: &SecretRecord) -> Result<()> {
     let (scopes, public, sensitive) = (json(&r.scopes)?, json(&r.public_fields)?, json(&r.sensitive_keys)?);
@@ -1274,50 +1284,11 @@ fn import_rows(tx: &rusqlite::Transaction<'_>, dump: &coffer_store::Dump) -> Res
         ])
         .map_err(backend)?;
     }
-    let mut stmt = tx
-        .prepare(&format!(
-            "INSERT INTO flights ({FLIGHT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-        ))
-        .map_err(backend)?;
     for f in &dump.flights {
-        stmt.execute(params![
-            f.id,
-            f.project,
-            f.name,
-            json(&f.spec)?,
-            f.version,
-            f.owner,
-            f.owner_id,
-            f.created_at,
-            f.updated_at,
-            f.last_tick
-        ])
-        .map_err(backend)?;
+        insert_flight(tx, f)?;
     }
-    let mut stmt = tx
-        .prepare(&format!(
-            "INSERT INTO flight_runs ({RUN_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-        ))
-        .map_err(backend)?;
     for run in &dump.runs {
-        stmt.execute(params![
-            run.flight_id,
-            run.run_number,
-            run.status,
-            run.flight_version,
-            json(&run.config)?,
-            run.exit_code,
-            run.trigger,
-            run.started_by,
-            run.started_at,
-            run.finished_at,
-            run.message,
-            run.runner,
-            run.cancel_requested,
-            run.scheduled_for
-        ])
-        .map_err(backend)?;
+        insert_run(tx, run, run.run_number)?;
     }
     let mut stmt = tx
         .prepare(

@@ -28,6 +28,25 @@ pub enum SqlError {
     Core(coffer_core::CoreError),
     /// The embedded DuckDB refused or failed (its message).
     Engine(String),
+    /// A sandboxed session refused to pass the statement to DuckDB ([`crate::guard`]).
+    Refused {
+        /// The rule, e.g. `setting` or `local-file`.
+        rule: &'static str,
+        /// What was refused and what to do instead.
+        message: String,
+    },
+    /// The caller may not pass statements to DuckDB: it lacks the role `use` in the project.
+    /// coffer's own statements still work with `read`.
+    Forbidden(String),
+}
+
+impl From<crate::guard::Refusal> for SqlError {
+    fn from(r: crate::guard::Refusal) -> Self {
+        SqlError::Refused {
+            rule: r.rule,
+            message: r.message,
+        }
+    }
 }
 
 impl From<coffer_core::CoreError> for SqlError {
@@ -53,6 +72,10 @@ impl fmt::Display for SqlError {
             SqlError::Semantic(m) => f.write_str(m),
             SqlError::Core(e) => write!(f, "{e}"),
             SqlError::Engine(m) => f.write_str(m),
+            SqlError::Refused { rule, message } => {
+                write!(f, "refused by the sandbox rule '{rule}': {message}")
+            }
+            SqlError::Forbidden(m) => write!(f, "permission denied: {m}"),
         }
     }
 }
@@ -93,7 +116,8 @@ impl SqlError {
         }
     }
 
-    /// The CLI exit code: 2 for syntax, semantic and validation errors, 1 otherwise.
+    /// The CLI exit code: 2 for syntax, semantic and validation errors, 3 for permission
+    /// errors and sandbox refusals, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             SqlError::Syntax { .. } | SqlError::Unsupported(_) | SqlError::Semantic(_) => 2,
@@ -101,6 +125,7 @@ impl SqlError {
             // DuckDB's own parser errors are syntax errors too.
             SqlError::Engine(m) if m.starts_with("Parser Error") => 2,
             SqlError::Engine(_) => 1,
+            SqlError::Refused { .. } | SqlError::Forbidden(_) => 3,
         }
     }
 

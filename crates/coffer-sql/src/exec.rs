@@ -2,12 +2,13 @@
 
 use crate::create_secret::{CreateSecret, OptionValue, Persist};
 use crate::flights::{self, FlightLauncher, Func};
+use crate::guard;
 use crate::parse::{self, Statement};
 use crate::query;
 use crate::split::{self, StmtSource};
 use crate::table::{ColType, Table, Value};
 use crate::{Result, SqlError};
-use coffer_core::{Caller, CreateRequest, OnConflict, SecretInfo, SecretUpdate, Service};
+use coffer_core::{Caller, CreateRequest, OnConflict, Role, SecretInfo, SecretUpdate, Service};
 use coffer_crypto::SecretString;
 use coffer_model::{types, FieldValue, InputValue, Storage};
 use sqlparser::ast::{
@@ -32,6 +33,7 @@ pub struct Session<'a> {
     caller: Caller,
     passthrough: Option<&'a dyn Passthrough>,
     flights: Option<&'a dyn FlightLauncher>,
+    sandboxed: bool,
 }
 
 /// Whether a statement names secrets: such statements are coffer's alone and never go to the
@@ -243,12 +245,22 @@ impl<'a> Session<'a> {
             caller,
             passthrough: None,
             flights: None,
+            sandboxed: false,
         }
     }
 
     /// Sends every statement that is not about secrets to `engine`.
     pub fn with_passthrough(mut self, engine: &'a dyn Passthrough) -> Self {
         self.passthrough = Some(engine);
+        self
+    }
+
+    /// Checks every statement with [`guard::check`] before it may reach the passthrough, and
+    /// refuses it ([`SqlError::Refused`], naming the rule) when it could touch the host:
+    /// for remote callers (`POST /v1/projects/P/sql`) and `coffer sql --safe`. coffer's own
+    /// statements are not affected.
+    pub fn sandboxed(mut self) -> Self {
+        self.sandboxed = true;
         self
     }
 
@@ -292,11 +304,40 @@ impl<'a> Session<'a> {
         query::run(q, &source)
     }
 
+    /// Hands a statement coffer does not handle to the passthrough: only for a caller with
+    /// `use` in the project, and in a sandboxed session only when [`guard::check`] allows it.
     fn pass(&self, source: &StmtSource, not_mine: SqlError) -> Result<Table> {
-        match self.passthrough {
-            Some(engine) if !names_secrets(source) => engine.run(&source.text).map_err(SqlError::Engine),
-            _ => Err(not_mine),
+        let engine = match self.passthrough {
+            Some(engine) if !names_secrets(source) => engine,
+            _ => return Err(not_mine),
+        };
+        self.may_pass()?;
+        if self.sandboxed {
+            guard::check(source)?;
         }
+        engine.run(&source.text).map_err(SqlError::Engine)
+    }
+
+    /// Whether the caller holds `use` in the project, which passing statements to DuckDB needs.
+    fn may_pass(&self) -> Result<()> {
+        if self.service.has_role(&self.caller, &self.project, Role::Use)? {
+            return Ok(());
+        }
+        let mut has = None;
+        for r in Role::ALL {
+            if self.service.has_role(&self.caller, &self.project, r)? {
+                has = Some(r);
+            }
+        }
+        let has = match has {
+            Some(r) => format!("has '{r}'"),
+            None => "has no role there".to_string(),
+        };
+        Err(SqlError::Forbidden(format!(
+            "passing statements to DuckDB needs role 'use' in project '{project}' ('{caller}' {has}); coffer's own statements (duckdb_secrets(), which_secret(), duckdb.secrets, md_access_tokens()) work with 'read'; a project admin can grant 'use' with `coffer grant use {caller} --project {project}`",
+            project = self.project,
+            caller = self.caller.name,
+        )))
     }
 
     /// Runs every statement of `sql` in order, stopping at nothing: each gets its own result.

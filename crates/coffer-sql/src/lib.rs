@@ -13,6 +13,8 @@
 //!   an in-memory [`Table`] such as `duckdb_secrets()`.
 //! - MotherDuck's flight functions (`MD_CREATE_FLIGHT`, `MD_RUN_FLIGHT`, `MD_LIST_FLIGHT_RUNS`,
 //!   ...), over coffer's flights; runs are started by the session's [`FlightLauncher`].
+//! - [`guard`]: the first wall in front of a sandboxed DuckDB ([`Session::sandboxed`]):
+//!   which statements an untrusted caller may pass, each refusal naming its rule.
 //! - [`Session`]: executes statements; [`table`] renders results as DuckDB-like boxes, CSV,
 //!   JSON or `line` records.
 //! - [`SqlError`]: every error carries a position when it has one and renders with a caret
@@ -23,6 +25,7 @@ pub mod create_secret;
 mod error;
 mod exec;
 mod flights;
+pub mod guard;
 pub mod parse;
 pub mod query;
 pub mod split;

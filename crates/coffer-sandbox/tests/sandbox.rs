@@ -31,6 +31,10 @@ const CASES: &[Case] = &[
         python_runs_under_the_system_policy,
     ),
     ("signals_to_the_parent_are_refused", signals_to_the_parent_are_refused),
+    (
+        "abstract_sockets_outside_are_refused",
+        abstract_sockets_outside_are_refused,
+    ),
     ("parent_environ_is_closed", parent_environ_is_closed),
     ("run_as_nobody_drops_root", run_as_nobody_drops_root),
     ("multi_threaded_process_is_refused", multi_threaded_process_is_refused),
@@ -240,6 +244,25 @@ fn signals_to_the_parent_are_refused() {
     child_passes("signals", &[]);
 }
 
+fn abstract_sockets_outside_are_refused() {
+    use std::os::linux::net::SocketAddrExt;
+    let name = format!("coffer-sandbox-test-{}", std::process::id());
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(&name).expect("addr");
+    let _listener = std::os::unix::net::UnixListener::bind_addr(&addr).expect("bind");
+    let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
+    let out = cmd
+        .env(CHILD, "abstract")
+        .env("T_SOCKET", &name)
+        .output()
+        .expect("spawn");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn parent_environ_is_closed() {
     if !coffer_sandbox::is_root() {
         // This process is an ordinary same-uid parent.
@@ -344,6 +367,20 @@ print("python ok", os.urandom(4).hex())
         }
         "signals" => child_signals(),
         "environ" => child_environ(),
+        "abstract" => {
+            use std::os::linux::net::SocketAddrExt;
+            use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+            let name = std::env::var("T_SOCKET").expect("T_SOCKET");
+            let outside = SocketAddr::from_abstract_name(&name).expect("addr");
+            UnixStream::connect_addr(&outside).expect("connect before the sandbox");
+            apply(&Policy::system()).expect("apply");
+            let e = UnixStream::connect_addr(&outside).expect_err("connect from the sandbox");
+            assert_eq!(e.raw_os_error(), Some(Errno::EPERM as i32), "{e}");
+            // A socket made inside the sandbox is reachable from inside.
+            let inside = SocketAddr::from_abstract_name(format!("{name}-inside")).expect("addr");
+            let _l = UnixListener::bind_addr(&inside).expect("bind inside");
+            UnixStream::connect_addr(&inside).expect("connect inside");
+        }
         "environ_as_nobody" => {
             let n = resolve_user("nobody").expect("nobody");
             let (u, g) = (Uid::from_raw(n.uid), Gid::from_raw(n.gid));

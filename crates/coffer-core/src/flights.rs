@@ -391,9 +391,13 @@ impl Service {
         Ok(out)
     }
 
-    /// Checks what a definition refers to: the attached secrets exist, the token exists and
-    /// the caller may run as it, and no two sources (config keys, attached secrets, the
-    /// project's generic secrets) give one variable.
+    /// Checks what a definition refers to: the attached secrets exist and give no reserved
+    /// variable ([`coffer_model::reserved`]; config keys are checked by
+    /// [`FlightSpec::validate`]), the token exists and the caller may run as it, and no two
+    /// sources (config keys, attached secrets, the project's generic secrets) give one
+    /// variable. The project's unattached generic secrets are not checked for reserved names:
+    /// one stored before the rule existed is left to the run's environment builder to skip, and
+    /// refusing every flight of the project for it would punish the wrong writer.
     fn check_flight_refs(&self, caller: &Caller, project: &str, spec: &FlightSpec) -> Result<()> {
         for (i, a) in spec.command.iter().enumerate() {
             coffer_model::template::refs(a, &format!("command argument {}", i + 1))?;
@@ -427,12 +431,16 @@ impl Service {
                     "secret '{name}' does not exist in project '{project}'; create it first (coffer secret create {name} --type flights ...)"
                 )));
             };
-            vars.extend(coffer_model::env::planned_vars(
-                &info.name,
-                &info.secret_type,
-                &info.fields,
-                &info.sensitive_keys,
-            ));
+            let planned =
+                coffer_model::env::planned_vars(&info.name, &info.secret_type, &info.fields, &info.sensitive_keys);
+            for (var, source) in &planned {
+                coffer_model::env::check_not_reserved(
+                    var,
+                    || format!("attached {source}"),
+                    "rename the secret or its key, or attach another secret",
+                )?;
+            }
+            vars.extend(planned);
         }
         for info in infos.iter().filter(|i| i.secret_type == "generic") {
             if !spec.secrets.iter().any(|s| s.eq_ignore_ascii_case(&info.name)) {

@@ -617,7 +617,8 @@ impl Service {
     /// Creates (or replaces, or keeps) a secret.
     ///
     /// # Errors
-    /// [`CoreError::Invalid`] for a bad definition, [`CoreError::AlreadyExists`],
+    /// [`CoreError::Invalid`] for a bad definition (a `generic` secret whose name is a
+    /// reserved variable, see [`coffer_model::reserved`], included), [`CoreError::AlreadyExists`],
     /// [`CoreError::ReadOnly`] for the `env` storage, store and crypto errors.
     #[instrument(skip_all, fields(project = project, storage = req.storage.name()))]
     pub fn create_secret(&self, caller: &Caller, project: &str, req: CreateRequest) -> Result<CreateOutcome> {
@@ -642,6 +643,14 @@ impl Service {
             None => names::default_name(validated.ty.name),
         };
         names::validate_name(&name)?;
+        if validated.ty.name == "generic" {
+            // A generic secret is one variable named as the secret, in every run of the project.
+            coffer_model::env::check_not_reserved(
+                &name,
+                || format!("generic secret name '{name}'"),
+                "choose another name",
+            )?;
+        }
         let outcome = match req.storage {
             Storage::Env => {
                 let found = self.env_secrets().get(project, &name).map(|t| t.info.name.clone());

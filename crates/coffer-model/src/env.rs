@@ -2,12 +2,15 @@
 //! `my_api_secret` with key `API_KEY` gives `MY_API_SECRET_API_KEY`. Every character outside
 //! `[A-Za-z0-9_]` becomes `_`. A `generic` secret (seed 002) is one variable named exactly as
 //! the secret (`DATABASE_URL`, `api.key`). Two sources that map to one variable are an error,
-//! never a silent overwrite.
+//! never a silent overwrite. Variables that steer a loader, shell or interpreter are refused
+//! by the rules of [`crate::reserved`], re-exported here.
 
 use crate::error::{ModelError, Result};
 use crate::validate::{FieldValue, SecretFields, SensitiveValue};
 use coffer_crypto::SecretString;
 use std::collections::BTreeMap;
+
+pub use crate::reserved::{check_not_reserved, reserved_var, ReservedRule, RESERVED_VARS};
 
 /// One variable for a run's environment.
 #[derive(Debug)]

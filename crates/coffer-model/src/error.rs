@@ -109,6 +109,21 @@ pub enum ModelError {
         /// The second source.
         second: String,
     },
+    /// A secret or config key that would set an environment variable steering a loader, a
+    /// shell or an interpreter (see [`crate::reserved`]).
+    #[error("{origin} would set the environment variable {var} ({why}, rule {pattern}); coffer refuses variables that steer a loader, shell or interpreter: {fix}")]
+    ReservedVar {
+        /// What would set it: `generic secret name 'LD_PRELOAD'`, `config key 'NODE_OPTIONS'`.
+        origin: String,
+        /// The variable.
+        var: String,
+        /// The rule's pattern (`LD_*`).
+        pattern: &'static str,
+        /// What the variable steers.
+        why: &'static str,
+        /// What to do instead.
+        fix: String,
+    },
     /// A flight definition or run request that breaks a rule.
     #[error("invalid {field}: {rule}")]
     InvalidFlight {

@@ -173,24 +173,32 @@ fn invalid(field: impl Into<String>, rule: impl Into<String>) -> ModelError {
 pub const RESERVED_PREFIX: &str = "COFFER_";
 
 /// Checks a config key: a name the environment accepts (non-empty, no `=`, no NUL), not one
-/// of coffer's own `COFFER_*` variables.
+/// of coffer's own `COFFER_*` variables (in any case) and not a variable that steers a loader,
+/// shell or interpreter ([`crate::reserved::reserved_var`]).
 ///
 /// # Errors
-/// [`ModelError::InvalidFlight`] naming the key and the rule.
+/// [`ModelError::InvalidFlight`] naming the key and the rule; [`ModelError::ReservedVar`] for
+/// a reserved variable.
 pub fn check_config_key(key: &str) -> Result<()> {
+    check_var_key("config key", "rename the key", key)
+}
+
+/// [`check_config_key`] for a key described as `what` (`config key`, `step 'x' property`),
+/// with `fix` saying what to do about a reserved one.
+fn check_var_key(what: &str, fix: &str, key: &str) -> Result<()> {
     if key.is_empty() || key.contains('=') || key.contains('\0') || key.len() > 256 {
         return Err(invalid(
-            format!("config key '{}'", key.escape_debug()),
+            format!("{what} '{}'", key.escape_debug()),
             "a variable name must be 1 to 256 characters with no '=' and no NUL",
         ));
     }
     if key.to_ascii_uppercase().starts_with(RESERVED_PREFIX) {
         return Err(invalid(
-            format!("config key '{key}'"),
+            format!("{what} '{key}'"),
             "names starting with COFFER_ are set by coffer itself; pick another name",
         ));
     }
-    Ok(())
+    crate::reserved::check_not_reserved(key, || format!("{what} '{key}'"), fix)
 }
 
 /// Checks a config value: a string with no NUL (the environment cannot hold one).
@@ -263,7 +271,7 @@ impl FlightSpec {
                     step.script.as_deref(),
                 )?;
                 for (k, v) in &step.env {
-                    check_config_key(k)?;
+                    check_var_key(&format!("step '{}' property", step.id), "rename the property", k)?;
                     check_config_value(k, v)?;
                 }
             }
@@ -440,6 +448,43 @@ mod tests {
         assert!(parse_config(&["coffer_token=1".into()]).is_err());
         assert!(parse_config(&["A=1".into(), "A=2".into()]).is_err());
         assert!(parse_config(&["api.key=1".into()]).is_ok());
+        assert!(parse_config(&["PATHWAY=1".into()]).is_ok());
+        let err = parse_config(&["NODE_OPTIONS=--require /tmp/x.js".into()]).expect_err("reserved");
+        assert!(
+            matches!(&err, ModelError::ReservedVar { var, pattern: "NODE_OPTIONS", .. } if var == "NODE_OPTIONS"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().starts_with("config key 'NODE_OPTIONS' would set"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reserved_keys_in_config_and_steps() {
+        let mut s = spec();
+        s.config.insert("BASH_ENV".into(), "/tmp/x".into());
+        let err = s.validate().expect_err("BASH_ENV").to_string();
+        assert!(err.contains("BASH_ENV") && err.contains("rule BASH_ENV"), "{err}");
+        let mut s = spec();
+        s.kind = FlightKind::Flow;
+        s.command.clear();
+        s.steps = vec![Step {
+            id: "one".into(),
+            kind: FlightKind::Command,
+            command: vec!["true".into()],
+            script: None,
+            env: [("LD_PRELOAD".to_string(), "/tmp/x.so".to_string())]
+                .into_iter()
+                .collect(),
+        }];
+        let err = s.validate().expect_err("LD_PRELOAD").to_string();
+        assert!(
+            err.starts_with("step 'one' property 'LD_PRELOAD' would set") && err.contains("rule LD_*"),
+            "{err}"
+        );
+        s.steps[0].env = [("REGION".to_string(), "eu".to_string())].into_iter().collect();
+        assert!(s.validate().is_ok());
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! - [`names`]: the name rule `[A-Za-z0-9._-]{1,128}` and `__default_<type>` names.
 //! - [`scope`]: DuckDB's scope matching ([`scope::match_score`]) and the [`ScopeIndex`] that
 //!   answers "which secret would DuckDB pick for this path" in time proportional to the path.
-//! - [`env`](mod@env): how a secret becomes environment variables (`MY_API_SECRET_API_KEY`).
+//! - [`env`](mod@env): how a secret becomes environment variables (`MY_API_SECRET_API_KEY`);
+//!   [`reserved`]: the variables (`LD_PRELOAD`, `PATH`, `PYTHONSTARTUP`, ...) no secret or
+//!   config key may set ([`reserved::reserved_var`]).
 //! - [`dotenv`]: `.env` files read as python-dotenv reads them (no variable expansion) and
 //!   written back, and Kestra's `.env_encoded` (`SECRET_<NAME>=<base64>`).
 //! - [`display`]: DuckDB's `duckdb_secrets()` secret string with sensitive keys redacted.
@@ -32,6 +34,7 @@ pub mod flow;
 pub mod lint;
 pub mod mask;
 pub mod names;
+pub mod reserved;
 pub mod schedule;
 pub mod scope;
 pub mod template;

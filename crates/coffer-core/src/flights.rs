@@ -281,10 +281,13 @@ pub struct Launch {
     pub kind: FlightKind,
     /// What it runs, in order (one step unless it is a flow), templates resolved.
     pub steps: Vec<LaunchStep>,
-    /// Every variable: config, secrets, COFFER_*.
-    pub env: Vec<(String, SecretString)>,
-    /// Every sensitive value, to mask in the log.
-    pub mask: Vec<SecretString>,
+    /// Every variable of the run (config, secrets, templates, COFFER_*); the runner adds its
+    /// own to a copy per step. Its sensitive values are masked in the log.
+    pub env: crate::runenv::RunEnv,
+    /// The project's secrets for the run's own DuckDB (`python` and `sql` runs of an identity
+    /// with `use`): each opened secret with the scopes DuckDB should hold it under (see
+    /// [`crate::plan`]), opened in the run's one audited batch.
+    pub duckdb: Vec<(Vec<String>, crate::OpenedSecret)>,
     /// The timeout.
     pub timeout: Option<std::time::Duration>,
     /// The identity the run acts as.
@@ -299,14 +302,18 @@ pub struct LaunchStep {
     pub id: String,
     /// `command`, `python` or `sql`.
     pub kind: FlightKind,
-    /// The argv (`command`), templates resolved.
-    pub command: Vec<SecretString>,
+    /// The argv (`command`). Never holds a value: a template in a shell line (`sh -c LINE`)
+    /// became a reference to a variable of [`LaunchStep::env`].
+    pub command: Vec<String>,
     /// The script (`python`, `sql`), templates resolved.
     pub script: Option<SecretString>,
     /// Whether the script held templates (then it holds values and must not touch disk).
     pub script_has_secrets: bool,
-    /// The step's own variables (a flow task's properties), templates resolved.
-    pub env: Vec<(String, SecretString)>,
+    /// The step's own variables (a flow task's properties), templates resolved:
+    /// `(name, value, source, sensitive)`.
+    pub env: Vec<(String, SecretString, String, bool)>,
+    /// The values of a shell line's templates (`COFFER_TEMPLATE_N`), which the line reads.
+    pub template_env: Vec<(String, SecretString, String, bool)>,
 }
 
 impl std::fmt::Debug for Launch {
@@ -314,7 +321,7 @@ impl std::fmt::Debug for Launch {
         f.debug_struct("Launch")
             .field("run", &self.run)
             .field("kind", &self.kind)
-            .field("vars", &self.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+            .field("env", &self.env)
             .finish_non_exhaustive()
     }
 }
@@ -399,26 +406,8 @@ impl Service {
     /// one stored before the rule existed is left to the run's environment builder to skip, and
     /// refusing every flight of the project for it would punish the wrong writer.
     fn check_flight_refs(&self, caller: &Caller, project: &str, spec: &FlightSpec) -> Result<()> {
-        for (i, a) in spec.command.iter().enumerate() {
-            coffer_model::template::refs(a, &format!("command argument {}", i + 1))?;
-        }
-        if let Some(script) = &spec.script {
-            coffer_model::template::refs(script, "script")?;
-        }
-        for (k, v) in &spec.config {
-            coffer_model::template::refs(v, &format!("config value of '{k}'"))?;
-        }
-        for step in &spec.steps {
-            for a in &step.command {
-                coffer_model::template::refs(a, &format!("step '{}' command", step.id))?;
-            }
-            if let Some(script) = &step.script {
-                coffer_model::template::refs(script, &format!("step '{}' script", step.id))?;
-            }
-            for (k, v) in &step.env {
-                coffer_model::template::refs(v, &format!("step '{}' property '{k}'", step.id))?;
-            }
-        }
+        // Templates parse, and none would put a value on a command's argv.
+        TemplateRefs::collect_spec("the flight", spec, &spec.config).map_err(CoreError::Usage)?;
         let infos = self.secret_infos(project)?;
         let mut vars: Vec<(String, String)> = spec
             .config
@@ -775,7 +764,8 @@ impl Service {
     }
 
     /// The environment of a run, or why it cannot start (a message naming the cause, never a
-    /// value).
+    /// value). Every secret the run gets (attached, generic, named by a template, and the
+    /// project's secrets for the run's DuckDB) is opened in one audited batch.
     fn prepare(
         &self,
         f: &FlightRecord,
@@ -784,56 +774,105 @@ impl Service {
         coffer_url: Option<&str>,
     ) -> std::result::Result<Launch, String> {
         let identity = self.run_identity(f, run.run_number)?;
-        let mut names: Vec<String> = f.spec.secrets.clone();
         let infos = self.secret_infos(project).map_err(|e| e.to_string())?;
-        for info in infos.iter().filter(|i| i.secret_type == "generic") {
-            if !names.iter().any(|n| n.eq_ignore_ascii_case(&info.name)) {
-                names.push(info.name.clone());
+        // 1. What the run needs: attached and generic secrets become variables ...
+        let mut wanted: Vec<(String, Option<coffer_model::Storage>)> = Vec::new();
+        let want = |wanted: &mut Vec<(String, Option<coffer_model::Storage>)>, name: &str, storage| {
+            if !wanted
+                .iter()
+                .any(|(n, s)| n.eq_ignore_ascii_case(name) && *s == storage)
+            {
+                wanted.push((name.to_string(), storage));
             }
+        };
+        for n in &f.spec.secrets {
+            want(&mut wanted, n, None);
+        }
+        for info in infos.iter().filter(|i| i.secret_type == "generic") {
+            want(&mut wanted, &info.name, None);
+        }
+        let var_secrets = wanted.len();
+        // ... templates name more ...
+        let templates = TemplateRefs::collect(f, &run.config)?;
+        for (_, r) in &templates.refs {
+            want(&mut wanted, &r.name, None);
+        }
+        // ... and python and sql runs get the project's storage secrets in their DuckDB.
+        let duck_steps = flight_steps(f)
+            .iter()
+            .any(|s| matches!(s.kind, FlightKind::Python | FlightKind::Sql));
+        let plan = if duck_steps && self.has_role(&identity, project, Role::Use).unwrap_or(false) {
+            crate::plan::plan(&infos)
+        } else {
+            Vec::new()
+        };
+        for e in &plan {
+            want(&mut wanted, &e.info.name, Some(e.info.storage));
         }
         let purpose = format!("flight:{}#{}", f.name, run.run_number);
-        let vars = if names.is_empty() {
+        // 2. One opening, audited once per secret, refused as a whole when two attached
+        // secrets would set one variable.
+        let opened = if wanted.is_empty() {
             Vec::new()
         } else {
-            self.resolve_env_for(&identity, project, &names, &purpose)
-                .map_err(|e| match e {
-                    CoreError::NotFound { name, .. } => format!(
+            self.use_secrets_checked(&identity, project, &wanted, &purpose, |opened| {
+                let vars: Vec<_> = opened[..var_secrets]
+                    .iter()
+                    .flat_map(|o| coffer_model::env::secret_vars(&o.info.name, &o.info.secret_type, &o.fields))
+                    .collect();
+                Ok(coffer_model::env::check_unique(&vars)?)
+            })
+            .map_err(|e| match e {
+                CoreError::NotFound { name, .. } if f.spec.secrets.iter().any(|n| n.eq_ignore_ascii_case(&name)) => {
+                    format!(
                         "attached secret '{name}' does not exist (dropped?); recreate it, or detach it with `coffer flight update {} --secret ...`",
                         f.name
+                    )
+                }
+                CoreError::NotFound { name, .. } => match templates.refs.iter().find(|(_, r)| r.name.eq_ignore_ascii_case(&name)) {
+                    Some((what, r)) => format!(
+                        "{{{{ secret('{name}') }}}} in {what} at {}: secret '{name}' does not exist",
+                        r.pos
                     ),
-                    CoreError::Forbidden { caller, project, need } => format!(
-                        "the flight runs as '{caller}', which lacks role {need} in project '{project}' to read its secrets; grant it (coffer grant use {caller})"
-                    ),
-                    other => format!("cannot open the flight's secrets: {other}"),
-                })?
+                    None => format!("secret '{name}' does not exist"),
+                },
+                CoreError::Forbidden { caller, project, need } => format!(
+                    "the flight runs as '{caller}', which lacks role {need} in project '{project}' to read its secrets; grant it (coffer grant use {caller})"
+                ),
+                other => format!("cannot open the flight's secrets: {other}"),
+            })?
         };
-        let mut env: Vec<(String, SecretString)> = Vec::new();
-        let mut mask: Vec<SecretString> = Vec::new();
-        let mut sources: Vec<(String, String)> = Vec::new();
-        let resolved = self.resolve_templates(f, &run.config, &identity, project, &purpose)?;
-        mask.extend(resolved.values);
+        let mut opened = opened.into_iter();
+        let var_opened: Vec<crate::OpenedSecret> = opened.by_ref().take(var_secrets).collect();
+        let rest: Vec<crate::OpenedSecret> = opened.collect();
+        // 3. The environment, in one builder.
+        let mut env = crate::runenv::RunEnv::new();
+        let resolved = templates.render(f, &run.config, &var_opened, &rest)?;
         for (k, v) in resolved.config {
-            sources.push((k.clone(), format!("config key '{k}'")));
-            env.push((k, v));
+            env.add(
+                crate::runenv::Origin::Member,
+                &k,
+                v,
+                &format!("config key '{k}'"),
+                false,
+            )?;
         }
-        for v in vars {
-            sources.push((v.name.clone(), v.source.clone()));
-            if v.sensitive {
-                mask.push(v.value.duplicate());
+        for v in resolved.values {
+            env.mask_value(v);
+        }
+        for o in &var_opened {
+            for v in coffer_model::env::secret_vars(&o.info.name, &o.info.secret_type, &o.fields) {
+                env.add_secret_var(v)?;
             }
-            env.push((v.name, v.value));
         }
-        coffer_model::env::check_unique_names(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| e.to_string())?;
         let mut run_token = None;
         if let Some(id) = identity.identity_id {
             let token = self.mint_run_token(f, run, id).map_err(|e| e.to_string())?;
-            mask.push(token.1.duplicate());
-            env.push(("COFFER_TOKEN".into(), token.1));
+            env.add_runner("COFFER_TOKEN", token.1, true)?;
             run_token = Some(token.0);
         }
         if let Some(url) = coffer_url {
-            env.push(("COFFER_URL".into(), SecretString::from(url)));
+            env.add_runner("COFFER_URL", url, false)?;
         }
         for (k, v) in [
             ("COFFER_PROJECT", project.to_string()),
@@ -841,151 +880,34 @@ impl Service {
             ("COFFER_FLIGHT_ID", f.id.clone()),
             ("COFFER_RUN_NUMBER", run.run_number.to_string()),
         ] {
-            env.push((k.into(), SecretString::from(v.as_str())));
+            env.add_runner(k, v.as_str(), false)?;
         }
+        let duckdb = plan
+            .into_iter()
+            .filter_map(|e| {
+                rest.iter()
+                    .find(|o| o.info.name.eq_ignore_ascii_case(&e.info.name) && o.info.storage == e.info.storage)
+                    .map(|o| {
+                        (
+                            e.scopes,
+                            crate::OpenedSecret {
+                                info: o.info.clone(),
+                                fields: o.fields.duplicate(),
+                            },
+                        )
+                    })
+            })
+            .collect();
         Ok(Launch {
             run: RunInfo::from_record(&f.name, run),
             project: project.to_string(),
             kind: f.spec.kind,
             steps: resolved.steps,
             env,
-            mask,
+            duckdb,
             timeout: f.spec.timeout_secs.map(std::time::Duration::from_secs),
             identity,
             run_token,
-        })
-    }
-
-    /// Replaces every `{{ secret(...) }}` of the command, the script and the config values
-    /// (see [`coffer_model::template`]) with the secret's value, opened as the run's identity
-    /// (audited with the run's purpose); or says which template cannot be resolved.
-    fn resolve_templates(
-        &self,
-        f: &FlightRecord,
-        config: &IndexMap<String, String>,
-        identity: &Caller,
-        project: &str,
-        purpose: &str,
-    ) -> std::result::Result<Resolved, String> {
-        use coffer_model::template;
-        // A single-step flight is one step named after the flight, with no places prefix.
-        let single = [Step {
-            id: f.name.clone(),
-            kind: f.spec.kind,
-            command: f.spec.command.clone(),
-            script: f.spec.script.clone(),
-            env: IndexMap::new(),
-        }];
-        let flow = f.spec.kind == FlightKind::Flow;
-        let steps: &[Step] = if flow { &f.spec.steps } else { &single };
-        let place = |step: &Step, what: String| {
-            if flow {
-                format!("step '{}' {what}", step.id)
-            } else {
-                what
-            }
-        };
-        let mut texts: Vec<(String, &str)> = Vec::new();
-        for step in steps {
-            for (i, a) in step.command.iter().enumerate() {
-                texts.push((place(step, format!("command argument {}", i + 1)), a.as_str()));
-            }
-            if let Some(s) = &step.script {
-                texts.push((place(step, "script".into()), s.as_str()));
-            }
-            for (k, v) in &step.env {
-                texts.push((place(step, format!("property '{k}'")), v.as_str()));
-            }
-        }
-        for (k, v) in config {
-            texts.push((format!("config value of '{k}'"), v.as_str()));
-        }
-        let mut refs: Vec<(String, template::SecretRef)> = Vec::new();
-        for (what, text) in &texts {
-            for r in template::refs(text, what).map_err(|e| e.to_string())? {
-                refs.push((what.clone(), r));
-            }
-        }
-        let mut opened: Vec<crate::OpenedSecret> = Vec::new();
-        let mut wanted: Vec<(String, Option<coffer_model::Storage>)> = Vec::new();
-        for (_, r) in &refs {
-            if !wanted.iter().any(|(n, _)| n.eq_ignore_ascii_case(&r.name)) {
-                wanted.push((r.name.clone(), None));
-            }
-        }
-        if !wanted.is_empty() {
-            opened = self
-                .use_secrets(identity, project, &wanted, purpose)
-                .map_err(|e| match e {
-                    CoreError::NotFound { name, .. } => {
-                        let (what, r) = refs
-                            .iter()
-                            .find(|(_, r)| r.name.eq_ignore_ascii_case(&name))
-                            .map(|(w, r)| (w.as_str(), r.pos.to_string()))
-                            .unwrap_or(("the flight", String::new()));
-                        format!("{{{{ secret('{name}') }}}} in {what} at {r}: secret '{name}' does not exist")
-                    }
-                    other => format!("cannot open the secrets of the flight's templates: {other}"),
-                })?;
-        }
-        let mut values: Vec<SecretString> = Vec::new();
-        let mut value_of = |what: &str, r: &template::SecretRef| -> std::result::Result<String, String> {
-            let o = opened
-                .iter()
-                .find(|o| o.info.name.eq_ignore_ascii_case(&r.name))
-                .ok_or_else(|| format!("secret '{}' does not exist", r.name))?;
-            let v = template_value(o, r.key.as_deref())
-                .map_err(|why| format!("{{{{ secret('{}') }}}} in {what} at {}: {why}", r.name, r.pos))?;
-            values.push(SecretString::from(v.as_str()));
-            Ok(v)
-        };
-        let render =
-            |what: &str,
-             text: &str,
-             value_of: &mut dyn FnMut(&str, &template::SecretRef) -> std::result::Result<String, String>| {
-                template::render(text, what, |r| value_of(what, r).map_err(TemplateError::Message))
-                    .map_err(|e| e.to_string())
-                    .map(|t| SecretString::from(t.as_str()))
-            };
-        let mut out_steps = Vec::with_capacity(steps.len());
-        for step in steps {
-            let mut command = Vec::with_capacity(step.command.len());
-            for (i, a) in step.command.iter().enumerate() {
-                command.push(render(
-                    &place(step, format!("command argument {}", i + 1)),
-                    a,
-                    &mut value_of,
-                )?);
-            }
-            let script_place = place(step, "script".into());
-            let script = match &step.script {
-                Some(s) => Some(render(&script_place, s, &mut value_of)?),
-                None => None,
-            };
-            let mut env = Vec::with_capacity(step.env.len());
-            for (k, v) in &step.env {
-                env.push((
-                    k.clone(),
-                    render(&place(step, format!("property '{k}'")), v, &mut value_of)?,
-                ));
-            }
-            out_steps.push(LaunchStep {
-                id: step.id.clone(),
-                kind: step.kind,
-                command,
-                script,
-                script_has_secrets: refs.iter().any(|(w, _)| *w == script_place),
-                env,
-            });
-        }
-        let mut out_config = Vec::with_capacity(config.len());
-        for (k, v) in config {
-            out_config.push((k.clone(), render(&format!("config value of '{k}'"), v, &mut value_of)?));
-        }
-        Ok(Resolved {
-            steps: out_steps,
-            config: out_config,
-            values,
         })
     }
 
@@ -1246,6 +1168,201 @@ struct Resolved {
     steps: Vec<LaunchStep>,
     config: Vec<(String, SecretString)>,
     values: Vec<SecretString>,
+}
+
+/// The steps a flight runs: its flow's, or itself as one step named after it.
+fn flight_steps(f: &FlightRecord) -> Vec<Step> {
+    if f.spec.kind == FlightKind::Flow {
+        f.spec.steps.clone()
+    } else {
+        vec![Step {
+            id: f.name.clone(),
+            kind: f.spec.kind,
+            command: f.spec.command.clone(),
+            script: f.spec.script.clone(),
+            env: IndexMap::new(),
+        }]
+    }
+}
+
+/// Where a text of a step sits, for messages.
+fn place(flow: bool, step: &Step, what: String) -> String {
+    if flow {
+        format!("step '{}' {what}", step.id)
+    } else {
+        what
+    }
+}
+
+/// Why a template may not stand in a command's argument: the value would be on argv.
+fn argv_template_error(what: &str, r: &coffer_model::template::SecretRef) -> String {
+    format!(
+        "{{{{ secret('{}') }}}} in {what} at {}: a secret value may not be put in a command's arguments, where /proc/PID/cmdline shows it to every local user; read it from a variable instead: put the template in a config value (--config TOKEN=\"{{{{ secret('{}') }}}}\") and use \"$TOKEN\" in a shell line (sh -c '... \"$TOKEN\"')",
+        r.name, r.pos, r.name
+    )
+}
+
+/// Every `{{ secret(...) }}` of a flight's commands, scripts, properties and config values,
+/// with where it stands; a template in an exec argument (not a shell line) is refused.
+struct TemplateRefs {
+    refs: Vec<(String, coffer_model::template::SecretRef)>,
+}
+
+impl TemplateRefs {
+    fn collect(f: &FlightRecord, config: &IndexMap<String, String>) -> std::result::Result<Self, String> {
+        Self::collect_spec(&f.name, &f.spec, config)
+    }
+
+    fn collect_spec(
+        name: &str,
+        spec: &FlightSpec,
+        config: &IndexMap<String, String>,
+    ) -> std::result::Result<Self, String> {
+        use coffer_model::template;
+        let flow = spec.kind == FlightKind::Flow;
+        let single;
+        let steps: &[Step] = if flow {
+            &spec.steps
+        } else {
+            single = [Step {
+                id: name.to_string(),
+                kind: spec.kind,
+                command: spec.command.clone(),
+                script: spec.script.clone(),
+                env: IndexMap::new(),
+            }];
+            &single
+        };
+        let mut refs = Vec::new();
+        for step in steps {
+            let shell_line = template::shell_line_index(&step.command);
+            for (i, a) in step.command.iter().enumerate() {
+                let what = place(flow, step, format!("command argument {}", i + 1));
+                for r in template::refs(a, &what).map_err(|e| e.to_string())? {
+                    if Some(i) != shell_line {
+                        return Err(argv_template_error(&what, &r));
+                    }
+                    refs.push((what.clone(), r));
+                }
+            }
+            if let Some(s) = &step.script {
+                let what = place(flow, step, "script".into());
+                for r in template::refs(s, &what).map_err(|e| e.to_string())? {
+                    refs.push((what.clone(), r));
+                }
+            }
+            for (k, v) in &step.env {
+                let what = place(flow, step, format!("property '{k}'"));
+                for r in template::refs(v, &what).map_err(|e| e.to_string())? {
+                    refs.push((what.clone(), r));
+                }
+            }
+        }
+        for (k, v) in config {
+            let what = format!("config value of '{k}'");
+            for r in template::refs(v, &what).map_err(|e| e.to_string())? {
+                refs.push((what.clone(), r));
+            }
+        }
+        Ok(TemplateRefs { refs })
+    }
+
+    /// The steps and config with every template resolved from `opened` (the run's one batch):
+    /// scripts, properties and config values hold the values; a shell line holds a reference
+    /// to a variable of its step instead.
+    fn render(
+        &self,
+        f: &FlightRecord,
+        config: &IndexMap<String, String>,
+        a: &[crate::OpenedSecret],
+        b: &[crate::OpenedSecret],
+    ) -> std::result::Result<Resolved, String> {
+        use coffer_model::template;
+        let flow = f.spec.kind == FlightKind::Flow;
+        let mut values: Vec<SecretString> = Vec::new();
+        let mut value_of = |what: &str, r: &template::SecretRef| -> std::result::Result<SecretString, String> {
+            let o = a
+                .iter()
+                .chain(b.iter())
+                .find(|o| o.info.name.eq_ignore_ascii_case(&r.name))
+                .ok_or_else(|| format!("secret '{}' does not exist", r.name))?;
+            let v = SecretString::from(
+                template_value(o, r.key.as_deref())
+                    .map_err(|why| format!("{{{{ secret('{}') }}}} in {what} at {}: {why}", r.name, r.pos))?,
+            );
+            values.push(v.duplicate());
+            Ok(v)
+        };
+        type ValueOf<'v> = dyn FnMut(&str, &template::SecretRef) -> std::result::Result<SecretString, String> + 'v;
+        let render =
+            |what: &str, text: &str, value_of: &mut ValueOf<'_>| -> std::result::Result<SecretString, String> {
+                template::render(text, what, |r| {
+                    value_of(what, r)
+                        .map(|v| v.expose_secret().to_string())
+                        .map_err(TemplateError::Message)
+                })
+                .map_err(|e| e.to_string())
+                .map(SecretString::from)
+            };
+        let mut out_steps = Vec::new();
+        for step in flight_steps(f) {
+            let shell_line = template::shell_line_index(&step.command);
+            let mut env: Vec<(String, SecretString, String, bool)> = Vec::new();
+            let mut command = Vec::with_capacity(step.command.len());
+            for (i, arg) in step.command.iter().enumerate() {
+                let what = place(flow, &step, format!("command argument {}", i + 1));
+                if Some(i) != shell_line {
+                    if let Some(r) = template::refs(arg, &what).map_err(|e| e.to_string())?.first() {
+                        return Err(argv_template_error(&what, r));
+                    }
+                    command.push(arg.clone());
+                    continue;
+                }
+                let line = template::shell_substitute(arg, &what, |r| {
+                    let value = value_of(&what, r).map_err(TemplateError::Message)?;
+                    let name = format!("COFFER_TEMPLATE_{}", env.len() + 1);
+                    env.push((
+                        name.clone(),
+                        value,
+                        format!("{{{{ secret('{}') }}}} in {what}", r.name),
+                        true,
+                    ));
+                    Ok::<_, TemplateError>(name)
+                })
+                .map_err(|e| e.to_string())?;
+                command.push(line);
+            }
+            let script_place = place(flow, &step, "script".into());
+            let script = match &step.script {
+                Some(s) => Some(render(&script_place, s, &mut value_of)?),
+                None => None,
+            };
+            let mut props = Vec::with_capacity(step.env.len());
+            for (k, v) in &step.env {
+                let what = place(flow, &step, format!("property '{k}'"));
+                props.push((k.clone(), render(&what, v, &mut value_of)?, what, false));
+            }
+            out_steps.push(LaunchStep {
+                id: step.id.clone(),
+                kind: step.kind,
+                command,
+                script,
+                script_has_secrets: self.refs.iter().any(|(w, _)| *w == script_place),
+                env: props,
+                template_env: env,
+            });
+        }
+        let mut out_config = Vec::with_capacity(config.len());
+        for (k, v) in config {
+            out_config.push((k.clone(), render(&format!("config value of '{k}'"), v, &mut value_of)?));
+        }
+
+        Ok(Resolved {
+            steps: out_steps,
+            config: out_config,
+            values,
+        })
+    }
 }
 
 /// Why a template could not be rendered.

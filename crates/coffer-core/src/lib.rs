@@ -27,6 +27,8 @@ mod error;
 pub mod flights;
 pub mod keys;
 pub mod nodes;
+pub mod plan;
+pub mod runenv;
 mod service;
 
 pub use access::{AuditInfo, Caller, IdentityInfo, MemberInfo, NewToken, ProjectInfo, Role, TokenInfo};

@@ -1019,7 +1019,7 @@ impl Service {
 
     /// [`Service::use_secrets`] with a check of the opened secrets that runs before anything
     /// is audited or handed out.
-    fn use_secrets_checked(
+    pub(crate) fn use_secrets_checked(
         &self,
         caller: &Caller,
         project: &str,
@@ -1067,27 +1067,12 @@ impl Service {
 
     /// The environment variables of `names` for a run (see [`coffer_model::env`]): the "use"
     /// of [`Service::use_secrets`] with purpose `env`, checked for two sources of one variable
-    /// before anything is handed out.
+    /// before anything is handed out, built by [`crate::runenv::RunEnv`] (a variable that
+    /// steers a loader, shell or interpreter is left out, with a warning).
     ///
     /// # Errors
     /// As [`Service::use_secrets`]; [`CoreError::Invalid`] for a variable set twice.
-    pub fn resolve_env(
-        &self,
-        caller: &Caller,
-        project: &str,
-        names: &[String],
-    ) -> Result<Vec<coffer_model::env::EnvVar>> {
-        self.resolve_env_for(caller, project, names, "env")
-    }
-
-    /// [`Service::resolve_env`] audited with `purpose` (`flight:NAME#N` for a flight's run).
-    pub(crate) fn resolve_env_for(
-        &self,
-        caller: &Caller,
-        project: &str,
-        names: &[String],
-        purpose: &str,
-    ) -> Result<Vec<coffer_model::env::EnvVar>> {
+    pub fn resolve_env(&self, caller: &Caller, project: &str, names: &[String]) -> Result<crate::runenv::RunEnv> {
         let items: Vec<(String, Option<Storage>)> = names.iter().map(|n| (n.clone(), None)).collect();
         let vars_of = |opened: &[OpenedSecret]| {
             let mut vars = Vec::new();
@@ -1100,10 +1085,14 @@ impl Service {
             }
             vars
         };
-        let opened = self.use_secrets_checked(caller, project, &items, purpose, |opened| {
+        let opened = self.use_secrets_checked(caller, project, &items, "env", |opened| {
             Ok(coffer_model::env::check_unique(&vars_of(opened))?)
         })?;
-        Ok(vars_of(&opened))
+        let mut env = crate::runenv::RunEnv::new();
+        for v in vars_of(&opened) {
+            env.add_secret_var(v).map_err(CoreError::Usage)?;
+        }
+        Ok(env)
     }
 
     /// Opens a secret's values without any check or audit: for this crate's own use.

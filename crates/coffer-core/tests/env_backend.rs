@@ -92,10 +92,11 @@ fn loads_valid_variables_as_read_only_env_secrets() {
     let vars = svc
         .resolve_env(&actor(), "p", &["POSTGRES_PASSWORD".to_string()])
         .expect("env");
+    let vars: Vec<_> = vars.vars().collect();
     assert_eq!(vars.len(), 1);
-    assert_eq!(vars[0].name, "POSTGRES_PASSWORD");
-    assert_eq!(vars[0].value.expose_secret(), "actual_postgres_password");
-    assert!(vars[0].sensitive);
+    assert_eq!(vars[0].0, "POSTGRES_PASSWORD");
+    assert_eq!(vars[0].1.expose_secret(), "actual_postgres_password");
+    assert!(vars[0].3);
 
     // Audited as a use, with its storage.
     let audit = format!("{:?}", svc.list_audit(&actor(), &Default::default()).expect("audit"));

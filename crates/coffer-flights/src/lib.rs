@@ -1,12 +1,17 @@
 //! coffer's flight runner: executes the runs that [`coffer_core::Service::start_run`] starts.
 //!
 //! - Every run is a process in its own process group (`command`: the argv; `python`: the
-//!   script under `python3` with coffer's DuckDB hook on `PYTHONPATH`; `sql`: `coffer
-//!   __flight-sql` on the script), in a fresh working directory that is removed afterwards,
-//!   with an environment built from nothing: the run's variables, `PATH`
-//!   (`/usr/local/bin:/usr/bin:/bin`), `HOME` and `TMPDIR` (the working directory), and the
-//!   variables of coffer's own environment named in [`Settings::env_allow`]. Nothing else of
-//!   the runner's environment leaks in.
+//!   script under `python3` with coffer's DuckDB hook on `PYTHONPATH`; `sql`: `coffer-engine
+//!   flight-sql` on the script), in a fresh working directory that is removed afterwards,
+//!   with an environment built from nothing by [`coffer_core::runenv::RunEnv`]: the run's
+//!   variables, `PATH` (`/usr/local/bin:/usr/bin:/bin`), `HOME` and `TMPDIR` (the working
+//!   directory), and the variables of coffer's own environment named in
+//!   [`Settings::env_allow`]. Nothing else of the runner's environment leaks in.
+//! - Every run is sandboxed ([`Isolation::Sandboxed`]): started through `coffer __sandbox`,
+//!   which applies a [`coffer_sandbox::Policy`] to itself (its own Landlock domain: the
+//!   system's directories and what its kind needs read-only, its working directory writable,
+//!   nothing else; signals scoped; no_new_privs; the run user when coffer is root) and execs
+//!   the program.
 //! - stdout and stderr are masked as they stream ([`coffer_model::mask`]: every sensitive
 //!   value and its base64 forms become `****`, also across writes) and then logged in the
 //!   store in batches, and handed to a sink (`--wait`/`--follow`).
@@ -18,6 +23,7 @@
 //!   however many were missed, claimed in the store so several nodes never double-run.
 
 use coffer_core::flights::{scheduler_caller, Launch, LaunchStep, RunInfo, RunRequest, Started};
+use coffer_core::runenv::{Origin, RunEnv};
 use coffer_core::{Caller, CoreError, Service};
 use coffer_crypto::SecretString;
 use coffer_model::flight::{FlightKind, RunStatus};
@@ -49,14 +55,53 @@ pub struct ExtraEnv {
 }
 
 /// The extra environment of `python` and `sql` runs: the project's storage secrets as DuckDB
-/// statements (the binary provides it; it needs the embedded DuckDB's rendering).
+/// statements (the binary provides it; it renders them as coffer's engine does).
 pub trait DuckDbEnv: Send + Sync {
-    /// Variables for a run acting as `identity` in `project`, and the sensitive values among
-    /// them to mask; or why they cannot be had.
+    /// Variables for a run whose DuckDB holds `secrets` (each opened secret with the scopes
+    /// DuckDB should hold it under), and the sensitive values among them to mask.
     ///
     /// # Errors
     /// A message naming the cause, never a value.
-    fn env(&self, service: &Service, identity: &Caller, project: &str) -> std::result::Result<ExtraEnv, String>;
+    fn env(&self, secrets: &[(Vec<String>, coffer_core::OpenedSecret)]) -> std::result::Result<ExtraEnv, String>;
+}
+
+/// How runs are isolated.
+#[derive(Debug, Clone)]
+pub enum Isolation {
+    /// Every run in its sandbox.
+    Sandboxed(Sandbox),
+    /// Runs are not sandboxed (`--unsandboxed-runs`): every run's log says so.
+    Unsandboxed,
+    /// This machine cannot sandbox (no Landlock): runs fail before they start, with this
+    /// message saying why and how to proceed.
+    Unavailable(String),
+}
+
+/// How runs are sandboxed: each run is started through `helper __sandbox POLICY -- PROGRAM`,
+/// which applies the policy to itself (Landlock, no_new_privs, the run user) and then execs
+/// the program.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    /// The `coffer` executable (its hidden `__sandbox` command applies the policy).
+    pub helper: PathBuf,
+    /// The unprivileged user runs execute as (when coffer runs as root).
+    pub run_as: Option<coffer_sandbox::RunAs>,
+    /// What runs may read besides the system's directories: the interpreter's prefix, the
+    /// engine, the extension directory, the library path.
+    pub read: Vec<PathBuf>,
+}
+
+impl Sandbox {
+    /// The policy of a run working in `dir`.
+    pub fn policy(&self, dir: &std::path::Path) -> coffer_sandbox::Policy {
+        let mut p = coffer_sandbox::Policy::system()
+            .with_write(dir)
+            .with_run_as(self.run_as.clone());
+        for r in &self.read {
+            p = p.with_read(r.clone());
+        }
+        p
+    }
 }
 
 /// How runs are executed.
@@ -68,8 +113,10 @@ pub struct Settings {
     pub env_allow: Vec<String>,
     /// The Python interpreter of `python` flights.
     pub python: PathBuf,
-    /// The coffer binary, for `sql` flights.
-    pub coffer_exe: PathBuf,
+    /// The `coffer-engine` executable, for `sql` flights.
+    pub engine_exe: PathBuf,
+    /// How runs are isolated.
+    pub sandbox: Isolation,
     /// The text of the `sitecustomize.py` put on the `PYTHONPATH` of `python` flights.
     pub python_site: Option<String>,
     /// Between SIGTERM and SIGKILL.
@@ -84,7 +131,11 @@ impl Default for Settings {
             coffer_url: None,
             env_allow: Vec::new(),
             python: PathBuf::from("python3"),
-            coffer_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("coffer")),
+            engine_exe: std::env::current_exe()
+                .ok()
+                .and_then(|p| p.parent().map(|d| d.join("coffer-engine")))
+                .unwrap_or_else(|| PathBuf::from("coffer-engine")),
+            sandbox: Isolation::Unsandboxed,
             python_site: None,
             kill_grace: Duration::from_secs(5),
             cancel_poll: Duration::from_millis(250),
@@ -290,22 +341,24 @@ impl Runner {
             .prefix("coffer-run-")
             .tempdir()
             .map_err(|e| format!("cannot create the run's working directory: {e}"))?;
-        let mut extra: Vec<(String, SecretString)> = Vec::new();
-        let mut mask: Vec<SecretString> = launch.mask.iter().map(SecretString::duplicate).collect();
+        let mut env = launch.env.duplicate();
         if launch
             .steps
             .iter()
             .any(|s| matches!(s.kind, FlightKind::Python | FlightKind::Sql))
         {
             if let Some(hook) = &self.duckdb {
-                let more = hook.env(service, &launch.identity, &launch.project)?;
-                extra.extend(more.vars);
-                mask.extend(more.mask);
+                let more = hook.env(&launch.duckdb)?;
+                for (k, v) in more.vars {
+                    env.add_runner(&k, v, false)?;
+                }
+                for v in more.mask {
+                    env.mask_value(v);
+                }
             }
         }
-        let masker = Masker::new(mask.iter().map(|v| v.expose_secret().as_bytes()))
+        let masker = Masker::new(env.mask().iter().map(|v| v.expose_secret().as_bytes()))
             .map_err(|e| format!("cannot set up masking: {e}"))?;
-        drop(mask);
         log.tell(
             sink,
             &format!(
@@ -313,6 +366,26 @@ impl Runner {
                 launch.run.run_number, launch.run.flight, launch.run.flight_version, launch.identity.name
             ),
         );
+        for w in env.warnings() {
+            log.tell(sink, &format!("warning: {w}\n"));
+        }
+        match &self.settings.sandbox {
+            Isolation::Unavailable(why) => return Err(why.clone()),
+            Isolation::Sandboxed(sandbox) => {
+                if let Some(user) = &sandbox.run_as {
+                    nix::unistd::chown(
+                        dir.path(),
+                        Some(nix::unistd::Uid::from_raw(user.uid)),
+                        Some(nix::unistd::Gid::from_raw(user.gid)),
+                    )
+                    .map_err(|e| format!("cannot give the run's working directory to user '{}': {e}", user.name))?;
+                }
+            }
+            Isolation::Unsandboxed => log.tell(
+                sink,
+                "warning: this run is not sandboxed (coffer was started with --unsandboxed-runs): it can read what coffer's user can\n",
+            ),
+        }
         let deadline = launch.timeout.map(|t| Instant::now() + t);
         let flow = launch.kind == FlightKind::Flow;
         let mut last = None;
@@ -321,7 +394,7 @@ impl Runner {
                 log.tell(sink, &format!("step '{}' ({}) starting\n", step.id, step.kind.name()));
             }
             let (status, stop) =
-                self.run_step(service, launch, step, dir.path(), &extra, &masker, deadline, log, sink)?;
+                self.run_step(service, launch, step, dir.path(), &env, &masker, deadline, log, sink)?;
             let end = Self::step_end(launch, status, stop);
             if end.status != RunStatus::Succeeded.name() {
                 let message = end
@@ -331,8 +404,52 @@ impl Runner {
             }
             last = Some(end);
         }
-        drop(extra);
+        drop(env);
         last.ok_or_else(|| "the flight has no steps".to_string())
+    }
+
+    /// The runner's own variables of a step: `PATH`, `HOME` and `TMPDIR` (the working
+    /// directory), the allowed variables of coffer's environment, and what its kind needs.
+    fn step_env(&self, step: &LaunchStep, dir: &std::path::Path, base: &RunEnv) -> std::result::Result<RunEnv, String> {
+        let mut env = base.duplicate();
+        let dir_text = dir.to_string_lossy();
+        let own = |name: &str| -> Option<String> { self.allowed(name).then(|| std::env::var(name).ok()).flatten() };
+        env.add_runner("PATH", own("PATH").unwrap_or_else(|| DEFAULT_PATH.to_string()), false)?;
+        env.add_runner("HOME", dir_text.as_ref(), false)?;
+        env.add_runner("TMPDIR", dir_text.as_ref(), false)?;
+        for name in &self.settings.env_allow {
+            if env.contains(name) || matches!(name.as_str(), "PATH" | "HOME" | "TMPDIR" | "PYTHONPATH") {
+                continue;
+            }
+            if let Ok(v) = std::env::var(name) {
+                env.add_runner(name, v, false)?;
+            }
+        }
+        match step.kind {
+            FlightKind::Python => {
+                if self.settings.python_site.is_some() {
+                    let mut path = dir.join(".coffer-site").to_string_lossy().into_owned();
+                    if let Some(extra) = own("PYTHONPATH").filter(|p| !p.is_empty()) {
+                        path = format!("{path}:{extra}");
+                    }
+                    env.add_runner("PYTHONPATH", path, false)?;
+                }
+                env.add_runner("PYTHONUNBUFFERED", "1", false)?;
+                env.add_runner("PYTHONDONTWRITEBYTECODE", "1", false)?;
+            }
+            FlightKind::Sql => {
+                // The engine may need its own library path (a libduckdb.so linked at run time).
+                if let Ok(v) = std::env::var("LD_LIBRARY_PATH") {
+                    if !env.contains("LD_LIBRARY_PATH") {
+                        env.add_runner("LD_LIBRARY_PATH", v, false)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        env.extend(Origin::Member, step.env.iter().map(dup).collect())?;
+        env.extend(Origin::Runner, step.template_env.iter().map(dup).collect())?;
+        Ok(env)
     }
 
     /// Runs one step to its end: its exit status, and why it was stopped if it was.
@@ -343,23 +460,19 @@ impl Runner {
         launch: &Launch,
         step: &LaunchStep,
         dir: &std::path::Path,
-        extra: &[(String, SecretString)],
+        base: &RunEnv,
         masker: &Masker,
         deadline: Option<Instant>,
         log: &mut Log<'_>,
         sink: Sink<'_>,
     ) -> std::result::Result<(std::process::ExitStatus, Option<Stop>), String> {
-        let mut env: Vec<(String, SecretString)> = Vec::new();
         let (program, args): (PathBuf, Vec<String>) = match step.kind {
             FlightKind::Command => {
                 let (p, a) = step
                     .command
                     .split_first()
                     .ok_or_else(|| "the step has no command".to_string())?;
-                (
-                    PathBuf::from(p.expose_secret()),
-                    a.iter().map(|x| x.expose_secret().to_string()).collect(),
-                )
+                (PathBuf::from(p), a.to_vec())
             }
             FlightKind::Python => {
                 // A script whose templates were resolved holds values: it goes through a pipe
@@ -367,57 +480,47 @@ impl Runner {
                 let script_arg = if step.script_has_secrets {
                     "-".to_string()
                 } else {
-                    let script = dir.join(format!("{}.py", step.id));
-                    std::fs::write(
-                        &script,
-                        step.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
-                    )
-                    .map_err(|e| format!("cannot write the script: {e}"))?;
-                    format!("{}.py", step.id)
+                    self.write_script(dir, &format!("{}.py", step.id), step)?
                 };
                 if let Some(site) = &self.settings.python_site {
                     let site_dir = dir.join(".coffer-site");
                     std::fs::create_dir_all(&site_dir)
                         .and_then(|()| std::fs::write(site_dir.join("sitecustomize.py"), site))
                         .map_err(|e| format!("cannot write the DuckDB hook: {e}"))?;
-                    let mut path = site_dir.to_string_lossy().into_owned();
-                    if let Ok(extra) = std::env::var("PYTHONPATH") {
-                        if self.allowed("PYTHONPATH") && !extra.is_empty() {
-                            path = format!("{path}:{extra}");
-                        }
-                    }
-                    env.push(("PYTHONPATH".into(), SecretString::from(path)));
+                    self.give(&site_dir)?;
+                    self.give(&site_dir.join("sitecustomize.py"))?;
                 }
-                env.push(("PYTHONUNBUFFERED".into(), SecretString::from("1")));
-                env.push(("PYTHONDONTWRITEBYTECODE".into(), SecretString::from("1")));
                 (self.settings.python.clone(), vec![script_arg])
             }
             FlightKind::Sql => {
                 let script_arg = if step.script_has_secrets {
                     "-".to_string()
                 } else {
-                    let script = dir.join(format!("{}.sql", step.id));
-                    std::fs::write(
-                        &script,
-                        step.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
-                    )
-                    .map_err(|e| format!("cannot write the script: {e}"))?;
-                    format!("{}.sql", step.id)
+                    self.write_script(dir, &format!("{}.sql", step.id), step)?
                 };
-                (
-                    self.settings.coffer_exe.clone(),
-                    vec!["__flight-sql".into(), script_arg],
-                )
+                (self.settings.engine_exe.clone(), vec!["flight-sql".into(), script_arg])
             }
             FlightKind::Flow => return Err("a step cannot itself be a flow".into()),
         };
-        let mut cmd = Command::new(&program);
-        cmd.args(&args)
-            .current_dir(dir)
+        let env = self.step_env(step, dir, base)?;
+        let mut cmd = match &self.settings.sandbox {
+            Isolation::Sandboxed(sandbox) => {
+                let mut c = Command::new(&sandbox.helper);
+                c.arg("__sandbox")
+                    .args(sandbox.policy(dir).to_args())
+                    .arg("--")
+                    .arg(&program)
+                    .args(&args);
+                c
+            }
+            Isolation::Unsandboxed | Isolation::Unavailable(_) => {
+                let mut c = Command::new(&program);
+                c.args(&args);
+                c
+            }
+        };
+        cmd.current_dir(dir)
             .env_clear()
-            .env("PATH", DEFAULT_PATH)
-            .env("HOME", dir)
-            .env("TMPDIR", dir)
             .stdin(if step.script_has_secrets {
                 Stdio::piped()
             } else {
@@ -426,32 +529,13 @@ impl Runner {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        if step.kind == FlightKind::Sql {
-            // `coffer __flight-sql` is coffer itself: it may need its own library path
-            // (a libduckdb.so linked at run time).
-            if let Some(v) = std::env::var_os("LD_LIBRARY_PATH") {
-                cmd.env("LD_LIBRARY_PATH", v);
-            }
-        }
-        for name in &self.settings.env_allow {
-            if let Some(v) = std::env::var_os(name) {
-                cmd.env(name, v);
-            }
-        }
-        for (k, v) in launch
-            .env
-            .iter()
-            .chain(extra.iter())
-            .chain(env.iter())
-            .chain(step.env.iter())
-        {
-            cmd.env(k, v.expose_secret());
-        }
+        env.apply(&mut cmd);
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot start '{}': {e}", program.display()))?;
         // The environment holds values; let it go as soon as the process has its copy.
         drop(cmd);
+        drop(env);
         if let (true, Some(mut stdin), Some(script)) = (step.script_has_secrets, child.stdin.take(), &step.script) {
             use std::io::Write as _;
             let text = script.duplicate();
@@ -460,7 +544,6 @@ impl Runner {
                 let _ = stdin.write_all(text.expose_secret().as_bytes());
             });
         }
-        drop(env);
         let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
         let key = (launch.run.flight_id.clone(), launch.run.run_number);
         if let Ok(mut a) = self.active.lock() {
@@ -622,9 +705,44 @@ impl Runner {
         }
     }
 
+    /// Writes a step's script (one without values) into the run's directory; its file name.
+    fn write_script(
+        &self,
+        dir: &std::path::Path,
+        name: &str,
+        step: &LaunchStep,
+    ) -> std::result::Result<String, String> {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            step.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
+        )
+        .map_err(|e| format!("cannot write the script: {e}"))?;
+        self.give(&path)?;
+        Ok(name.to_string())
+    }
+
+    /// Hands a file of the run's directory to the run's user.
+    fn give(&self, path: &std::path::Path) -> std::result::Result<(), String> {
+        if let Isolation::Sandboxed(Sandbox { run_as: Some(user), .. }) = &self.settings.sandbox {
+            nix::unistd::chown(
+                path,
+                Some(nix::unistd::Uid::from_raw(user.uid)),
+                Some(nix::unistd::Gid::from_raw(user.gid)),
+            )
+            .map_err(|e| format!("cannot give {} to user '{}': {e}", path.display(), user.name))?;
+        }
+        Ok(())
+    }
+
     fn allowed(&self, name: &str) -> bool {
         self.settings.env_allow.iter().any(|a| a == name)
     }
+}
+
+/// A copy of a step variable.
+fn dup(v: &(String, SecretString, String, bool)) -> (String, SecretString, String, bool) {
+    (v.0.clone(), v.1.duplicate(), v.2.clone(), v.3)
 }
 
 fn now_ms() -> i64 {

@@ -172,6 +172,77 @@ where
     Ok(out)
 }
 
+/// The index of the shell line in `argv` when it runs a shell on one (`sh -c LINE`,
+/// `bash -ec LINE`, `sh -e -c LINE`): the argument after the first option holding `c`.
+pub fn shell_line_index<S: AsRef<str>>(argv: &[S]) -> Option<usize> {
+    const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"];
+    let program = argv.first()?.as_ref();
+    let base = program.rsplit('/').next().unwrap_or(program);
+    if !SHELLS.contains(&base) {
+        return None;
+    }
+    for (i, a) in argv.iter().enumerate().skip(1) {
+        let a = a.as_ref();
+        if a == "--" || !a.starts_with('-') {
+            return None;
+        }
+        if !a.starts_with("--") && a[1..].contains('c') {
+            return (i + 1 < argv.len()).then_some(i + 1);
+        }
+    }
+    None
+}
+
+/// A shell line with every template replaced by a reference to the variable `var(reference)`
+/// names, quoted for where it stands: `"${V}"` outside quotes, `${V}` inside double quotes,
+/// `'"${V}"'` inside single quotes. The shell expands it to the value, which stays out of argv.
+///
+/// # Errors
+/// What [`refs`] or `var` fails with.
+pub fn shell_substitute<E>(
+    line: &str,
+    what: &str,
+    mut var: impl FnMut(&SecretRef) -> std::result::Result<String, E>,
+) -> std::result::Result<String, E>
+where
+    E: From<ModelError>,
+{
+    #[derive(Clone, Copy, PartialEq)]
+    enum Quote {
+        None,
+        Single,
+        Double,
+    }
+    let refs = refs(line, what)?;
+    let mut out = String::with_capacity(line.len());
+    let mut state = Quote::None;
+    let mut escaped = false;
+    let mut last = 0;
+    for r in &refs {
+        for c in line[last..r.range.start].chars() {
+            match (state, c) {
+                _ if escaped => escaped = false,
+                (Quote::None | Quote::Double, '\\') => escaped = true,
+                (Quote::None, '\'') => state = Quote::Single,
+                (Quote::Single, '\'') => state = Quote::None,
+                (Quote::None, '"') => state = Quote::Double,
+                (Quote::Double, '"') => state = Quote::None,
+                _ => {}
+            }
+        }
+        out.push_str(&line[last..r.range.start]);
+        let name = var(r)?;
+        match state {
+            Quote::None => out.push_str(&format!("\"${{{name}}}\"")),
+            Quote::Double => out.push_str(&format!("${{{name}}}")),
+            Quote::Single => out.push_str(&format!("'\"${{{name}}}\"'")),
+        }
+        last = r.range.end;
+    }
+    out.push_str(&line[last..]);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +253,35 @@ mod tests {
             .into_iter()
             .map(|r| (r.name, r.key))
             .collect()
+    }
+
+    #[test]
+    fn shell_lines_get_quoted_variable_references() {
+        let sub = |line: &str| {
+            let mut n = 0;
+            shell_substitute::<ModelError>(line, "test", |_| {
+                n += 1;
+                Ok(format!("V{n}"))
+            })
+            .expect("valid")
+        };
+        assert_eq!(sub("echo {{ secret('A') }}"), "echo \"${V1}\"");
+        assert_eq!(
+            sub("curl -H 'Bearer {{ secret('T') }}' x"),
+            "curl -H 'Bearer '\"${V1}\"'' x"
+        );
+        assert_eq!(
+            sub("psql \"{{ secret('U') }}\" -c \"{{secret('Q')}}\""),
+            "psql \"${V1}\" -c \"${V2}\""
+        );
+        assert_eq!(sub("echo \\' {{ secret('A') }}"), "echo \\' \"${V1}\"");
+        assert_eq!(sub("no templates"), "no templates");
+        assert_eq!(shell_line_index(&["sh", "-c", "x"]), Some(2));
+        assert_eq!(shell_line_index(&["/bin/bash", "-ec", "x"]), Some(2));
+        assert_eq!(shell_line_index(&["sh", "-e", "-c", "x"]), Some(3));
+        assert_eq!(shell_line_index(&["sh", "script.sh", "-c"]), None);
+        assert_eq!(shell_line_index(&["curl", "-c", "x"]), None);
+        assert_eq!(shell_line_index(&["sh", "-c"]), None);
     }
 
     #[test]

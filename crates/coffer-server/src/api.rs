@@ -165,6 +165,10 @@ pub struct EnvResponse {
     pub env: BTreeMap<String, String>,
     /// The names of the variables whose values are sensitive (to mask in logs).
     pub sensitive: Vec<String>,
+    /// Variables left out, and why (a stored secret whose name steers a loader, shell or
+    /// interpreter, such as LD_PRELOAD).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for EnvResponse {

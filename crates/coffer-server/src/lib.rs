@@ -600,13 +600,17 @@ async fn resolve_env(
         .await?;
     let mut env = std::collections::BTreeMap::new();
     let mut sensitive = Vec::new();
-    for v in vars {
-        if v.sensitive {
-            sensitive.push(v.name.clone());
+    for (name, value, _, is_sensitive) in vars.vars() {
+        if is_sensitive {
+            sensitive.push(name.to_string());
         }
-        env.insert(v.name, v.value.expose_secret().to_string());
+        env.insert(name.to_string(), value.expose_secret().to_string());
     }
-    Ok(Json(EnvResponse { env, sensitive }))
+    Ok(Json(EnvResponse {
+        env,
+        sensitive,
+        warnings: vars.warnings().to_vec(),
+    }))
 }
 
 /// The project's members and their roles (role `admin`).

@@ -69,7 +69,6 @@ pub const ALLOWED_SETTINGS: &[&str] = &[
     "progress_bar_time",
     "preserve_insertion_order",
     "integer_division",
-    "error_on_division_by_zero",
     "ieee_floating_point_ops",
     "order_by_non_integer_literal",
     "explain_output",

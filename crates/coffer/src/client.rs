@@ -234,14 +234,10 @@ impl Backend {
         }
     }
 
-    /// A run's variables: (name, value, source, sensitive) for `names` and, with
-    /// `project_env`, every generic secret of the project; audited as a use.
-    pub fn run_env(
-        &self,
-        project: &str,
-        names: &[String],
-        project_env: bool,
-    ) -> Result<Vec<(String, SecretString, String, bool)>> {
+    /// A run's variables for `names` and, with `project_env`, every generic secret of the
+    /// project; audited as a use. Variables that steer a loader, shell or interpreter are
+    /// left out with a warning.
+    pub fn run_env(&self, project: &str, names: &[String], project_env: bool) -> Result<coffer_core::runenv::RunEnv> {
         let mut wanted: Vec<String> = names.to_vec();
         if project_env {
             for s in self.list_secrets(project)? {
@@ -251,29 +247,33 @@ impl Backend {
             }
         }
         if wanted.is_empty() {
-            return Ok(Vec::new());
+            return Ok(coffer_core::runenv::RunEnv::new());
         }
         match self {
-            Backend::Local(s, c) => Ok(s
-                .resolve_env(c, project, &wanted)?
-                .into_iter()
-                .map(|v| (v.name, v.value, v.source, v.sensitive))
-                .collect()),
+            Backend::Local(s, c) => Ok(s.resolve_env(c, project, &wanted)?),
             Backend::Remote(r) => {
                 let out: api::EnvResponse = r.call(
                     "POST",
                     &format!("/v1/projects/{}/env", enc(project)),
                     Some(&Remote::json(&api::EnvBody { secrets: wanted })?),
                 )?;
-                Ok(out
-                    .env
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let sensitive = out.sensitive.contains(&k);
-                        let source = format!("variable '{k}'");
-                        (k, SecretString::from(v), source, sensitive)
-                    })
-                    .collect())
+                for w in &out.warnings {
+                    eprintln!("coffer: warning: {w}");
+                }
+                let mut env = coffer_core::runenv::RunEnv::new();
+                for (k, v) in out.env {
+                    let sensitive = out.sensitive.contains(&k);
+                    let source = format!("variable '{k}'");
+                    env.add(
+                        coffer_core::runenv::Origin::Member,
+                        &k,
+                        SecretString::from(v),
+                        &source,
+                        sensitive,
+                    )
+                    .map_err(crate::UsageError)?;
+                }
+                Ok(env)
             }
         }
     }

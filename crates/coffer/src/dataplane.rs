@@ -1,11 +1,13 @@
-//! The glue between `coffer sql` and the embedded DuckDB: statements that are not about
-//! secrets run there, with every secret of the project registered.
+//! The glue between `coffer sql` (local and the server's `/sql`) and DuckDB: statements that
+//! are not about secrets run in an engine process (`coffer-engine`) holding the project's
+//! secrets the caller may use.
 
-use coffer_duckdb::{Cell, DataPlane, Instance};
-use coffer_sql::{ColType, Passthrough, Table, Value};
+use coffer_engine::{DataPlane, EngineConfig, Instance};
+use coffer_sql::{Passthrough, Table};
 use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The extension directory: `COFFER_EXTENSION_DIR`, else `$COFFER_HOME/extensions`.
 pub fn extension_dir(home: &std::path::Path) -> PathBuf {
@@ -15,7 +17,73 @@ pub fn extension_dir(home: &std::path::Path) -> PathBuf {
         .unwrap_or_else(|| home.join("extensions"))
 }
 
-/// A lazily created DuckDB instance of one project, holding the secrets `caller` may use.
+/// Limits of the engines that run statements for remote callers (`coffer serve --sql-*`)
+/// and for `coffer sql --safe`.
+#[derive(Debug, Clone)]
+pub struct EngineLimits {
+    /// Each statement's timeout.
+    pub timeout: Duration,
+    /// DuckDB's memory_limit of each engine.
+    pub memory_limit: String,
+    /// DuckDB's threads of each engine.
+    pub threads: u32,
+}
+
+impl Default for EngineLimits {
+    fn default() -> Self {
+        EngineLimits {
+            timeout: Duration::from_secs(30),
+            memory_limit: "1GB".into(),
+            threads: 2,
+        }
+    }
+}
+
+/// The engine of the machine owner's own `coffer sql`: DuckDB keeps its local file system
+/// (their machine, their files); no sandbox, no limits.
+pub fn local_engine(home: &std::path::Path) -> EngineConfig {
+    EngineConfig {
+        exe: EngineConfig::default_exe(),
+        extension_dir: extension_dir(home),
+        local_files: true,
+        timeout: None,
+        memory_limit: None,
+        threads: None,
+        sandbox: None,
+    }
+}
+
+/// The engine of an untrusted caller (`/sql`, `coffer sql --safe`): sandboxed as a flight run
+/// is (no home, no database, no server; the extension directory read-only), DuckDB's local
+/// file system disabled, with `limits`.
+///
+/// # Errors
+/// The sandbox cannot be set up here (no Landlock, an unknown run-as user).
+pub fn sandboxed_engine(
+    home: &std::path::Path,
+    limits: &EngineLimits,
+    sandbox: &crate::sandbox::RunSandbox,
+) -> anyhow::Result<EngineConfig> {
+    let extension_dir = extension_dir(home);
+    let policy = sandbox.engine_policy()?;
+    Ok(EngineConfig {
+        exe: EngineConfig::default_exe(),
+        extension_dir,
+        local_files: false,
+        timeout: Some(limits.timeout),
+        memory_limit: Some(limits.memory_limit.clone()),
+        threads: Some(limits.threads),
+        // The engine applies the policy to itself; the program after `--` is the engine itself.
+        sandbox: policy.map(|p| {
+            let mut a = p.to_args();
+            a.push("--".into());
+            a.push("coffer-engine".into());
+            a
+        }),
+    })
+}
+
+/// A lazily created DuckDB engine of one project, holding the secrets `caller` may use.
 pub struct Duck<'a> {
     service: &'a coffer_core::Service,
     plane: Arc<DataPlane>,
@@ -25,9 +93,10 @@ pub struct Duck<'a> {
 }
 
 impl<'a> Duck<'a> {
-    /// A data plane over `service` in local mode, observing its changes.
-    pub fn new(service: &'a coffer_core::Service, home: &std::path::Path, project: &str) -> Self {
-        let plane = DataPlane::new(extension_dir(home));
+    /// A data plane of engines started with `config` over `service` in local mode,
+    /// observing its changes.
+    pub fn new(service: &'a coffer_core::Service, config: EngineConfig, project: &str) -> Self {
+        let plane = DataPlane::new(config);
         service.observe(plane.clone());
         Self::on(service, plane, coffer_core::Caller::local(), project)
     }
@@ -48,15 +117,9 @@ impl<'a> Duck<'a> {
         }
     }
 
-    fn instance(&self) -> Result<&Arc<Instance>, String> {
-        if let Some(i) = self.instance.get() {
-            return Ok(i);
-        }
-        let i = self
-            .plane
-            .instance(self.service, &self.caller, &self.project)
-            .map_err(|e| e.to_string())?;
-        Ok(self.instance.get_or_init(|| i))
+    fn instance(&self) -> &Arc<Instance> {
+        self.instance
+            .get_or_init(|| self.plane.instance(&self.caller, &self.project))
     }
 
     /// Adds what coffer knows to DuckDB's error: which secret was used for the paths the
@@ -71,7 +134,7 @@ impl<'a> Duck<'a> {
         {
             out.push_str(&format!(
                 "\nhint: {}",
-                coffer_duckdb::install_hint(self.plane.extension_dir())
+                coffer_engine::install_hint(&self.plane.config().extension_dir)
             ));
         }
         let denied = [
@@ -130,55 +193,35 @@ fn storage_paths(sql: &str) -> Vec<(String, &'static str)> {
     out
 }
 
-/// A DuckDB result as a table of the SQL front.
-pub fn table(rows: coffer_duckdb::Rows) -> Table {
-    Table {
-        columns: rows
-            .columns
-            .into_iter()
-            .map(|(name, ty)| (name, ColType::from(ty)))
-            .collect(),
-        rows: rows
-            .rows
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .map(|c| match c {
-                        Cell::Null => Value::Null,
-                        Cell::Bool(b) => Value::Bool(b),
-                        Cell::Int(i) => Value::Int(i),
-                        Cell::Text(t) => Value::Text(t),
-                    })
-                    .collect()
-            })
-            .collect(),
-    }
-}
-
 impl Passthrough for Duck<'_> {
     fn run(&self, sql: &str) -> Result<Table, String> {
-        let instance = self.instance()?;
-        match instance.query(sql) {
-            Ok(rows) => Ok(table(rows)),
+        match self.instance().query(self.service, sql) {
+            Ok(rows) => Ok(coffer_engine::table(rows)),
             Err(e) => Err(self.explain(sql, e.to_string())),
         }
     }
 }
 
-/// The server's `/sql`: the SQL front with every other statement on a DuckDB instance of the
-/// project holding the secrets the caller may use (created per request, only when a
-/// statement needs it; each load is an audited use).
+/// The server's `/sql`: the SQL front with every other statement (for callers with `use`)
+/// on the sandboxed engine of the project and caller, which holds the secrets the caller may
+/// use and stays alive across requests (see [`DataPlane`]).
 pub struct ServerSql {
     plane: Arc<DataPlane>,
     flights: Option<SpawnLauncher>,
 }
 
 impl ServerSql {
-    /// A runner whose instances follow `service`'s changes.
-    pub fn new(service: &Arc<coffer_core::Service>, home: &std::path::Path) -> Self {
-        let plane = DataPlane::new(extension_dir(home));
+    /// A runner whose engines (at most `max_engines`) are started with `config` and follow
+    /// `service`'s changes.
+    pub fn new(service: &Arc<coffer_core::Service>, config: EngineConfig, max_engines: usize) -> Self {
+        let plane = DataPlane::with_limits(config, max_engines, Duration::from_secs(600));
         service.observe(plane.clone());
         ServerSql { plane, flights: None }
+    }
+
+    /// Stops every engine.
+    pub fn shutdown(&self) {
+        self.plane.shutdown();
     }
 
     /// `MD_RUN_FLIGHT` starts runs on `runner`, in the background.
@@ -243,7 +286,9 @@ impl coffer_server::SqlRunner for ServerSql {
         sql: &str,
     ) -> Result<Vec<coffer_sql::Outcome>, coffer_sql::SqlError> {
         let duck = Duck::on(service, self.plane.clone(), caller.clone(), project);
-        let mut session = coffer_sql::Session::new(service, project, caller.clone()).with_passthrough(&duck);
+        let mut session = coffer_sql::Session::new(service, project, caller.clone())
+            .with_passthrough(&duck)
+            .sandboxed();
         if let Some(f) = &self.flights {
             session = session.with_flights(f);
         }

@@ -1,7 +1,6 @@
 //! The binary's flight runner: settings from the environment, the Python DuckDB hook and the
 //! DuckDB secrets of `python` and `sql` runs.
 
-use coffer_core::{Caller, Service};
 use coffer_crypto::SecretString;
 use coffer_flights::{DuckDbEnv, ExtraEnv, Runner, Settings};
 use std::path::{Path, PathBuf};
@@ -16,8 +15,8 @@ struct DuckEnv {
 }
 
 impl DuckDbEnv for DuckEnv {
-    fn env(&self, service: &Service, identity: &Caller, project: &str) -> Result<ExtraEnv, String> {
-        let statements = coffer_duckdb::secret_statements(service, identity, project).map_err(|e| e.to_string())?;
+    fn env(&self, secrets: &[(Vec<String>, coffer_core::OpenedSecret)]) -> Result<ExtraEnv, String> {
+        let statements = coffer_engine::render_opened(secrets);
         let values: Vec<SecretString> = statements
             .iter()
             .flat_map(|s| s.sensitive_values().iter().map(SecretString::duplicate))
@@ -37,8 +36,13 @@ impl DuckDbEnv for DuckEnv {
 
 /// The runner settings of this machine: `COFFER_PYTHON` (default `python3`), the variables
 /// named in `COFFER_FLIGHT_ENV_ALLOW` (comma-separated) passed through, `COFFER_URL` given to
-/// runs as the server's address.
-pub fn settings(coffer_url: Option<String>, extra_allow: &[String]) -> Settings {
+/// runs as the server's address, every run in `sandbox` (none: unsandboxed).
+pub fn settings(
+    home: &Path,
+    coffer_url: Option<String>,
+    extra_allow: &[String],
+    sandbox: Option<&crate::sandbox::RunSandbox>,
+) -> Settings {
     let mut env_allow: Vec<String> = std::env::var("COFFER_FLIGHT_ENV_ALLOW")
         .unwrap_or_default()
         .split(',')
@@ -51,14 +55,20 @@ pub fn settings(coffer_url: Option<String>, extra_allow: &[String]) -> Settings 
             env_allow.push(a.clone());
         }
     }
+    let python = std::env::var_os("COFFER_PYTHON")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    let extension_dir = crate::dataplane::extension_dir(home);
     Settings {
         coffer_url,
         env_allow,
-        python: std::env::var_os("COFFER_PYTHON")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("python3")),
+        sandbox: sandbox.map_or(coffer_flights::Isolation::Unsandboxed, |s| {
+            s.flights(&extension_dir, &python)
+        }),
+        python,
         python_site: Some(PYTHON_SITE.to_string()),
+        engine_exe: coffer_engine::EngineConfig::default_exe(),
         ..Settings::default()
     }
 }

@@ -11,6 +11,7 @@ mod flights;
 mod home;
 mod input;
 mod output;
+mod sandbox;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -70,6 +71,12 @@ fn quiet_broken_pipe() {
 }
 
 fn main() -> ExitCode {
+    // The run sandbox's helper: before anything else, while the process has one thread.
+    let mut args = std::env::args_os();
+    if args.nth(1).is_some_and(|a| a == "__sandbox") {
+        let rest: Vec<std::ffi::OsString> = args.collect();
+        return sandbox::helper(&rest);
+    }
     quiet_broken_pipe();
     let cli = command::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("COFFER_LOG")

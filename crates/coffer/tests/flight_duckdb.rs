@@ -1,7 +1,7 @@
 //! End to end: the "zero-code DuckDB" of flights. A flight's child gets the project's secrets
 //! as `CREATE OR REPLACE TEMPORARY SECRET` statements in `COFFER_DUCKDB_SECRETS` (a JSON
 //! array of strings) and coffer's extension directory in `COFFER_DUCKDB_EXTENSION_DIR`; a
-//! Python program (through `assets/sitecustomize.py`) and `coffer __flight-sql` then read S3
+//! Python program (through `assets/sitecustomize.py`) and `coffer-engine flight-sql` then read S3
 //! from a real server that checks SigV4 signatures (s3s-fs on 127.0.0.1).
 //!
 //! Needs `COFFER_TEST_S3S_FS` (the s3s-fs binary), `COFFER_TEST_EXTENSION_DIR` (httpfs
@@ -93,11 +93,11 @@ impl Flight {
     fn flight_sql(&self, script: &str, statements: &[String]) -> Output {
         let path = self.path("flight.sql");
         std::fs::write(&path, script).expect("write script");
-        self.command(env!("CARGO_BIN_EXE_coffer"), statements)
-            .args(["__flight-sql"])
+        self.command(env!("CARGO_BIN_EXE_coffer-engine"), statements)
+            .args(["flight-sql"])
             .arg(&path)
             .output()
-            .expect("coffer __flight-sql")
+            .expect("coffer-engine flight-sql")
     }
 
     /// No file under the work directory holds the secret values.

@@ -246,7 +246,7 @@ impl ExportArgs {
                 for key in info.sensitive_keys.iter().filter_map(|k| k.strip_prefix("params.")) {
                     let var = coffer_model::env::var_name(&info.name, key);
                     let value = vars
-                        .iter()
+                        .vars()
                         .find(|v| v.0 == var)
                         .ok_or_else(|| anyhow::anyhow!("param '{key}' of secret '{}' was not returned", info.name))?;
                     pairs.push((key.to_string(), value.1.duplicate()));
@@ -254,15 +254,15 @@ impl ExportArgs {
             }
             "generic" => {
                 let value = vars
-                    .iter()
+                    .vars()
                     .find(|v| v.0 == info.name)
                     .ok_or_else(|| anyhow::anyhow!("the value of secret '{}' was not returned", info.name))?;
                 pairs.push((info.name.clone(), value.1.duplicate()));
             }
             _ => {
                 // Any other type: the variables `coffer run --secret NAME` sets.
-                for (name, value, _, _) in &vars {
-                    pairs.push((name.clone(), value.duplicate()));
+                for (name, value, _, _) in vars.vars() {
+                    pairs.push((name.to_string(), value.duplicate()));
                 }
             }
         }

@@ -538,7 +538,7 @@ impl Command {
             }
             Command::Run(a) => {
                 let overrides = config_map(&a.config)?;
-                let runner = crate::flights::runner(&ctx.home, crate::flights::settings(None, &[]));
+                let runner = ctx.local_runner()?;
                 let stream = a.wait;
                 let mut sink = |s: &str, d: &[u8]| {
                     if stream {

@@ -3,7 +3,6 @@
 mod access;
 mod env;
 mod flight;
-mod flight_sql;
 mod init;
 mod key;
 mod migrate;
@@ -51,6 +50,15 @@ pub struct Cli {
         value_name = "TOKEN"
     )]
     access_token: Option<String>,
+    /// Run flights (and the DuckDB engines of `coffer sql --safe` and remote callers) without
+    /// their sandbox: only for kernels without Landlock. Warned at every start and said in
+    /// every run's log.
+    #[arg(long, env = "COFFER_UNSANDBOXED_RUNS", global = true)]
+    unsandboxed_runs: bool,
+    /// The unprivileged user flight runs and DuckDB engines execute as when coffer runs as
+    /// root (default: nobody). Never root.
+    #[arg(long, env = "COFFER_RUN_AS", global = true, value_name = "USER")]
+    run_as: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -106,10 +114,6 @@ enum Command {
     Key(key::Command),
     /// Copy the whole store to another database (SQLite ↔ PostgreSQL); secrets stay encrypted.
     Migrate(migrate::Args),
-    /// The process of a `sql` flight: runs a SQL script on an embedded DuckDB holding the
-    /// secrets the flight runner passed in (internal).
-    #[command(name = "__flight-sql", hide = true)]
-    FlightSql(flight_sql::Args),
 }
 
 /// A command that already reported its errors and only needs to exit with this code.
@@ -131,9 +135,25 @@ pub struct Ctx {
     project: String,
     server: Option<String>,
     token: Option<String>,
+    unsandboxed_runs: bool,
+    run_as: Option<String>,
 }
 
 impl Ctx {
+    /// How this process sandboxes runs and untrusted engines.
+    fn run_sandbox(&self) -> Result<crate::sandbox::RunSandbox> {
+        crate::sandbox::RunSandbox::new(self.unsandboxed_runs, self.run_as.as_deref())
+    }
+
+    /// A flight runner of this machine for local mode (sandboxed runs).
+    fn local_runner(&self) -> Result<coffer_flights::Runner> {
+        let sandbox = self.run_sandbox()?;
+        Ok(crate::flights::runner(
+            &self.home,
+            crate::flights::settings(&self.home, None, &[], Some(&sandbox)),
+        ))
+    }
+
     /// The embedded store, for commands that only work locally.
     fn service(&self) -> Result<coffer_core::Service> {
         crate::home::open(&self.home, self.database.as_deref())
@@ -186,6 +206,8 @@ impl Cli {
             project: self.project,
             server: self.server.filter(|s| !s.is_empty()),
             token: self.access_token,
+            unsandboxed_runs: self.unsandboxed_runs,
+            run_as: self.run_as.filter(|r| !r.is_empty()),
         };
         coffer_model::names::validate_name(&ctx.project).map_err(|_| {
             crate::UsageError(format!(
@@ -213,7 +235,6 @@ impl Cli {
             Command::Env(c) => c.run(&ctx),
             Command::Run(a) => a.run(&ctx),
             Command::Flight(c) => c.run(&ctx),
-            Command::FlightSql(a) => a.run(),
         }
     }
 }

@@ -24,6 +24,12 @@ pub struct Args {
     /// printed itself).
     #[arg(long)]
     no_mask: bool,
+    /// Run the command in a flight run's sandbox: its own Landlock domain (the system's
+    /// directories read-only, a fresh working directory writable, nothing else: not coffer's
+    /// home, not your files), no_new_privs, the run user when coffer runs as root, an
+    /// environment built from nothing but its variables, PATH, HOME and TMPDIR.
+    #[arg(long)]
+    sandbox: bool,
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
     command: Vec<String>,
@@ -74,21 +80,22 @@ impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let config = parse_config(&self.config)?;
         let backend = ctx.backend()?;
-        let vars = backend.run_env(&ctx.project, &self.secrets, !self.no_project_env)?;
-        for (k, _) in &config {
-            if let Some(v) = vars.iter().find(|v| &v.0 == k) {
-                return Err(crate::UsageError(format!(
-                    "--config {k} would overwrite the variable {} sets; rename one of them",
-                    v.2
-                ))
-                .into());
-            }
+        let mut env = backend.run_env(&ctx.project, &self.secrets, !self.no_project_env)?;
+        for w in env.warnings() {
+            eprintln!("coffer: warning: {w}");
         }
-        let secrets: Vec<&[u8]> = vars
-            .iter()
-            .filter(|v| v.3)
-            .map(|v| v.1.expose_secret().as_bytes())
-            .collect();
+        // The owner's own --config values are theirs: set as given (not filtered).
+        for (k, v) in &config {
+            env.add(
+                coffer_core::runenv::Origin::Runner,
+                k,
+                coffer_crypto::SecretString::from(v.as_str()),
+                &format!("--config {k}"),
+                false,
+            )
+            .map_err(|e| crate::UsageError(format!("{e}; rename one of them")))?;
+        }
+        let secrets: Vec<&[u8]> = env.mask().iter().map(|v| v.expose_secret().as_bytes()).collect();
         let masker = if self.no_mask {
             None
         } else {
@@ -98,26 +105,67 @@ impl Args {
             .command
             .split_first()
             .ok_or_else(|| crate::UsageError("no command to run".into()))?;
-        let mut child = Process::new(program);
-        child.args(args).stdin(Stdio::inherit());
-        // Kestra-style SECRET_* variables are coffer's env backend (base64 values): the
-        // command gets the secrets it asked for, not their encoded forms.
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with(coffer_core::ENV_SECRET_PREFIX) {
-                child.env_remove(&k);
+        // A sandboxed command starts from nothing, in a working directory of its own.
+        let workdir = if self.sandbox {
+            Some(
+                tempfile::Builder::new()
+                    .prefix("coffer-run-")
+                    .tempdir()
+                    .context("cannot create the command's working directory")?,
+            )
+        } else {
+            None
+        };
+        let mut child = match &workdir {
+            Some(dir) => {
+                let sandbox = ctx.run_sandbox()?;
+                if let Some(why) = &sandbox.unavailable {
+                    return Err(crate::UsageError(why.clone()).into());
+                }
+                let policy = sandbox.command_policy(dir.path()).ok_or_else(|| {
+                    crate::UsageError("--sandbox and --unsandboxed-runs contradict each other".into())
+                })?;
+                if let Some(user) = &policy.run_as {
+                    nix::unistd::chown(
+                        dir.path(),
+                        Some(nix::unistd::Uid::from_raw(user.uid)),
+                        Some(nix::unistd::Gid::from_raw(user.gid)),
+                    )
+                    .with_context(|| format!("cannot give the working directory to user '{}'", user.name))?;
+                }
+                let mut c = Process::new(std::env::current_exe().context("cannot find the coffer executable")?);
+                c.arg("__sandbox")
+                    .args(policy.to_args())
+                    .arg("--")
+                    .arg(program)
+                    .args(args)
+                    .current_dir(dir.path())
+                    .env_clear()
+                    .env("PATH", coffer_flights::DEFAULT_PATH)
+                    .env("HOME", dir.path())
+                    .env("TMPDIR", dir.path());
+                c
             }
-        }
-        for (k, v) in &config {
-            child.env(k, v);
-        }
-        for (name, value, _, _) in &vars {
-            child.env(name, value.expose_secret());
-        }
+            None => {
+                let mut c = Process::new(program);
+                c.args(args);
+                // Kestra-style SECRET_* variables are coffer's env backend (base64 values):
+                // the command gets the secrets it asked for, not their encoded forms.
+                for (k, _) in std::env::vars_os() {
+                    if k.to_string_lossy().starts_with(coffer_core::ENV_SECRET_PREFIX) {
+                        c.env_remove(&k);
+                    }
+                }
+                c
+            }
+        };
+        child.stdin(Stdio::inherit());
+        env.apply(&mut child);
         if masker.is_some() {
             child.stdout(Stdio::piped()).stderr(Stdio::piped());
         }
         let mut child = child.spawn().with_context(|| format!("cannot run '{program}'"))?;
-        drop(vars);
+        drop(env);
         let status = if let Some(m) = &masker {
             let out = child.stdout.take();
             let err = child.stderr.take();

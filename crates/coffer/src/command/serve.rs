@@ -34,6 +34,20 @@ pub struct Args {
     /// the flight runs it was running `failed`; more than twice --heartbeat-interval.
     #[arg(long, env = "COFFER_NODE_TIMEOUT", value_name = "DURATION", default_value = "15s")]
     node_timeout: String,
+    /// How long one statement of `/sql` may run on DuckDB before it is interrupted.
+    #[arg(long, env = "COFFER_SQL_TIMEOUT", value_name = "DURATION", default_value = "30s")]
+    sql_timeout: String,
+    /// DuckDB's memory limit of each engine that runs `/sql` statements (one per project and
+    /// caller), e.g. 512MB, 2GB.
+    #[arg(long, env = "COFFER_SQL_MEMORY_LIMIT", value_name = "SIZE", default_value = "1GB")]
+    sql_memory_limit: String,
+    /// DuckDB's threads of each engine.
+    #[arg(long, env = "COFFER_SQL_THREADS", value_name = "N", default_value_t = 2)]
+    sql_threads: u32,
+    /// At most this many engines run at once (the least recently used idle one is stopped to
+    /// make room); an engine unused for 10 minutes is stopped.
+    #[arg(long, env = "COFFER_SQL_ENGINES", value_name = "N", default_value_t = 16)]
+    sql_engines: usize,
 }
 
 /// A duration flag, parsed with humantime.
@@ -94,8 +108,51 @@ impl Args {
         })
     }
 
+    /// The limits of the `/sql` engines.
+    fn limits(&self) -> Result<crate::dataplane::EngineLimits> {
+        let timeout = duration("sql-timeout", &self.sql_timeout)?;
+        if timeout.is_zero() {
+            return Err(crate::UsageError("--sql-timeout must be more than 0".into()).into());
+        }
+        let m = self.sql_memory_limit.trim();
+        let valid = m
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ' ')
+            .parse::<f64>()
+            .is_ok_and(|n| n > 0.0)
+            && ["B", "KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB"]
+                .iter()
+                .any(|u| {
+                    m.to_ascii_uppercase()
+                        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ')
+                        == *u
+                });
+        if !valid {
+            return Err(crate::UsageError(format!(
+                "invalid --sql-memory-limit '{m}': use a size such as 512MB or 2GB"
+            ))
+            .into());
+        }
+        if self.sql_threads == 0 {
+            return Err(crate::UsageError("--sql-threads must be at least 1".into()).into());
+        }
+        Ok(crate::dataplane::EngineLimits {
+            timeout,
+            memory_limit: m.to_string(),
+            threads: self.sql_threads,
+        })
+    }
+
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let timing = self.timing()?;
+        let limits = self.limits()?;
+        let sandbox = ctx.run_sandbox()?;
+        if let Some(why) = &sandbox.unavailable {
+            return Err(crate::UsageError(format!("cannot serve: {why}")).into());
+        }
+        // Runs and engines must not read this process's environment, memory or descriptors
+        // through /proc (its SECRET_* variables, KMS credentials, the database URL).
+        coffer_sandbox::set_non_dumpable().context("cannot mark the server non-dumpable")?;
+        let engine = crate::dataplane::sandboxed_engine(&ctx.home, &limits, &sandbox)?;
         let addr: std::net::SocketAddr = self.listen.parse().map_err(|_| {
             crate::UsageError(format!(
                 "invalid --listen address '{}': use IP:PORT, e.g. 127.0.0.1:8477",
@@ -130,7 +187,7 @@ impl Args {
             let public = self.public_url.clone().unwrap_or_else(|| url.clone());
             let runner = Arc::new(crate::flights::runner(
                 &ctx.home,
-                crate::flights::settings(Some(public.clone()), &self.flight_env_allow),
+                crate::flights::settings(&ctx.home, Some(public.clone()), &self.flight_env_allow, Some(&sandbox)),
             ));
             match runner.recover(&service) {
                 Ok(0) => {}
@@ -157,15 +214,19 @@ impl Args {
                         .context("cannot start the flight scheduler")?,
                 )
             };
-            let sql = Arc::new(crate::dataplane::ServerSql::new(&service, &ctx.home).with_flights(&service, Arc::clone(&runner)));
+            let sql = Arc::new(
+                crate::dataplane::ServerSql::new(&service, engine, self.sql_engines)
+                    .with_flights(&service, Arc::clone(&runner)),
+            );
             let state = coffer_server::AppState::new(Arc::clone(&service))
-                .with_sql(sql)
+                .with_sql(Arc::clone(&sql) as Arc<dyn coffer_server::SqlRunner>)
                 .with_flights(Arc::clone(&runner));
             // Said once this node is registered and following the store, so whoever waits for
             // this line finds it in the nodes table.
             eprintln!("coffer: serving {} on {url} (OpenAPI at {url}/openapi.json)", ctx.home.display());
             let served = coffer_server::serve(listener, state, shutdown_signal()).await;
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            sql.shutdown();
             if let Some(s) = scheduler {
                 let _ = tokio::task::spawn_blocking(move || s.join()).await;
             }

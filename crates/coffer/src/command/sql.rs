@@ -22,6 +22,12 @@ pub struct Args {
     /// Stop at the first statement that fails.
     #[arg(long)]
     bail: bool,
+    /// Run DuckDB as a remote caller's is run: sandboxed (no access to coffer's home or
+    /// anything but the system's directories), local files disabled, settings locked, the
+    /// statement rules of the guard, a 30 s timeout and a memory cap. Without it, the machine
+    /// owner's DuckDB reads and writes their files.
+    #[arg(long)]
+    safe: bool,
 }
 
 const HELP: &str = "\
@@ -169,19 +175,38 @@ impl Args {
             crate::client::Backend::Local(service, _) => (Some(*service), None),
             remote => (None, Some(remote)),
         };
+        if self.safe && remote.is_some() {
+            return Err(UsageError(
+                "--safe is for local mode: a server always runs remote callers' SQL in its sandbox".into(),
+            )
+            .into());
+        }
+        let engine = if self.safe {
+            crate::dataplane::sandboxed_engine(
+                &ctx.home,
+                &crate::dataplane::EngineLimits::default(),
+                &ctx.run_sandbox()?,
+            )?
+        } else {
+            crate::dataplane::local_engine(&ctx.home)
+        };
         let duck = service
             .as_ref()
-            .map(|s| crate::dataplane::Duck::new(s, &ctx.home, &ctx.project));
-        let launcher = service.as_ref().map(|s| crate::dataplane::LocalLauncher {
-            service: s,
-            runner: crate::flights::runner(&ctx.home, crate::flights::settings(None, &[])),
-        });
+            .map(|s| crate::dataplane::Duck::new(s, engine, &ctx.project));
+        let launcher = match &service {
+            Some(s) => Some(crate::dataplane::LocalLauncher {
+                service: s,
+                runner: ctx.local_runner()?,
+            }),
+            None => None,
+        };
         let exec = match (&service, &duck, &launcher, remote) {
-            (Some(s), Some(d), Some(l), _) => Exec::Local(
-                Session::new(s, ctx.project.clone(), Caller::local())
+            (Some(s), Some(d), Some(l), _) => {
+                let session = Session::new(s, ctx.project.clone(), Caller::local())
                     .with_passthrough(d)
-                    .with_flights(l),
-            ),
+                    .with_flights(l);
+                Exec::Local(if self.safe { session.sandboxed() } else { session })
+            }
             (_, _, _, Some(r)) => Exec::Remote(r, ctx.project.clone()),
             _ => return Err(anyhow::anyhow!("no store to run SQL on")),
         };

@@ -5,7 +5,7 @@
 
 use coffer_core::{Caller, CreateRequest, OnConflict, Service};
 use coffer_crypto::{LocalKeyFile, SecretString};
-use coffer_duckdb::DataPlane;
+use coffer_engine::DataPlane;
 use coffer_model::{InputValue, Storage};
 use coffer_store_sqlite::SqliteStore;
 use std::path::PathBuf;
@@ -16,11 +16,53 @@ fn extension_dir() -> PathBuf {
         panic!("set COFFER_TEST_EXTENSION_DIR to a directory with httpfs installed (bash scripts/install-httpfs.sh DIR); scripts/test.sh does this")
     }));
     assert!(
-        coffer_duckdb::httpfs_path(&dir).is_file(),
+        coffer_engine::httpfs_path(&dir).is_file(),
         "{}",
-        coffer_duckdb::install_hint(&dir)
+        coffer_engine::install_hint(&dir)
     );
     dir
+}
+
+/// The engine of these tests: `coffer-engine` of this build, local files allowed.
+fn engine_config() -> coffer_engine::EngineConfig {
+    coffer_engine::EngineConfig {
+        exe: env!("CARGO_BIN_EXE_coffer-engine").into(),
+        extension_dir: extension_dir(),
+        local_files: true,
+        timeout: None,
+        memory_limit: None,
+        threads: None,
+        sandbox: None,
+    }
+}
+
+/// An engine instance bound to its service, started (every secret registered).
+struct Duck<'a> {
+    i: Arc<coffer_engine::Instance>,
+    s: &'a Service,
+}
+
+impl Duck<'_> {
+    fn which_secret(&self, path: &str, ty: &str) -> Result<Option<String>, coffer_engine::EngineError> {
+        self.i.which_secret(self.s, path, ty)
+    }
+    #[allow(dead_code)]
+    fn query(&self, sql: &str) -> Result<coffer_engine::Rows, coffer_engine::EngineError> {
+        self.i.query(self.s, sql)
+    }
+    fn registered_count(&self) -> usize {
+        self.i.registered_count()
+    }
+    #[allow(dead_code)]
+    fn resync(&self) -> Result<usize, coffer_engine::EngineError> {
+        self.i.resync(self.s)
+    }
+}
+
+fn started<'a>(plane: &DataPlane, service: &'a Service, caller: &Caller, project: &str) -> Duck<'a> {
+    let i = plane.instance(caller, project);
+    i.which_secret(service, "s3://", "s3").expect("the engine starts");
+    Duck { i, s: service }
 }
 
 struct Env {
@@ -39,7 +81,7 @@ fn env() -> Env {
     for p in ["p", "q"] {
         service.create_project(&Caller::local(), p).expect("project");
     }
-    let plane = DataPlane::new(extension_dir());
+    let plane = DataPlane::new(engine_config());
     service.observe(plane.clone());
     Env {
         _dir: dir,
@@ -89,7 +131,7 @@ fn create(e: &Env, name: &str, ty: &str, storage: Storage, scopes: &[&str], on_c
 fn an_instance_follows_every_change_at_its_next_statement() {
     let e = env();
     create(&e, "base", "s3", Storage::Coffer, &["s3://bucket"], OnConflict::Error);
-    let duck = e.plane.instance(&e.service, &Caller::local(), "p").expect("instance");
+    let duck = started(&e.plane, &e.service, &Caller::local(), "p");
     assert_eq!(
         duck.which_secret("s3://bucket/x", "s3").expect("which"),
         Some("base".into())
@@ -156,15 +198,15 @@ fn duckdb_holds_temporary_redacted_secrets_only() {
     let e = env();
     create(&e, "p1", "s3", Storage::Coffer, &["s3://a"], OnConflict::Error);
     create(&e, "t1", "s3", Storage::Memory, &["s3://b"], OnConflict::Error);
-    let duck = e.plane.instance(&e.service, &Caller::local(), "p").expect("instance");
+    let duck = started(&e.plane, &e.service, &Caller::local(), "p");
     let rows = duck
         .query("SELECT name, persistent, storage, secret_string FROM duckdb_secrets() ORDER BY name")
         .expect("q");
     assert_eq!(rows.rows.len(), 2);
     for r in &rows.rows {
-        assert_eq!(r[1], coffer_duckdb::Cell::Bool(false), "{r:?}");
-        assert_eq!(r[2], coffer_duckdb::Cell::Text("memory".into()), "{r:?}");
-        let coffer_duckdb::Cell::Text(s) = &r[3] else { panic!() };
+        assert_eq!(r[1], coffer_engine::Cell::Bool(false), "{r:?}");
+        assert_eq!(r[2], coffer_engine::Cell::Text("memory".into()), "{r:?}");
+        let coffer_engine::Cell::Text(s) = &r[3] else { panic!() };
         assert!(!s.contains("SECRET-VALUE-z9"), "{s}");
         assert!(s.contains("secret=redacted"), "{s}");
     }
@@ -178,7 +220,7 @@ fn duckdb_holds_temporary_redacted_secrets_only() {
 
 #[test]
 fn a_change_touches_only_the_secrets_it_affects() {
-    let mut planner = coffer_duckdb::Planner::new();
+    let mut planner = coffer_engine::Planner::new();
     let e = env();
     for i in 0..50 {
         create(
@@ -260,7 +302,7 @@ fn which_secret_agrees_with_duckdb_on_the_scope_table() {
                 .unwrap_or_default();
             create(&e, &s.name, &s.ty, storage, &scopes, OnConflict::Error);
         }
-        let duck = e.plane.instance(&e.service, &Caller::local(), "p").expect("instance");
+        let duck = started(&e.plane, &e.service, &Caller::local(), "p");
         let coffer = e
             .service
             .which_secret(&Caller::local(), "p", &case.path, &case.ty)
@@ -273,8 +315,13 @@ fn which_secret_agrees_with_duckdb_on_the_scope_table() {
             failures.push(format!("{}: coffer {coffer:?}, embedded DuckDB {duckdb:?}", case.id));
         }
         // A flight's DuckDB, fed with secret_statements, answers the same.
-        let fresh = coffer_duckdb::Detached::open(Some(&extension_dir())).expect("open");
-        for s in coffer_duckdb::secret_statements(&e.service, &Caller::local(), "p").expect("statements") {
+        let fresh = coffer_duckdb::Detached::open(&coffer_duckdb::Options {
+            extension_dir: Some(extension_dir()),
+            local_files: true,
+            ..Default::default()
+        })
+        .expect("open");
+        for s in coffer_engine::secret_statements(&e.service, &Caller::local(), "p", "flight").expect("statements") {
             fresh.register(&s).expect("register");
         }
         let flight = fresh
@@ -309,8 +356,8 @@ fn secret_statements_register_what_the_data_plane_registers() {
     // A type DuckDB does not know: coffer's alone.
     create(&e, "ai", "openai", Storage::Coffer, &[], OnConflict::Error);
 
-    let statements = coffer_duckdb::secret_statements(&e.service, &Caller::local(), "p").expect("statements");
-    let duck = e.plane.instance(&e.service, &Caller::local(), "p").expect("instance");
+    let statements = coffer_engine::secret_statements(&e.service, &Caller::local(), "p", "flight").expect("statements");
+    let duck = started(&e.plane, &e.service, &Caller::local(), "p");
     assert_eq!(statements.len(), 4, "{statements:?}");
     assert_eq!(statements.len(), duck.registered_count());
     let mut names: Vec<String> = statements.iter().filter_map(|s| s.name()).collect();
@@ -322,7 +369,12 @@ fn secret_statements_register_what_the_data_plane_registers() {
     }
 
     // Run in a fresh DuckDB, they give DuckDB the same answers as the data plane's instance.
-    let fresh = coffer_duckdb::Detached::open(Some(&extension_dir())).expect("open");
+    let fresh = coffer_duckdb::Detached::open(&coffer_duckdb::Options {
+        extension_dir: Some(extension_dir()),
+        local_files: true,
+        ..Default::default()
+    })
+    .expect("open");
     for s in &statements {
         fresh.register(s).expect("register");
     }
@@ -348,7 +400,7 @@ fn secret_statements_register_what_the_data_plane_registers() {
         .expect("q");
     assert_eq!(
         rows.rows,
-        vec![vec![coffer_duckdb::Cell::Int(0)]],
+        vec![vec![coffer_engine::Cell::Int(0)]],
         "values are redacted"
     );
     assert!(fresh.query("SET allow_unredacted_secrets = true").is_err(), "locked");
@@ -389,8 +441,8 @@ fn secret_statements_are_empty_without_the_use_role() {
         .service
         .authenticate(token.token.expose_secret(), "test")
         .expect("authenticate");
-    let statements = coffer_duckdb::secret_statements(&e.service, &reader, "p").expect("statements");
+    let statements = coffer_engine::secret_statements(&e.service, &reader, "p", "flight").expect("statements");
     assert!(statements.is_empty(), "{statements:?}");
-    let duck = e.plane.instance(&e.service, &reader, "p").expect("instance");
+    let duck = started(&e.plane, &e.service, &reader, "p");
     assert_eq!(duck.registered_count(), 0);
 }

@@ -10,7 +10,7 @@
 
 use coffer_core::{Caller, CreateRequest, OnConflict, Service, StoreChange};
 use coffer_crypto::{LocalKeyFile, SecretString};
-use coffer_duckdb::{DataPlane, Instance};
+use coffer_engine::DataPlane;
 use coffer_model::{InputValue, Storage};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,15 +21,57 @@ fn extension_dir() -> PathBuf {
         panic!("set COFFER_TEST_EXTENSION_DIR to a directory with httpfs installed (bash scripts/install-httpfs.sh DIR); scripts/test.sh does this")
     }));
     assert!(
-        coffer_duckdb::httpfs_path(&dir).is_file(),
+        coffer_engine::httpfs_path(&dir).is_file(),
         "{}",
-        coffer_duckdb::install_hint(&dir)
+        coffer_engine::install_hint(&dir)
     );
     dir
 }
 
 /// One node: a service over its own connection to the shared database, the shared key file,
 /// and a data plane observing it.
+/// The engine of these tests: `coffer-engine` of this build, local files allowed.
+fn engine_config() -> coffer_engine::EngineConfig {
+    coffer_engine::EngineConfig {
+        exe: env!("CARGO_BIN_EXE_coffer-engine").into(),
+        extension_dir: extension_dir(),
+        local_files: true,
+        timeout: None,
+        memory_limit: None,
+        threads: None,
+        sandbox: None,
+    }
+}
+
+/// An engine instance bound to its service, started (every secret registered).
+struct Duck<'a> {
+    i: Arc<coffer_engine::Instance>,
+    s: &'a Service,
+}
+
+impl Duck<'_> {
+    fn which_secret(&self, path: &str, ty: &str) -> Result<Option<String>, coffer_engine::EngineError> {
+        self.i.which_secret(self.s, path, ty)
+    }
+    #[allow(dead_code)]
+    fn query(&self, sql: &str) -> Result<coffer_engine::Rows, coffer_engine::EngineError> {
+        self.i.query(self.s, sql)
+    }
+    fn registered_count(&self) -> usize {
+        self.i.registered_count()
+    }
+    #[allow(dead_code)]
+    fn resync(&self) -> Result<usize, coffer_engine::EngineError> {
+        self.i.resync(self.s)
+    }
+}
+
+fn started<'a>(plane: &DataPlane, service: &'a Service, caller: &Caller, project: &str) -> Duck<'a> {
+    let i = plane.instance(caller, project);
+    i.which_secret(service, "s3://", "s3").expect("the engine starts");
+    Duck { i, s: service }
+}
+
 struct Node {
     service: Arc<Service>,
     plane: Arc<DataPlane>,
@@ -42,7 +84,7 @@ fn keyring(key: &Path) -> Box<LocalKeyFile> {
 
 fn node(service: Service) -> Node {
     let service = Arc::new(service);
-    let plane = DataPlane::new(extension_dir());
+    let plane = DataPlane::new(engine_config());
     service.observe(plane.clone());
     Node { service, plane }
 }
@@ -69,7 +111,7 @@ fn upsert(n: &Node, project: &str, name: &str, scope: &str, on_conflict: OnConfl
         .expect("create");
 }
 
-fn which(duck: &Instance, path: &str) -> Option<String> {
+fn which(duck: &Duck<'_>, path: &str) -> Option<String> {
     duck.which_secret(path, "s3").expect("which_secret")
 }
 
@@ -110,7 +152,7 @@ fn postgres_live_instances_follow_another_nodes_changes_within_a_second() {
         .follow_store()
         .expect("follow")
         .expect("PostgreSQL has a change feed");
-    let duck = b.plane.instance(&b.service, &Caller::local(), "p").expect("instance");
+    let duck = started(&b.plane, &b.service, &Caller::local(), "p");
     assert_eq!(which(&duck, "s3://one/x"), None);
     let second = Duration::from_secs(1);
     let mut seen = Vec::new();
@@ -143,7 +185,7 @@ fn postgres_live_instances_follow_another_nodes_changes_within_a_second() {
 
     // A deleted project leaves B's instances of it holding nothing.
     upsert(&a, "q", "elsewhere", "s3://three", OnConflict::Error);
-    let duck_q = b.plane.instance(&b.service, &Caller::local(), "q").expect("instance");
+    let duck_q = started(&b.plane, &b.service, &Caller::local(), "q");
     assert_eq!(which(&duck_q, "s3://three/x").as_deref(), Some("elsewhere"));
     a.service
         .delete_project(&Caller::local(), "q", true)
@@ -188,7 +230,7 @@ fn a_store_change_brings_another_services_instances_up_to_date() {
     }
     // SQLite has no feed: the changes are handed over as the feed's thread would.
     assert!(b.service.follow_store().expect("follow").is_none());
-    let duck = b.plane.instance(&b.service, &Caller::local(), "p").expect("instance");
+    let duck = started(&b.plane, &b.service, &Caller::local(), "p");
     let change = |name: &str| StoreChange::SecretUpserted {
         project: "p".into(),
         name: name.into(),
@@ -229,7 +271,7 @@ fn a_store_change_brings_another_services_instances_up_to_date() {
 
     // A deleted project leaves the instances of it holding nothing; others keep theirs.
     upsert(&a, "q", "elsewhere", "s3://three", OnConflict::Error);
-    let duck_q = b.plane.instance(&b.service, &Caller::local(), "q").expect("instance");
+    let duck_q = started(&b.plane, &b.service, &Caller::local(), "q");
     assert_eq!(which(&duck_q, "s3://three/x").as_deref(), Some("elsewhere"));
     a.service
         .delete_project(&Caller::local(), "q", true)

@@ -1,18 +1,19 @@
-//! `coffer __flight-sql FILE`: the process of a `sql` flight.
+//! `coffer-engine flight-sql FILE`: the process of a `sql` flight.
 //!
 //! The flight runner passes the project's secrets in the environment (never on disk):
 //! `COFFER_DUCKDB_SECRETS` is a JSON array of strings, each one
 //! `CREATE OR REPLACE TEMPORARY SECRET ...` statement (from
-//! [`coffer_duckdb::secret_statements`]), and `COFFER_DUCKDB_EXTENSION_DIR` is coffer's
+//! [`coffer_engine::secret_statements`]), and `COFFER_DUCKDB_EXTENSION_DIR` is coffer's
 //! extension directory when it exists. This process takes both out of its environment, opens
-//! an in-memory DuckDB configured like the data plane's ([`coffer_duckdb::Detached`]),
+//! an in-memory DuckDB configured like an engine's ([`crate::Detached`]; the local file
+//! system stays, the run's sandbox confines it),
 //! registers the secrets, then runs the script's statements in order, printing each result
 //! as a box. The first failing statement ends the run with exit code 1.
 
-use super::ExitWith;
+use crate::Detached;
 use anyhow::{anyhow, Context, Result};
 use coffer_crypto::SecretString;
-use coffer_duckdb::{Detached, SecretSql};
+use coffer_engine::SecretSql;
 use coffer_sql::{split, Format, Table};
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,7 +23,19 @@ pub(crate) const SECRETS_VAR: &str = "COFFER_DUCKDB_SECRETS";
 /// The variable holding coffer's DuckDB extension directory.
 pub(crate) const EXTENSION_DIR_VAR: &str = "COFFER_DUCKDB_EXTENSION_DIR";
 
-/// `coffer __flight-sql`.
+/// Ends the process with this exit code (a failed statement: 1).
+#[derive(Debug)]
+pub struct ExitWith(pub u8);
+
+impl std::fmt::Display for ExitWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit code {}", self.0)
+    }
+}
+
+impl std::error::Error for ExitWith {}
+
+/// `coffer-engine flight-sql`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The SQL script.
@@ -94,6 +107,10 @@ fn is_empty_ddl_result(t: &Table) -> bool {
 }
 
 impl Args {
+    /// Runs the script.
+    ///
+    /// # Errors
+    /// The script cannot be read or split; a statement failed ([`ExitWith`] 1).
     pub fn run(self) -> Result<()> {
         let secrets = take_secrets()?;
         let extension_dir = std::env::var_os(EXTENSION_DIR_VAR)
@@ -116,7 +133,12 @@ impl Args {
         let statements = split::split(script).map_err(|e| anyhow!("{}: {e}", self.file.display()))?;
 
         let hidden = sensitive_values(&secrets);
-        let duck = Detached::open(extension_dir.as_deref()).map_err(|e| anyhow!("cannot open DuckDB: {e}"))?;
+        let duck = Detached::open(&crate::Options {
+            extension_dir,
+            local_files: true,
+            ..crate::Options::default()
+        })
+        .map_err(|e| anyhow!("cannot open DuckDB: {e}"))?;
         for sql in &secrets {
             if let Err(e) = duck.register(sql) {
                 let name = sql.name().unwrap_or_else(|| "?".into());
@@ -132,7 +154,7 @@ impl Args {
         for (i, stmt) in statements.iter().enumerate() {
             match duck.query(&stmt.text) {
                 Ok(rows) => {
-                    let t = crate::dataplane::table(rows);
+                    let t = coffer_engine::table(rows);
                     if !is_empty_ddl_result(&t) {
                         let mut out = stdout.lock();
                         let _ = out.write_all(t.render(Format::Box).as_bytes());
@@ -143,7 +165,7 @@ impl Args {
                     let mut message = e.to_string();
                     // A CREATE SECRET of the script's own: its values must not be echoed either.
                     if coffer_sql::create_secret::is_create_secret(&stmt.tokens) {
-                        message = coffer_duckdb::sanitize(&message);
+                        message = coffer_engine::sanitize(&message);
                     }
                     let line = stmt.start().map(|p| format!(" (line {})", p.line)).unwrap_or_default();
                     eprintln!(

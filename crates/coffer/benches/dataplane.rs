@@ -5,12 +5,13 @@
 //! - one secret change: coffer's incremental update against a full reload (pg_duckdb's way).
 //!
 //! `COFFER_TEST_EXTENSION_DIR` must hold httpfs. Run:
-//! `cargo bench -p coffer-duckdb --bench dataplane` (add `--no-default-features` with
-//! `DUCKDB_LIB_DIR`/`LD_LIBRARY_PATH` to use a prebuilt libduckdb).
+//! `cargo bench -p coffer --bench dataplane` (add `--no-default-features` with
+//! `DUCKDB_LIB_DIR`/`LD_LIBRARY_PATH` to use a prebuilt libduckdb). DuckDB runs in its engine
+//! process (`coffer-engine`), so its `which_secret` here includes the pipe's round trip.
 
 use coffer_core::{Caller, CreateRequest, OnConflict, Service};
 use coffer_crypto::{LocalKeyFile, SecretString};
-use coffer_duckdb::DataPlane;
+use coffer_engine::{DataPlane, EngineConfig};
 use coffer_model::{InputValue, Storage};
 use coffer_store_sqlite::SqliteStore;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -42,6 +43,19 @@ fn secret(i: usize, on_conflict: OnConflict, key: &str) -> CreateRequest {
     }
 }
 
+fn engine() -> EngineConfig {
+    let ext = std::env::var("COFFER_TEST_EXTENSION_DIR").expect("COFFER_TEST_EXTENSION_DIR with httpfs");
+    EngineConfig {
+        exe: env!("CARGO_BIN_EXE_coffer-engine").into(),
+        extension_dir: ext.into(),
+        local_files: true,
+        timeout: None,
+        memory_limit: None,
+        threads: None,
+        sandbox: None,
+    }
+}
+
 fn world(n: usize) -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     let (kr, _) = LocalKeyFile::open_or_create(&dir.path().join("master.key")).expect("key");
@@ -55,8 +69,7 @@ fn world(n: usize) -> World {
             .create_secret(&Caller::local(), "p", secret(i, OnConflict::Error, "AKIA"))
             .expect("create");
     }
-    let ext = std::env::var("COFFER_TEST_EXTENSION_DIR").expect("COFFER_TEST_EXTENSION_DIR with httpfs");
-    let plane = DataPlane::new(ext);
+    let plane = DataPlane::new(engine());
     service.observe(plane.clone());
     World {
         _dir: dir,
@@ -72,11 +85,11 @@ fn which(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500));
     for n in [10usize, 1_000, 10_000, 100_000] {
         let w = world(n);
-        let duck = w.plane.instance(&w.service, &Caller::local(), "p").expect("instance");
+        let duck = w.plane.instance(&Caller::local(), "p");
         let path = format!("s3://bucket-{:06}/prefix/year=2024/file.parquet", n / 2);
         let want = format!("s{:06}", n / 2);
         assert_eq!(
-            duck.which_secret(&path, "s3").expect("duckdb").as_deref(),
+            duck.which_secret(&w.service, &path, "s3").expect("duckdb").as_deref(),
             Some(want.as_str())
         );
         assert_eq!(
@@ -94,7 +107,7 @@ fn which(c: &mut Criterion) {
             })
         });
         g.bench_with_input(BenchmarkId::new("DuckDB which_secret", n), &n, |b, _| {
-            b.iter(|| duck.which_secret(&path, "s3").expect("which"))
+            b.iter(|| duck.which_secret(&w.service, &path, "s3").expect("which"))
         });
     }
     g.finish();
@@ -107,10 +120,15 @@ fn instance_and_changes(c: &mut Criterion) {
     g.sample_size(10)
         .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_millis(500));
-    g.bench_function("create a DuckDB instance with every secret registered", |b| {
-        b.iter(|| w.plane.instance(&w.service, &Caller::local(), "p").expect("instance"))
+    g.bench_function("start a DuckDB engine with every secret registered", |b| {
+        b.iter(|| {
+            let plane = DataPlane::new(engine());
+            let duck = plane.instance(&Caller::local(), "p");
+            duck.which_secret(&w.service, "s3://x", "s3").expect("engine")
+        })
     });
-    let duck = w.plane.instance(&w.service, &Caller::local(), "p").expect("instance");
+    let duck = w.plane.instance(&Caller::local(), "p");
+    duck.which_secret(&w.service, "s3://x", "s3").expect("engine");
     let mut k = 0u64;
     g.bench_function("one secret replaced: incremental update (coffer)", |b| {
         b.iter(|| {

@@ -1,0 +1,179 @@
+//! How this machine sandboxes flight runs and the engines of untrusted SQL, and the hidden
+//! `coffer __sandbox POLICY -- PROGRAM ARGS` helper that applies a policy to itself and then
+//! execs the program (the workspace forbids `unsafe`, so there is no `pre_exec` hook).
+
+use anyhow::{anyhow, Result};
+use coffer_sandbox::{Policy, RunAs};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// The user runs and engines execute as when coffer runs as root, unless `--run-as` says.
+pub const DEFAULT_RUN_AS: &str = "nobody";
+
+/// The sandbox settings of a coffer process.
+#[derive(Debug, Clone)]
+pub struct RunSandbox {
+    /// `false`: `--unsandboxed-runs` (a kernel without Landlock).
+    pub enabled: bool,
+    /// Why this machine cannot sandbox (no Landlock), when it cannot.
+    pub unavailable: Option<String>,
+    /// The user runs and engines switch to (when coffer runs as root).
+    pub run_as: Option<RunAs>,
+}
+
+impl RunSandbox {
+    /// Checks whether this kernel can sandbox (unless `unsandboxed`; when it cannot, runs and
+    /// sandboxed engines fail with the reason and the way out) and resolves the run user:
+    /// `run_as` or `nobody` when coffer runs as root; none otherwise (a non-root coffer cannot
+    /// switch users, and `--run-as` is then an error).
+    ///
+    /// # Errors
+    /// An unknown user, `--run-as root`.
+    pub fn new(unsandboxed: bool, run_as: Option<&str>) -> Result<Self> {
+        if unsandboxed {
+            eprintln!(
+                "coffer: warning: --unsandboxed-runs: flight runs and the DuckDB engines of remote callers are NOT sandboxed; they can read what coffer's user can (its key file and database among them). Every run's log says so."
+            );
+            return Ok(RunSandbox {
+                enabled: false,
+                unavailable: None,
+                run_as: None,
+            });
+        }
+        let unavailable = coffer_sandbox::check_support().err().map(|e| e.to_string());
+        let run_as = match (coffer_sandbox::is_root(), run_as) {
+            (true, name) => {
+                let user = coffer_sandbox::resolve_user(name.unwrap_or(DEFAULT_RUN_AS))
+                    .map_err(|e| crate::UsageError(format!("--run-as: {e}")))?;
+                if user.uid == 0 || user.gid == 0 {
+                    return Err(crate::UsageError(format!(
+                        "--run-as {}: runs never execute as root; name an unprivileged user",
+                        user.name
+                    ))
+                    .into());
+                }
+                Some(user)
+            }
+            (false, Some(name)) => {
+                return Err(crate::UsageError(format!(
+                    "--run-as {name}: only a coffer running as root can switch runs to another user"
+                ))
+                .into())
+            }
+            (false, None) => None,
+        };
+        Ok(RunSandbox {
+            enabled: true,
+            unavailable,
+            run_as,
+        })
+    }
+
+    /// The policy of an engine process: the system's directories read-only, nothing writable
+    /// (the engine loads its extensions before it applies the policy); `None` when runs are
+    /// unsandboxed.
+    ///
+    /// # Errors
+    /// This machine cannot sandbox.
+    pub fn engine_policy(&self) -> Result<Option<Policy>> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        if let Some(why) = &self.unavailable {
+            return Err(crate::UsageError(why.clone()).into());
+        }
+        Ok(Some(Policy::system().with_run_as(self.run_as.clone())))
+    }
+
+    /// The flight runner's sandbox: `coffer __sandbox` as the helper, with what runs must
+    /// read besides the system: the Python interpreter's prefixes, the engine, the extension
+    /// directory, the library path.
+    pub fn flights(&self, extension_dir: &Path, python: &Path) -> coffer_flights::Isolation {
+        if !self.enabled {
+            return coffer_flights::Isolation::Unsandboxed;
+        }
+        if let Some(why) = &self.unavailable {
+            return coffer_flights::Isolation::Unavailable(why.clone());
+        }
+        let mut read = engine_reads(extension_dir);
+        read.extend(python_prefixes(python));
+        coffer_flights::Isolation::Sandboxed(coffer_flights::Sandbox {
+            helper: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("coffer")),
+            run_as: self.run_as.clone(),
+            read,
+        })
+    }
+}
+
+impl RunSandbox {
+    /// The policy of `coffer run --sandbox` working in `dir`: a run's (the system's
+    /// directories read-only, `dir` writable, the run user); `None` when unsandboxed.
+    pub fn command_policy(&self, dir: &Path) -> Option<Policy> {
+        if !self.enabled {
+            return None;
+        }
+        Some(Policy::system().with_write(dir).with_run_as(self.run_as.clone()))
+    }
+}
+
+/// What an engine reads: its directory (the executable), the library path (a libduckdb.so
+/// linked at run time) and the extension directory.
+fn engine_reads(extension_dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![extension_dir.to_path_buf()];
+    if let Some(dir) = coffer_engine::EngineConfig::default_exe().parent() {
+        out.push(dir.to_path_buf());
+    }
+    if let Some(lib) = std::env::var_os("LD_LIBRARY_PATH") {
+        out.extend(std::env::split_paths(&lib).filter(|p| p.is_absolute()));
+    }
+    out
+}
+
+/// The prefixes of a Python interpreter: a venv's own (`.../venv/bin/python` → `.../venv`) and
+/// the base installation it links to.
+fn python_prefixes(python: &Path) -> Vec<PathBuf> {
+    let resolved = if python.is_absolute() {
+        Some(python.to_path_buf())
+    } else {
+        std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(python))
+                .find(|p| p.is_file())
+        })
+    };
+    let mut out = Vec::new();
+    if let Some(p) = resolved {
+        for candidate in [Some(p.clone()), std::fs::canonicalize(&p).ok()].into_iter().flatten() {
+            if let Some(prefix) = candidate.parent().and_then(Path::parent) {
+                if !out.iter().any(|o: &PathBuf| o == prefix) && prefix != Path::new("/usr") && prefix != Path::new("/")
+                {
+                    out.push(prefix.to_path_buf());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `coffer __sandbox POLICY -- PROGRAM ARGS` (`args` after `__sandbox`): applies the policy
+/// to this process and execs the program. Called before anything else in `main`, while the
+/// process has one thread. Returns only on failure (exit code 126, as a shell's "cannot
+/// execute").
+pub fn helper(args: &[OsString]) -> std::process::ExitCode {
+    let result: Result<()> = Policy::from_args(args)
+        .map_err(|e| anyhow!("bad sandbox arguments: {e}"))
+        .and_then(|(policy, rest)| {
+            let (program, args) = rest
+                .split_first()
+                .ok_or_else(|| anyhow!("no program to run in the sandbox"))?;
+            let e = coffer_sandbox::exec(&policy, program, args);
+            Err(anyhow!(
+                "cannot start '{}' in the run's sandbox: {e}",
+                program.to_string_lossy()
+            ))
+        });
+    if let Err(e) = result {
+        eprintln!("coffer: error: {e:#}");
+    }
+    std::process::ExitCode::from(126)
+}

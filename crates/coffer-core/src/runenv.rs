@@ -68,7 +68,7 @@ impl RunEnv {
         if origin == Origin::Member {
             if let Some(rule) = coffer_model::env::reserved_var(name) {
                 self.warnings.push(format!(
-                    "{source} would set {name}, which {} (rule {}); it is left out of the environment: rename or drop it",
+                    "{source} would set {name} ({}, rule {}), which coffer refuses: it is left out of the environment; rename or drop it",
                     rule.why, rule.pattern
                 ));
                 return Ok(());

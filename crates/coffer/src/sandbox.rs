@@ -97,6 +97,19 @@ impl RunSandbox {
         }
         let mut read = engine_reads(extension_dir);
         read.extend(python_prefixes(python));
+        if let Some(user) = &self.run_as {
+            read.retain(|p| {
+                let ok = reachable_by(p, user);
+                if !ok && p.exists() {
+                    eprintln!(
+                        "coffer: warning: runs execute as '{}', who cannot read {}: runs will not see it (make it and its parent directories readable by that user, writable only by coffer's; e.g. set COFFER_EXTENSION_DIR or COFFER_PYTHON to a directory outside coffer's home)",
+                        user.name,
+                        p.display()
+                    );
+                }
+                ok
+            });
+        }
         coffer_flights::Isolation::Sandboxed(coffer_flights::Sandbox {
             helper: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("coffer")),
             run_as: self.run_as.clone(),
@@ -114,6 +127,32 @@ impl RunSandbox {
         }
         Some(Policy::system().with_write(dir).with_run_as(self.run_as.clone()))
     }
+}
+
+/// Whether `user` (no supplementary groups) may open `path`: search permission on every
+/// directory above it and read permission on it, by the mode bits that apply to that user.
+fn reachable_by(path: &Path, user: &RunAs) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let allowed = |m: &std::fs::Metadata, bit: u32| {
+        let mode = m.mode();
+        if m.uid() == user.uid {
+            mode & (bit << 6) != 0
+        } else if m.gid() == user.gid {
+            mode & (bit << 3) != 0
+        } else {
+            mode & bit != 0
+        }
+    };
+    let Ok(full) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    for dir in full.ancestors().skip(1) {
+        match std::fs::metadata(dir) {
+            Ok(m) if allowed(&m, 0o1) => {}
+            _ => return false,
+        }
+    }
+    std::fs::metadata(&full).is_ok_and(|m| allowed(&m, 0o4))
 }
 
 /// What an engine reads: its directory (the executable), the library path (a libduckdb.so

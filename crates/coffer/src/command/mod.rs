@@ -116,6 +116,31 @@ enum Command {
     Migrate(migrate::Args),
 }
 
+/// `/proc/PID/cmdline` is world-readable: a `--database` URL with a password given on the
+/// command line shows it to every local user for the life of the process.
+fn warn_password_on_argv() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for (i, a) in args.iter().enumerate() {
+        let url = match a.strip_prefix("--database=") {
+            Some(u) => Some(u),
+            None if a == "--database" => args.get(i + 1).map(String::as_str),
+            None => None,
+        };
+        let has_password = url.is_some_and(|u| {
+            u.split_once("://")
+                .and_then(|(_, rest)| rest.split(['/', '?']).next())
+                .and_then(|authority| authority.rsplit_once('@'))
+                .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+                || u.contains("password=")
+        });
+        if has_password {
+            eprintln!(
+                "coffer: warning: the --database URL holds a password, and command lines are visible to every local user (/proc/PID/cmdline, ps); pass it in COFFER_DATABASE_URL instead"
+            );
+        }
+    }
+}
+
 /// A command that already reported its errors and only needs to exit with this code.
 #[derive(Debug)]
 pub struct ExitWith(pub u8);
@@ -209,6 +234,7 @@ impl Cli {
             unsandboxed_runs: self.unsandboxed_runs,
             run_as: self.run_as.filter(|r| !r.is_empty()),
         };
+        warn_password_on_argv();
         coffer_model::names::validate_name(&ctx.project).map_err(|_| {
             crate::UsageError(format!(
                 "invalid project name '{}': names must match [A-Za-z0-9._-]{{1,128}}",

@@ -1,0 +1,406 @@
+//! The attacks a project member would try against a real `coffer serve`, each of which worked
+//! before the isolation work: SQL that reads or destroys the key file and the database, flights
+//! that read the server's secrets or other runs, planted loader variables, values on argv.
+//!
+//! One server per test; members of the lowest role that could try each attack.
+
+mod common;
+
+use base64::Engine as _;
+use common::server::{Answer, Server};
+use common::Harness;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "attack-secret-Zq81vX";
+const CANARY: &str = "server-env-canary-7Hd2";
+
+/// A user with a token and a role in project `default`.
+fn member(s: &Server, name: &str, role: &str) -> String {
+    assert_eq!(s.admin("POST", "/v1/users", Some(&json!({"name": name}))).status, 201);
+    let g = s.admin(
+        "PUT",
+        &format!("/v1/projects/default/members/{name}"),
+        Some(&json!({"role": role})),
+    );
+    assert_eq!(g.status, 200, "{}", g.text);
+    let t = s.admin(
+        "POST",
+        "/v1/tokens",
+        Some(&json!({"name": format!("{name}-token"), "owner": name})),
+    );
+    assert_eq!(t.status, 201, "{}", t.text);
+    t.body["token"].as_str().expect("token").to_string()
+}
+
+fn server(h: &Harness) -> Server {
+    Server::start_with(
+        h,
+        &[
+            ("COFFER_SQL_TIMEOUT", "2s"),
+            ("ATTACK_CANARY", CANARY),
+            // A Kestra-style secret of the server's own environment: what /proc/<pid>/environ
+            // would give away.
+            (
+                "SECRET_SERVER_ONLY",
+                &base64::engine::general_purpose::STANDARD.encode(CANARY),
+            ),
+        ],
+    )
+}
+
+/// The results of `/sql`: one (ok, text) per statement.
+fn sql(s: &Server, token: &str, statement: &str) -> Vec<(bool, String)> {
+    let a = s.request(
+        "POST",
+        "/v1/projects/default/sql",
+        Some(token),
+        Some(&json!({ "sql": statement })),
+    );
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| match r.get("error").filter(|e| !e.is_null()) {
+            Some(e) => (false, e["message"].as_str().unwrap_or_default().to_string()),
+            None => (true, r["table"].to_string()),
+        })
+        .collect()
+}
+
+fn key_bytes(h: &Harness) -> Vec<u8> {
+    std::fs::read(h.key_path()).expect("key file")
+}
+
+/// Whether `text` shows the key file: any of its key lines' 64-hex-digit keys, or 16 hex digits
+/// of one.
+fn holds(text: &str, key_file: &[u8]) -> bool {
+    String::from_utf8_lossy(key_file)
+        .lines()
+        .filter_map(|l| l.strip_prefix("key "))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .any(|k| k.len() >= 16 && text.contains(&k[..16]))
+}
+
+#[test]
+fn members_cannot_reach_the_key_file_or_the_database_through_sql() {
+    let h = Harness::new();
+    let s = server(&h);
+    let reader = member(&s, "rita", "read");
+    let user = member(&s, "ursula", "use");
+    let admin = member(&s, "adam", "admin");
+    let create = s.admin(
+        "POST",
+        "/v1/projects/default/secrets",
+        Some(&json!({"name": "s1", "type": "s3", "scope": ["s3://b"],
+                     "fields": {"key_id": "AKIAATTACK", "secret": SECRET, "region": "us-east-1"}})),
+    );
+    assert_eq!(create.status, 201, "{}", create.text);
+    let home = h.home();
+    let key = home.join("master.key");
+    let db = home.join("coffer.db");
+    let before = key_bytes(&h);
+    let attacks = [
+        format!("SELECT content FROM read_text('{}')", key.display()),
+        format!("SELECT content FROM read_blob('{}')", db.display()),
+        format!("SELECT content FROM read_blob('{}-wal')", db.display()),
+        format!("SELECT * FROM glob('{}/*')", home.display()),
+        format!("COPY (SELECT 1) TO '{}'", key.display()),
+        format!("SELECT * FROM sniff_csv('{}')", key.display()),
+        format!("SELECT * FROM read_csv('{}', header=false)", key.display()),
+        format!("ATTACH '{}' AS stolen", db.display()),
+        "SELECT content FROM read_text('/proc/self/environ')".to_string(),
+        format!("SELECT content FROM read_text('/proc/{}/environ')", s.pid()),
+        "SELECT getenv('ATTACK_CANARY')".to_string(),
+        "SET disabled_filesystems = ''".to_string(),
+        "SET lock_configuration = false".to_string(),
+        "SET enable_external_access = true".to_string(),
+        "RESET ALL".to_string(),
+        "PRAGMA enable_external_access".to_string(),
+        "LOAD httpfs".to_string(),
+        "INSTALL httpfs".to_string(),
+        "SELECT * FROM duckdb_secrets(redact := false)".to_string(),
+        format!("EXPORT DATABASE '{}/exported'", home.display()),
+    ];
+    for token in [&reader, &user, &admin, &s.admin_token] {
+        for attack in &attacks {
+            let results = sql(&s, token, attack);
+            assert_eq!(results.len(), 1, "{attack}");
+            let (ok, text) = &results[0];
+            assert!(!ok, "{attack} succeeded: {text}");
+            assert!(!text.contains(SECRET) && !text.contains(CANARY), "{attack}: {text}");
+            assert!(!holds(text, &before), "{attack} showed the key file: {text}");
+        }
+    }
+    // A read member keeps coffer's own statements, and is told why DuckDB's are refused.
+    let own = sql(&s, &reader, "SELECT name FROM duckdb_secrets(); SELECT 1");
+    assert!(own[0].0, "{:?}", own[0]);
+    assert!(!own[1].0 && own[1].1.contains("needs role 'use'"), "{:?}", own[1]);
+    // A use member runs DuckDB statements, over S3-style secrets that DuckDB holds redacted.
+    let fine = sql(
+        &s,
+        &user,
+        "SELECT 40 + 2 AS answer; SELECT secret_string FROM duckdb_secrets()",
+    );
+    assert!(fine[0].0 && fine[0].1.contains("42"), "{:?}", fine[0]);
+    assert!(fine[1].0 && fine[1].1.contains("redacted") && !fine[1].1.contains(SECRET), "{:?}", fine[1]);
+    // The rule is named.
+    let set = sql(&s, &user, "SET threads = 64");
+    assert!(set[0].1.contains("rule 'setting'"), "{:?}", set);
+    // Nothing was destroyed or created in the home.
+    assert_eq!(key_bytes(&h), before, "the key file is untouched");
+    assert!(!home.join("exported").exists());
+    drop(s);
+}
+
+#[test]
+fn a_runaway_statement_is_interrupted_and_the_server_keeps_serving() {
+    let h = Harness::new();
+    let s = server(&h);
+    let user = member(&s, "ursula", "use");
+    let start = Instant::now();
+    let r = sql(&s, &user, "SELECT count(*) FROM range(10000000000000::BIGINT)");
+    assert!(!r[0].0 && r[0].1.contains("SQL timeout of 2s"), "{:?}", r);
+    assert!(start.elapsed() < Duration::from_secs(60));
+    // The same engine (or its replacement) answers the next statement.
+    let next = sql(&s, &user, "SELECT 7 AS seven");
+    assert!(next[0].0 && next[0].1.contains('7'), "{:?}", next);
+    // A huge allocation is capped by the engine's memory limit, not the machine's.
+    let big = sql(&s, &user, "SELECT list(range) FROM range(200000000::BIGINT)");
+    assert!(!big[0].0, "{:?}", big);
+    let after = sql(&s, &user, "SELECT 8 AS eight");
+    assert!(after[0].0, "{:?}", after);
+}
+
+/// Creates a flight as `token` and runs it to its end; (status, log text).
+fn run_flight(s: &Server, token: &str, body: Value) -> (String, String) {
+    let name = body["name"].as_str().expect("name").to_string();
+    let c = s.request("POST", "/v1/projects/default/flights", Some(token), Some(&body));
+    assert_eq!(c.status, 201, "{}", c.text);
+    let r = s.request(
+        "POST",
+        &format!("/v1/projects/default/flights/{name}/runs"),
+        Some(token),
+        Some(&json!({})),
+    );
+    assert!(r.status == 201 || r.status == 200, "{}", r.text);
+    let n = r.body["run_number"].as_i64().expect("run number");
+    wait_run(s, token, &name, n)
+}
+
+fn wait_run(s: &Server, token: &str, name: &str, n: i64) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let l: Answer = s.request(
+            "GET",
+            &format!("/v1/projects/default/flights/{name}/runs/{n}/logs"),
+            Some(token),
+            None,
+        );
+        assert_eq!(l.status, 200, "{}", l.text);
+        let status = l.body["run"]["status"].as_str().unwrap_or_default().to_string();
+        if status != "running" {
+            let text: String = l.body["chunks"]
+                .as_array()
+                .expect("chunks")
+                .iter()
+                .map(|c| {
+                    let b = base64::engine::general_purpose::STANDARD
+                        .decode(c["data"].as_str().unwrap_or_default())
+                        .unwrap_or_default();
+                    String::from_utf8_lossy(&b).into_owned()
+                })
+                .collect();
+            return (status, text);
+        }
+        assert!(Instant::now() < deadline, "run {name}#{n} did not end");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn sh(name: &str, line: &str) -> Value {
+    json!({"name": name, "kind": "command", "command": ["sh", "-c", line], "timeout_secs": 30})
+}
+
+#[test]
+fn a_writers_flight_cannot_read_the_home_the_server_or_other_runs() {
+    let h = Harness::new();
+    let s = server(&h);
+    let writer = member(&s, "walter", "write");
+    let home = h.home();
+    let before = key_bytes(&h);
+    let pid = s.pid();
+    // The key file, the database and its WAL, the home itself.
+    for (i, target) in ["master.key", "coffer.db", "coffer.db-wal", ""].iter().enumerate() {
+        let path = home.join(target);
+        let (_, log) = run_flight(
+            &s,
+            &writer,
+            sh(&format!("read{i}"), &format!("cat '{0}' || ls -la '{0}'; od -c '{0}' | head", path.display())),
+        );
+        assert!(log.contains("Permission denied"), "{log}");
+        assert!(!log.contains("coffer-keyfile") && !log.contains("SQLite format"), "{log}");
+        assert!(!holds(&log, &before), "{log}");
+    }
+    // The server's environment, memory and descriptors.
+    let (status, log) = run_flight(
+        &s,
+        &writer,
+        sh(
+            "proc",
+            &format!(
+                "cat /proc/{pid}/environ; cat /proc/{pid}/cmdline; ls /proc/{pid}/fd; head -c 64 /proc/{pid}/mem; exit 0"
+            ),
+        ),
+    );
+    assert_eq!(status, "succeeded", "{log}");
+    assert!(!log.contains(CANARY), "{log}");
+    assert!(log.contains("Permission denied"), "{log}");
+    // Writing into the home, signalling the server.
+    let (_, log) = run_flight(
+        &s,
+        &writer,
+        sh(
+            "write",
+            &format!(
+                "echo x > '{}/pwned'; echo y >> '{}'; kill -TERM {pid}; kill -0 {pid} && echo ALIVE-SIGNALLABLE; id -u",
+                home.display(),
+                home.join("master.key").display()
+            ),
+        ),
+    );
+    assert!(!home.join("pwned").exists(), "{log}");
+    assert_eq!(key_bytes(&h), before);
+    assert!(!log.contains("ALIVE-SIGNALLABLE"), "{log}");
+    assert_eq!(s.request("GET", "/healthz", None, None).status, 200, "the server lives");
+    if coffer_sandbox::is_root() {
+        assert!(!log.lines().any(|l| l.trim() == "0"), "a run ran as root: {log}");
+    }
+    // Another run's environment: one run holds a secret while another looks for it.
+    let c = s.admin(
+        "POST",
+        "/v1/projects/default/secrets",
+        Some(&json!({"name": "held", "type": "generic", "fields": {"value": SECRET}})),
+    );
+    assert_eq!(c.status, 201, "{}", c.text);
+    let holder = s.request(
+        "POST",
+        "/v1/projects/default/flights",
+        Some(&writer),
+        Some(&sh("holder", "sleep 4")),
+    );
+    assert_eq!(holder.status, 201, "{}", holder.text);
+    let r = s.request(
+        "POST",
+        "/v1/projects/default/flights/holder/runs",
+        Some(&writer),
+        Some(&json!({})),
+    );
+    let n = r.body["run_number"].as_i64().expect("run");
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, log) = run_flight(
+        &s,
+        &writer,
+        sh(
+            "snoop",
+            "for d in /proc/[0-9]*; do if tr '\\0' ' ' < $d/cmdline 2>/dev/null | grep -q '^sleep 4'; then if cat $d/environ > /dev/null 2>&1; then echo READABLE; else echo DENIED; fi; fi; done",
+        ),
+    );
+    assert!(log.contains("DENIED") && !log.contains("READABLE"), "{log}");
+    assert!(!log.contains(SECRET), "{log}");
+    let (status, _) = wait_run(&s, &writer, "holder", n);
+    assert_eq!(status, "succeeded");
+}
+
+#[test]
+fn planted_loader_variables_are_refused_and_left_out() {
+    let h = Harness::new();
+    // LD_PRELOAD as a secret of the server's own environment (stored before the rule).
+    let s = Server::start_with(
+        &h,
+        &[(
+            "SECRET_LD_PRELOAD",
+            &base64::engine::general_purpose::STANDARD.encode("/tmp/evil.so"),
+        )],
+    );
+    let writer = member(&s, "walter", "write");
+    for name in ["LD_PRELOAD", "PATH", "BASH_ENV", "PYTHONWARNINGS", "BROWSER", "PERL5OPT", "NODE_OPTIONS"] {
+        let c = s.request(
+            "POST",
+            "/v1/projects/default/secrets",
+            Some(&writer),
+            Some(&json!({"name": name, "type": "generic", "fields": {"value": "x"}})),
+        );
+        assert_eq!(c.status, 400, "{name}: {}", c.text);
+        assert!(c.text.contains(name) && c.text.contains("rule"), "{}", c.text);
+    }
+    let c = s.request(
+        "POST",
+        "/v1/projects/default/flights",
+        Some(&writer),
+        Some(&json!({"name": "cfg", "kind": "command", "command": ["true"], "config": {"NODE_OPTIONS": "--require /tmp/x.js"}})),
+    );
+    assert_eq!(c.status, 400, "{}", c.text);
+    // The one already stored is left out of runs, with a warning in the log.
+    let (status, log) = run_flight(&s, &writer, sh("env", "env | grep -c '^LD_PRELOAD=' || true"));
+    assert_eq!(status, "succeeded", "{log}");
+    assert!(log.contains("warning") && log.contains("LD_PRELOAD"), "{log}");
+    assert!(log.lines().any(|l| l.trim() == "0"), "{log}");
+}
+
+#[test]
+fn no_secret_value_ever_reaches_a_process_argv() {
+    let h = Harness::new();
+    let s = server(&h);
+    let writer = member(&s, "walter", "write");
+    let c = s.admin(
+        "POST",
+        "/v1/projects/default/secrets",
+        Some(&json!({"name": "tok", "type": "generic", "fields": {"value": SECRET}})),
+    );
+    assert_eq!(c.status, 201, "{}", c.text);
+    // An exec argument with a template is refused, with the way to do it.
+    let bad = s.request(
+        "POST",
+        "/v1/projects/default/flights",
+        Some(&writer),
+        Some(&json!({"name": "argv", "kind": "command", "command": ["echo", "{{ secret('tok') }}"]})),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(bad.text.contains("cmdline") && bad.text.contains("variable"), "{}", bad.text);
+    // A shell line reads it from a variable: it works, and no process shows it on argv.
+    let flight = sh(
+        "shell",
+        "test \"{{ secret('tok') }}\" = \"$(printenv COFFER_TEMPLATE_1)\" && echo same; sleep 3; echo done",
+    );
+    let created = s.request("POST", "/v1/projects/default/flights", Some(&writer), Some(&flight));
+    assert_eq!(created.status, 201, "{}", created.text);
+    let r = s.request(
+        "POST",
+        "/v1/projects/default/flights/shell/runs",
+        Some(&writer),
+        Some(&json!({})),
+    );
+    let n = r.body["run_number"].as_i64().expect("run");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut scanned = 0;
+    while Instant::now() < deadline {
+        for entry in std::fs::read_dir("/proc").expect("proc").flatten() {
+            if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+                scanned += 1;
+                assert!(
+                    !cmdline.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+                    "{} has the value on its argv",
+                    entry.path().display()
+                );
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(scanned > 0);
+    let (status, log) = wait_run(&s, &writer, "shell", n);
+    assert_eq!(status, "succeeded", "{log}");
+    assert!(log.contains("same") && log.contains("done"), "{log}");
+    assert!(!log.contains(SECRET), "{log}");
+}

@@ -63,6 +63,14 @@ if [ -z "${COFFER_TEST_POSTGRES_URL:-}" ]; then
   COFFER_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start "$PG_DIR")"
   export COFFER_TEST_POSTGRES_URL
 fi
+# Flight runs and the DuckDB engines of remote callers run as an unprivileged user (`nobody`)
+# when coffer runs as root, as CI does. That user must reach what runs execute: the test build's
+# coffer-engine, libduckdb.so, the extension directory and the Python venv, all under
+# $HOME/.cache. Give others search permission (not read: nothing can be listed) on the two
+# directories above them; what lies below is readable and writable by root only.
+if [ "$(id -u)" = 0 ]; then
+  chmod o+x "$HOME" "$HOME/.cache"
+fi
 FEATURES=(--no-default-features)
 
 echo "== cargo fmt --check"

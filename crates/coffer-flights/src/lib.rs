@@ -505,6 +505,14 @@ impl Runner {
         let env = self.step_env(step, dir, base)?;
         let mut cmd = match &self.settings.sandbox {
             Isolation::Sandboxed(sandbox) => {
+                // The helper would only fail after the fork: say it as a direct start would.
+                if !resolvable(&program, &env) {
+                    return Err(format!(
+                        "cannot start '{}': {}",
+                        program.display(),
+                        std::io::Error::from(std::io::ErrorKind::NotFound)
+                    ));
+                }
                 let mut c = Command::new(&sandbox.helper);
                 c.arg("__sandbox")
                     .args(sandbox.policy(dir).to_args())
@@ -738,6 +746,18 @@ impl Runner {
     fn allowed(&self, name: &str) -> bool {
         self.settings.env_allow.iter().any(|a| a == name)
     }
+}
+
+/// Whether `program` names a file, directly or on the run's `PATH`.
+fn resolvable(program: &std::path::Path, env: &RunEnv) -> bool {
+    if program.components().count() > 1 || program.is_absolute() {
+        return program.is_file();
+    }
+    let path = env
+        .vars()
+        .find(|v| v.0 == "PATH")
+        .map_or(DEFAULT_PATH.to_string(), |v| v.1.expose_secret().to_string());
+    std::env::split_paths(&path).any(|d| d.join(program).is_file())
 }
 
 /// A copy of a step variable.

@@ -144,7 +144,11 @@ fn members_cannot_reach_the_key_file_or_the_database_through_sql() {
         "SELECT 40 + 2 AS answer; SELECT secret_string FROM duckdb_secrets()",
     );
     assert!(fine[0].0 && fine[0].1.contains("42"), "{:?}", fine[0]);
-    assert!(fine[1].0 && fine[1].1.contains("redacted") && !fine[1].1.contains(SECRET), "{:?}", fine[1]);
+    assert!(
+        fine[1].0 && fine[1].1.contains("redacted") && !fine[1].1.contains(SECRET),
+        "{:?}",
+        fine[1]
+    );
     // The rule is named.
     let set = sql(&s, &user, "SET threads = 64");
     assert!(set[0].1.contains("rule 'setting'"), "{:?}", set);
@@ -237,10 +241,16 @@ fn a_writers_flight_cannot_read_the_home_the_server_or_other_runs() {
         let (_, log) = run_flight(
             &s,
             &writer,
-            sh(&format!("read{i}"), &format!("cat '{0}' || ls -la '{0}'; od -c '{0}' | head", path.display())),
+            sh(
+                &format!("read{i}"),
+                &format!("cat '{0}' || ls -la '{0}'; od -c '{0}' | head", path.display()),
+            ),
         );
         assert!(log.contains("Permission denied"), "{log}");
-        assert!(!log.contains("coffer-keyfile") && !log.contains("SQLite format"), "{log}");
+        assert!(
+            !log.contains("coffer-keyfile") && !log.contains("SQLite format"),
+            "{log}"
+        );
         assert!(!holds(&log, &before), "{log}");
     }
     // The server's environment, memory and descriptors.
@@ -325,7 +335,15 @@ fn planted_loader_variables_are_refused_and_left_out() {
         )],
     );
     let writer = member(&s, "walter", "write");
-    for name in ["LD_PRELOAD", "PATH", "BASH_ENV", "PYTHONWARNINGS", "BROWSER", "PERL5OPT", "NODE_OPTIONS"] {
+    for name in [
+        "LD_PRELOAD",
+        "PATH",
+        "BASH_ENV",
+        "PYTHONWARNINGS",
+        "BROWSER",
+        "PERL5OPT",
+        "NODE_OPTIONS",
+    ] {
         let c = s.request(
             "POST",
             "/v1/projects/default/secrets",
@@ -368,7 +386,11 @@ fn no_secret_value_ever_reaches_a_process_argv() {
         Some(&json!({"name": "argv", "kind": "command", "command": ["echo", "{{ secret('tok') }}"]})),
     );
     assert_eq!(bad.status, 400, "{}", bad.text);
-    assert!(bad.text.contains("cmdline") && bad.text.contains("variable"), "{}", bad.text);
+    assert!(
+        bad.text.contains("cmdline") && bad.text.contains("variable"),
+        "{}",
+        bad.text
+    );
     // A shell line reads it from a variable: it works, and no process shows it on argv.
     let flight = sh(
         "shell",

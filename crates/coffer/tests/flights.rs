@@ -295,8 +295,8 @@ fn two_sources_of_one_variable_are_refused_naming_both() {
 #[test]
 fn a_dropped_secret_fails_the_run_before_it_starts_and_a_new_value_needs_no_redeploy() {
     let h = with_secrets();
-    let marker = h.root().join("started");
-    let script = format!("touch {}; echo key=$MY_API_SECRET_API_KEY | base64", marker.display());
+    // The run's sandbox lets it write only its own directory: it says it started on stdout.
+    let script = "echo started >&2; echo key=$MY_API_SECRET_API_KEY | base64".to_string();
     h.run(&[
         "flight",
         "create",
@@ -314,7 +314,10 @@ fn a_dropped_secret_fails_the_run_before_it_starts_and_a_new_value_needs_no_rede
         .code(1)
         .stderr(contains("failed"))
         .stderr(contains("'my_api_secret'"));
-    assert!(!marker.exists(), "the command ran although its secret is gone");
+    assert!(
+        !log_of(&h, "job", "1").contains("started"),
+        "the command ran although its secret is gone"
+    );
     let runs = run_json(&h, &["flight", "runs", "job"]);
     assert_eq!(runs[0]["status"], "failed");
     assert!(runs[0]["message"]
@@ -335,7 +338,7 @@ fn a_dropped_secret_fails_the_run_before_it_starts_and_a_new_value_needs_no_rede
     )
     .success();
     let a = h.run(&["flight", "run", "job", "--wait"]).success();
-    assert!(marker.exists());
+    assert!(stderr(&a).contains("started"), "{}", stderr(&a));
     use base64::Engine as _;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(stdout(&a).trim())
@@ -374,15 +377,18 @@ fn values_split_across_writes_and_their_base64_are_masked() {
 #[test]
 fn a_timeout_kills_the_whole_process_group() {
     let h = Harness::new();
-    let pidfile = h.root().join("bg.pid");
-    let script = format!("sleep 60 & echo $! > {}; wait", pidfile.display());
-    h.run(&["flight", "create", "slow", "--timeout", "1s", "--", "sh", "-c", &script])
+    // The run may write only its own directory: it prints the background pid instead.
+    let script = "sleep 60 & echo bg=$!; wait";
+    h.run(&["flight", "create", "slow", "--timeout", "1s", "--", "sh", "-c", script])
         .success();
     h.run(&["flight", "run", "slow"])
         .code(124)
         .stderr(contains("timed_out"));
-    let pid: i32 = std::fs::read_to_string(&pidfile)
-        .expect("pid file")
+    let log = log_of(&h, "slow", "1");
+    let pid: i32 = log
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("bg="))
+        .expect("pid in the log")
         .trim()
         .parse()
         .expect("pid");
@@ -850,11 +856,24 @@ fn kestra_templates_resolve_at_run_start_in_memory_and_are_masked() {
         "--",
         "sh",
         "-c",
-        "echo url=$PG_URL; echo key=$1; printf 'key=%s\\n' \"$1\" | base64",
+        "k={{secret(\"my_api_secret\", 'API_KEY')}}; echo url=$PG_URL; echo key=$k; printf 'key=%s\\n' \"$k\" | base64",
+    ])
+    .success();
+    // In a shell line the template became a variable reference; as a plain argument (where
+    // /proc/PID/cmdline would show the value) it is refused.
+    h.run(&[
+        "flight",
+        "create",
+        "tplargv",
+        "--",
+        "sh",
+        "-c",
+        "echo $1",
         "sh",
         "{{secret(\"my_api_secret\", 'API_KEY')}}",
     ])
-    .success();
+    .code(2)
+    .stderr(contains("cmdline"));
     let a = h.run(&["flight", "run", "tpl", "--wait"]).success();
     let out = stdout(&a);
     assert!(out.contains("url=****\n") && out.contains("key=****\n"), "{out}");
@@ -921,8 +940,16 @@ fn kestra_templates_resolve_at_run_start_in_memory_and_are_masked() {
         "a-value",
     )
     .success();
-    h.run(&["flight", "create", "tpltwo", "--", "echo", "{{ secret('two') }}"])
-        .success();
+    h.run(&[
+        "flight",
+        "create",
+        "tpltwo",
+        "--",
+        "sh",
+        "-c",
+        "echo {{ secret('two') }}",
+    ])
+    .success();
     h.run(&["flight", "run", "tpltwo"])
         .code(1)
         .stderr(contains("has several values (A, B)"));
@@ -1028,28 +1055,26 @@ tasks:
     );
     assert!(show.contains("PASSWORD={{ secret('POSTGRES_PASSWORD') }}"), "{show}");
     assert!(!show.contains("actual_"), "{show}");
-    // A failed step stops the run: the next step does not start.
-    let marker = h.root().join("second-step-ran");
+    // A failed step stops the run: the next step does not start (steps may write only the
+    // run's own directory, so the second one says it ran in the log).
     let failing = h.input_file(
         "failing.yaml",
-        format!(
-            "id: two_steps\ntasks:\n  - id: first\n    type: command\n    command: [sh, -c, 'exit 7']\n  - id: second\n    type: command\n    command: [touch, '{}']\n",
-            marker.display()
-        ),
+        "id: two_steps\ntasks:\n  - id: first\n    type: command\n    command: [sh, -c, 'exit 7']\n  - id: second\n    type: command\n    command: [echo, second-step-ran]\n",
     );
     h.run_env(&["flight", "create", "--from", &failing.to_string_lossy()], &env)
         .success();
     h.run_env(&["flight", "run", "two_steps"], &env)
         .code(7)
         .stderr(contains("step 'first': exited with code 7"));
-    assert!(!marker.exists(), "the second step ran after the first failed");
+    let ran = |n: &str| {
+        let a = h.run_env(&["flight", "logs", "two_steps", n], &env).success();
+        stdout(&a).contains("second-step-ran")
+    };
+    assert!(!ran("1"), "the second step ran after the first failed");
     // Redeploying from a fixed file replaces the definition; the version goes up.
     let fixed = h.input_file(
         "fixed.yaml",
-        format!(
-            "id: two_steps\ntasks:\n  - id: first\n    type: command\n    command: [\"true\"]\n  - id: second\n    type: command\n    command: [touch, '{}']\n",
-            marker.display()
-        ),
+        "id: two_steps\ntasks:\n  - id: first\n    type: command\n    command: [\"true\"]\n  - id: second\n    type: command\n    command: [echo, second-step-ran]\n",
     );
     h.run_env(
         &["flight", "update", "two_steps", "--from", &fixed.to_string_lossy()],
@@ -1058,7 +1083,7 @@ tasks:
     .success()
     .stdout(contains("version 2"));
     h.run_env(&["flight", "run", "two_steps"], &env).success();
-    assert!(marker.exists(), "the redeployed flow did not run its second step");
+    assert!(ran("2"), "the redeployed flow did not run its second step");
     h.run_env(
         &["flight", "update", "two_steps", "--from", &flow.to_string_lossy()],
         &env,

@@ -106,7 +106,9 @@ fn exit_codes_pass_through_and_errors_run_nothing() {
         .stderr(contains("use KEY=VALUE"));
     h.run(&["run", "--config", "DATABASE_URL=x", "--", "true"])
         .code(2)
-        .stderr(contains("--config DATABASE_URL would overwrite"));
+        .stderr(contains(
+            "would be set by both secret 'DATABASE_URL' and --config DATABASE_URL",
+        ));
     h.run(&["run", "--", "/no/such/program"])
         .code(1)
         .stderr(contains("cannot run '/no/such/program'"));

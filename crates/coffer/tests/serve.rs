@@ -884,7 +884,8 @@ fn coffer_sql_runs_on_the_server_in_remote_mode() {
         )
         .code(3)
         .stderr(predicates::str::contains("needs the role 'write'"));
-    // ... its DuckDB runs, without the project's secrets, and nothing is audited as used.
+    // ... it may not pass statements to DuckDB (that needs `use`), and nothing is audited as
+    // used.
     remote
         .run(&[
             "secret",
@@ -906,8 +907,8 @@ fn coffer_sql_runs_on_the_server_in_remote_mode() {
             &["sql", "--format", "csv", "-c", "SELECT 1 AS one"],
             &[("COFFER_TOKEN", &reader)],
         )
-        .success()
-        .stdout("one\n1\n");
+        .code(3)
+        .stderr(predicates::str::contains("needs role 'use'"));
     let after = s
         .admin("GET", "/v1/audit?project=default", None)
         .body

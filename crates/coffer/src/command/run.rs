@@ -93,7 +93,7 @@ impl Args {
                 &format!("--config {k}"),
                 false,
             )
-            .map_err(|e| crate::UsageError(format!("{e}; rename one of them")))?;
+            .map_err(crate::UsageError)?;
         }
         let secrets: Vec<&[u8]> = env.mask().iter().map(|v| v.expose_secret().as_bytes()).collect();
         let masker = if self.no_mask {

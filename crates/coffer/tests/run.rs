@@ -151,3 +151,58 @@ fn remote_mode_injects_through_the_use_endpoint() {
     let audit = s.admin("GET", "/v1/audit?project=default&secret=my_s3", None);
     assert!(audit.text.contains("\"use\""), "{}", audit.text);
 }
+
+#[test]
+fn run_sandbox_confines_the_command_and_plain_run_is_the_owners() {
+    let h = with_secrets();
+    let key = h.key_path();
+    let key = key.to_string_lossy();
+    // The owner's own command reads what the owner can.
+    h.run(&["run", "--", "head", "-c", "14", &key])
+        .success()
+        .stdout("# coffer key f");
+    // In the sandbox: not the home, not the key file; its own directory and its variables.
+    let script = format!(
+        "cat '{key}' || echo denied; touch '{}/x' || echo readonly; echo ok > \"$HOME/own\" && cat \"$HOME/own\"; echo \"$MY_API_SECRET_API_KEY\"; id -u",
+        h.home().display()
+    );
+    let a = h
+        .run(&[
+            "run",
+            "--sandbox",
+            "--secret",
+            "my_api_secret",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .success();
+    let out = stdout(&a);
+    assert!(
+        out.contains("denied") && out.contains("readonly"),
+        "{out}\n{}",
+        stderr(&a)
+    );
+    assert!(out.contains("ok\n****\n"), "{out}");
+    assert!(!h.home().join("x").exists());
+    if coffer_sandbox::is_root() {
+        assert!(!out.lines().any(|l| l == "0"), "ran as root: {out}");
+    }
+    // It gets nothing of coffer's environment but its variables, PATH, HOME and TMPDIR.
+    let a = h
+        .run_env(
+            &["run", "--sandbox", "--no-project-env", "--", "env"],
+            &[("LEAKY_VARIABLE", "from-the-parent")],
+        )
+        .success();
+    let names: Vec<String> = stdout(&a)
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.to_string()))
+        .collect();
+    assert!(
+        !names.iter().any(|n| n == "LEAKY_VARIABLE" || n == "COFFER_HOME"),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n == "PATH"), "{names:?}");
+}

@@ -1329,3 +1329,34 @@ fn a_deeply_nested_option_value_is_a_syntax_error_not_a_crash() {
             .stderr(predicates::str::contains("nests lists or maps more than"));
     }
 }
+
+#[test]
+fn safe_runs_duckdb_as_a_remote_callers_and_plain_sql_reads_the_owners_files() {
+    let h = with_my_s3();
+    let key = h.key_path();
+    let read_key = format!("SELECT content FROM read_text('{}')", key.display());
+    // The owner's DuckDB reads the owner's files.
+    let a = h.run(&["sql", "--format", "csv", "-c", &read_key]).success();
+    assert!(stdout(&a).contains("coffer-keyfile"), "{}", stdout(&a));
+    // --safe: the guard refuses, and DuckDB itself has no local file system.
+    let a = h.run(&["sql", "--safe", "-c", &read_key]).code(3);
+    assert!(stderr(&a).contains("rule 'local-file'"), "{}", stderr(&a));
+    let a = h
+        .run(&[
+            "sql",
+            "--safe",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT 40 + 2 AS n; SET TimeZone = 'UTC'",
+        ])
+        .success();
+    assert!(stdout(&a).contains("42"), "{}", stdout(&a));
+    let a = h.run(&["sql", "--safe", "-c", "SET threads = 8"]).code(3);
+    assert!(stderr(&a).contains("rule 'setting'"), "{}", stderr(&a));
+    // What the guard lets through still meets DuckDB's own wall.
+    let a = h
+        .run(&["sql", "--safe", "-c", "SELECT * FROM duckdb_extensions()"])
+        .code(1);
+    assert!(stderr(&a).contains("LocalFileSystem"), "{}", stderr(&a));
+}

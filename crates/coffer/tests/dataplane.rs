@@ -3,67 +3,16 @@
 //! Needs httpfs in `COFFER_TEST_EXTENSION_DIR` (scripts/test.sh installs it with
 //! scripts/install-httpfs.sh).
 
+mod engine;
+
 use coffer_core::{Caller, CreateRequest, OnConflict, Service};
 use coffer_crypto::{LocalKeyFile, SecretString};
 use coffer_engine::DataPlane;
 use coffer_model::{InputValue, Storage};
 use coffer_store_sqlite::SqliteStore;
+use engine::{engine_config, extension_dir, started};
 use std::path::PathBuf;
 use std::sync::Arc;
-
-fn extension_dir() -> PathBuf {
-    let dir = PathBuf::from(std::env::var("COFFER_TEST_EXTENSION_DIR").unwrap_or_else(|_| {
-        panic!("set COFFER_TEST_EXTENSION_DIR to a directory with httpfs installed (bash scripts/install-httpfs.sh DIR); scripts/test.sh does this")
-    }));
-    assert!(
-        coffer_engine::httpfs_path(&dir).is_file(),
-        "{}",
-        coffer_engine::install_hint(&dir)
-    );
-    dir
-}
-
-/// The engine of these tests: `coffer-engine` of this build, local files allowed.
-fn engine_config() -> coffer_engine::EngineConfig {
-    coffer_engine::EngineConfig {
-        exe: env!("CARGO_BIN_EXE_coffer-engine").into(),
-        extension_dir: extension_dir(),
-        local_files: true,
-        timeout: None,
-        memory_limit: None,
-        threads: None,
-        sandbox: None,
-    }
-}
-
-/// An engine instance bound to its service, started (every secret registered).
-struct Duck<'a> {
-    i: Arc<coffer_engine::Instance>,
-    s: &'a Service,
-}
-
-impl Duck<'_> {
-    fn which_secret(&self, path: &str, ty: &str) -> Result<Option<String>, coffer_engine::EngineError> {
-        self.i.which_secret(self.s, path, ty)
-    }
-    #[allow(dead_code)]
-    fn query(&self, sql: &str) -> Result<coffer_engine::Rows, coffer_engine::EngineError> {
-        self.i.query(self.s, sql)
-    }
-    fn registered_count(&self) -> usize {
-        self.i.registered_count()
-    }
-    #[allow(dead_code)]
-    fn resync(&self) -> Result<usize, coffer_engine::EngineError> {
-        self.i.resync(self.s)
-    }
-}
-
-fn started<'a>(plane: &DataPlane, service: &'a Service, caller: &Caller, project: &str) -> Duck<'a> {
-    let i = plane.instance(caller, project);
-    i.which_secret(service, "s3://", "s3").expect("the engine starts");
-    Duck { i, s: service }
-}
 
 struct Env {
     _dir: tempfile::TempDir,

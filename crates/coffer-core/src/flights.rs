@@ -807,6 +807,20 @@ impl Service {
             Vec::new()
         };
         for e in &plan {
+            // A secret already asked for by name (and held in one storage only) is that one:
+            // it is opened, and audited, once.
+            let single = infos
+                .iter()
+                .filter(|i| i.name.eq_ignore_ascii_case(&e.info.name))
+                .count()
+                == 1;
+            if single
+                && wanted
+                    .iter()
+                    .any(|(n, s)| s.is_none() && n.eq_ignore_ascii_case(&e.info.name))
+            {
+                continue;
+            }
             want(&mut wanted, &e.info.name, Some(e.info.storage));
         }
         let purpose = format!("flight:{}#{}", f.name, run.run_number);
@@ -885,7 +899,9 @@ impl Service {
         let duckdb = plan
             .into_iter()
             .filter_map(|e| {
-                rest.iter()
+                var_opened
+                    .iter()
+                    .chain(rest.iter())
                     .find(|o| o.info.name.eq_ignore_ascii_case(&e.info.name) && o.info.storage == e.info.storage)
                     .map(|o| {
                         (

@@ -171,10 +171,50 @@ fn a_runaway_statement_is_interrupted_and_the_server_keeps_serving() {
     let next = sql(&s, &user, "SELECT 7 AS seven");
     assert!(next[0].0 && next[0].1.contains('7'), "{:?}", next);
     // A huge allocation is capped by the engine's memory limit, not the machine's.
-    let big = sql(&s, &user, "SELECT list(range) FROM range(200000000::BIGINT)");
-    assert!(!big[0].0, "{:?}", big);
+    let big = sql(
+        &s,
+        &user,
+        "SELECT len(l) FROM (SELECT list(range) AS l FROM range(300000000::BIGINT))",
+    );
+    assert!(!big[0].0 && big[0].1.contains("Out of Memory"), "{:?}", big);
     let after = sql(&s, &user, "SELECT 8 AS eight");
     assert!(after[0].0, "{:?}", after);
+    // An engine that dies is replaced: the statement it was running fails, the next works.
+    let engines = engines_of(s.pid());
+    assert_eq!(engines.len(), 1, "one engine for this project and caller: {engines:?}");
+    let victim = engines[0];
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &victim.to_string()])
+        .status();
+    std::thread::sleep(Duration::from_millis(200));
+    let died = sql(&s, &user, "SELECT 9 AS nine");
+    assert!(!died[0].0 && died[0].1.contains("engine stopped"), "{:?}", died);
+    let again = sql(&s, &user, "SELECT 10 AS ten");
+    assert!(again[0].0 && again[0].1.contains("10"), "{:?}", again);
+    assert!(!engines_of(s.pid()).contains(&victim));
+    assert_eq!(s.request("GET", "/healthz", None, None).status, 200);
+}
+
+/// The `coffer-engine` processes whose parent is `pid`.
+fn engines_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("proc").flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let comm = head.split_once('(').map(|(_, c)| c).unwrap_or_default();
+        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+        if comm == "coffer-engine" && ppid == Some(pid) {
+            if let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 /// Creates a flight as `token` and runs it to its end; (status, log text).

@@ -8,7 +8,9 @@
 #  2. peak memory (max RSS, /usr/bin/time, median of 20) of `coffer run -- true`.
 #  3. `/sql` throughput under wrk (8 connections, 10 s, `SELECT 42`) against `coffer serve`:
 #     the engine process of this build, and, with BENCH_BEFORE=BINARY, an older coffer whose
-#     DuckDB ran in-process (built from a commit before the engine process, see the README).
+#     DuckDB ran in-process (built from a commit before the engine process, see the README);
+#     with it, the first statement of a local `coffer sql` is compared as well.
+# BENCH_BIN: the coffer to measure (default: this build's release binary; coffer-engine next to it).
 #
 # The `coffer` executable links no DuckDB: it is built here with --no-default-features (the
 # engine, which the /sql step needs, is linked against DuckDB's libduckdb.so 1.5.5; the product
@@ -25,9 +27,9 @@ export LD_LIBRARY_PATH="$DUCKDB_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   cargo build --release --locked --no-default-features -p coffer --bins
 fi
-bin="$CARGO_TARGET_DIR/release/coffer"
+bin="${BENCH_BIN:-$CARGO_TARGET_DIR/release/coffer}"
 # The run user (nobody, when root) must reach the executables it runs.
-[ "$(id -u)" = 0 ] && chmod o+x "$HOME" "$HOME/.cache"
+if [ "$(id -u)" = 0 ]; then chmod o+x "$HOME" "$HOME/.cache"; fi
 npm_dir="$HOME/.cache/coffer-dotenvx"
 if [ ! -x "$npm_dir/node_modules/.bin/dotenvx" ]; then
   mkdir -p "$npm_dir"
@@ -36,7 +38,7 @@ fi
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -57,6 +59,13 @@ hyperfine -N --warmup 20 --runs 100 --export-markdown "$work/run.md" "${cmds[@]}
 cat "$work/run.md"
 
 echo
+echo "## first statement of a local coffer sql (hyperfine, 30 runs)"
+sqlcmds=("$bin sql -c 'SELECT 42'")
+if [ -n "${BENCH_BEFORE:-}" ]; then sqlcmds+=("$BENCH_BEFORE sql -c 'SELECT 42'"); fi
+hyperfine -N --warmup 3 --runs 30 --export-markdown "$work/sql.md" "${sqlcmds[@]}" >/dev/null
+cat "$work/sql.md"
+
+echo
 echo "## peak memory of coffer run -- true (max RSS, median of 20)"
 for _ in $(seq 1 20); do
   /usr/bin/time -f %M "$bin" run -- true 2>&1 >/dev/null | tail -n 1
@@ -72,7 +81,7 @@ sql_bench() {
   for _ in $(seq 1 100); do
     url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/$label.log" | head -n 1 || true)
     token=$(grep -o 'coffer_[A-Za-z0-9_]*' "$work/$label.log" | head -n 1 || true)
-    grep -q serving "$work/$label.log" && break
+    if grep -q serving "$work/$label.log" && [ -n "$url" ] && [ -n "$token" ]; then break; fi
     sleep 0.1
   done
   [ -n "$url" ] && [ -n "$token" ] || { cat "$work/$label.log"; return 1; }

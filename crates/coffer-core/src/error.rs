@@ -67,6 +67,10 @@ pub enum CoreError {
         /// The role that was needed.
         need: Role,
     },
+    /// The caller has the role but may not do this to this object (it may not act as a
+    /// flight's run identity); the message says why and what to do.
+    #[error("permission denied: {0}")]
+    NotPermitted(String),
     /// Only a superuser may do this.
     #[error("permission denied: only a superuser may do this, and '{caller}' is not one")]
     NeedsSuperuser {
@@ -87,7 +91,10 @@ impl CoreError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CoreError::Invalid(_) | CoreError::Usage(_) | CoreError::Ambiguous { .. } | CoreError::ReadOnly(_) => 2,
-            CoreError::Unauthenticated(_) | CoreError::Forbidden { .. } | CoreError::NeedsSuperuser { .. } => 3,
+            CoreError::Unauthenticated(_)
+            | CoreError::Forbidden { .. }
+            | CoreError::NeedsSuperuser { .. }
+            | CoreError::NotPermitted(_) => 3,
             _ => 1,
         }
     }

@@ -60,6 +60,11 @@ pub struct FlightInfo {
     pub version: i64,
     /// Who created it.
     pub owner: String,
+    /// The identity its runs act as: the owner of its token, or its owner when it names none.
+    pub runs_as: String,
+    /// The version since which its runs act as `runs_as`: only someone who may act as that
+    /// identity can change what the flight runs.
+    pub runs_as_since: i64,
     /// Unix milliseconds.
     pub created_at: i64,
     /// Unix milliseconds.
@@ -69,7 +74,7 @@ pub struct FlightInfo {
 }
 
 impl FlightInfo {
-    fn from_record(r: &FlightRecord) -> Self {
+    fn from_record(r: &FlightRecord, runs_as: String) -> Self {
         let next_run_at = r.spec.schedule.as_deref().and_then(|e| {
             coffer_model::schedule::Schedule::parse(e, r.spec.timezone.as_deref())
                 .ok()
@@ -92,6 +97,8 @@ impl FlightInfo {
             steps: r.spec.steps.clone(),
             version: r.version,
             owner: r.owner.clone(),
+            runs_as,
+            runs_as_since: r.spec.runs_as_since.unwrap_or(1),
             created_at: r.created_at,
             updated_at: r.updated_at,
             next_run_at,
@@ -137,6 +144,19 @@ pub struct FlightUpdate {
 }
 
 impl FlightUpdate {
+    /// Whether it changes what the flight runs (its kind, command, script, steps, config,
+    /// secrets or token), as opposed to when (schedule, time zone) or how long (timeout,
+    /// concurrency).
+    pub fn changes_what_runs(&self) -> bool {
+        self.kind.is_some()
+            || self.command.is_some()
+            || self.script.is_some()
+            || self.config.is_some()
+            || self.secrets.is_some()
+            || self.token_name.is_some()
+            || self.steps.is_some()
+    }
+
     /// Whether it changes nothing.
     pub fn is_empty(&self) -> bool {
         self.kind.is_none()
@@ -506,7 +526,7 @@ impl Service {
             other => other.into(),
         })?;
         Ok(FlightSaved {
-            info: FlightInfo::from_record(&record),
+            info: self.flight_info(&record),
             warnings,
         })
     }
@@ -531,8 +551,33 @@ impl Service {
             ));
         }
         let old = self.find_flight(project, name)?;
+        // Its runs act as an identity (the token's owner, or the flight's owner): changing what
+        // they run is acting as that identity, so only who may act as it can.
+        if update.changes_what_runs() {
+            if let Ok(runs_as) = self.run_identity(&old, 0) {
+                if !self.may_act_as(caller, &runs_as)? {
+                    let detail = format!("runs act as '{}'; '{}' may not act as it", runs_as.name, caller.name);
+                    self.store
+                        .append_audit(&[caller.event(
+                            project,
+                            &flight_object(&old.name),
+                            "flight.update",
+                            "denied",
+                            Some(detail),
+                        )])
+                        .map_err(CoreError::Audit)?;
+                    return Err(CoreError::NotPermitted(format!(
+                        "flight '{}' runs as '{}', and '{}' may not act as '{}', so it may not change what the flight runs (its command, script, steps, config, secrets or token); its schedule, time zone, timeout and concurrency may still be changed. Ask '{}' or an admin of its project, or create a flight of your own",
+                        old.name, runs_as.name, caller.name, runs_as.name, runs_as.name
+                    )));
+                }
+            }
+        }
         let mut record = old.clone();
         update.apply(&mut record.spec);
+        if record.spec.token_name != old.spec.token_name {
+            record.spec.runs_as_since = Some(old.version + 1);
+        }
         record.spec.validate()?;
         self.check_flight_refs(caller, project, &record.spec)?;
         let warnings = coffer_model::lint::credential_warnings(&record.spec.config)
@@ -558,9 +603,38 @@ impl Service {
                 other => other.into(),
             })?;
         Ok(FlightSaved {
-            info: FlightInfo::from_record(&record),
+            info: self.flight_info(&record),
             warnings,
         })
+    }
+
+    /// A flight as shown, with the identity its runs act as.
+    fn flight_info(&self, r: &FlightRecord) -> FlightInfo {
+        let runs_as = match self.run_identity(r, 0) {
+            Ok(c) => match &c.token_name {
+                Some(t) => format!("{} (token {t})", c.name),
+                None => c.name,
+            },
+            Err(why) => format!("nobody: {why}"),
+        };
+        FlightInfo::from_record(r, runs_as)
+    }
+
+    /// Whether `caller` may act as `identity`, a flight's run identity: it is that identity,
+    /// a superuser, or administers it (a project admin and the project's service accounts);
+    /// the machine's owner in local mode may act as anyone.
+    fn may_act_as(&self, caller: &Caller, identity: &Caller) -> Result<bool> {
+        if caller.superuser || (caller.identity_id.is_some() && caller.identity_id == identity.identity_id) {
+            return Ok(true);
+        }
+        let Some(id) = identity.identity_id else {
+            // A local-mode owner: only the machine's owner acts as it.
+            return Ok(caller.identity_id.is_none());
+        };
+        match self.store.get_identity_by_id(id)? {
+            Some(record) => self.may_manage_identity(caller, &record),
+            None => Ok(true),
+        }
     }
 
     /// One flight (role `read`); by name or by flight id.
@@ -570,7 +644,7 @@ impl Service {
     pub fn get_flight(&self, caller: &Caller, project: &str, name: &str) -> Result<FlightInfo> {
         let project = &self.canonical_project(project)?;
         self.authorize(caller, project, Role::Read, "flight.show", &flight_object(name))?;
-        Ok(FlightInfo::from_record(&self.find_flight(project, name)?))
+        Ok(self.flight_info(&self.find_flight(project, name)?))
     }
 
     /// The project's flights (role `read`), by name.
@@ -584,7 +658,7 @@ impl Service {
             .store
             .list_flights(Some(project))?
             .iter()
-            .map(FlightInfo::from_record)
+            .map(|r| self.flight_info(r))
             .collect())
     }
 

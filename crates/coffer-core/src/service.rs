@@ -236,15 +236,17 @@ pub const ENV_SECRET_PREFIX: &str = "SECRET_";
 /// live in this process's memory only: never written to the store, never sealed.
 #[derive(Default)]
 struct EnvSecrets {
-    /// The project they are visible in (compared case-insensitively); `None`: every project.
-    project: Option<String>,
+    /// The projects they are visible in (compared case-insensitively); `None`: every project.
+    projects: Option<Vec<String>>,
     /// By lower-cased name (names compare case-insensitively, as everywhere in coffer).
     secrets: BTreeMap<String, TempSecret>,
 }
 
 impl EnvSecrets {
     fn visible_in(&self, project: &str) -> bool {
-        self.project.as_deref().is_none_or(|p| p.eq_ignore_ascii_case(project))
+        self.projects
+            .as_ref()
+            .is_none_or(|ps| ps.iter().any(|p| p.eq_ignore_ascii_case(project)))
     }
 
     fn get(&self, project: &str, name: &str) -> Option<&TempSecret> {
@@ -501,8 +503,9 @@ impl Service {
     /// name rule `[A-Za-z0-9._-]{1,128}`, and two variables may not give one name (names
     /// compare case-insensitively).
     ///
-    /// `project`: the one project they are visible in (`COFFER_ENV_PROJECT`); `None`, every
-    /// project (Kestra has no projects: the environment belongs to the whole server).
+    /// `projects`: the projects they are visible in (`COFFER_ENV_PROJECT`, by default the
+    /// `default` project, so that the server's own environment is not offered to every
+    /// project); `None`, every project (Kestra has no projects; `COFFER_ENV_PROJECT=*`).
     ///
     /// The values stay in this process's memory (zeroized when dropped): never stored,
     /// sealed, logged or audited as written. Opening them is a `use` like any other secret
@@ -516,7 +519,7 @@ impl Service {
     /// name given twice) and never a value.
     pub fn load_env_secrets_in(
         &self,
-        project: Option<&str>,
+        projects: Option<&[String]>,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<usize> {
         let now = now_ms();
@@ -605,7 +608,7 @@ impl Service {
         let count = loaded.len();
         {
             let mut env = self.env_secrets();
-            env.project = project.map(str::to_string);
+            env.projects = projects.map(<[String]>::to_vec);
             env.secrets = loaded;
         }
         // Every project's index may have changed.

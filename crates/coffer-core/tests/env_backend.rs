@@ -241,7 +241,7 @@ fn never_stored_and_ambiguous_beside_a_stored_secret() {
 fn a_project_can_be_chosen() {
     let env = Env::new();
     let svc = env.service();
-    svc.load_env_secrets_in(Some("P"), vars(&[("SECRET_ONLY_P", "eA==")]))
+    svc.load_env_secrets_in(Some(&["P".to_string()]), vars(&[("SECRET_ONLY_P", "eA==")]))
         .expect("load");
     assert_eq!(svc.list_secrets(&actor(), "p").expect("p").len(), 1);
     assert!(svc.list_secrets(&actor(), "q").expect("q").is_empty());

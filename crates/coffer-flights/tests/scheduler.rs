@@ -36,6 +36,7 @@ fn spec(schedule: &str, command: &[&str], concurrency: u32) -> FlightSpec {
         timeout_secs: None,
         concurrency,
         steps: vec![],
+        runs_as_since: None,
     }
 }
 

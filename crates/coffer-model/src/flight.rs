@@ -85,6 +85,11 @@ pub struct FlightSpec {
     /// For `flow`: the steps, run in order; a failed step stops the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+    /// Bookkeeping kept by coffer, not set by callers: the flight's version since which its
+    /// runs act as their current identity (the token's owner, or the flight's owner); `None`
+    /// means since version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_as_since: Option<i64>,
 }
 
 /// One step of a `flow` flight.
@@ -425,6 +430,7 @@ mod tests {
             timeout_secs: None,
             concurrency: 1,
             steps: vec![],
+            runs_as_since: None,
         }
     }
 

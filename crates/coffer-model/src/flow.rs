@@ -265,6 +265,7 @@ pub fn parse(yaml: &str) -> Result<Flow> {
             None => 1,
         },
         steps,
+        runs_as_since: None,
     };
     spec.validate()?;
     Ok(Flow { name, project, spec })

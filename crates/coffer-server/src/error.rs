@@ -123,6 +123,7 @@ impl From<CoreError> for ApiError {
                 err.body.role_needed = Some(need.name().into());
                 err
             }
+            CoreError::NotPermitted(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
             CoreError::NeedsSuperuser { .. } => {
                 let mut err = ApiError::new(StatusCode::FORBIDDEN, "forbidden", message);
                 err.body.role_needed = Some("superuser".into());

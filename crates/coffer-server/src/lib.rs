@@ -1017,6 +1017,7 @@ async fn create_flight(
         timeout_secs: b.timeout_secs,
         concurrency: b.concurrency.unwrap_or(1),
         steps: b.steps,
+        runs_as_since: None,
     };
     let name = b.name;
     let s = st

@@ -660,6 +660,7 @@ pub(crate) fn call(ctx: &Ctx<'_>, func: Func, args: &[FunctionArg]) -> Result<Ta
                 timeout_secs: d.timeout_secs.flatten(),
                 concurrency: d.concurrency.unwrap_or(1),
                 steps: vec![],
+                runs_as_since: None,
             };
             let saved = svc.create_flight(caller, project, &name, spec)?;
             Ok(table(func, vec![flight_row(&saved.info, Some(&saved.warnings))]))

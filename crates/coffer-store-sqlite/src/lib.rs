@@ -1496,6 +1496,7 @@ mod tests {
             timeout_secs: None,
             concurrency: 1,
             steps: vec![],
+            runs_as_since: None,
         }
     }
 

@@ -588,6 +588,7 @@ pub fn flight(id: &str, project: &str, name: &str) -> FlightRecord {
             timeout_secs: Some(600),
             concurrency: 2,
             steps: vec![],
+            runs_as_since: None,
         },
         version: 1,
         owner: "alice".into(),

@@ -241,8 +241,8 @@ pub fn open(dir: &Path, database: Option<&str>) -> Result<Service> {
 }
 
 /// Kestra's environment secrets backend: every `SECRET_<NAME>` variable of this process
-/// (base64) becomes the read-only secret `<NAME>` of storage `env`, in every project or only
-/// in `COFFER_ENV_PROJECT` when it is set. A bad variable (not base64, not UTF-8, a bad name)
+/// (base64) becomes the read-only secret `<NAME>` of storage `env`, in the projects named in
+/// `COFFER_ENV_PROJECT` (comma-separated; default `default`; `*` for every project). A bad variable (not base64, not UTF-8, a bad name)
 /// stops the command with a usage error (exit 2) naming every bad variable, never a value.
 fn load_env_secrets(service: &Service) -> Result<()> {
     let prefix = coffer_core::ENV_SECRET_PREFIX;
@@ -256,15 +256,33 @@ fn load_env_secrets(service: &Service) -> Result<()> {
             let value = value.into_string().unwrap_or_else(|v| v.to_string_lossy().into_owned());
             (key, value)
         });
-    let project = match std::env::var_os("COFFER_ENV_PROJECT").filter(|v| !v.is_empty()) {
-        None => None,
-        Some(p) => Some(p.into_string().map_err(|p| {
+    let named = match std::env::var_os("COFFER_ENV_PROJECT").filter(|v| !v.is_empty()) {
+        None => "default".to_string(),
+        Some(p) => p.into_string().map_err(|p| {
             crate::UsageError(format!(
-                "invalid COFFER_ENV_PROJECT '{}': a project name is UTF-8 text",
+                "invalid COFFER_ENV_PROJECT '{}': project names are UTF-8 text",
                 p.to_string_lossy()
             ))
-        })?),
+        })?,
     };
-    service.load_env_secrets_in(project.as_deref(), vars)?;
+    let projects: Option<Vec<String>> = if named.trim() == "*" {
+        None
+    } else {
+        let list: Vec<String> = named
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect();
+        for p in &list {
+            coffer_model::names::validate_name(p).map_err(|_| {
+                crate::UsageError(format!(
+                    "invalid COFFER_ENV_PROJECT: '{p}' is not a project name; name projects separated by commas, or * for every project"
+                ))
+            })?;
+        }
+        Some(list)
+    };
+    service.load_env_secrets_in(projects.as_deref(), vars)?;
     Ok(())
 }

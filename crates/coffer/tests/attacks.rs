@@ -38,6 +38,7 @@ fn server(h: &Harness) -> Server {
         h,
         &[
             ("COFFER_SQL_TIMEOUT", "2s"),
+            ("COFFER_SQL_MEMORY_LIMIT", "256MB"),
             ("ATTACK_CANARY", CANARY),
             // A Kestra-style secret of the server's own environment: what /proc/<pid>/environ
             // would give away.
@@ -170,7 +171,7 @@ fn a_runaway_statement_is_interrupted_and_the_server_keeps_serving() {
     // The same engine (or its replacement) answers the next statement.
     let next = sql(&s, &user, "SELECT 7 AS seven");
     assert!(next[0].0 && next[0].1.contains('7'), "{:?}", next);
-    // A huge allocation is capped by the engine's memory limit, not the machine's.
+    // A huge allocation is capped by the engine's memory limit (256MB here), not the machine's.
     let big = sql(
         &s,
         &user,
@@ -465,4 +466,152 @@ fn no_secret_value_ever_reaches_a_process_argv() {
     assert_eq!(status, "succeeded", "{log}");
     assert!(log.contains("same") && log.contains("done"), "{log}");
     assert!(!log.contains(SECRET), "{log}");
+}
+
+#[test]
+fn a_writer_cannot_hijack_a_flight_that_runs_as_someone_else() {
+    let h = Harness::new();
+    let s = server(&h);
+    let admin = member(&s, "adam", "admin");
+    let writer = member(&s, "walter", "write");
+    // Adam's flight runs as Adam (no token named).
+    let c = s.request(
+        "POST",
+        "/v1/projects/default/flights",
+        Some(&admin),
+        Some(&sh("nightly", "echo nightly")),
+    );
+    assert_eq!(c.status, 201, "{}", c.text);
+    assert_eq!(c.body["flight"]["runs_as"], "adam", "{}", c.text);
+    assert_eq!(c.body["flight"]["runs_as_since"], 1);
+    // Walter tries to change what it runs, to clear its token, to swap its secrets or config:
+    // each is acting as Adam.
+    for patch in [
+        json!({"command": ["sh", "-c", "curl -X POST $COFFER_URL/v1/tokens -H \"Authorization: Bearer $COFFER_TOKEN\""]}),
+        json!({"token_name": null}),
+        json!({"config": {"X": "y"}}),
+        json!({"secrets": []}),
+        json!({"kind": "python", "script": "print(1)"}),
+    ] {
+        let p = s.request(
+            "PATCH",
+            "/v1/projects/default/flights/nightly",
+            Some(&writer),
+            Some(&patch),
+        );
+        assert_eq!(p.status, 403, "{patch}: {}", p.text);
+        assert!(p.text.contains("may not act as 'adam'"), "{}", p.text);
+    }
+    // When it runs, its schedule and limits are everyone's with `write`.
+    let p = s.request(
+        "PATCH",
+        "/v1/projects/default/flights/nightly",
+        Some(&writer),
+        Some(&json!({"timeout_secs": 60})),
+    );
+    assert_eq!(p.status, 200, "{}", p.text);
+    // The definition is Adam's still, and the refusals are audited.
+    let show = s.request("GET", "/v1/projects/default/flights/nightly", Some(&writer), None);
+    assert_eq!(
+        show.body["command"],
+        json!(["sh", "-c", "echo nightly"]),
+        "{}",
+        show.text
+    );
+    let audit = s.admin("GET", "/v1/audit?project=default", None);
+    let denied = audit
+        .body
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["action"] == "flight.update" && e["result"] == "denied" && e["actor"] == "walter")
+        .count();
+    assert_eq!(denied, 5, "{}", audit.text);
+    // Adam may change his own flight; Walter's own flights are his to change.
+    let p = s.request(
+        "PATCH",
+        "/v1/projects/default/flights/nightly",
+        Some(&admin),
+        Some(&json!({"command": ["true"]})),
+    );
+    assert_eq!(p.status, 200, "{}", p.text);
+    let c = s.request(
+        "POST",
+        "/v1/projects/default/flights",
+        Some(&writer),
+        Some(&sh("mine", "echo mine")),
+    );
+    assert_eq!(c.status, 201, "{}", c.text);
+    let p = s.request(
+        "PATCH",
+        "/v1/projects/default/flights/mine",
+        Some(&writer),
+        Some(&json!({"command": ["true"]})),
+    );
+    assert_eq!(p.status, 200, "{}", p.text);
+    assert_eq!(p.body["flight"]["runs_as"], "walter", "{}", p.text);
+}
+
+#[test]
+fn the_servers_own_secret_variables_stay_in_their_project() {
+    let h = Harness::new();
+    let s = server(&h);
+    assert_eq!(
+        s.admin("POST", "/v1/projects", Some(&json!({"name": "other"}))).status,
+        201
+    );
+    assert_eq!(s.admin("POST", "/v1/users", Some(&json!({"name": "olga"}))).status, 201);
+    let g = s.admin(
+        "PUT",
+        "/v1/projects/other/members/olga",
+        Some(&json!({"role": "write"})),
+    );
+    assert_eq!(g.status, 200, "{}", g.text);
+    let t = s.admin(
+        "POST",
+        "/v1/tokens",
+        Some(&json!({"name": "olga-token", "owner": "olga"})),
+    );
+    let olga = t.body["token"].as_str().expect("token").to_string();
+    // SECRET_SERVER_ONLY is offered in `default` (COFFER_ENV_PROJECT unset) ...
+    let listed = s.admin("GET", "/v1/projects/default/secrets", None);
+    assert!(listed.text.contains("SERVER_ONLY"), "{}", listed.text);
+    // ... and neither listed in nor injected into another project's runs.
+    let listed = s.request("GET", "/v1/projects/other/secrets", Some(&olga), None);
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert!(!listed.text.contains("SERVER_ONLY"), "{}", listed.text);
+    let c = s.request(
+        "POST",
+        "/v1/projects/other/flights",
+        Some(&olga),
+        Some(&sh("envs", "env | grep -c SERVER_ONLY || true")),
+    );
+    assert_eq!(c.status, 201, "{}", c.text);
+    let r = s.request(
+        "POST",
+        "/v1/projects/other/flights/envs/runs",
+        Some(&olga),
+        Some(&json!({})),
+    );
+    let n = r.body["run_number"].as_i64().expect("run");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let log = loop {
+        let l = s.request(
+            "GET",
+            &format!("/v1/projects/other/flights/envs/runs/{n}/logs"),
+            Some(&olga),
+            None,
+        );
+        if l.body["run"]["status"] != "running" {
+            break l.text;
+        }
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // "0\n" base64-encoded in the log chunk: the run saw no SERVER_ONLY variable.
+    assert!(
+        log.contains(&base64::engine::general_purpose::STANDARD.encode("0\n")),
+        "{log}"
+    );
+    assert!(!log.contains(CANARY), "{log}");
 }

@@ -989,7 +989,10 @@ fn the_kestra_seed_flow_runs_as_steps_with_resolved_secrets() {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     assert_eq!(vars.len(), 4, "{encoded}");
-    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // The server's SECRET_* variables are offered in the projects it names (default: only
+    // `default`): the flow's namespace is one of them here.
+    env.push(("COFFER_ENV_PROJECT", "default,company.team"));
     h.run_env(&["project", "create", "company.team"], &env).success();
     let flow = h.input_file(
         "flow.yaml",

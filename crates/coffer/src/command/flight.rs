@@ -233,6 +233,7 @@ impl Definition {
             timeout_secs: self.timeout.as_deref().map(parse_timeout).transpose()?,
             concurrency: self.concurrency.unwrap_or(1),
             steps: vec![],
+            runs_as_since: None,
         })
     }
 }
@@ -271,6 +272,7 @@ fn print_flight(f: &FlightInfo) {
         f.token_name.as_deref().unwrap_or("- (runs as the owner)")
     );
     println!("owner       {}", f.owner);
+    println!("runs as     {} (since version {})", f.runs_as, f.runs_as_since);
     match &f.schedule {
         Some(s) => println!(
             "schedule    {s} ({}){}",

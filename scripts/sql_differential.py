@@ -367,6 +367,15 @@ def duckdb_secret_string(s: Any) -> Any:
     if not isinstance(s, str):
         return s
     s = re.sub(r"(^|;)http_proxy_password=[^;]*", r"\1http_proxy_password=redacted", s)
+    # Deliberate difference 13: header values (bearer tokens) are sensitive in coffer.
+    s = re.sub(
+        r"(^|;)extra_http_headers=\{([^}]*)\}",
+        lambda m: m.group(1)
+        + "extra_http_headers={"
+        + ", ".join(kv.split("=", 1)[0] + "=redacted" for kv in m.group(2).split(", ") if kv)
+        + "}",
+        s,
+    )
     return re.sub(r";refresh_info=\{[^}]*\}", "", s)
 
 

@@ -182,7 +182,7 @@ macro_rules! s3_common {
             f("http_proxy"),
             f("http_proxy_username"),
             s("http_proxy_password"),
-            map("extra_http_headers", false),
+            map("extra_http_headers", true),
         ]
     };
 }

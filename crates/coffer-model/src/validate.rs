@@ -55,8 +55,9 @@ impl FieldValue {
 pub enum SensitiveValue {
     /// A sensitive text field.
     Text(SecretString),
-    /// A map whose every value is sensitive (flights `params`).
-    Map(BTreeMap<String, SecretString>),
+    /// A map whose every value is sensitive (flights `params`, `extra_http_headers`), in the
+    /// order given (DuckDB keeps a MAP's order).
+    Map(indexmap::IndexMap<String, SecretString>),
 }
 
 impl SensitiveValue {
@@ -160,7 +161,7 @@ impl SecretFields {
             match key.split_once('.') {
                 Some((field, param)) => match out
                     .entry(field.to_string())
-                    .or_insert_with(|| SensitiveValue::Map(BTreeMap::new()))
+                    .or_insert_with(|| SensitiveValue::Map(indexmap::IndexMap::new()))
                 {
                     SensitiveValue::Map(m) => {
                         m.insert(param.to_string(), value);
@@ -277,7 +278,7 @@ pub fn validate(
     if !loose_params.is_empty() {
         let mut params = match fields.sensitive.remove("params") {
             Some(SensitiveValue::Map(m)) => m,
-            _ => BTreeMap::new(),
+            _ => indexmap::IndexMap::new(),
         };
         for (k, v) in loose_params {
             if params.contains_key(&k) {
@@ -353,7 +354,7 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
                 return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), None));
             };
             if spec.sensitive {
-                let mut m = BTreeMap::new();
+                let mut m = indexmap::IndexMap::new();
                 for (k, v) in entries {
                     if ty.is_flights() && !valid_param_key(&k) {
                         return Err(ModelError::invalid(

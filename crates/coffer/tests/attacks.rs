@@ -615,3 +615,36 @@ fn the_servers_own_secret_variables_stay_in_their_project() {
     );
     assert!(!log.contains(CANARY), "{log}");
 }
+
+#[test]
+fn header_values_are_secrets_read_members_never_see() {
+    let h = Harness::new();
+    let s = server(&h);
+    let reader = member(&s, "rita", "read");
+    let writer = member(&s, "walter", "write");
+    const BEARER: &str = "Bearer hdr-token-9Qx2";
+    let c = s.admin(
+        "POST",
+        "/v1/projects/default/secrets",
+        Some(&json!({"name": "hdr", "type": "s3", "scope": ["s3://h"],
+                     "fields": {"key_id": "AKIAH", "secret": SECRET, "region": "us-east-1",
+                                "extra_http_headers": {"Authorization": BEARER}}})),
+    );
+    assert_eq!(c.status, 201, "{}", c.text);
+    for path in ["/v1/projects/default/secrets", "/v1/projects/default/secrets/hdr"] {
+        let a = s.request("GET", path, Some(&reader), None);
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert!(
+            !a.text.contains("hdr-token") && a.text.contains("Authorization=redacted"),
+            "{}",
+            a.text
+        );
+    }
+    let q = sql(&s, &reader, "SELECT secret_string FROM duckdb_secrets()");
+    assert!(q[0].0 && !q[0].1.contains("hdr-token"), "{:?}", q);
+    // Injected into a run, the value is masked in its log like any secret.
+    let mut flight = sh("hdr", "env | grep -i authorization");
+    flight["secrets"] = json!(["hdr"]);
+    let (_, log) = run_flight(&s, &writer, flight);
+    assert!(log.contains("****") && !log.contains("hdr-token"), "{log}");
+}

@@ -582,7 +582,8 @@ fn other_providers_can_be_created() {
         show_json(&h, "sp")["secret_string"],
         "name=sp;type=azure;provider=service_principal;serializable=true;scope=azure://,az://;account_name=acct;client_id=c;client_secret=redacted;tenant_id=t"
     );
-    // A map field, a boolean in DuckDB's spellings and a choice in any case.
+    // A map field (header values are sensitive: they carry bearer tokens), a boolean in
+    // DuckDB's spellings and a choice in any case.
     h.run_stdin(
         &argv("secret create hdr --type s3 --scope s3://h --set key_id=K --set region=us-east-1 --set secret=- --set extra_http_headers.X-Trace=1 --set use_ssl=F --set url_style=path"),
         "s",
@@ -590,7 +591,7 @@ fn other_providers_can_be_created() {
     .success();
     assert_eq!(
         show_json(&h, "hdr")["secret_string"],
-        "name=hdr;type=s3;provider=config;serializable=true;scope=s3://h;extra_http_headers={X-Trace=1};key_id=K;region=us-east-1;secret=redacted;url_style=path;use_ssl=false"
+        "name=hdr;type=s3;provider=config;serializable=true;scope=s3://h;extra_http_headers={X-Trace=redacted};key_id=K;region=us-east-1;secret=redacted;url_style=path;use_ssl=false"
     );
 }
 

@@ -21,6 +21,9 @@ use coffer_store::{AuditEvent, FlightRecord, LogChunk, RunEnd, RunRecord, StoreE
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+/// The most log bytes one [`Service::run_log`] answer carries (at least one chunk).
+pub const LOG_PAGE_BYTES: usize = 1 << 20;
+
 /// A flight as shown: its definition and bookkeeping, never a secret value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -1178,7 +1181,27 @@ impl Service {
         self.authorize(caller, project, Role::Read, "flight.logs", &flight_object(name))?;
         let f = self.find_flight(project, name)?;
         let run = self.run_record(&f.id, run_number, &f.name)?;
-        let chunks = self.store.read_log(&f.id, run_number, after, limit)?;
+        // At most LOG_PAGE_BYTES of output per answer (always at least one chunk), read a few
+        // chunks at a time: the caller asks again after the last `seq` it got.
+        let mut chunks: Vec<LogChunk> = Vec::new();
+        let mut bytes = 0usize;
+        let mut cursor = after;
+        'read: while chunks.len() < limit {
+            let batch = self
+                .store
+                .read_log(&f.id, run_number, cursor, (limit - chunks.len()).min(8))?;
+            if batch.is_empty() {
+                break;
+            }
+            for c in batch {
+                if !chunks.is_empty() && bytes + c.data.len() > LOG_PAGE_BYTES {
+                    break 'read;
+                }
+                bytes += c.data.len();
+                cursor = c.seq;
+                chunks.push(c);
+            }
+        }
         Ok((run, chunks))
     }
 

@@ -39,5 +39,6 @@ pub use keys::{KeyUsage, RotationReport};
 pub use nodes::{LostNode, NodeEvent, NodeHeartbeat, NodeTiming};
 pub use service::{
     CreateOutcome, CreateRequest, OnConflict, OpenedSecret, ReadScope, SecretChange, SecretInfo, SecretObserver,
-    SecretUpdate, SecretVersionInfo, Service, WhichSecret, ENV_SECRET_PREFIX,
+    SecretUpdate, SecretVersionInfo, Service, WhichSecret, ENV_SECRET_PREFIX, MAX_TEMPORARY_BYTES,
+    MAX_TEMPORARY_SECRETS,
 };

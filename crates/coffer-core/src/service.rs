@@ -232,6 +232,11 @@ struct TempSecret {
 /// The prefix of the environment variables [`Service::load_env_secrets`] reads (Kestra's).
 pub const ENV_SECRET_PREFIX: &str = "SECRET_";
 
+/// The most temporary secrets one project may keep in a coffer process's memory.
+pub const MAX_TEMPORARY_SECRETS: usize = 1_000;
+/// The most bytes (names and values) the temporary secrets of one project may take.
+pub const MAX_TEMPORARY_BYTES: usize = 4 << 20;
+
 /// The read-only secrets of storage `env`, from `SECRET_<NAME>` environment variables. They
 /// live in this process's memory only: never written to the store, never sealed.
 #[derive(Default)]
@@ -688,6 +693,32 @@ impl Service {
                 Next::Write(v) => v,
                 Next::Keep(old) => return Ok(CreateOutcome::Ignored(*old)),
             };
+        // Temporary secrets live in this process's memory: bounded per project.
+        let size = |f: &SecretFields| -> usize {
+            f.sensitive_values()
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+                + f.public
+                    .iter()
+                    .map(|(k, v)| k.len() + v.to_display().len())
+                    .sum::<usize>()
+        };
+        let (count, bytes) = temp
+            .iter()
+            .filter(|((p, n), _)| p == &key.0 && n != &key.1)
+            .fold((0usize, 0usize), |(c, b), (_, t)| (c + 1, b + size(&t.fields)));
+        if count + 1 > MAX_TEMPORARY_SECRETS {
+            return Err(CoreError::Usage(format!(
+                "project '{project}' holds {count} temporary secrets, the most one project may keep in memory ({MAX_TEMPORARY_SECRETS}); drop some (DROP TEMPORARY SECRET name) or make this one persistent"
+            )));
+        }
+        if bytes + size(&v.fields) > MAX_TEMPORARY_BYTES {
+            return Err(CoreError::Usage(format!(
+                "the temporary secrets of project '{project}' would take more than {} MiB of memory; drop some (DROP TEMPORARY SECRET name) or make this one persistent",
+                MAX_TEMPORARY_BYTES >> 20
+            )));
+        }
         let mut info = SecretInfo {
             name,
             secret_type: v.ty.name.to_string(),

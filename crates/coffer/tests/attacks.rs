@@ -648,3 +648,46 @@ fn header_values_are_secrets_read_members_never_see() {
     let (_, log) = run_flight(&s, &writer, flight);
     assert!(log.contains("****") && !log.contains("hdr-token"), "{log}");
 }
+
+#[test]
+fn a_huge_run_log_is_read_in_pages_of_at_most_a_mebibyte() {
+    let h = Harness::new();
+    let s = server(&h);
+    let writer = member(&s, "walter", "write");
+    let (status, _) = run_flight(
+        &s,
+        &writer,
+        sh("loud", "head -c 3000000 /dev/zero | tr '\\000' x; echo"),
+    );
+    assert_eq!(status, "succeeded");
+    let mut after = 0;
+    let mut total = 0usize;
+    let mut pages = 0;
+    loop {
+        let l = s.request(
+            "GET",
+            &format!("/v1/projects/default/flights/loud/runs/1/logs?after={after}"),
+            Some(&writer),
+            None,
+        );
+        assert_eq!(l.status, 200);
+        let chunks = l.body["chunks"].as_array().expect("chunks").clone();
+        if chunks.is_empty() {
+            break;
+        }
+        let bytes: usize = chunks
+            .iter()
+            .map(|c| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(c["data"].as_str().unwrap_or_default())
+                    .map(|b| b.len())
+                    .unwrap_or_default()
+            })
+            .sum();
+        assert!(bytes <= 1 << 20, "a page of {bytes} bytes");
+        total += bytes;
+        pages += 1;
+        after = chunks.last().and_then(|c| c["seq"].as_i64()).expect("seq");
+    }
+    assert!(total >= 3_000_000 && pages >= 3, "{total} bytes in {pages} pages");
+}

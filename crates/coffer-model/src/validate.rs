@@ -353,6 +353,18 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
             let InputValue::Map(entries) = value else {
                 return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), None));
             };
+            // A NUL would cut the value short in an environment variable or a C string.
+            if let Some((k, _)) = entries
+                .iter()
+                .find(|(k, v)| k.contains('\0') || v.expose_secret().contains('\0'))
+            {
+                return Err(ModelError::invalid(
+                    ty.name,
+                    &format!("{name}.{}", k.replace('\0', "\\0")),
+                    "map keys and values may not contain NUL characters",
+                    None,
+                ));
+            }
             if spec.sensitive {
                 let mut m = indexmap::IndexMap::new();
                 for (k, v) in entries {

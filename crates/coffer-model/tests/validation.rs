@@ -915,3 +915,31 @@ fn no_error_contains_a_sensitive_value() {
         assert!(!msg.is_empty());
     }
 }
+
+#[test]
+fn nul_is_refused_in_map_keys_and_values() {
+    use coffer_crypto::SecretString;
+    use coffer_model::validate::{validate, InputValue};
+    for (key, value) in [("X-A", "b\0c"), ("X\0A", "b")] {
+        let err = validate(
+            "s3",
+            None,
+            vec![],
+            vec![
+                ("key_id".to_string(), InputValue::Text(SecretString::from("k"))),
+                ("secret".to_string(), InputValue::Text(SecretString::from("s"))),
+                (
+                    "extra_http_headers".to_string(),
+                    InputValue::Map(vec![(key.to_string(), SecretString::from(value))]),
+                ),
+            ],
+        )
+        .expect_err("a NUL");
+        let message = err.to_string();
+        assert!(
+            message.contains("NUL") && message.contains("extra_http_headers"),
+            "{message}"
+        );
+        assert!(!message.contains("b\0c"), "{message}");
+    }
+}

@@ -81,9 +81,10 @@ pub fn redact_url(url: &str) -> String {
 
 /// How to reach a database: the driver's settings and the TLS connector.
 ///
-/// The URL is libpq's: `postgres://USER:PASSWORD@HOST:PORT/DB?PARAMS`. TLS is used when the
-/// server offers it (`sslmode=prefer`, the default) or required (`sslmode=require`, also
-/// accepted as libpq's `verify-ca`/`verify-full`); the server's certificate is always verified,
+/// The URL is libpq's: `postgres://USER:PASSWORD@HOST:PORT/DB?PARAMS`. TLS is required
+/// (`sslmode=require`, also accepted as libpq's `verify-ca`/`verify-full`, and the default for
+/// a server that is not on a loopback address) or used when the server offers it
+/// (`sslmode=prefer`, the default on loopback); the server's certificate is always verified,
 /// against the system's roots and the CA file named by `sslrootcert=PATH`. `sslmode=disable`
 /// connects in plain text.
 ///
@@ -128,6 +129,19 @@ fn settings(url: &str) -> Result<(tokio_postgres::Config, tokio_postgres_rustls:
     let mut config: tokio_postgres::Config = driver_url
         .parse()
         .map_err(|e: tokio_postgres::Error| invalid(e.to_string()))?;
+    // TLS is required unless the URL says otherwise or the server is on this machine: a
+    // `prefer` that falls back to plain text would let anyone on the path downgrade it.
+    let sslmode_given = query.split('&').any(|kv| kv.starts_with("sslmode="));
+    let loopback = config.get_hosts().iter().all(|h| match h {
+        tokio_postgres::config::Host::Tcp(name) => {
+            name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        tokio_postgres::config::Host::Unix(_) => true,
+    });
+    if !sslmode_given && !loopback {
+        config.ssl_mode(tokio_postgres::config::SslMode::Require);
+    }
     if config.get_application_name().is_none() {
         config.application_name("coffer");
     }
@@ -1862,6 +1876,27 @@ mod feed {
 #[cfg(test)]
 mod tests {
     use super::redact_url;
+
+    #[test]
+    fn tls_is_required_off_this_machine_unless_the_url_says_otherwise() {
+        use tokio_postgres::config::SslMode;
+        for (url, mode) in [
+            ("postgres://u:p@db.internal/coffer", SslMode::Require),
+            ("postgres://u:p@10.0.0.5:5432/coffer", SslMode::Require),
+            ("postgres://u:p@db.internal/coffer?sslmode=prefer", SslMode::Prefer),
+            ("postgres://u:p@db.internal/coffer?sslmode=disable", SslMode::Disable),
+            (
+                "postgres://u:p@db.internal/coffer?sslmode=verify-full",
+                SslMode::Require,
+            ),
+            ("postgres://u:p@127.0.0.1:5432/coffer", SslMode::Prefer),
+            ("postgres://u:p@localhost/coffer", SslMode::Prefer),
+            ("postgres://u:p@[::1]:5432/coffer", SslMode::Prefer),
+        ] {
+            let (config, _, _) = super::settings(url).expect("a valid URL");
+            assert_eq!(config.get_ssl_mode(), mode, "{}", redact_url(url));
+        }
+    }
 
     #[test]
     fn urls_lose_their_passwords() {

@@ -48,14 +48,22 @@ Dot commands:
 ";
 
 /// Whether a statement can carry secret values (so it is kept out of the history file and
-/// warned about on the command line).
+/// warned about on the command line): decided from its tokens (comments and whitespace are
+/// not tokens), so `/* c */ INSERT ...`, a CTE before an INSERT or UPDATE, and any statement
+/// naming SECRET count; a script that does not even split counts too.
 fn carries_values(sql: &str) -> bool {
     let Ok(stmts) = split::split(sql) else { return true };
     stmts.iter().any(|s| {
-        coffer_sql::create_secret::is_create_secret(&s.tokens) || {
-            let head = s.text.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
-            head == "INSERT" || head == "UPDATE"
-        }
+        coffer_sql::create_secret::is_create_secret(&s.tokens)
+            || s.tokens.iter().any(|t| match &t.token {
+                sqlparser::tokenizer::Token::Word(w) => {
+                    w.quote_style.is_none()
+                        && ["INSERT", "UPDATE", "SECRET", "MD_CREATE_FLIGHT", "MD_UPDATE_FLIGHT"]
+                            .iter()
+                            .any(|k| w.value.eq_ignore_ascii_case(k))
+                }
+                _ => false,
+            })
     })
 }
 
@@ -303,4 +311,30 @@ fn shell(runner: &mut Runner<'_>, ctx: &Ctx) -> Result<()> {
     }
     runner.worst = 0; // errors in a shell were shown; leaving it is a success
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_that_may_carry_values_are_found_through_comments_and_ctes() {
+        for sql in [
+            "CREATE SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')",
+            "/* note */ INSERT INTO duckdb.secrets (type, key_id, secret) VALUES ('S3', 'a', 'b')",
+            "-- note\nUPDATE duckdb.secrets SET secret = 'b'",
+            "WITH x AS (SELECT 1) INSERT INTO duckdb.secrets (type, key_id, secret) VALUES ('S3', 'a', 'b')",
+            "CREATE OR REPLACE PERSISTENT SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')",
+            "SELECT 1; insert into t values ('x')",
+            "SELECT 'unterminated",
+        ] {
+            assert!(super::carries_values(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT 1",
+            "FROM duckdb_secrets()",
+            "SELECT 'INSERT' AS word",
+            "SELECT \"update\" FROM t",
+        ] {
+            assert!(!super::carries_values(sql), "{sql}");
+        }
+    }
 }

@@ -49,18 +49,15 @@ Dot commands:
 
 /// Whether a statement can carry secret values (so it is kept out of the history file and
 /// warned about on the command line): decided from its tokens (comments and whitespace are
-/// not tokens), so `/* c */ INSERT ...`, a CTE before an INSERT or UPDATE, and any statement
-/// naming SECRET count; a script that does not even split counts too.
+/// not tokens), so `/* c */ CREATE SECRET ...`, `/* c */ INSERT ...` and a CTE before an
+/// INSERT or UPDATE count; a script that does not even split counts too.
 fn carries_values(sql: &str) -> bool {
     let Ok(stmts) = split::split(sql) else { return true };
     stmts.iter().any(|s| {
         coffer_sql::create_secret::is_create_secret(&s.tokens)
             || s.tokens.iter().any(|t| match &t.token {
                 sqlparser::tokenizer::Token::Word(w) => {
-                    w.quote_style.is_none()
-                        && ["INSERT", "UPDATE", "SECRET", "MD_CREATE_FLIGHT", "MD_UPDATE_FLIGHT"]
-                            .iter()
-                            .any(|k| w.value.eq_ignore_ascii_case(k))
+                    w.quote_style.is_none() && ["INSERT", "UPDATE"].iter().any(|k| w.value.eq_ignore_ascii_case(k))
                 }
                 _ => false,
             })

@@ -15,8 +15,9 @@
 //! - [`dotenv`]: `.env` files read as python-dotenv reads them (no variable expansion) and
 //!   written back, and Kestra's `.env_encoded` (`SECRET_<NAME>=<base64>`).
 //! - [`display`]: DuckDB's `duckdb_secrets()` secret string with sensitive keys redacted.
-//! - [`mask`]: replaces every secret value (and its base64 forms) with `****` in streamed run
-//!   logs, also when a value is split across writes ([`mask::Masker`], [`mask::MaskStream`]).
+//! - [`mask`]: replaces every secret value (and its JSON, repr, percent, hex, base64 and HTML
+//!   forms) with `****` in streamed run logs, also when a value is split across writes
+//!   ([`mask::Masker`], [`mask::MaskStream`]).
 //!
 //! - [`flight`]: flight definitions and run states; [`schedule`]: their cron schedules;
 //!   [`lint`]: warnings for config values that look like credentials; [`template`]: Kestra's

@@ -691,3 +691,56 @@ fn a_huge_run_log_is_read_in_pages_of_at_most_a_mebibyte() {
     }
     assert!(total >= 3_000_000 && pages >= 3, "{total} bytes in {pages} pages");
 }
+
+#[test]
+fn a_run_cannot_print_a_value_in_an_encoded_form_to_read_members() {
+    let h = Harness::new();
+    let s = server(&h);
+    let writer = member(&s, "walter", "write");
+    let reader = member(&s, "rita", "read");
+    const VALUE: &str = "p@ss \"w0rd\"/é+x=y&z<\\n>";
+    let c = s.admin(
+        "POST",
+        "/v1/projects/default/secrets",
+        Some(&json!({"name": "TOK", "type": "generic", "fields": {"value": VALUE}})),
+    );
+    assert_eq!(c.status, 201, "{}", c.text);
+    let script = "import json, os, urllib.parse, base64, binascii\n\
+v = os.environ['TOK']\n\
+print(json.dumps(v))\n\
+print(json.dumps(v, ensure_ascii=False))\n\
+print(repr(v))\n\
+print(urllib.parse.quote(v, safe=''))\n\
+print(urllib.parse.quote_plus(v))\n\
+print(binascii.hexlify(v.encode()).decode())\n\
+print(binascii.hexlify(v.encode()).decode().upper())\n\
+print('Authorization: Basic ' + base64.b64encode(('user:' + v).encode()).decode())\n\
+print(base64.urlsafe_b64encode(('xy' + v).encode()).decode())\n";
+    let flight = json!({"name": "enc", "kind": "command",
+                        "command": ["/usr/bin/python3", "-c", script], "timeout_secs": 30});
+    let (status, _) = run_flight(&s, &writer, flight);
+    assert_eq!(status, "succeeded");
+    // What a read member reads of the log holds no form of the value.
+    let l = s.request(
+        "GET",
+        "/v1/projects/default/flights/enc/runs/1/logs",
+        Some(&reader),
+        None,
+    );
+    assert_eq!(l.status, 200, "{}", l.text);
+    let text: String = l.body["chunks"]
+        .as_array()
+        .expect("chunks")
+        .iter()
+        .map(|c| {
+            let b = base64::engine::general_purpose::STANDARD
+                .decode(c["data"].as_str().unwrap_or_default())
+                .unwrap_or_default();
+            String::from_utf8_lossy(&b).into_owned()
+        })
+        .collect();
+    assert!(text.matches("****").count() >= 9, "{text}");
+    for leak in ["p@ss", "w0rd", "p%40ss", "7040737320", "70407373", "cEBzcy"] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+}

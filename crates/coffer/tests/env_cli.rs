@@ -75,11 +75,12 @@ fn imports_a_file_as_one_flights_secret_and_runs_with_it() {
         .collect();
     assert_eq!(
         keys,
+        // In the file's order.
         [
-            "params.API_KEY",
             "params.DB_PASSWORD",
-            "params.EMPTY_ONE",
+            "params.API_KEY",
             "params.PEM",
+            "params.EMPTY_ONE",
             "params.URL"
         ]
     );

@@ -296,7 +296,7 @@ fn two_sources_of_one_variable_are_refused_naming_both() {
 fn a_dropped_secret_fails_the_run_before_it_starts_and_a_new_value_needs_no_redeploy() {
     let h = with_secrets();
     // The run's sandbox lets it write only its own directory: it says it started on stdout.
-    let script = "echo started >&2; echo key=$MY_API_SECRET_API_KEY | base64".to_string();
+    let script = "echo started >&2; echo key=$MY_API_SECRET_API_KEY | base64; printf %s \"$MY_API_SECRET_API_KEY\" | sha256sum | cut -c1-16".to_string();
     h.run(&[
         "flight",
         "create",
@@ -339,13 +339,29 @@ fn a_dropped_secret_fails_the_run_before_it_starts_and_a_new_value_needs_no_rede
     .success();
     let a = h.run(&["flight", "run", "job", "--wait"]).success();
     assert!(stderr(&a).contains("started"), "{}", stderr(&a));
-    use base64::Engine as _;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(stdout(&a).trim())
-        .unwrap_or_default();
-    // The base64 form of "key=VALUE\n" is not the value's own base64 form, so it shows
-    // through: the run read the new value with no flight update.
-    assert_eq!(String::from_utf8_lossy(&decoded), "key=SECOND-VALUE-abcdef\n");
+    // The base64 of "key=VALUE\n" holds the value's base64 at an offset: masked. The run's
+    // hash of the value shows it read the new value with no flight update.
+    let out = stdout(&a);
+    assert!(out.contains("****") && !out.contains("SECOND-VALUE"), "{out}");
+    assert!(out.contains(&sha256_prefix("SECOND-VALUE-abcdef")), "{out}");
+}
+
+/// The first 16 hex digits of the SHA-256 of `value`, as `sha256sum | cut -c1-16` prints them.
+fn sha256_prefix(value: &str) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(value.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("sha256sum");
+    String::from_utf8_lossy(&out.stdout)[..16].to_string()
 }
 
 #[test]
@@ -856,7 +872,7 @@ fn kestra_templates_resolve_at_run_start_in_memory_and_are_masked() {
         "--",
         "sh",
         "-c",
-        "k={{secret(\"my_api_secret\", 'API_KEY')}}; echo url=$PG_URL; echo key=$k; printf 'key=%s\\n' \"$k\" | base64",
+        "k={{secret(\"my_api_secret\", 'API_KEY')}}; echo url=$PG_URL; echo key=$k; printf 'key=%s\\n' \"$k\" | base64; printf %s \"$k\" | sha256sum | cut -c1-16",
     ])
     .success();
     // In a shell line the template became a variable reference; as a plain argument (where
@@ -877,12 +893,11 @@ fn kestra_templates_resolve_at_run_start_in_memory_and_are_masked() {
     let a = h.run(&["flight", "run", "tpl", "--wait"]).success();
     let out = stdout(&a);
     assert!(out.contains("url=****\n") && out.contains("key=****\n"), "{out}");
-    use base64::Engine as _;
+    // The base64 of "key=VALUE\n" holds the value's base64 at an offset: masked too; the
+    // value's hash shows the template resolved to it.
     let b64 = out.lines().nth(2).unwrap_or_default();
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .unwrap_or_default();
-    assert_eq!(String::from_utf8_lossy(&decoded), format!("key={API_KEY}\n"), "{out}");
+    assert!(b64.contains("****"), "{out}");
+    assert!(out.contains(&sha256_prefix(API_KEY)), "{out}");
     // The definition keeps the templates; the run records them, not the values.
     let f = run_json(&h, &["flight", "show", "tpl"]);
     assert_eq!(f["config"]["PG_URL"], "{{ secret('DATABASE_URL') }}");

@@ -441,7 +441,7 @@ fn sensitive_values_never_leave_their_box() {
     );
     assert_eq!(
         keys("leak_flights"),
-        serde_json::json!(["params.API_KEY", "params.ENDPOINT", "params.TOKEN"])
+        serde_json::json!(["params.TOKEN", "params.API_KEY", "params.ENDPOINT"])
     );
     h.run(&["secret", "list"]).success();
     for name in &names {

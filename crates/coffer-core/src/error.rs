@@ -73,6 +73,10 @@ pub enum CoreError {
         /// Who asked.
         caller: String,
     },
+    /// The caller's token may not do this, whatever its identity's roles (a flight run's
+    /// token creating tokens).
+    #[error("permission denied: {0}")]
+    TokenRefused(String),
     /// No such project.
     #[error("project '{0}' does not exist; create it with `coffer project create {0}`")]
     ProjectNotFound(String),
@@ -87,7 +91,10 @@ impl CoreError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CoreError::Invalid(_) | CoreError::Usage(_) | CoreError::Ambiguous { .. } | CoreError::ReadOnly(_) => 2,
-            CoreError::Unauthenticated(_) | CoreError::Forbidden { .. } | CoreError::NeedsSuperuser { .. } => 3,
+            CoreError::Unauthenticated(_)
+            | CoreError::Forbidden { .. }
+            | CoreError::NeedsSuperuser { .. }
+            | CoreError::TokenRefused(_) => 3,
             _ => 1,
         }
     }

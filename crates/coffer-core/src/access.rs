@@ -11,6 +11,11 @@
 //! - Tokens look like `coffer_<public id>_<secret>`: the public id finds the row, and the
 //!   SHA-256 of the whole token is compared in constant time with the stored hash. The token
 //!   itself is never stored. Revocation and expiry are checked on every request.
+//! - Tokens form a tree: a token created with a token records it as its parent. A token may
+//!   only create tokens that expire no later than itself (a later or missing expiry is capped,
+//!   and the response says so); a flight run's token (`run.<flight>.<n>`) creates none.
+//!   Revoking a token revokes every token below it, in one transaction; a token whose parent
+//!   (or any token above it) is revoked, expired or gone does not authenticate.
 //! - Every write, every use of a value and every denied attempt writes an audit event in the
 //!   same transaction as the change (or before the value is handed out): when the event cannot
 //!   be written, the request fails.
@@ -193,8 +198,14 @@ pub struct TokenInfo {
     pub expires_at: Option<i64>,
     /// Revoked, Unix milliseconds.
     pub revoked_at: Option<i64>,
-    /// `active`, `expired` or `revoked`.
+    /// `active`, `expired` or `revoked` (itself, or a token above it).
     pub status: String,
+    /// The token that created it; `None` when it was created with no token (local mode, the
+    /// bootstrap token) or before tokens recorded their parent.
+    pub parent: Option<String>,
+    /// In the answer to a revoke: the tokens below it that were revoked with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked_with: Vec<String>,
 }
 
 /// A member of a project.
@@ -265,6 +276,48 @@ pub struct NewToken {
     pub info: TokenInfo,
     /// The token.
     pub token: SecretString,
+    /// Why it was not made as asked (its expiry capped to its parent's), if it was not.
+    pub notice: Option<String>,
+}
+
+/// The prefix of the names of flight runs' tokens, which no one else may use.
+pub const RUN_TOKEN_PREFIX: &str = "run.";
+
+/// Whether `name` is the name of a flight run's token.
+pub fn is_run_token(name: &str) -> bool {
+    name.get(..RUN_TOKEN_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(RUN_TOKEN_PREFIX))
+}
+
+/// Why `t` stops working because of a token above it (`ancestors`, nearest first): the status
+/// it shows (`revoked` or `expired`) and a message; `None` when every token above it is valid.
+fn lineage_problem(t: &TokenRecord, ancestors: &[TokenRecord], now: i64) -> Option<(&'static str, String)> {
+    for a in ancestors {
+        if a.revoked_at.is_some() {
+            return Some(("revoked", format!("was revoked with token '{}', above it", a.name)));
+        }
+        if a.expires_at.is_some_and(|e| e <= now) {
+            return Some(("expired", format!("expired with token '{}', above it", a.name)));
+        }
+    }
+    if ancestors.last().map_or(t.parent_id, |a| a.parent_id).is_some() {
+        return Some(("revoked", "was revoked: a token above it no longer exists".into()));
+    }
+    None
+}
+
+/// The tokens above `t` in `by_id`, nearest first (a store's `token_ancestors`, from a list).
+fn ancestors_in(t: &TokenRecord, by_id: &std::collections::HashMap<i64, &TokenRecord>) -> Vec<TokenRecord> {
+    let mut out: Vec<TokenRecord> = Vec::new();
+    let mut next = t.parent_id;
+    while let Some(p) = next.and_then(|id| by_id.get(&id)) {
+        if p.id == t.id || out.iter().any(|a| a.id == p.id) {
+            break;
+        }
+        next = p.parent_id;
+        out.push((*p).clone());
+    }
+    out
 }
 
 pub(crate) fn hash(token: &str) -> Vec<u8> {
@@ -411,9 +464,14 @@ impl Service {
             None => {
                 let token = self.store.token_by_public_id(public_id)?.ok_or_else(bad)?;
                 let identity = self.store.get_identity_by_id(token.identity_id)?.ok_or_else(bad)?;
+                let ancestors = match token.parent_id {
+                    Some(_) => self.store.token_ancestors(token.id)?,
+                    None => Vec::new(),
+                };
                 let c = std::sync::Arc::new(crate::cache::CachedToken {
                     touched_at: token.last_used_at.unwrap_or(i64::MIN),
                     token,
+                    ancestors,
                     identity,
                 });
                 self.caches().put_token(generation, public_id, c.clone());
@@ -436,6 +494,9 @@ impl Service {
                 "token '{}' expired; create a new one with `coffer token create`",
                 record.name
             )));
+        }
+        if let Some((_, why)) = lineage_problem(record, &cached.ancestors, now) {
+            return Err(CoreError::Unauthenticated(format!("token '{}' {why}", record.name)));
         }
         let identity = &cached.identity;
         if now.saturating_sub(cached.touched_at) >= TOUCH_EVERY_MS {
@@ -662,8 +723,15 @@ impl Service {
     /// Creates a named token for `owner` (the caller when `None`), valid for `expires_in_ms`
     /// (forever when `None`). The token is returned this once and stored only as a hash.
     ///
+    /// A caller that authenticated with a token `T` creates a child of `T`: it expires no later
+    /// than `T` and the tokens above it (a missing or later expiry is capped, and
+    /// [`NewToken::notice`] says so), and revoking `T` revokes it. A flight run's token creates
+    /// no token. Without a token (local mode) none of this applies.
+    ///
     /// # Errors
-    /// [`CoreError::Forbidden`] when the caller may not manage the owner; a bad or taken name.
+    /// [`CoreError::Forbidden`] when the caller may not manage the owner;
+    /// [`CoreError::TokenRefused`] for a run's token; [`CoreError::Unauthenticated`] when the
+    /// caller's token is gone; a bad, reserved or taken name.
     pub fn create_token(
         &self,
         caller: &Caller,
@@ -686,6 +754,28 @@ impl Service {
             },
         };
         let project = Self::owner_project(&owner).to_string();
+        let parent = match &caller.token_name {
+            Some(t) => Some(
+                self.store
+                    .get_token(t)?
+                    .ok_or_else(|| CoreError::Unauthenticated(format!("token '{t}' no longer exists")))?,
+            ),
+            None => None,
+        };
+        if let Some(p) = parent.as_ref().filter(|p| is_run_token(&p.name)) {
+            let ev = caller.event(
+                &project,
+                &format!("token:{name}"),
+                "token.create",
+                "denied",
+                Some(format!("run token '{}' may not create tokens", p.name)),
+            );
+            self.store.append_audit(&[ev]).map_err(CoreError::Audit)?;
+            return Err(CoreError::TokenRefused(format!(
+                "token '{}' belongs to a flight run and may not create tokens: a run's token is for the run's own API calls and ends with the run",
+                p.name
+            )));
+        }
         if !self.may_manage(caller, &owner)? {
             self.deny(caller, &project, "token.create", &format!("token:{name}"), Role::Admin)?;
             return Err(CoreError::Forbidden {
@@ -695,6 +785,11 @@ impl Service {
             });
         }
         check_name("token", name)?;
+        if is_run_token(name) {
+            return Err(CoreError::Usage(format!(
+                "invalid token name '{name}': names starting with '{RUN_TOKEN_PREFIX}' are kept for the tokens of flight runs"
+            )));
+        }
         if let Some(ms) = expires_in_ms {
             if ms <= 0 {
                 return Err(CoreError::Usage("a token's lifetime must be positive".into()));
@@ -703,6 +798,11 @@ impl Service {
         let public_id = random_hex(8);
         let token = SecretString::from(format!("coffer_{public_id}_{}", random_hex(32)));
         let now = crate::service::now_ms();
+        let asked = expires_in_ms.map(|ms| now.saturating_add(ms));
+        let (expires_at, notice) = match &parent {
+            Some(p) => self.capped_expiry(p, asked)?,
+            None => (asked, None),
+        };
         let rec = TokenRecord {
             id: 0,
             public_id,
@@ -711,33 +811,78 @@ impl Service {
             hash: hash(token.expose_secret()),
             created_at: now,
             created_by: caller.name.clone(),
-            expires_at: expires_in_ms.map(|ms| now.saturating_add(ms)),
+            expires_at,
             last_used_at: None,
             revoked_at: None,
+            parent_id: parent.as_ref().map(|p| p.id),
         };
-        let ev = caller.event(
-            &project,
-            &format!("token:{name}"),
-            "token.create",
-            "ok",
-            Some(format!("owner={}", owner.name)),
-        );
+        let mut detail = format!("owner={}", owner.name);
+        if let Some(p) = &parent {
+            detail.push_str(&format!(" parent={}", p.name));
+        }
+        if notice.is_some() {
+            detail.push_str(" expiry=capped");
+        }
+        let ev = caller.event(&project, &format!("token:{name}"), "token.create", "ok", Some(detail));
         self.store
             .create_token(&rec, &[ev])
             .map_err(|e| map_conflict(e, "token", name))?;
         Ok(NewToken {
-            info: Self::token_info(&rec, &owner, now),
+            info: Self::token_info(&rec, &owner, parent.as_ref().map(|p| p.name.clone()), None, now),
             token,
+            notice,
         })
     }
 
-    fn token_info(t: &TokenRecord, owner: &IdentityRecord, now: i64) -> TokenInfo {
+    /// The expiry of a child of `parent` asked to expire at `asked` (never when `None`): no
+    /// later than `parent` and the tokens above it. Also the notice saying it was capped.
+    pub(crate) fn capped_expiry(
+        &self,
+        parent: &TokenRecord,
+        asked: Option<i64>,
+    ) -> Result<(Option<i64>, Option<String>)> {
+        let mut limit: Option<(i64, String)> = parent.expires_at.map(|e| (e, parent.name.clone()));
+        if parent.parent_id.is_some() {
+            for a in self.store.token_ancestors(parent.id)? {
+                if let Some(e) = a.expires_at {
+                    if limit.as_ref().is_none_or(|(l, _)| e < *l) {
+                        limit = Some((e, a.name.clone()));
+                    }
+                }
+            }
+        }
+        Ok(match limit {
+            Some((cap, by)) if asked.is_none_or(|a| a > cap) => {
+                let what = if asked.is_some() { "a later expiry" } else { "no expiry" };
+                let whose = if by == parent.name {
+                    format!("token '{by}', which creates it")
+                } else {
+                    format!("token '{by}', above the token '{}' that creates it", parent.name)
+                };
+                (
+                    Some(cap),
+                    Some(format!(
+                        "{what} was asked; the token expires with {whose} (a token never outlives the token that created it)"
+                    )),
+                )
+            }
+            _ => (asked, None),
+        })
+    }
+
+    fn token_info(
+        t: &TokenRecord,
+        owner: &IdentityRecord,
+        parent: Option<String>,
+        lineage: Option<&'static str>,
+        now: i64,
+    ) -> TokenInfo {
         let status = if t.revoked_at.is_some() {
             "revoked"
         } else if t.expires_at.is_some_and(|e| e <= now) {
             "expired"
         } else {
-            "active"
+            lineage.unwrap_or("active")
         };
         TokenInfo {
             token_name: t.name.clone(),
@@ -749,6 +894,8 @@ impl Service {
             expires_at: t.expires_at,
             revoked_at: t.revoked_at,
             status: status.into(),
+            parent,
+            revoked_with: Vec::new(),
         }
     }
 
@@ -760,19 +907,25 @@ impl Service {
     pub fn list_tokens(&self, caller: &Caller) -> Result<Vec<TokenInfo>> {
         let identities = self.store.list_identities()?;
         let now = crate::service::now_ms();
+        let tokens = self.store.list_tokens()?;
+        let by_id: std::collections::HashMap<i64, &TokenRecord> = tokens.iter().map(|t| (t.id, t)).collect();
         let mut out = Vec::new();
-        for t in self.store.list_tokens()? {
+        for t in &tokens {
             let Some(owner) = identities.iter().find(|i| i.id == t.identity_id) else {
                 continue;
             };
             if self.may_manage(caller, owner)? {
-                out.push(Self::token_info(&t, owner, now));
+                let parent = t.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.name.clone());
+                let lineage = lineage_problem(t, &ancestors_in(t, &by_id), now).map(|(s, _)| s);
+                out.push(Self::token_info(t, owner, parent, lineage, now));
             }
         }
         Ok(out)
     }
 
-    /// Revokes a token: it stops working on the next request.
+    /// Revokes a token and every token below it (created with it, transitively, whoever they
+    /// belong to), in one transaction with one audit event per token: they stop working on the
+    /// next request. [`TokenInfo::revoked_with`] names the tokens below it.
     ///
     /// # Errors
     /// [`CoreError::Forbidden`]; [`CoreError::Missing`] when there is no such token, [`CoreError::Conflict`] when it is already revoked.
@@ -796,18 +949,50 @@ impl Service {
             });
         }
         let now = crate::service::now_ms();
-        let ev = caller.event(
-            &project,
-            &format!("token:{}", t.name),
-            "token.revoke",
-            "ok",
-            Some(format!("owner={}", owner.name)),
-        );
-        if !self.store.revoke_token(&t.name, now, &[ev])? {
+        let identities = self.store.list_identities()?;
+        let root = t.name.clone();
+        let events = |revoked: &[TokenRecord]| -> Vec<AuditEvent> {
+            let below = revoked.len().saturating_sub(1);
+            revoked
+                .iter()
+                .map(|r| {
+                    let who = identities.iter().find(|i| i.id == r.identity_id);
+                    let owner_name = who.map_or("-", |i| i.name.as_str());
+                    let detail = if r.name.eq_ignore_ascii_case(&root) {
+                        let mut d = format!("owner={owner_name}");
+                        if below > 0 {
+                            d.push_str(&format!(" with {below} token(s) below it"));
+                        }
+                        d
+                    } else {
+                        format!("owner={owner_name} below revoked token '{root}'")
+                    };
+                    caller.event(
+                        who.map_or(SERVER_PROJECT, Self::owner_project),
+                        &format!("token:{}", r.name),
+                        "token.revoke",
+                        "ok",
+                        Some(detail),
+                    )
+                })
+                .collect()
+        };
+        let revoked = self.store.revoke_token(&t.name, now, &events)?;
+        let Some(first) = revoked.first() else {
             return Err(CoreError::Conflict(format!("token '{}' is already revoked", t.name)));
-        }
-        let t = self.store.get_token(&t.name)?.ok_or_else(missing)?;
-        Ok(Self::token_info(&t, &owner, now))
+        };
+        let parent = match first.parent_id {
+            Some(p) => self
+                .store
+                .token_ancestors(first.id)?
+                .into_iter()
+                .find(|a| a.id == p)
+                .map(|a| a.name),
+            None => None,
+        };
+        let mut info = Self::token_info(first, &owner, parent, None, now);
+        info.revoked_with = revoked[1..].iter().map(|r| r.name.clone()).collect();
+        Ok(info)
     }
 
     // ---- grants ----

@@ -18,6 +18,8 @@ const MAX_ENTRIES: usize = 50_000;
 #[derive(Debug, Clone)]
 pub(crate) struct CachedToken {
     pub token: TokenRecord,
+    /// The tokens above it, nearest first ([`coffer_store::Store::token_ancestors`]).
+    pub ancestors: Vec<TokenRecord>,
     pub identity: IdentityRecord,
     pub touched_at: i64,
 }

@@ -77,6 +77,10 @@ pub enum CoreError {
         /// Who asked.
         caller: String,
     },
+    /// The caller's token may not do this, whatever its identity's roles (a flight run's
+    /// token creating tokens).
+    #[error("permission denied: {0}")]
+    TokenRefused(String),
     /// No such project.
     #[error("project '{0}' does not exist; create it with `coffer project create {0}`")]
     ProjectNotFound(String),
@@ -94,7 +98,8 @@ impl CoreError {
             CoreError::Unauthenticated(_)
             | CoreError::Forbidden { .. }
             | CoreError::NeedsSuperuser { .. }
-            | CoreError::NotPermitted(_) => 3,
+            | CoreError::NotPermitted(_)
+            | CoreError::TokenRefused(_) => 3,
             _ => 1,
         }
     }

@@ -958,7 +958,9 @@ impl Service {
         }
         let mut run_token = None;
         if let Some(id) = identity.identity_id {
-            let token = self.mint_run_token(f, run, id).map_err(|e| e.to_string())?;
+            let token = self
+                .mint_run_token(f, run, id, identity.token_name.as_deref())
+                .map_err(|e| e.to_string())?;
             env.add_runner("COFFER_TOKEN", token.1, true)?;
             run_token = Some(token.0);
         }
@@ -1005,9 +1007,21 @@ impl Service {
     }
 
     /// A token of `identity_id` for one run, expiring after the run's timeout (a day when it
-    /// has none) and revoked when the run ends.
-    fn mint_run_token(&self, f: &FlightRecord, run: &RunRecord, identity_id: i64) -> Result<(String, SecretString)> {
-        let name = format!("run.{}.{}", f.id.replace('-', ""), run.run_number);
+    /// has none) and revoked when the run ends. When the run acts through the flight's token
+    /// `parent`, the run's token is its child: it expires no later and is revoked with it.
+    fn mint_run_token(
+        &self,
+        f: &FlightRecord,
+        run: &RunRecord,
+        identity_id: i64,
+        parent: Option<&str>,
+    ) -> Result<(String, SecretString)> {
+        let name = format!(
+            "{}{}.{}",
+            crate::access::RUN_TOKEN_PREFIX,
+            f.id.replace('-', ""),
+            run.run_number
+        );
         let public_id = crate::access::random_hex(8);
         let token = SecretString::from(format!("coffer_{public_id}_{}", crate::access::random_hex(32)));
         let now = now_ms();
@@ -1015,6 +1029,18 @@ impl Service {
             .spec
             .timeout_secs
             .map_or(24 * 3600 * 1000, |s| (s as i64 + 300) * 1000);
+        let parent = match parent {
+            Some(p) => Some(
+                self.store
+                    .get_token(p)?
+                    .ok_or_else(|| CoreError::Missing(format!("token '{p}' no longer exists")))?,
+            ),
+            None => None,
+        };
+        let expires_at = match &parent {
+            Some(p) => self.capped_expiry(p, Some(now.saturating_add(life_ms)))?.0,
+            None => Some(now.saturating_add(life_ms)),
+        };
         let rec = TokenRecord {
             id: 0,
             public_id,
@@ -1023,9 +1049,10 @@ impl Service {
             hash: crate::access::hash(token.expose_secret()),
             created_at: now,
             created_by: format!("flight:{}#{}", f.name, run.run_number),
-            expires_at: Some(now.saturating_add(life_ms)),
+            expires_at,
             last_used_at: None,
             revoked_at: None,
+            parent_id: parent.as_ref().map(|p| p.id),
         };
         let ev = AuditEvent {
             id: 0,
@@ -1079,7 +1106,7 @@ impl Service {
                 client: "flight-runner".into(),
                 detail: Some("run ended".into()),
             };
-            self.store.revoke_token(t, now_ms(), &[ev])?;
+            self.store.revoke_token(t, now_ms(), &|_| vec![ev.clone()])?;
         }
         self.run_record(&launch.run.flight_id, launch.run.run_number, &launch.run.flight)
     }

@@ -122,7 +122,11 @@ fn rfc3339(ms: i64) -> String {
 
 /// The name [`Service::start_run`] gives a run's own token.
 fn run_token_name(flight_id: &str, run_number: i64) -> String {
-    format!("run.{}.{run_number}", flight_id.replace('-', ""))
+    format!(
+        "{}{}.{run_number}",
+        crate::access::RUN_TOKEN_PREFIX,
+        flight_id.replace('-', "")
+    )
 }
 
 impl Service {
@@ -252,7 +256,7 @@ impl Service {
                 client: caller.client.clone(),
                 detail: Some(why.into()),
             };
-            self.store.revoke_token(&token, now_ms(), &[ev])?;
+            self.store.revoke_token(&token, now_ms(), &|_| vec![ev.clone()])?;
         }
         Ok(())
     }

@@ -243,6 +243,10 @@ pub struct TokenCreated {
     pub token: String,
     /// Its metadata.
     pub info: coffer_core::TokenInfo,
+    /// Why it was not made as asked, if it was not: a token created with a token never
+    /// outlives it, so a missing or later expiry is capped to that token's.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 impl std::fmt::Debug for TokenCreated {
@@ -250,6 +254,7 @@ impl std::fmt::Debug for TokenCreated {
         f.debug_struct("TokenCreated")
             .field("token", &"*******")
             .field("info", &self.info)
+            .field("notice", &self.notice)
             .finish()
     }
 }

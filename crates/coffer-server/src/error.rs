@@ -129,6 +129,7 @@ impl From<CoreError> for ApiError {
                 err.body.role_needed = Some("superuser".into());
                 err
             }
+            CoreError::TokenRefused(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
             CoreError::Audit(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", message),
             CoreError::Store(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", message),
             // A keyring that cannot be reached or used (KMS down, access denied): retry later.

@@ -695,7 +695,9 @@ async fn list_tokens(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<
     st.read(auth, move |s, c| s.list_tokens(&c)).await.map(Json)
 }
 
-/// Create a named token; the response holds it this once.
+/// Create a named token; the response holds it this once. A token created with a token never
+/// outlives it (a missing or later `expires_in` is capped, and `notice` says so); a flight
+/// run's token may not create tokens (403).
 #[utoipa::path(post, path = "/v1/tokens", tag = "access", request_body = TokenBody,
     responses((status = 201, body = TokenCreated), (status = "4XX", body = ErrorBody)))]
 async fn create_token(
@@ -720,11 +722,13 @@ async fn create_token(
         Json(TokenCreated {
             token: t.token.expose_secret().to_string(),
             info: t.info,
+            notice: t.notice,
         }),
     ))
 }
 
-/// Revoke a token: it stops working on the next request.
+/// Revoke a token and every token below it (created with it, transitively): they stop
+/// working on the next request; `revoked_with` names the tokens below it.
 #[utoipa::path(delete, path = "/v1/tokens/{token}", tag = "access",
     params(("token" = String, Path, description = "The token's name")),
     responses((status = 200, body = TokenInfo), (status = "4XX", body = ErrorBody)))]

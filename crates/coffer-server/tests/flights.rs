@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 struct App {
     addr: SocketAddr,
     admin: String,
+    service: Arc<Service>,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -51,6 +52,7 @@ impl App {
         let app = App {
             addr,
             admin,
+            service,
             _dir: dir,
             _stop: stop,
         };
@@ -563,4 +565,102 @@ async fn without_a_runner_runs_are_unavailable() {
     );
     // Everything else works.
     assert_eq!(app.admin("GET", &format!("{F}/hello/runs"), None).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_form_a_tree() {
+    let app = App::start(false).await;
+    // The bootstrap token (no expiry) makes a 1h token; that one's children are capped.
+    let r = app
+        .admin("POST", "/v1/tokens", Some(json!({"name": "hour", "expires_in": "1h"})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["info"]["parent"], "admin-bootstrap", "{}", r.body);
+    assert!(r.body["notice"].is_null(), "{}", r.body);
+    let hour = r.body["token"].as_str().expect("token").to_string();
+    let cap = r.body["info"]["expires_at"].as_i64().expect("expires");
+    let r = app
+        .call("POST", "/v1/tokens", Some(&hour), Some(json!({"name": "forever"})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["info"]["expires_at"], cap, "{}", r.body);
+    assert_eq!(r.body["info"]["parent"], "hour", "{}", r.body);
+    assert!(
+        r.body["notice"].as_str().is_some_and(|n| n.contains("hour")),
+        "the cap is explained: {}",
+        r.body
+    );
+    let forever = r.body["token"].as_str().expect("token").to_string();
+    let r = app
+        .call(
+            "POST",
+            "/v1/tokens",
+            Some(&forever),
+            Some(json!({"name": "deep", "expires_in": "90d"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["info"]["expires_at"].as_i64()),
+        (201, Some(cap)),
+        "{}",
+        r.body
+    );
+    let deep = r.body["token"].as_str().expect("token").to_string();
+
+    let r = app.admin("GET", "/v1/tokens", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let deep_row = r
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|t| t["token_name"] == "deep")
+        .cloned()
+        .expect("deep listed");
+    assert_eq!(
+        (deep_row["parent"].clone(), deep_row["expires_at"].clone()),
+        (json!("forever"), json!(cap))
+    );
+
+    // A run's token may not make tokens.
+    let caller = app.service.authenticate(&app.admin, "test").expect("admin");
+    let spec = serde_json::from_value(json!({"kind": "command", "command": ["true"]})).expect("spec");
+    app.service.create_flight(&caller, "p", "job", spec).expect("flight");
+    let started = app
+        .service
+        .start_run(&caller, "p", "job", coffer_core::RunRequest::default())
+        .expect("start");
+    let coffer_core::Started::Launch(launch) = started else {
+        panic!("the run did not launch");
+    };
+    let run = launch
+        .env
+        .vars()
+        .find(|(n, ..)| *n == "COFFER_TOKEN")
+        .map(|(_, v, ..)| v.expose_secret().to_string())
+        .expect("COFFER_TOKEN");
+    assert_eq!(app.call("GET", "/v1/whoami", Some(&run), None).await.status, 200);
+    let r = app
+        .call(
+            "POST",
+            "/v1/tokens",
+            Some(&run),
+            Some(json!({"name": "escape", "expires_in": "1h"})),
+        )
+        .await;
+    error(&r, 403, "forbidden");
+    assert!(
+        r.body["message"].as_str().is_some_and(|m| m.contains("flight run")),
+        "{}",
+        r.body
+    );
+
+    // Revoking `hour` revokes what it made, transitively.
+    let r = app.admin("DELETE", "/v1/tokens/hour", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["revoked_with"], json!(["forever", "deep"]), "{}", r.body);
+    for t in [&hour, &forever, &deep] {
+        error(&app.call("GET", "/v1/whoami", Some(t), None).await, 401, "unauthorized");
+    }
+    assert_eq!(app.admin("GET", "/v1/whoami", None).await.status, 200);
 }

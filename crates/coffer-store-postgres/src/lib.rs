@@ -33,7 +33,10 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
 /// The migrations, in order; `coffer_schema.version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_token_parent.sql"),
+];
 
 /// The LISTEN/NOTIFY channel of the change feed.
 const CHANNEL: &str = "coffer_changes";
@@ -383,7 +386,8 @@ const COLUMNS: &str = "project, name, secret_type, provider, scopes, public_fiel
      key_id, wrapped_key, nonce, ciphertext, version, created_at, created_by, updated_at, updated_by";
 const IDENTITY_COLUMNS: &str = "id, name, kind, superuser, project, created_at, created_by";
 const TOKEN_COLUMNS: &str =
-    "id, public_id, identity_id, name, hash, created_at, created_by, expires_at, last_used_at, revoked_at";
+    "id, public_id, identity_id, name, hash, created_at, created_by, expires_at, last_used_at, \
+     revoked_at, parent_token_id";
 const GRANT_COLUMNS: &str = "project, identity_id, role, granted_at, granted_by";
 const AUDIT_COLUMNS: &str = "id, at, actor, token_name, project, object, action, result, client, detail";
 const FLIGHT_COLUMNS: &str = "id, project, name, spec, version, owner, owner_id, created_at, updated_at, last_tick";
@@ -547,6 +551,7 @@ fn token_row(r: &Row) -> Result<TokenRecord> {
         expires_at: get(r, 7)?,
         last_used_at: get(r, 8)?,
         revoked_at: get(r, 9)?,
+        parent_id: get(r, 10)?,
     })
 }
 
@@ -1067,7 +1072,7 @@ impl Store for PgStore {
             let r = rows(
                 tx,
                 "INSERT INTO tokens (public_id, identity_id, name, hash, created_at, created_by, expires_at, \
-                 last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 last_used_at, revoked_at, parent_token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT DO NOTHING RETURNING id",
                 &[
                     &t.public_id,
@@ -1079,6 +1084,7 @@ impl Store for PgStore {
                     &t.expires_at,
                     &t.last_used_at,
                     &t.revoked_at,
+                    &t.parent_id,
                 ],
             )
             .await?;
@@ -1116,22 +1122,49 @@ impl Store for PgStore {
         )
     }
 
-    fn revoke_token(&self, name: &str, at: i64, audit: &[AuditEvent]) -> Result<bool> {
+    fn token_ancestors(&self, id: i64) -> Result<Vec<TokenRecord>> {
+        let found = self.read_map(
+            &format!(
+                "WITH RECURSIVE up(id) AS (SELECT $1::bigint UNION SELECT t.parent_token_id FROM tokens t JOIN up \
+                 ON t.id = up.id WHERE t.parent_token_id IS NOT NULL) \
+                 SELECT {TOKEN_COLUMNS} FROM tokens WHERE id IN (SELECT id FROM up)"
+            ),
+            &[&id],
+            token_row,
+        )?;
+        Ok(coffer_store::chain_above(id, found))
+    }
+
+    fn revoke_token(
+        &self,
+        name: &str,
+        at: i64,
+        audit: &dyn Fn(&[TokenRecord]) -> Vec<AuditEvent>,
+    ) -> Result<Vec<TokenRecord>> {
         let done = self.write(async |tx| {
             bump(tx).await?;
-            let n = exec(
+            let found = rows(
                 tx,
-                "UPDATE tokens SET revoked_at = $2 WHERE lower(name) = lower($1) AND revoked_at IS NULL",
+                &format!(
+                    "WITH RECURSIVE tree(id) AS (SELECT id FROM tokens WHERE lower(name) = lower($1) \
+                     AND revoked_at IS NULL UNION SELECT t.id FROM tokens t JOIN tree ON t.parent_token_id = tree.id) \
+                     UPDATE tokens SET revoked_at = $2 WHERE revoked_at IS NULL AND id IN (SELECT id FROM tree) \
+                     RETURNING {TOKEN_COLUMNS}"
+                ),
                 &[&name, &at],
             )
-            .await?;
-            if n == 0 {
+            .await?
+            .iter()
+            .map(token_row)
+            .collect::<Result<Vec<_>>>()?;
+            let revoked = coffer_store::root_first(name, found, at);
+            if revoked.is_empty() {
                 return Ok(None);
             }
-            write_audit(tx, audit).await?;
-            Ok(Some(()))
+            write_audit(tx, &audit(&revoked)).await?;
+            Ok(Some(revoked))
         })?;
-        Ok(done.is_some())
+        Ok(done.unwrap_or_default())
     }
 
     fn touch_token(&self, id: i64, at: i64) -> Result<()> {
@@ -1700,7 +1733,9 @@ impl Store for PgStore {
             for t in &d.tokens {
                 exec(
                     tx,
-                    &format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+                    &format!(
+                        "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    ),
                     &[
                         &t.id,
                         &t.public_id,
@@ -1712,6 +1747,7 @@ impl Store for PgStore {
                         &t.expires_at,
                         &t.last_used_at,
                         &t.revoked_at,
+                        &t.parent_id,
                     ],
                 )
                 .await?;

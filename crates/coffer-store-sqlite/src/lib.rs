@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_secret_versions.sql"),
     include_str!("../migrations/0005_flights.sql"),
     include_str!("../migrations/0006_nodes.sql"),
+    include_str!("../migrations/0007_token_parent.sql"),
 ];
 
 /// The SQLite store: one writer connection, a pool of read-only connections (WAL lets them
@@ -521,7 +522,8 @@ impl Store for SqliteStore {
             let n = tx
                 .execute(
                     "INSERT OR IGNORE INTO tokens (public_id, identity_id, name, hash, created_at, created_by, \
-                     expires_at, last_used_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     expires_at, last_used_at, revoked_at, parent_token_id) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     params![
                         t.public_id,
                         t.identity_id,
@@ -531,7 +533,8 @@ impl Store for SqliteStore {
                         t.created_by,
                         t.expires_at,
                         t.last_used_at,
-                        t.revoked_at
+                        t.revoked_at,
+                        t.parent_id
                     ],
                 )
                 .map_err(backend)?;
@@ -569,20 +572,53 @@ impl Store for SqliteStore {
         )
     }
 
-    fn revoke_token(&self, name: &str, at: i64, audit: &[AuditEvent]) -> Result<bool> {
+    fn token_ancestors(&self, id: i64) -> Result<Vec<TokenRecord>> {
+        let found = self.read_all(
+            &format!(
+                "WITH RECURSIVE up(id) AS (SELECT ?1 UNION SELECT t.parent_token_id FROM tokens t JOIN up \
+                 ON t.id = up.id WHERE t.parent_token_id IS NOT NULL) \
+                 SELECT {TOKEN_COLUMNS} FROM tokens WHERE id IN (SELECT id FROM up)"
+            ),
+            params![id],
+            token_row,
+        )?;
+        Ok(coffer_store::chain_above(id, found))
+    }
+
+    fn revoke_token(
+        &self,
+        name: &str,
+        at: i64,
+        audit: &dyn Fn(&[TokenRecord]) -> Vec<AuditEvent>,
+    ) -> Result<Vec<TokenRecord>> {
         self.write(|tx| {
-            let n = tx
-                .execute(
-                    "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
-                    params![name, at],
-                )
-                .map_err(backend)?;
-            if n == 0 {
-                return Ok(false);
+            let found = {
+                let mut stmt = tx
+                    .prepare_cached(&format!(
+                        "WITH RECURSIVE tree(id) AS (SELECT id FROM tokens WHERE name = ?1 AND revoked_at IS NULL \
+                         UNION SELECT t.id FROM tokens t JOIN tree ON t.parent_token_id = tree.id) \
+                         SELECT {TOKEN_COLUMNS} FROM tokens WHERE revoked_at IS NULL AND id IN (SELECT id FROM tree) \
+                         ORDER BY id"
+                    ))
+                    .map_err(backend)?;
+                let rows = stmt.query_map(params![name], token_row).map_err(backend)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)?
+            };
+            let revoked = coffer_store::root_first(name, found, at);
+            if revoked.is_empty() {
+                return Ok(revoked);
+            }
+            {
+                let mut stmt = tx
+                    .prepare_cached("UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")
+                    .map_err(backend)?;
+                for t in &revoked {
+                    stmt.execute(params![t.id, at]).map_err(backend)?;
+                }
             }
             bump(tx)?;
-            write_audit(tx, audit)?;
-            Ok(true)
+            write_audit(tx, &audit(&revoked))?;
+            Ok(revoked)
         })
     }
 
@@ -1237,7 +1273,7 @@ fn import_rows(tx: &rusqlite::Transaction<'_>, dump: &coffer_store::Dump) -> Res
     }
     let mut stmt = tx
         .prepare(&format!(
-            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
         ))
         .map_err(backend)?;
     for t in &dump.tokens {
@@ -1251,7 +1287,8 @@ fn import_rows(tx: &rusqlite::Transaction<'_>, dump: &coffer_store::Dump) -> Res
             t.created_by,
             t.expires_at,
             t.last_used_at,
-            t.revoked_at
+            t.revoked_at,
+            t.parent_id
         ])
         .map_err(backend)?;
     }
@@ -1347,7 +1384,8 @@ fn write_audit(tx: &rusqlite::Transaction<'_>, events: &[AuditEvent]) -> Result<
 
 const IDENTITY_COLUMNS: &str = "id, name, kind, superuser, project, created_at, created_by";
 const TOKEN_COLUMNS: &str =
-    "id, public_id, identity_id, name, hash, created_at, created_by, expires_at, last_used_at, revoked_at";
+    "id, public_id, identity_id, name, hash, created_at, created_by, expires_at, last_used_at, \
+     revoked_at, parent_token_id";
 const GRANT_COLUMNS: &str = "project, identity_id, role, granted_at, granted_by";
 const AUDIT_COLUMNS: &str = "id, at, actor, token_name, project, object, action, result, client, detail";
 
@@ -1451,6 +1489,7 @@ fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRecord> {
         expires_at: r.get(7)?,
         last_used_at: r.get(8)?,
         revoked_at: r.get(9)?,
+        parent_id: r.get(10)?,
     })
 }
 
@@ -1587,6 +1626,29 @@ mod tests {
     }
 
     #[test]
+    fn tokens_from_before_parents_have_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.db");
+        {
+            let conn = Connection::open(&path).expect("raw");
+            for sql in &MIGRATIONS[..6] {
+                conn.execute_batch(sql).expect("old migration");
+            }
+            conn.execute_batch(
+                "INSERT INTO identities (name, kind, created_at, created_by) VALUES ('alice', 'user', 1, 't'); \
+                 INSERT INTO tokens (public_id, identity_id, name, hash, created_at, created_by) \
+                 VALUES ('ab', 1, 'old', x'00', 1, 't');",
+            )
+            .expect("old rows");
+            conn.pragma_update(None, "user_version", 6).expect("version");
+        }
+        let store = SqliteStore::open(&path).expect("open");
+        let old = store.get_token("old").expect("get").expect("kept");
+        assert_eq!(old.parent_id, None);
+        assert!(store.token_ancestors(old.id).expect("ancestors").is_empty());
+    }
+
+    #[test]
     fn refuses_a_newer_schema() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("c.db");
@@ -1597,7 +1659,7 @@ mod tests {
         let err = SqliteStore::open(&path).expect_err("newer schema");
         assert_eq!(
             err.to_string(),
-            "the database schema is version 99 but this coffer knows up to 6: upgrade coffer"
+            "the database schema is version 99 but this coffer knows up to 7: upgrade coffer"
         );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -158,6 +158,10 @@ pub struct TokenRecord {
     pub last_used_at: Option<i64>,
     /// When it was revoked.
     pub revoked_at: Option<i64>,
+    /// The token that created it (its id): revoking that one revokes this one too. `None` for
+    /// a token created with no token (local mode, the bootstrap token) or before tokens
+    /// recorded their parent.
+    pub parent_id: Option<i64>,
 }
 
 /// A role of an identity in a project.
@@ -386,6 +390,34 @@ impl Dump {
     }
 }
 
+/// For backends' [`Store::token_ancestors`]: from `found` (the token `id` and the tokens above
+/// it, in any order), the chain above `id`, nearest first. The chain stops at a parent that is
+/// not in `found` (and at a loop, which no store should hold).
+pub fn chain_above(id: i64, found: Vec<TokenRecord>) -> Vec<TokenRecord> {
+    let mut by_id: std::collections::HashMap<i64, TokenRecord> = found.into_iter().map(|t| (t.id, t)).collect();
+    let mut next = by_id.remove(&id).and_then(|t| t.parent_id);
+    let mut out = Vec::new();
+    while let Some(t) = next.and_then(|p| by_id.remove(&p)) {
+        next = t.parent_id;
+        out.push(t);
+    }
+    out
+}
+
+/// For backends' [`Store::revoke_token`]: the tokens `found` to revoke (the token `name` and
+/// those below it), marked revoked at `at`, the named one first, then by id.
+pub fn root_first(name: &str, found: Vec<TokenRecord>, at: i64) -> Vec<TokenRecord> {
+    let mut out: Vec<TokenRecord> = found
+        .into_iter()
+        .map(|t| TokenRecord {
+            revoked_at: Some(at),
+            ..t
+        })
+        .collect();
+    out.sort_by_key(|t| (!t.name.eq_ignore_ascii_case(name), t.id));
+    out
+}
+
 /// A persistent store of secrets. Secret names keep the case they were written in but are
 /// compared case-insensitively (ASCII), as DuckDB compares them: `get_secret(p, "MY_S3")`
 /// finds `my_s3`, and the two cannot coexist.
@@ -520,12 +552,28 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Backend`].
     fn list_tokens(&self) -> Result<Vec<TokenRecord>>;
 
-    /// Marks the token revoked at `at`, with `audit`; false when there is no such unrevoked
-    /// token.
+    /// The tokens above the token with id `id`: its parent, the parent's parent, and so on,
+    /// nearest first (empty for a token with no parent). When the list ends with a token whose
+    /// parent is not in it, that parent no longer exists (it went with its identity).
     ///
     /// # Errors
     /// [`StoreError::Backend`].
-    fn revoke_token(&self, name: &str, at: i64, audit: &[AuditEvent]) -> Result<bool>;
+    fn token_ancestors(&self, id: i64) -> Result<Vec<TokenRecord>>;
+
+    /// Revokes the token `name` and every token below it (those it created, transitively,
+    /// through [`TokenRecord::parent_id`]) that is not revoked yet, at `at`, in one
+    /// transaction with the events `audit` makes from the tokens revoked. Returns those
+    /// tokens (revoked, the named one first); empty, writing nothing, when there is no such
+    /// unrevoked token.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`]; [`StoreError::Audit`].
+    fn revoke_token(
+        &self,
+        name: &str,
+        at: i64,
+        audit: &dyn Fn(&[TokenRecord]) -> Vec<AuditEvent>,
+    ) -> Result<Vec<TokenRecord>>;
 
     /// Records that the token was used at `at`.
     ///

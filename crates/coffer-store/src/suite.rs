@@ -47,6 +47,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     audit_is_atomic_with_writes(&*make());
     projects_round_trip(&*make());
     identities_tokens_grants(&*make());
+    token_tree_revokes_together(&*make());
     audit_filters(&*make());
     generation_moves_with_every_change(&*make());
     concurrent_audit_appends_all_land(&*make());
@@ -245,10 +246,11 @@ pub fn generation_moves_with_every_change(store: &dyn Store) {
         expires_at: None,
         last_used_at: None,
         revoked_at: None,
+        parent_id: None,
     };
     let tid = store.create_token(&tok, &[]).expect("token");
     moved("create_token", store);
-    store.revoke_token("gen-token", 5, &[]).expect("revoke");
+    store.revoke_token("gen-token", 5, &|_| vec![]).expect("revoke");
     moved("revoke_token", store);
     let before = store.generation().expect("generation");
     store.append_audit(&[event("gp", "x", "use", 9)]).expect("audit");
@@ -369,6 +371,106 @@ fn grant(project: &str, identity_id: i64, role: &str) -> GrantRecord {
     }
 }
 
+/// A token records its parent; its ancestors are found nearest first; revoking a token revokes
+/// every token below it, transitively, in one transaction with the events made from them.
+pub fn token_tree_revokes_together(store: &dyn Store) {
+    let alice = store.create_identity(&identity("alice", None), &[]).expect("alice");
+    let bot = store.create_identity(&identity("bot", Some("p")), &[]).expect("bot");
+    let token = |name: &str, owner: i64, parent: Option<i64>| TokenRecord {
+        id: 0,
+        public_id: format!("pub-{name}"),
+        identity_id: owner,
+        name: name.into(),
+        hash: vec![3; 32],
+        created_at: 1,
+        created_by: "alice".into(),
+        expires_at: Some(1_000),
+        last_used_at: None,
+        revoked_at: None,
+        parent_id: parent,
+    };
+    let root = store.create_token(&token("root", alice, None), &[]).expect("root");
+    let child = store
+        .create_token(&token("child", alice, Some(root)), &[])
+        .expect("child");
+    let grandchild = store
+        .create_token(&token("grandchild", bot, Some(child)), &[])
+        .expect("grandchild");
+    let sibling = store
+        .create_token(&token("sibling", alice, Some(root)), &[])
+        .expect("sibling");
+    let other = store.create_token(&token("other", alice, None), &[]).expect("other");
+    assert_eq!(
+        store.get_token("grandchild").expect("get").and_then(|t| t.parent_id),
+        Some(child),
+        "the parent round-trips"
+    );
+    let above: Vec<i64> = store
+        .token_ancestors(grandchild)
+        .expect("ancestors")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(above, vec![child, root], "nearest first");
+    assert!(store.token_ancestors(root).expect("ancestors").is_empty());
+    assert!(store.token_ancestors(9_999).expect("no such token").is_empty());
+
+    // Revoking the child takes the grandchild (another identity's) with it, not the root or
+    // the sibling; one call of `audit`, with both, and its events land.
+    let before = store.generation().expect("generation");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let revoked = store
+        .revoke_token("CHILD", 70, &|ts| {
+            seen.lock()
+                .expect("lock")
+                .push(ts.iter().map(|t| t.name.clone()).collect::<Vec<_>>());
+            ts.iter()
+                .map(|t| event("p", &format!("token:{}", t.name), "token.revoke", 70))
+                .collect()
+        })
+        .expect("revoke");
+    let names: Vec<&str> = revoked.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["child", "grandchild"], "the named token first");
+    assert!(revoked.iter().all(|t| t.revoked_at == Some(70)));
+    assert_eq!(
+        seen.into_inner().expect("lock"),
+        vec![vec!["child".to_string(), "grandchild".to_string()]]
+    );
+    assert!(store.generation().expect("generation") > before);
+    let events = store.list_audit(&AuditFilter::default()).expect("audit");
+    assert_eq!(events.iter().filter(|e| e.action == "token.revoke").count(), 2);
+    let state = |name: &str| store.get_token(name).expect("get").and_then(|t| t.revoked_at);
+    assert_eq!(
+        (state("root"), state("child"), state("grandchild"), state("sibling")),
+        (None, Some(70), Some(70), None)
+    );
+
+    // The root: what is left below it (the sibling); the revoked child keeps its time.
+    let revoked = store.revoke_token("root", 80, &|_| vec![]).expect("revoke root");
+    let names: Vec<&str> = revoked.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["root", "sibling"]);
+    assert_eq!((state("child"), state("sibling")), (Some(70), Some(80)));
+    assert!(store.revoke_token("root", 90, &|_| vec![]).expect("again").is_empty());
+    assert_eq!(state("other"), None, "an unrelated token is untouched");
+    let leaf = store
+        .create_token(&token("leaf", alice, Some(other)), &[])
+        .expect("leaf");
+    let above: Vec<i64> = store
+        .token_ancestors(leaf)
+        .expect("ancestors")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(above, vec![other]);
+    let above: Vec<i64> = store
+        .token_ancestors(sibling)
+        .expect("ancestors")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(above, vec![root], "a revoked ancestor is still listed");
+}
+
 /// Identities, their tokens (found by public id, revoked, touched) and grants.
 pub fn identities_tokens_grants(store: &dyn Store) {
     let alice = store.create_identity(&identity("alice", None), &[]).expect("alice");
@@ -392,6 +494,7 @@ pub fn identities_tokens_grants(store: &dyn Store) {
         expires_at: Some(100),
         last_used_at: None,
         revoked_at: None,
+        parent_id: None,
     };
     let tid = store.create_token(&tok, &[]).expect("token");
     assert!(matches!(
@@ -414,8 +517,11 @@ pub fn identities_tokens_grants(store: &dyn Store) {
         store.get_token("LAPTOP").expect("get").and_then(|t| t.last_used_at),
         Some(50)
     );
-    assert!(store.revoke_token("laptop", 60, &[]).expect("revoke"));
-    assert!(!store.revoke_token("laptop", 61, &[]).expect("revoke twice"));
+    assert_eq!(store.revoke_token("laptop", 60, &|_| vec![]).expect("revoke").len(), 1);
+    assert!(store
+        .revoke_token("laptop", 61, &|_| vec![])
+        .expect("revoke twice")
+        .is_empty());
     assert_eq!(store.list_tokens().expect("list")[0].revoked_at, Some(60));
     store.set_grant(&grant("p", alice, "read"), &[]).expect("grant");
     store.set_grant(&grant("p", alice, "write"), &[]).expect("regrant");
@@ -1116,9 +1222,20 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
         expires_at: Some(1_800_000_000_000),
         last_used_at: None,
         revoked_at: None,
+        parent_id: None,
     };
     let token_id = s.create_token(&token, &[]).expect("token");
     s.touch_token(token_id, 11).expect("touch");
+    s.create_token(
+        &TokenRecord {
+            public_id: "pub-2".into(),
+            name: "runner-child".into(),
+            parent_id: Some(token_id),
+            ..token.clone()
+        },
+        &[],
+    )
+    .expect("child token");
     s.set_grant(&grant("analytics", bot, "use"), &[]).expect("grant bot");
     s.set_grant(&grant("default", alice, "admin"), &[])
         .expect("grant alice");
@@ -1169,6 +1286,11 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
     assert_eq!(
         t.token_by_public_id("pub-1").expect("token"),
         s.get_token("runner").expect("token")
+    );
+    assert_eq!(
+        t.get_token("runner-child").expect("token").and_then(|c| c.parent_id),
+        Some(token_id),
+        "a token's parent survives the copy"
     );
     assert_eq!(
         t.get_grant("analytics", bot).expect("grant").map(|g| g.role),

@@ -406,13 +406,14 @@ impl Backend {
         }
     }
 
-    /// Creates a token; returns its metadata and the token.
+    /// Creates a token; returns its metadata, the token, and why it was not made as asked
+    /// (its expiry capped to its parent's), if it was not.
     pub fn create_token(
         &self,
         owner: Option<&str>,
         name: &str,
         expires: Option<&str>,
-    ) -> Result<(TokenInfo, SecretString)> {
+    ) -> Result<(TokenInfo, SecretString, Option<String>)> {
         match self {
             Backend::Local(s, c) => {
                 let ms = match expires {
@@ -420,7 +421,7 @@ impl Backend {
                     None => None,
                 };
                 let t = s.create_token(c, owner, name, ms)?;
-                Ok((t.info, t.token))
+                Ok((t.info, t.token, t.notice))
             }
             Backend::Remote(r) => {
                 let body = api::TokenBody {
@@ -429,7 +430,7 @@ impl Backend {
                     expires_in: expires.map(str::to_string),
                 };
                 let t: api::TokenCreated = r.call("POST", "/v1/tokens", Some(&Remote::json(&body)?))?;
-                Ok((t.info, SecretString::from(t.token)))
+                Ok((t.info, SecretString::from(t.token), t.notice))
             }
         }
     }

@@ -30,9 +30,11 @@ pub enum ServiceAccountCommand {
 pub enum TokenCommand {
     /// Create a named token; it is printed once and stored only as a hash.
     Create(TokenCreateArgs),
-    /// List tokens: names, owners, created, last used, expiry; never the tokens.
+    /// List tokens: names, owners, created, last used, expiry, parent (the token that created
+    /// it); never the tokens.
     List(FormatArgs),
-    /// Revoke a token by name; it stops working on the next request.
+    /// Revoke a token by name, with every token it created (transitively); they stop working
+    /// on the next request.
     Revoke(NameArgs),
 }
 
@@ -65,7 +67,8 @@ pub struct TokenCreateArgs {
     /// Whose token: a user or service account (default: yourself).
     #[arg(long = "for", value_name = "IDENTITY")]
     owner: Option<String>,
-    /// How long it is valid: 30m, 12h, 90d, 1w (default: until revoked).
+    /// How long it is valid: 30m, 12h, 90d, 1w (default: until revoked). Against a server, a
+    /// token never outlives the token that creates it: a missing or later expiry is capped.
     #[arg(long, value_name = "DURATION")]
     expires: Option<String>,
     /// Output format.
@@ -207,6 +210,7 @@ fn token_rows(list: &[TokenInfo]) -> Vec<Vec<String>> {
                 output::time(t.created_at),
                 opt_time(t.last_used_at),
                 t.expires_at.map(output::time).unwrap_or_else(|| "never".into()),
+                t.parent.clone().unwrap_or_else(|| "-".into()),
             ]
         })
         .collect()
@@ -220,6 +224,7 @@ const TOKEN_HEADERS: &[&str] = &[
     "created",
     "last_used",
     "expires",
+    "parent",
 ];
 
 impl TokenCommand {
@@ -227,16 +232,18 @@ impl TokenCommand {
         let backend = ctx.backend()?;
         match self {
             TokenCommand::Create(a) => {
-                let (info, token) = backend.create_token(a.owner.as_deref(), &a.name, a.expires.as_deref())?;
+                let (info, token, notice) = backend.create_token(a.owner.as_deref(), &a.name, a.expires.as_deref())?;
                 if a.format == Format::Json {
                     #[derive(serde::Serialize)]
                     struct Out<'a> {
                         token: &'a str,
                         info: &'a TokenInfo,
+                        notice: Option<&'a str>,
                     }
                     return output::json(&Out {
                         token: token.expose_secret(),
                         info: &info,
+                        notice: notice.as_deref(),
                     });
                 }
                 println!("{}", token.expose_secret());
@@ -246,6 +253,9 @@ impl TokenCommand {
                     info.owner,
                     info.expires_at.map(|e| format!("expires {}", output::time(e))).unwrap_or_else(|| "no expiry".into())
                 );
+                if let Some(n) = notice {
+                    eprintln!("  note: {n}");
+                }
             }
             TokenCommand::List(a) => {
                 let list = backend.list_tokens()?;
@@ -260,6 +270,13 @@ impl TokenCommand {
                     return output::json(&t);
                 }
                 println!("revoked token '{}' of {}", t.token_name, t.owner);
+                if !t.revoked_with.is_empty() {
+                    println!(
+                        "also revoked the {} token(s) it created, transitively: {}",
+                        t.revoked_with.len(),
+                        t.revoked_with.join(", ")
+                    );
+                }
             }
         }
         Ok(())

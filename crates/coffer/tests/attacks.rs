@@ -744,3 +744,27 @@ print(base64.urlsafe_b64encode(('xy' + v).encode()).decode())\n";
         assert!(!text.contains(leak), "{leak} in {text}");
     }
 }
+
+#[test]
+fn a_runs_token_cannot_mint_a_token_that_outlives_the_run() {
+    let h = Harness::new();
+    let s = server(&h);
+    let writer = member(&s, "walter", "write");
+    let script = r#"import json, os, urllib.request, urllib.error
+req = urllib.request.Request(os.environ['COFFER_URL'] + '/v1/tokens', method='POST',
+    data=json.dumps({'name': 'forever'}).encode(),
+    headers={'Authorization': 'Bearer ' + os.environ['COFFER_TOKEN'], 'Content-Type': 'application/json'})
+try:
+    urllib.request.urlopen(req)
+    print('MINTED')
+except urllib.error.HTTPError as e:
+    print('status', e.code)
+"#;
+    let flight = json!({"name": "mint", "kind": "command",
+                        "command": ["/usr/bin/python3", "-c", script], "timeout_secs": 30});
+    let (status, log) = run_flight(&s, &writer, flight);
+    assert_eq!(status, "succeeded", "{log}");
+    assert!(log.contains("status 403") && !log.contains("MINTED"), "{log}");
+    let tokens = s.admin("GET", "/v1/tokens", None);
+    assert!(!tokens.text.contains("\"forever\""), "{}", tokens.text);
+}

@@ -87,33 +87,43 @@ COFFER_TEST_VENV="$VENV" bash scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/c
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet "${FEATURES[@]}"
 
-# ---- fuzz: coffer-sql's splitter and parser must never panic (bounded run) ----------------
+# ---- fuzz: the parsers of hostile input must never panic (bounded runs) -------------------
 # fuzz/ is its own cargo workspace (cargo-fuzz, libFuzzer); cargo fuzz needs nightly features,
-# which RUSTC_BOOTSTRAP=1 enables on the stable toolchain. New corpus entries go under the
-# target directory; the seeds in fuzz/corpus/sql_parser are only read. -max_len=4096 (libFuzzer's
-# default for small seeds): the corpus's 450 KB deep-nesting regression inputs would otherwise
-# raise the limit to their size and slow the run from ~3000 to ~100 executions a second (those
-# two are read truncated here; coffer-sql's unit tests and crates/coffer/tests/sql_cli.rs parse
-# inputs as deep in full).
-# A crash fails the suite and leaves the input in fuzz/artifacts/sql_parser/.
-FUZZ_SECONDS="${COFFER_FUZZ_SECONDS:-60}"
-echo "== fuzz sql_parser for ${FUZZ_SECONDS}s"
+# which RUSTC_BOOTSTRAP=1 enables on the stable toolchain. Targets (fuzz/README.md):
+#   sql_parser  coffer-sql's splitter and parser        template   {{ secret(...) }} templates
+#   dotenv      .env / .env_encoded, and round trips     flow_yaml  Kestra-style flow files
+#   api_json    the HTTP API's JSON request bodies
+# COFFER_FUZZ_SECONDS (default 120) is the total, split evenly across the targets. New corpus
+# entries go under the target directory; the seeds in fuzz/corpus/<target> are only read.
+# -max_len=4096 (libFuzzer's default for small seeds): sql_parser's corpus holds two 450 KB
+# deep-nesting regression inputs that would otherwise raise the limit to their size and slow
+# the run from ~3000 to ~100 executions a second (they are read truncated here; coffer-sql's
+# unit tests and crates/coffer/tests/sql_cli.rs parse inputs as deep in full).
+# A crash fails the suite and leaves the input in fuzz/artifacts/<target>/.
+FUZZ_TARGETS=(sql_parser template dotenv flow_yaml api_json)
+FUZZ_SECONDS="${COFFER_FUZZ_SECONDS:-120}"
+FUZZ_EACH=$(( FUZZ_SECONDS / ${#FUZZ_TARGETS[@]} ))
+[ "$FUZZ_EACH" -ge 1 ] || FUZZ_EACH=1
+echo "== fuzz ${FUZZ_TARGETS[*]} for ${FUZZ_EACH}s each"
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "   installing cargo-fuzz"
   cargo install cargo-fuzz --locked --quiet || true
 fi
 if cargo fuzz --version >/dev/null 2>&1; then
-  FUZZ_CORPUS="$CARGO_TARGET_DIR/fuzz-corpus/sql_parser"
-  mkdir -p "$FUZZ_CORPUS"
-  FUZZ_LOG="$CARGO_TARGET_DIR/fuzz-sql_parser.log"
-  if (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run sql_parser "$FUZZ_CORPUS" corpus/sql_parser -- \
-      -max_total_time="$FUZZ_SECONDS" -max_len=4096 -print_final_stats=1) >"$FUZZ_LOG" 2>&1; then
-    grep -E '^(Done |stat::number_of_executed_units)' "$FUZZ_LOG" || true
-  else
-    tail -n 80 "$FUZZ_LOG"
-    echo "fuzz sql_parser FAILED (full log: $FUZZ_LOG); the crashing input is in fuzz/artifacts/sql_parser/"
-    exit 1
-  fi
+  for target in "${FUZZ_TARGETS[@]}"; do
+    FUZZ_CORPUS="$CARGO_TARGET_DIR/fuzz-corpus/$target"
+    mkdir -p "$FUZZ_CORPUS"
+    FUZZ_LOG="$CARGO_TARGET_DIR/fuzz-$target.log"
+    echo "-- $target"
+    if (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "$FUZZ_CORPUS" "corpus/$target" -- \
+        -max_total_time="$FUZZ_EACH" -max_len=4096 -print_final_stats=1) >"$FUZZ_LOG" 2>&1; then
+      grep -E '^(Done |stat::number_of_executed_units)' "$FUZZ_LOG" || true
+    else
+      tail -n 80 "$FUZZ_LOG"
+      echo "fuzz $target FAILED (full log: $FUZZ_LOG); the crashing input is in fuzz/artifacts/$target/"
+      exit 1
+    fi
+  done
 else
   echo "   SKIPPED: cargo-fuzz is not installed and could not be installed (cargo install cargo-fuzz --locked)"
 fi

@@ -40,6 +40,7 @@
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine as _;
 use coffer_crypto::SecretString;
+use indexmap::IndexMap;
 use std::fmt;
 
 /// Why a dotenv text was refused: the 1-based line and the rule broken, never the value.
@@ -282,7 +283,7 @@ fn statement(r: &mut Reader<'_>, line: usize) -> Result<Option<(String, String)>
 pub fn parse_entries(text: &str) -> Result<Vec<Entry>, DotenvError> {
     let s = normalize(text);
     let mut r = Reader { s: &s, pos: 0 };
-    let mut out: Vec<Entry> = Vec::new();
+    let mut out = Entries::default();
     let mut line = 1;
     let mut counted = 0;
     loop {
@@ -293,10 +294,10 @@ pub fn parse_entries(text: &str) -> Result<Vec<Entry>, DotenvError> {
         line += s[counted..r.pos].matches('\n').count();
         counted = r.pos;
         if let Some((key, value)) = statement(&mut r, line)? {
-            assign(&mut out, line, key, SecretString::new(value));
+            out.assign(line, key, SecretString::new(value));
         }
     }
-    Ok(out)
+    Ok(out.into_list())
 }
 
 /// Parses a `.env` text into `(key, value)` pairs in order of first appearance, the last
@@ -313,9 +314,12 @@ fn plain_value_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_-./:@%+,=~^*!?&;()[]{}<>|".contains(c)
 }
 
-/// Whether `key` can be written without quotes.
+/// Whether `key` can be written without quotes. Not when it starts with a byte-order mark:
+/// written first in the file, the reader would drop it as the file's BOM.
 fn plain_key(key: &str) -> bool {
-    !key.is_empty() && !key.starts_with('\'') && !key.contains(|c: char| c == '=' || c == '#' || py_space(c))
+    !key.is_empty()
+        && !key.starts_with(['\'', '\u{feff}'])
+        && !key.contains(|c: char| c == '=' || c == '#' || py_space(c))
 }
 
 /// Writes pairs as a `.env` text that [`parse`] (and python-dotenv) read back identically:
@@ -323,12 +327,14 @@ fn plain_key(key: &str) -> bool {
 /// double-quoted with escapes (`\n`, `\r`, `\"`, `\\`, ...). Ends with a newline.
 ///
 /// # Errors
-/// A key no dotenv line can hold (empty, or holding `'` as well as `=`, `#` or a blank, or
-/// starting with `'`): the error's line is where it would have been written.
+/// A key no dotenv line can hold (empty, or holding `'` as well as `=`, `#`, a blank or a
+/// leading byte-order mark, or starting with `'`): the error's line is where it would have
+/// been written.
 pub fn render(pairs: &[(String, SecretString)]) -> Result<String, DotenvError> {
     let mut out = String::new();
     let mut line = 1;
     for (key, value) in pairs {
+        let written = out.len();
         if plain_key(key) {
             out.push_str(key);
         } else if !key.is_empty() && !key.contains('\'') {
@@ -365,7 +371,8 @@ pub fn render(pairs: &[(String, SecretString)]) -> Result<String, DotenvError> {
             out.push('"');
         }
         out.push('\n');
-        line = out.matches('\n').count() + 1;
+        // Only what was just written: counting over all of `out` would be quadratic.
+        line += out[written..].matches('\n').count();
     }
     Ok(out)
 }
@@ -458,7 +465,7 @@ pub fn parse_encoded_entries(text: &str) -> Result<Vec<Entry>, DotenvError> {
         open = value.len() == BASE64_WRAP;
         raw.push((line, key.to_string(), value.to_string(), open));
     }
-    let mut out: Vec<Entry> = Vec::new();
+    let mut out = Entries::default();
     for (line, key, b64, _) in raw {
         let bytes = STANDARD_NO_PAD
             .decode(b64.trim_end_matches('='))
@@ -468,9 +475,9 @@ pub fn parse_encoded_entries(text: &str) -> Result<Vec<Entry>, DotenvError> {
             zero(&mut b);
             err(line, "the decoded value is not UTF-8 text")
         })?;
-        assign(&mut out, line, key, SecretString::new(value));
+        out.assign(line, key, SecretString::new(value));
     }
-    Ok(out)
+    Ok(out.into_list())
 }
 
 fn zero(b: &mut [u8]) {
@@ -499,20 +506,78 @@ pub fn render_encoded(pairs: &[(String, SecretString)]) -> Result<String, Dotenv
     Ok(out)
 }
 
-/// Sets `key` in `out`: a repeated key keeps its first place and takes the last value.
-fn assign(out: &mut Vec<Entry>, line: usize, key: String, value: SecretString) {
-    match out.iter_mut().find(|e| e.key == key) {
-        Some(e) => {
-            e.value = value;
-            e.line = line;
-        }
-        None => out.push(Entry { line, key, value }),
+/// The entries of a file being read: a repeated key keeps its first place and takes the last
+/// value and line. An index map finds the key in constant time (a search of the earlier
+/// entries, as before, made a file of many keys quadratic).
+#[derive(Default)]
+struct Entries(IndexMap<String, (usize, SecretString)>);
+
+impl Entries {
+    fn assign(&mut self, line: usize, key: String, value: SecretString) {
+        // `insert` on a present key keeps its place and replaces the value.
+        self.0.insert(key, (line, value));
+    }
+
+    fn into_list(self) -> Vec<Entry> {
+        self.0
+            .into_iter()
+            .map(|(key, (line, value))| Entry { line, key, value })
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_keys_read_and_write_in_linear_time() {
+        // 200,000 distinct keys, then each assigned again: a linear search per assignment
+        // took minutes here.
+        let n = 200_000;
+        let mut text = String::new();
+        for round in 0..2 {
+            for i in 0..n {
+                text.push_str(&format!("K{i}=v{round}\n"));
+            }
+        }
+        let entries = parse_entries(&text).expect("valid");
+        assert_eq!(entries.len(), n);
+        assert_eq!(entries[7].key, "K7");
+        assert_eq!(entries[7].value.expose_secret(), "v1");
+        assert_eq!(entries[7].line, n + 8);
+        let pairs: Vec<(String, SecretString)> = entries.into_iter().map(|e| (e.key, e.value)).collect();
+        let written = render(&pairs).expect("renders");
+        assert_eq!(written.len(), text.len() / 2);
+        let encoded = render_encoded(&pairs).expect("renders");
+        assert_eq!(parse_encoded(&encoded).expect("valid").len(), n);
+    }
+
+    #[test]
+    fn a_key_starting_with_a_bom_survives_a_round_trip() {
+        // Found by the dotenv fuzz target: written bare as the first key, the reader took its
+        // U+FEFF for the file's byte-order mark and dropped it.
+        let entries = parse_entries("\u{feff}\u{feff}BOM=1\nA=2\n").expect("valid");
+        assert_eq!(entries[0].key, "\u{feff}BOM");
+        let pairs: Vec<(String, SecretString)> = entries.into_iter().map(|e| (e.key, e.value)).collect();
+        let written = render(&pairs).expect("renders");
+        assert_eq!(written, "'\u{feff}BOM'=1\nA=2\n");
+        let back = parse(&written).expect("valid");
+        assert_eq!(back[0].0, "\u{feff}BOM");
+        assert_eq!(back[0].1.expose_secret(), "1");
+        let bad = vec![("\u{feff}it's".to_string(), SecretString::new("x".to_string()))];
+        assert!(render(&bad).is_err());
+    }
+
+    #[test]
+    fn render_names_the_line_of_a_bad_key_after_multiline_values() {
+        let pairs = vec![
+            ("A".to_string(), SecretString::new("one\ntwo".to_string())),
+            ("B".to_string(), SecretString::new("x".to_string())),
+            ("'=".to_string(), SecretString::new("y".to_string())),
+        ];
+        assert_eq!(render(&pairs).expect_err("bad key").line, 4);
+    }
 
     #[test]
     fn unquoted_comment_rule() {

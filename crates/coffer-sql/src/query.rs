@@ -105,39 +105,109 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
-/// SQL LIKE with `%` and `_`.
-fn like(text: &str, pattern: &str, case_insensitive: bool) -> bool {
-    let (t, p): (Vec<char>, Vec<char>) = if case_insensitive {
-        (
-            text.to_lowercase().chars().collect(),
-            pattern.to_lowercase().chars().collect(),
-        )
+/// SQL LIKE with `%` (any run of characters) and `_` (one character); ILIKE lower-cases both
+/// sides first. There is no escape character (`ESCAPE` is refused before this).
+///
+/// Linear in the text for a given pattern, whatever the input: the pattern is cut at `%` into
+/// segments; the first must match at the start, the last at the end, and each one between at its
+/// leftmost place after the previous (the greedy choice is always safe, since a `%` after it can
+/// absorb anything). A segment without `_` is found with `str::find` (Two-Way: linear); one with
+/// `_` with a bit-parallel Shift-And over characters, `O(text · ⌈segment / 64⌉)`. Each middle
+/// segment's search starts where the previous match ended, so the text is scanned once.
+pub fn like(text: &str, pattern: &str, case_insensitive: bool) -> bool {
+    if case_insensitive {
+        like_exact(&text.to_lowercase(), &pattern.to_lowercase())
     } else {
-        (text.chars().collect(), pattern.chars().collect())
+        like_exact(text, pattern)
+    }
+}
+
+fn like_exact(text: &str, pattern: &str) -> bool {
+    let mut segments = pattern.split('%');
+    let first = segments.next().unwrap_or("");
+    let Some(rest_at) = anchored_prefix(text, first) else {
+        return false;
     };
-    // Iterative matcher with backtracking on the last '%'.
-    let (mut ti, mut pi) = (0usize, 0usize);
-    let (mut star, mut mark) = (None, 0usize);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '_' || p[pi] == t[ti]) {
-            ti += 1;
-            pi += 1;
-        } else if pi < p.len() && p[pi] == '%' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
+    // `split` yields one segment more than there are `%`.
+    let Some(last) = segments.next_back() else {
+        return rest_at == text.len();
+    };
+    let Some(end) = anchored_suffix(&text[rest_at..], last).map(|n| rest_at + n) else {
+        return false;
+    };
+    let mut at = rest_at;
+    for segment in segments.filter(|s| !s.is_empty()) {
+        match find_segment(&text[at..end], segment) {
+            Some(n) => at += n,
+            None => return false,
         }
     }
-    while pi < p.len() && p[pi] == '%' {
-        pi += 1;
+    true
+}
+
+/// Whether `segment` (`_` for any one character) matches a prefix of `text`: the byte length
+/// of that prefix.
+fn anchored_prefix(text: &str, segment: &str) -> Option<usize> {
+    let mut t = text.char_indices();
+    for p in segment.chars() {
+        let (_, c) = t.next()?;
+        if p != '_' && p != c {
+            return None;
+        }
     }
-    pi == p.len()
+    Some(t.next().map_or(text.len(), |(i, _)| i))
+}
+
+/// Whether `segment` matches a suffix of `text`: the byte offset where that suffix starts.
+fn anchored_suffix(text: &str, segment: &str) -> Option<usize> {
+    let mut t = text.char_indices().rev();
+    let mut start = text.len();
+    for p in segment.chars().rev() {
+        let (i, c) = t.next()?;
+        if p != '_' && p != c {
+            return None;
+        }
+        start = i;
+    }
+    Some(start)
+}
+
+/// The byte offset just after the leftmost match of `segment` (non-empty) in `text`.
+fn find_segment(text: &str, segment: &str) -> Option<usize> {
+    if !segment.contains('_') {
+        return text.find(segment).map(|i| i + segment.len());
+    }
+    // Shift-And: bit j of `state` says the last j + 1 characters read match the segment's first
+    // j + 1. `masks[c]` has bit j set where the segment's character j is `c` or `_`.
+    let pattern: Vec<char> = segment.chars().collect();
+    let words = pattern.len().div_ceil(64);
+    let mut wild = vec![0u64; words];
+    let mut masks: std::collections::HashMap<char, Vec<u64>> = std::collections::HashMap::new();
+    for (j, &p) in pattern.iter().enumerate() {
+        if p == '_' {
+            wild[j / 64] |= 1 << (j % 64);
+        }
+    }
+    for (j, &p) in pattern.iter().enumerate() {
+        if p != '_' {
+            masks.entry(p).or_insert_with(|| wild.clone())[j / 64] |= 1 << (j % 64);
+        }
+    }
+    let last = pattern.len() - 1;
+    let mut state = vec![0u64; words];
+    for (i, c) in text.char_indices() {
+        let mask = masks.get(&c).unwrap_or(&wild);
+        let mut carry = 1u64;
+        for (s, m) in state.iter_mut().zip(mask) {
+            let next_carry = *s >> 63;
+            *s = ((*s << 1) | carry) & m;
+            carry = next_carry;
+        }
+        if state[last / 64] & (1 << (last % 64)) != 0 {
+            return Some(i + c.len_utf8());
+        }
+    }
+    None
 }
 
 fn text_arg(v: &Value) -> Option<String> {
@@ -581,5 +651,92 @@ mod tests {
         assert!(like("ABC", "a%", true));
         assert!(like("", "%", false));
         assert!(like("a%b", "a%b", false));
+        assert!(like("abcabd", "%ab_", false));
+        assert!(like("aXbYc", "a%b%c", false));
+        assert!(!like("ab", "a%%b%b", false));
+        assert!(like("ab", "a%%b%", false));
+        assert!(!like("aba", "ab%ba", false));
+        assert!(like("abba", "ab%ba", false));
+        assert!(like("xé_y", "x__y", false));
+        assert!(like("ÉTÉ", "%_t%", true));
+        assert!(!like("", "_", false));
+        assert!(like("", "", false));
+        assert!(!like("a", "", false));
+    }
+
+    /// The textbook dynamic-programming matcher, quadratic but obviously right.
+    fn like_reference(text: &str, pattern: &str, case_insensitive: bool) -> bool {
+        let (t, p): (Vec<char>, Vec<char>) = if case_insensitive {
+            (
+                text.to_lowercase().chars().collect(),
+                pattern.to_lowercase().chars().collect(),
+            )
+        } else {
+            (text.chars().collect(), pattern.chars().collect())
+        };
+        // m[i][j]: t[..i] matches p[..j].
+        let mut m = vec![vec![false; p.len() + 1]; t.len() + 1];
+        m[0][0] = true;
+        for i in 0..=t.len() {
+            for j in 1..=p.len() {
+                m[i][j] = match p[j - 1] {
+                    '%' => m[i][j - 1] || (i > 0 && m[i - 1][j]),
+                    '_' => i > 0 && m[i - 1][j - 1],
+                    c => i > 0 && t[i - 1] == c && m[i - 1][j - 1],
+                };
+            }
+        }
+        m[t.len()][p.len()]
+    }
+
+    #[test]
+    fn long_segments_with_wildcards_cross_words() {
+        let segment: String = (0..150).map(|i| if i % 7 == 0 { '_' } else { 'a' }).collect();
+        let text = format!("{}b{}c", "a".repeat(200), "a".repeat(150));
+        assert!(like(&text, &format!("%b{segment}c"), false));
+        assert!(like(&text, &format!("%{segment}%c"), false));
+        assert!(!like(&text, &format!("%b{segment}ac"), false));
+        assert_eq!(
+            like(&text, &format!("%{segment}b%"), false),
+            like_reference(&text, &format!("%{segment}b%"), false)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn like_agrees_with_the_reference(
+            text in "[abAé İ%_]{0,14}",
+            pattern in "[abAé İ%_]{0,8}",
+            ci in proptest::bool::ANY,
+        ) {
+            proptest::prop_assert_eq!(like(&text, &pattern, ci), like_reference(&text, &pattern, ci));
+        }
+
+        #[test]
+        fn like_finds_long_segments_with_holes(
+            text in "[ab]{100,200}",
+            start in 0usize..100,
+            len in 65usize..100,
+            holes in proptest::collection::vec(proptest::bool::weighted(0.3), 100),
+        ) {
+            let end = (start + len).min(text.len());
+            let segment: String = text[start..end]
+                .chars()
+                .zip(&holes)
+                .map(|(c, hole)| if *hole { '_' } else { c })
+                .collect();
+            let pattern = format!("%{segment}%");
+            proptest::prop_assert!(like(&text, &pattern, false));
+            let pattern = format!("%{segment}b%a");
+            proptest::prop_assert_eq!(like(&text, &pattern, false), like_reference(&text, &pattern, false));
+        }
+
+        #[test]
+        fn like_agrees_on_longer_patterns(
+            text in "[ab]{0,40}",
+            pattern in "[ab%_]{0,70}",
+        ) {
+            proptest::prop_assert_eq!(like(&text, &pattern, false), like_reference(&text, &pattern, false));
+        }
     }
 }

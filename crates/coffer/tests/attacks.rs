@@ -218,50 +218,69 @@ fn engines_of(pid: u32) -> Vec<u32> {
     out
 }
 
-/// Creates a flight as `token` and runs it to its end; (status, log text).
-fn run_flight(s: &Server, token: &str, body: Value) -> (String, String) {
-    let name = body["name"].as_str().expect("name").to_string();
-    let c = s.request("POST", "/v1/projects/default/flights", Some(token), Some(&body));
+/// Creates a flight in `project` as `token` and starts a run of it; its run number.
+fn start_flight(s: &Server, token: &str, project: &str, body: &Value) -> i64 {
+    let name = body["name"].as_str().expect("name");
+    let c = s.request(
+        "POST",
+        &format!("/v1/projects/{project}/flights"),
+        Some(token),
+        Some(body),
+    );
     assert_eq!(c.status, 201, "{}", c.text);
     let r = s.request(
         "POST",
-        &format!("/v1/projects/default/flights/{name}/runs"),
+        &format!("/v1/projects/{project}/flights/{name}/runs"),
         Some(token),
         Some(&json!({})),
     );
     assert!(r.status == 201 || r.status == 200, "{}", r.text);
-    let n = r.body["run_number"].as_i64().expect("run number");
-    wait_run(s, token, &name, n)
+    r.body["run_number"].as_i64().expect("run number")
+}
+
+/// Creates a flight as `token` and runs it to its end; (status, log text).
+fn run_flight(s: &Server, token: &str, body: Value) -> (String, String) {
+    let n = start_flight(s, token, "default", &body);
+    wait_run_in(s, token, "default", body["name"].as_str().expect("name"), n)
 }
 
 fn wait_run(s: &Server, token: &str, name: &str, n: i64) -> (String, String) {
+    wait_run_in(s, token, "default", name, n)
+}
+
+/// Waits for the end of run `n` of `name` in `project`, read as `token`; (status, log text).
+fn wait_run_in(s: &Server, token: &str, project: &str, name: &str, n: i64) -> (String, String) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let l: Answer = s.request(
             "GET",
-            &format!("/v1/projects/default/flights/{name}/runs/{n}/logs"),
+            &format!("/v1/projects/{project}/flights/{name}/runs/{n}/logs"),
             Some(token),
             None,
         );
         assert_eq!(l.status, 200, "{}", l.text);
         let status = l.body["run"]["status"].as_str().unwrap_or_default().to_string();
         if status != "running" {
-            let text: String = l.body["chunks"]
-                .as_array()
-                .expect("chunks")
-                .iter()
-                .map(|c| {
-                    let b = base64::engine::general_purpose::STANDARD
-                        .decode(c["data"].as_str().unwrap_or_default())
-                        .unwrap_or_default();
-                    String::from_utf8_lossy(&b).into_owned()
-                })
-                .collect();
-            return (status, text);
+            return (status, log_text(&l.body));
         }
         assert!(Instant::now() < deadline, "run {name}#{n} did not end");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The text of a logs answer's chunks.
+fn log_text(body: &Value) -> String {
+    body["chunks"]
+        .as_array()
+        .expect("chunks")
+        .iter()
+        .map(|c| {
+            let b = base64::engine::general_purpose::STANDARD
+                .decode(c["data"].as_str().unwrap_or_default())
+                .unwrap_or_default();
+            String::from_utf8_lossy(&b).into_owned()
+        })
+        .collect()
 }
 
 fn sh(name: &str, line: &str) -> Value {
@@ -335,20 +354,7 @@ fn a_writers_flight_cannot_read_the_home_the_server_or_other_runs() {
         Some(&json!({"name": "held", "type": "generic", "fields": {"value": SECRET}})),
     );
     assert_eq!(c.status, 201, "{}", c.text);
-    let holder = s.request(
-        "POST",
-        "/v1/projects/default/flights",
-        Some(&writer),
-        Some(&sh("holder", "sleep 4")),
-    );
-    assert_eq!(holder.status, 201, "{}", holder.text);
-    let r = s.request(
-        "POST",
-        "/v1/projects/default/flights/holder/runs",
-        Some(&writer),
-        Some(&json!({})),
-    );
-    let n = r.body["run_number"].as_i64().expect("run");
+    let n = start_flight(&s, &writer, "default", &sh("holder", "sleep 4"));
     std::thread::sleep(Duration::from_millis(500));
     let (_, log) = run_flight(
         &s,
@@ -437,15 +443,7 @@ fn no_secret_value_ever_reaches_a_process_argv() {
         "shell",
         "test \"{{ secret('tok') }}\" = \"$(printenv COFFER_TEMPLATE_1)\" && echo same; sleep 3; echo done",
     );
-    let created = s.request("POST", "/v1/projects/default/flights", Some(&writer), Some(&flight));
-    assert_eq!(created.status, 201, "{}", created.text);
-    let r = s.request(
-        "POST",
-        "/v1/projects/default/flights/shell/runs",
-        Some(&writer),
-        Some(&json!({})),
-    );
-    let n = r.body["run_number"].as_i64().expect("run");
+    let n = start_flight(&s, &writer, "default", &flight);
     let deadline = Instant::now() + Duration::from_secs(2);
     let mut scanned = 0;
     while Instant::now() < deadline {
@@ -580,39 +578,10 @@ fn the_servers_own_secret_variables_stay_in_their_project() {
     let listed = s.request("GET", "/v1/projects/other/secrets", Some(&olga), None);
     assert_eq!(listed.status, 200, "{}", listed.text);
     assert!(!listed.text.contains("SERVER_ONLY"), "{}", listed.text);
-    let c = s.request(
-        "POST",
-        "/v1/projects/other/flights",
-        Some(&olga),
-        Some(&sh("envs", "env | grep -c SERVER_ONLY || true")),
-    );
-    assert_eq!(c.status, 201, "{}", c.text);
-    let r = s.request(
-        "POST",
-        "/v1/projects/other/flights/envs/runs",
-        Some(&olga),
-        Some(&json!({})),
-    );
-    let n = r.body["run_number"].as_i64().expect("run");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let log = loop {
-        let l = s.request(
-            "GET",
-            &format!("/v1/projects/other/flights/envs/runs/{n}/logs"),
-            Some(&olga),
-            None,
-        );
-        if l.body["run"]["status"] != "running" {
-            break l.text;
-        }
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    // "0\n" base64-encoded in the log chunk: the run saw no SERVER_ONLY variable.
-    assert!(
-        log.contains(&base64::engine::general_purpose::STANDARD.encode("0\n")),
-        "{log}"
-    );
+    let n = start_flight(&s, &olga, "other", &sh("envs", "env | grep -c SERVER_ONLY || true"));
+    let (_, log) = wait_run_in(&s, &olga, "other", "envs", n);
+    // The run saw no SERVER_ONLY variable.
+    assert!(log.lines().any(|l| l.trim() == "0"), "{log}");
     assert!(!log.contains(CANARY), "{log}");
 }
 
@@ -728,17 +697,7 @@ print(base64.urlsafe_b64encode(('xy' + v).encode()).decode())\n";
         None,
     );
     assert_eq!(l.status, 200, "{}", l.text);
-    let text: String = l.body["chunks"]
-        .as_array()
-        .expect("chunks")
-        .iter()
-        .map(|c| {
-            let b = base64::engine::general_purpose::STANDARD
-                .decode(c["data"].as_str().unwrap_or_default())
-                .unwrap_or_default();
-            String::from_utf8_lossy(&b).into_owned()
-        })
-        .collect();
+    let text = log_text(&l.body);
     assert!(text.matches("****").count() >= 9, "{text}");
     for leak in ["p@ss", "w0rd", "p%40ss", "7040737320", "70407373", "cEBzcy"] {
         assert!(!text.contains(leak), "{leak} in {text}");

@@ -803,6 +803,23 @@ mod tests {
         })
     }
 
+    /// Text of filler and, where `embed`, a whole pattern or (by `cut`) a prefix or suffix of
+    /// one.
+    fn assemble(pats: &[Vec<u8>], pieces: Vec<(Vec<u8>, usize, bool, usize)>) -> Vec<u8> {
+        let mut text = Vec::new();
+        for (filler, i, embed, cut) in pieces {
+            text.extend(filler);
+            if let (true, Some(p)) = (embed, pats.get(i)) {
+                match cut % 4 {
+                    0 => text.extend(&p[..cut.min(p.len())]),
+                    1 => text.extend(&p[cut.min(p.len())..]),
+                    _ => text.extend(p),
+                }
+            }
+        }
+        text
+    }
+
     /// Like [`case`], with values long enough for the 4-gram prefilter (12..20 bytes).
     fn long_case() -> impl Strategy<Value = (Vec<Vec<u8>>, Vec<u8>, Vec<usize>)> {
         let values = prop::collection::vec(
@@ -820,22 +837,7 @@ mod tests {
             );
             (
                 Just(values),
-                prop::collection::vec(piece, 0..12).prop_map(move |pieces| {
-                    let mut text = Vec::new();
-                    for (filler, i, embed, cut) in pieces {
-                        text.extend(filler);
-                        if embed {
-                            // Sometimes only a prefix or suffix of a pattern.
-                            let p = &pats[i];
-                            match cut % 4 {
-                                0 => text.extend(&p[..cut.min(p.len())]),
-                                1 => text.extend(&p[cut.min(p.len())..]),
-                                _ => text.extend(p),
-                            }
-                        }
-                    }
-                    text
-                }),
+                prop::collection::vec(piece, 0..12).prop_map(move |pieces| assemble(&pats, pieces)),
                 prop::collection::vec(any::<usize>(), 0..10),
             )
         })
@@ -1170,21 +1172,7 @@ print(json.dumps(out))
             );
             (
                 Just(values),
-                prop::collection::vec(piece, 0..10).prop_map(move |pieces| {
-                    let mut text = Vec::new();
-                    for (filler, i, embed, cut) in pieces {
-                        text.extend(filler);
-                        if embed && n > 0 {
-                            let p = &pats[i];
-                            match cut % 4 {
-                                0 => text.extend(&p[..cut.min(p.len())]),
-                                1 => text.extend(&p[cut.min(p.len())..]),
-                                _ => text.extend(p),
-                            }
-                        }
-                    }
-                    text
-                }),
+                prop::collection::vec(piece, 0..10).prop_map(move |pieces| assemble(&pats, pieces)),
                 prop::collection::vec(any::<usize>(), 0..10),
             )
         })

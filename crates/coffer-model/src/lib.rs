@@ -19,11 +19,13 @@
 //!   forms) with `****` in streamed run logs, also when a value is split across writes
 //!   ([`mask::Masker`], [`mask::MaskStream`]).
 //!
+//! - [`net`]: where runs and engines may connect ([`net::NetPolicy`]: no cloud metadata
+//!   address, none of coffer's own listeners) and the endpoints a secret names.
 //! - [`flight`]: flight definitions and run states; [`schedule`]: their cron schedules;
 //!   [`lint`]: warnings for config values that look like credentials; [`template`]: Kestra's
 //!   `{{ secret('NAME') }}` in flight definitions; [`flow`]: Kestra-style YAML flow files.
 //!
-//! Nothing here does I/O.
+//! Nothing here does I/O (name resolution is passed in).
 #![deny(missing_docs)]
 
 pub mod display;
@@ -35,6 +37,7 @@ pub mod flow;
 pub mod lint;
 pub mod mask;
 pub mod names;
+pub mod net;
 pub mod reserved;
 pub mod schedule;
 pub mod scope;

@@ -22,7 +22,10 @@
 //! files were refused). So a coffer running as root must give every run a [`Policy::run_as`]
 //! user, and should call [`set_non_dumpable`] on itself.
 //!
-//! The network is not restricted. [`Policy::system`] is the base for runs: the system's
+//! With [`Policy::net`], [`exec`] also confines every connection to a
+//! [`coffer_model::net::NetPolicy`] (no cloud metadata address, none of coffer's own
+//! listeners) through a supervisor process: see [`net`] ([`net::confine`]).
+//! [`Policy::system`] is the base for runs: the system's
 //! program and library directories read-only plus a few device files. [`Policy::to_args`]
 //! and [`Policy::from_args`] carry a policy to the helper; [`exec`] is `apply` + `exec`.
 //! [`check_support`] tells up front whether this kernel can sandbox at all. Errors are
@@ -35,6 +38,10 @@
 //! ([`SandboxError::MultiThreaded`]) instead of leaving other threads unconfined.
 
 #![deny(missing_docs)]
+// Only the `net` module may use `unsafe` (it says why); everything else stays safe.
+#![deny(unsafe_code)]
+
+pub mod net;
 
 use landlock::{
     Access, AccessFs, BitFlags, CompatLevel, Compatible, LandlockStatus, PathBeneath, PathFd, RestrictSelf, Ruleset,
@@ -181,6 +188,8 @@ pub struct Policy {
     pub write: Vec<PathBuf>,
     /// Switch to this user (uid, gid, no supplementary groups) before restricting; None = stay.
     pub run_as: Option<RunAs>,
+    /// Check every connection against this policy ([`net::confine`]); None = unchecked.
+    pub net: Option<coffer_model::net::NetPolicy>,
 }
 
 /// Directories of [`Policy::system`] that are readable (and executable).
@@ -225,6 +234,7 @@ impl Policy {
             read: existing(SYSTEM_READ),
             write: existing(SYSTEM_DEVICES),
             run_as: None,
+            net: None,
         }
     }
 
@@ -246,8 +256,15 @@ impl Policy {
         self
     }
 
+    /// Sets the network policy (None: connections unchecked).
+    pub fn with_net(mut self, n: Option<coffer_model::net::NetPolicy>) -> Self {
+        self.net = n;
+        self
+    }
+
     /// Encodes the policy as command-line arguments for the re-exec helper: `--read P` and
-    /// `--write P` per path, `--run-as NAME:UID:GID`. Append `--`, the program and its
+    /// `--write P` per path, `--run-as NAME:UID:GID`, `--net check` and the network policy's
+    /// options (`--net-deny NET`, ...). Append `--`, the program and its
     /// arguments; [`from_args`](Self::from_args) parses the whole back. Paths are passed as
     /// they are (non-UTF-8 bytes included).
     pub fn to_args(&self) -> Vec<OsString> {
@@ -263,6 +280,11 @@ impl Policy {
         if let Some(r) = &self.run_as {
             args.push("--run-as".into());
             args.push(format!("{}:{}:{}", r.name, r.uid, r.gid).into());
+        }
+        if let Some(n) = &self.net {
+            args.push("--net".into());
+            args.push("check".into());
+            args.extend(n.to_args().into_iter().map(OsString::from));
         }
         args
     }
@@ -300,6 +322,20 @@ impl Policy {
                     }
                     policy.run_as = Some(parse_run_as(value)?);
                 }
+                Some("--net") if value == "check" => {
+                    policy.net.get_or_insert_with(empty_net);
+                }
+                Some(opt) if opt.starts_with("--net-") => {
+                    let net = policy.net.get_or_insert_with(empty_net);
+                    let v = value
+                        .to_str()
+                        .ok_or_else(|| SandboxError::BadArgs(format!("{opt}: not UTF-8")))?;
+                    match net.take_arg(opt, v) {
+                        Ok(true) => {}
+                        Ok(false) => return bad(format!("unknown option {opt:?}")),
+                        Err(m) => return bad(m),
+                    }
+                }
                 _ => return bad(format!("unknown option {:?}", arg.to_string_lossy())),
             }
         }
@@ -308,6 +344,14 @@ impl Policy {
             return bad("no program after `--`".into());
         }
         Ok((policy, rest))
+    }
+}
+
+fn empty_net() -> coffer_model::net::NetPolicy {
+    coffer_model::net::NetPolicy {
+        deny: Vec::new(),
+        deny_ports: Vec::new(),
+        allow: Vec::new(),
     }
 }
 
@@ -592,12 +636,19 @@ pub fn apply(policy: &Policy) -> Result<()> {
     Ok(())
 }
 
-/// [`apply`]s `policy`, then replaces this process with `program args`, inheriting the
-/// environment, working directory and open file descriptors (those without close-on-exec).
-/// A `program` without a `/` is looked up in `PATH`. Returns only on failure.
+/// [`apply`]s `policy` (and, with [`Policy::net`], [`net::confine`]s this process: the
+/// program then runs as a child of its connection supervisor), then replaces this process
+/// with `program args`, inheriting the environment, working directory and open file
+/// descriptors (those without close-on-exec). A `program` without a `/` is looked up in
+/// `PATH`. Returns only on failure.
 pub fn exec(policy: &Policy, program: &OsStr, args: &[OsString]) -> SandboxError {
     if let Err(e) = apply(policy) {
         return e;
+    }
+    if let Some(n) = &policy.net {
+        if let Err(e) = net::confine(n) {
+            return e;
+        }
     }
     let source = std::process::Command::new(program).args(args).exec();
     SandboxError::Exec {
@@ -651,7 +702,7 @@ mod tests {
             rest in proptest::collection::vec(arb_path(), 1..4),
         ) {
             let run_as = run_as.map(|(name, uid, gid)| RunAs { name, uid, gid });
-            let policy = Policy { read, write, run_as };
+            let policy = Policy { read, write, run_as, net: None };
             let rest: Vec<OsString> = rest.into_iter().map(PathBuf::into_os_string).collect();
             let mut args = policy.to_args();
             args.push("--".into());

@@ -39,6 +39,8 @@ const CASES: &[Case] = &[
     ("run_as_nobody_drops_root", run_as_nobody_drops_root),
     ("multi_threaded_process_is_refused", multi_threaded_process_is_refused),
     ("non_dumpable", non_dumpable),
+    ("connections_are_supervised", connections_are_supervised),
+    ("supervised_exit_status_is_relayed", supervised_exit_status_is_relayed),
 ];
 
 fn main() {
@@ -318,6 +320,69 @@ fn non_dumpable() {
     child_passes("dumpable", &[]);
 }
 
+/// A listener on 127.0.0.1 that answers every connection with `hi` (a thread; the test
+/// process ends it).
+fn greeter() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let mut s = s;
+            let _ = std::io::Write::write_all(&mut s, b"hi");
+        }
+    });
+    port
+}
+
+/// A run under the connection supervisor: an ordinary port on loopback works (blocking and
+/// non-blocking), coffer's listener and the metadata address (in every spelling) are refused
+/// at once with EACCES, TCP Fast Open and SCTP are refused, Unix sockets work, and the
+/// supervisor says on stderr what it refused.
+fn connections_are_supervised() {
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("  skipped: no /usr/bin/python3");
+        return;
+    }
+    let open = greeter().to_string();
+    let coffer = greeter().to_string();
+    let out = child_passes(
+        "net_python",
+        &[("T_OPEN", Path::new(&open)), ("T_COFFER", Path::new(&coffer))],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("net ok"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refused a connection to 169.254.169.254:80") && stderr.contains("169.254.0.0/16"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("127.0.0.1:{coffer}")), "{stderr}");
+}
+
+fn supervised_exit_status_is_relayed() {
+    let out = run_child("net_exit", &[]);
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let out = run_child("net_signal", &[]);
+    assert_eq!(out.status.signal(), Some(libc_sigterm()), "{out:?}");
+}
+
+fn libc_sigterm() -> i32 {
+    nix::sys::signal::Signal::SIGTERM as i32
+}
+
+/// The network policy of the supervised cases: the standard one plus coffer's listener.
+fn net_policy() -> Policy {
+    let coffer: u16 = std::env::var("T_COFFER").ok().and_then(|p| p.parse().ok()).unwrap_or(1);
+    let net = coffer_model::net::NetPolicy::standard()
+        .with_listener(std::net::SocketAddr::from(([127, 0, 0, 1], coffer)), &[]);
+    let run_as = if coffer_sandbox::is_root() {
+        resolve_user("nobody").ok()
+    } else {
+        None
+    };
+    Policy::system().with_run_as(run_as).with_net(Some(net))
+}
+
 // ---- child side ------------------------------------------------------------------------
 
 fn child(case: &str) {
@@ -363,6 +428,72 @@ print("python ok", os.urandom(4).hex())
                 var("T_OUT").into(),
             ];
             let e = exec(&tree_policy(), "/usr/bin/python3".as_ref(), &args);
+            panic!("exec failed: {e}");
+        }
+        "net_python" => {
+            let script = r#"
+import errno, os, socket, sys
+open_port, coffer_port = int(sys.argv[1]), int(sys.argv[2])
+def connect(family, addr, timeout=5):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(addr)
+        return s, None
+    except OSError as e:
+        s.close()
+        return None, e.errno
+s, err = connect(socket.AF_INET, ("127.0.0.1", open_port))
+assert err is None, f"open port refused: {err}"
+assert s.recv(2) == b"hi"
+s, err = connect(socket.AF_INET, ("localhost", open_port))
+assert err is None, f"localhost refused: {err}"
+n = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+n.setblocking(False)
+r = n.connect_ex(("127.0.0.1", open_port))
+assert r in (0, errno.EINPROGRESS), f"non-blocking connect: {r}"
+for fam, addr in [(socket.AF_INET, ("127.0.0.1", coffer_port)), (socket.AF_INET, ("0.0.0.0", coffer_port)),
+                  (socket.AF_INET, ("169.254.169.254", 80)), (socket.AF_INET6, ("::ffff:169.254.169.254", 80)),
+                  (socket.AF_INET6, ("fd00:ec2::254", 80))]:
+    s, err = connect(fam, addr)
+    assert err == errno.EACCES, f"{addr}: {err}"
+f = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+try:
+    f.sendto(b"x", socket.MSG_FASTOPEN, ("127.0.0.1", coffer_port))
+    sys.exit("fast open was allowed")
+except OSError as e:
+    assert e.errno == errno.EACCES, e
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)
+    sys.exit("sctp was allowed")
+except OSError as e:
+    assert e.errno == errno.EPROTONOSUPPORT, e
+l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+l.bind("\0coffer-net-test-%d" % os.getpid())
+l.listen(1)
+u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+u.connect("\0coffer-net-test-%d" % os.getpid())
+print("net ok")
+"#;
+            let args: Vec<OsString> = vec![
+                "-c".into(),
+                script.into(),
+                std::env::var("T_OPEN").expect("T_OPEN").into(),
+                std::env::var("T_COFFER").expect("T_COFFER").into(),
+            ];
+            let e = exec(&net_policy(), "/usr/bin/python3".as_ref(), &args);
+            panic!("exec failed: {e}");
+        }
+        "net_exit" => {
+            let e = exec(&net_policy(), "/bin/sh".as_ref(), &["-c".into(), "exit 7".into()]);
+            panic!("exec failed: {e}");
+        }
+        "net_signal" => {
+            let e = exec(
+                &net_policy(),
+                "/bin/sh".as_ref(),
+                &["-c".into(), "kill -TERM $$".into()],
+            );
             panic!("exec failed: {e}");
         }
         "signals" => child_signals(),

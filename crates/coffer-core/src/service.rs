@@ -353,6 +353,7 @@ pub struct Service {
     observers: Mutex<Vec<std::sync::Arc<dyn SecretObserver>>>,
     seen_version: std::sync::atomic::AtomicI64,
     pub(crate) caches: Mutex<crate::cache::Caches>,
+    net: Mutex<coffer_model::net::NetPolicy>,
 }
 
 impl std::fmt::Debug for Service {
@@ -440,7 +441,22 @@ impl Service {
             observers: Mutex::new(Vec::new()),
             seen_version: std::sync::atomic::AtomicI64::new(i64::MIN),
             caches: Mutex::new(crate::cache::Caches::default()),
+            net: Mutex::new(coffer_model::net::NetPolicy::standard()),
         }
+    }
+
+    /// Where runs and engines may connect (default: [`NetPolicy::standard`], no cloud
+    /// metadata address): a secret whose endpoint resolves to a refused address is refused at
+    /// creation. The server adds its own listeners and the owner's `--allow-network` ranges.
+    ///
+    /// [`NetPolicy::standard`]: coffer_model::net::NetPolicy::standard
+    pub fn set_net_policy(&self, policy: coffer_model::net::NetPolicy) {
+        *self.net.lock().unwrap_or_else(|e| e.into_inner()) = policy;
+    }
+
+    /// The policy of [`Service::set_net_policy`].
+    pub fn net_policy(&self) -> coffer_model::net::NetPolicy {
+        self.net.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// How many earlier versions of each persistent secret a replace keeps (default 10).
@@ -646,6 +662,12 @@ impl Service {
         let object = format!("secret:{}", req.name.as_deref().unwrap_or("__default"));
         self.authorize(caller, project, Role::Write, "create", &object)?;
         let validated = validate(&req.secret_type, req.provider.as_deref(), req.scopes, req.values)?;
+        coffer_model::net::check_secret(
+            &self.net_policy(),
+            validated.ty.name,
+            &validated.fields,
+            &coffer_model::net::resolve_system,
+        )?;
         let name = match req.name {
             Some(n) => n,
             None => names::default_name(validated.ty.name),

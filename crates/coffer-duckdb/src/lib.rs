@@ -234,8 +234,9 @@ fn lock(conn: &duckdb::Connection, opts: &Options, threads: Option<u32>) -> Resu
 }
 
 /// An engine's DuckDB: opened with one thread and its extensions loaded while the process may
-/// still read them, then `sandbox` applied (the process must have one thread then), then its
-/// threads set and the configuration locked.
+/// still read them, then `sandbox` applied (the process must have one thread then) and, with
+/// its network policy, every connection put under a supervisor (`coffer_sandbox::net`), then
+/// its threads set and the configuration locked.
 ///
 /// # Errors
 /// DuckDB's error; the sandbox cannot be applied.
@@ -245,6 +246,11 @@ pub fn open_sandboxed(opts: &Options, sandbox: Option<&coffer_sandbox::Policy>) 
     };
     let conn = open_unlocked(opts, Some(1))?;
     coffer_sandbox::apply(policy).map_err(|e| anyhow::anyhow!("cannot sandbox the engine: {e}"))?;
+    if let Some(net) = &policy.net {
+        // From here on this process is the engine, a child of its connection supervisor.
+        coffer_sandbox::net::confine(net)
+            .map_err(|e| anyhow::anyhow!("cannot supervise the engine's connections: {e}"))?;
+    }
     lock(&conn, opts, opts.threads)?;
     Ok(conn)
 }

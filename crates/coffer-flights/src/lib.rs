@@ -89,6 +89,9 @@ pub struct Sandbox {
     /// What runs may read besides the system's directories: the interpreter's prefix, the
     /// engine, the extension directory, the library path.
     pub read: Vec<PathBuf>,
+    /// Where runs may connect (checked by a supervisor, see `coffer_sandbox::net`); None:
+    /// unchecked.
+    pub net: Option<coffer_model::net::NetPolicy>,
 }
 
 impl Sandbox {
@@ -96,7 +99,8 @@ impl Sandbox {
     pub fn policy(&self, dir: &std::path::Path) -> coffer_sandbox::Policy {
         let mut p = coffer_sandbox::Policy::system()
             .with_write(dir)
-            .with_run_as(self.run_as.clone());
+            .with_run_as(self.run_as.clone())
+            .with_net(self.net.clone());
         for r in &self.read {
             p = p.with_read(r.clone());
         }

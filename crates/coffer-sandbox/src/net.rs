@@ -336,9 +336,11 @@ fn handle_connect(
             Some(addr) => match policy.check(addr) {
                 Ok(()) => raw_connect(&sock, &bytes),
                 Err(why) => {
-                    eprintln!(
-                        "coffer: refused a connection to {addr}: {why}; the machine's owner can allow a range with `coffer serve --allow-network CIDR`"
+                    // One write, so that the line is not interleaved with the child's output.
+                    let line = format!(
+                        "coffer: refused a connection to {addr}: {why}; the machine's owner can allow a range with `coffer serve --allow-network CIDR`\n"
                     );
+                    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
                     Err(Errno::EACCES)
                 }
             },

@@ -314,6 +314,7 @@ impl<'a> Session<'a> {
         self.may_pass()?;
         if self.sandboxed {
             guard::check(source)?;
+            guard::check_network(source, &self.service.net_policy(), &coffer_model::net::resolve_system)?;
         }
         engine.run(&source.text).map_err(SqlError::Engine)
     }

@@ -23,6 +23,9 @@
 //! - `secret`: `CREATE ... SECRET` and `DROP ... SECRET` (coffer handles these itself; one
 //!   that slips through is refused rather than given to DuckDB).
 //!
+//! [`check_network`] adds the rule `network`: an `http(s)://` literal whose host resolves to
+//! an address the network policy refuses (a cloud metadata address, coffer's own listener).
+//!
 //! `EXPLAIN [ANALYZE]` and `PREPARE name AS` are looked through: what they wrap is checked.
 //! Paths must be string literals (a computed path is refused), and a quoted name with a `/` or
 //! `.` in a FROM clause counts as a file (`FROM "data.csv"` is a DuckDB file scan).
@@ -222,6 +225,42 @@ fn remote_only(what: &str, path: &str) -> Result<(), Refusal> {
             REMOTE_SCHEMES.join("://, ")
         ),
     )
+}
+
+/// Refuses a statement whose `http://` or `https://` string literals name a host that
+/// resolves (with `resolve`) to an address `policy` refuses (a cloud metadata address,
+/// coffer's own listener), with the rule `network`. This gives the caller a clear error for
+/// what the engine's connection supervisor would refuse anyway (it also refuses addresses
+/// built at run time, which no literal shows).
+///
+/// # Errors
+/// The [`Refusal`] naming the URL's host, the address and why.
+pub fn check_network(
+    source: &StmtSource,
+    policy: &coffer_model::net::NetPolicy,
+    resolve: &dyn Fn(&str, u16) -> Vec<std::net::SocketAddr>,
+) -> Result<(), Refusal> {
+    for t in &source.tokens {
+        let Some(text) = string_value(Some(&t.token)) else {
+            continue;
+        };
+        let lower = text.trim_start().get(..8).unwrap_or("").to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            continue;
+        }
+        let Some((host, port)) = coffer_model::net::host_port(text.trim(), 443) else {
+            continue;
+        };
+        if let Err((addr, why)) = policy.check_host(&host, port, resolve) {
+            return refuse(
+                "network",
+                format!(
+                    "'{host}' resolves to {addr}, and {why}; the machine's owner can allow a range with `coffer serve --allow-network CIDR`"
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Checks that `source` may be passed to a sandboxed DuckDB.

@@ -3,6 +3,7 @@
 //! execs the program (the workspace forbids `unsafe`, so there is no `pre_exec` hook).
 
 use anyhow::{anyhow, Result};
+use coffer_model::net::NetPolicy;
 use coffer_sandbox::{Policy, RunAs};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,12 @@ pub struct RunSandbox {
     pub unavailable: Option<String>,
     /// The user runs and engines switch to (when coffer runs as root).
     pub run_as: Option<RunAs>,
+    /// Where engines may connect: no cloud metadata address, none of this coffer's listeners
+    /// ([`RunSandbox::with_listener`]), except the ranges of `--allow-network`.
+    pub net: NetPolicy,
+    /// Where runs may connect: as engines, but coffer's API listener stays reachable (a run is
+    /// given `COFFER_URL` and a run token for it; the API trusts no source address).
+    pub run_net: NetPolicy,
 }
 
 impl RunSandbox {
@@ -29,7 +36,13 @@ impl RunSandbox {
     ///
     /// # Errors
     /// An unknown user, `--run-as root`.
-    pub fn new(unsandboxed: bool, run_as: Option<&str>) -> Result<Self> {
+    pub fn new(unsandboxed: bool, run_as: Option<&str>, allow_network: &[String]) -> Result<Self> {
+        let mut net = NetPolicy::standard();
+        for a in allow_network.iter().filter(|a| !a.trim().is_empty()) {
+            let range =
+                coffer_model::net::parse_net(a).map_err(|e| crate::UsageError(format!("--allow-network: {e}")))?;
+            net = net.with_allow(range);
+        }
         if unsandboxed {
             eprintln!(
                 "coffer: warning: --unsandboxed-runs: flight runs and the DuckDB engines of remote callers are NOT sandboxed; they can read what coffer's user can (its key file and database among them). Every run's log says so."
@@ -38,6 +51,8 @@ impl RunSandbox {
                 enabled: false,
                 unavailable: None,
                 run_as: None,
+                run_net: net.clone(),
+                net,
             });
         }
         let unavailable = coffer_sandbox::check_support().err().map(|e| e.to_string());
@@ -66,7 +81,21 @@ impl RunSandbox {
             enabled: true,
             unavailable,
             run_as,
+            run_net: net.clone(),
+            net,
         })
+    }
+
+    /// Adds one of this coffer's listeners to what engines may not reach (on every address of
+    /// this machine when it listens on loopback or on all addresses), and to what runs may not
+    /// reach unless `runs_reach_it` (the API, which runs are given a token for).
+    pub fn with_listener(mut self, addr: std::net::SocketAddr, runs_reach_it: bool) -> Self {
+        let local = local_addresses();
+        self.net = self.net.with_listener(addr, &local);
+        if !runs_reach_it {
+            self.run_net = self.run_net.with_listener(addr, &local);
+        }
+        self
     }
 
     /// The policy of an engine process: the system's directories read-only, nothing writable
@@ -82,7 +111,11 @@ impl RunSandbox {
         if let Some(why) = &self.unavailable {
             return Err(crate::UsageError(why.clone()).into());
         }
-        Ok(Some(Policy::system().with_run_as(self.run_as.clone())))
+        Ok(Some(
+            Policy::system()
+                .with_run_as(self.run_as.clone())
+                .with_net(Some(self.net.clone())),
+        ))
     }
 
     /// The flight runner's sandbox: `coffer __sandbox` as the helper, with what runs must
@@ -114,6 +147,7 @@ impl RunSandbox {
             helper: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("coffer")),
             run_as: self.run_as.clone(),
             read,
+            net: Some(self.run_net.clone()),
         })
     }
 }
@@ -125,8 +159,32 @@ impl RunSandbox {
         if !self.enabled {
             return None;
         }
-        Some(Policy::system().with_write(dir).with_run_as(self.run_as.clone()))
+        Some(
+            Policy::system()
+                .with_write(dir)
+                .with_run_as(self.run_as.clone())
+                .with_net(Some(self.run_net.clone())),
+        )
     }
+}
+
+/// The addresses of this machine's interfaces (for listeners on `0.0.0.0` or `::`).
+fn local_addresses() -> Vec<std::net::IpAddr> {
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for a in addrs {
+        let Some(sa) = a.address else { continue };
+        if let Some(v4) = sa.as_sockaddr_in() {
+            out.push(std::net::IpAddr::V4(v4.ip()));
+        } else if let Some(v6) = sa.as_sockaddr_in6() {
+            out.push(std::net::IpAddr::V6(v6.ip()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Whether `user` (no supplementary groups) may open `path`: search permission on every

@@ -34,20 +34,22 @@ fn member(s: &Server, name: &str, role: &str) -> String {
 }
 
 fn server(h: &Harness) -> Server {
-    Server::start_with(
-        h,
-        &[
-            ("COFFER_SQL_TIMEOUT", "2s"),
-            ("COFFER_SQL_MEMORY_LIMIT", "256MB"),
-            ("ATTACK_CANARY", CANARY),
-            // A Kestra-style secret of the server's own environment: what /proc/<pid>/environ
-            // would give away.
-            (
-                "SECRET_SERVER_ONLY",
-                &base64::engine::general_purpose::STANDARD.encode(CANARY),
-            ),
-        ],
-    )
+    server_with(h, &[])
+}
+
+/// [`server`] with more environment.
+fn server_with(h: &Harness, extra: &[(&str, &str)]) -> Server {
+    let mut env: Vec<(&str, &str)> = extra.to_vec();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(CANARY);
+    env.extend([
+        ("COFFER_SQL_TIMEOUT", "2s"),
+        ("COFFER_SQL_MEMORY_LIMIT", "256MB"),
+        ("ATTACK_CANARY", CANARY),
+        // A Kestra-style secret of the server's own environment: what /proc/<pid>/environ
+        // would give away.
+        ("SECRET_SERVER_ONLY", encoded.as_str()),
+    ]);
+    Server::start_with(h, &env)
 }
 
 /// The results of `/sql`: one (ok, text) per statement.
@@ -726,4 +728,88 @@ except urllib.error.HTTPError as e:
     assert!(log.contains("status 403") && !log.contains("MINTED"), "{log}");
     let tokens = s.admin("GET", "/v1/tokens", None);
     assert!(!tokens.text.contains("\"forever\""), "{}", tokens.text);
+}
+
+/// Issue 16, point 8: what a member's SQL or flight could fetch from the server's machine:
+/// coffer's own API on loopback (in every spelling, and with the address built at run time)
+/// and the cloud metadata service. Engines reach neither, runs not the metadata service;
+/// secrets that point there are refused when they are created.
+#[test]
+fn members_cannot_reach_the_metadata_service_or_coffers_own_api() {
+    let h = Harness::new();
+    // httpfs in the engines: without it no URL is read at all, whatever the network rule.
+    let ext = common::s3::env_path("COFFER_TEST_EXTENSION_DIR", "a directory with httpfs installed");
+    let ext = ext.to_string_lossy().into_owned();
+    let s = server_with(&h, &[("COFFER_EXTENSION_DIR", ext.as_str())]);
+    // `use` is the lowest role whose statements reach DuckDB.
+    let user = member(&s, "uma", "use");
+    let writer = member(&s, "wes", "write");
+    let port = s.url.rsplit(':').next().expect("port").to_string();
+    let reads = [
+        format!("SELECT content FROM read_text('http://127.0.0.1:{port}/openapi.json')"),
+        format!("SELECT content FROM read_text('http://localhost:{port}/openapi.json')"),
+        format!("SELECT content FROM read_text('http://[::ffff:127.0.0.1]:{port}/openapi.json')"),
+        format!("SELECT content FROM read_text('http://0.0.0.0:{port}/openapi.json')"),
+        format!("SELECT content FROM read_text(concat('http://127.0.0.', '1:{port}/openapi.json'))"),
+        "SELECT content FROM read_text('http://169.254.169.254/latest/meta-data/iam/security-credentials/')"
+            .to_string(),
+    ];
+    for token in [&user, &s.admin_token] {
+        for read in &reads {
+            let results = sql(&s, token, read);
+            let (ok, text) = &results[0];
+            assert!(!ok, "{read} succeeded: {text}");
+            assert!(!text.contains("\"paths\""), "{read}: {text}");
+            // A literal URL is refused before the engine with the reason; one built at run
+            // time is refused by the engine's connection supervisor.
+            if !read.contains("concat") {
+                assert!(
+                    text.contains("sandbox rule 'network'") && text.contains("--allow-network"),
+                    "{read}: {text}"
+                );
+            }
+        }
+    }
+    // Secrets that point there: refused at creation, through the API and through SQL.
+    for (field, value) in [
+        ("endpoint", "169.254.169.254".to_string()),
+        ("endpoint", format!("127.0.0.1:{port}")),
+        ("http_proxy", "http://[fd00:ec2::254]:80".to_string()),
+    ] {
+        let a = s.request(
+            "POST",
+            "/v1/projects/default/secrets",
+            Some(&writer),
+            Some(&json!({"name": "imds", "type": "s3",
+                         "fields": {"key_id": "AKIA", "secret": SECRET, "region": "us-east-1", field: value}})),
+        );
+        assert_eq!(a.status, 400, "{field}={value}: {}", a.text);
+        assert!(
+            a.text.contains(field) && a.text.contains("--allow-network"),
+            "{}",
+            a.text
+        );
+        assert!(!a.text.contains(SECRET), "{}", a.text);
+    }
+    let results = sql(
+        &s,
+        &writer,
+        "CREATE SECRET imds (TYPE s3, KEY_ID 'AKIA', SECRET 'x', REGION 'us-east-1', ENDPOINT '169.254.169.254')",
+    );
+    assert!(!results[0].0, "{}", results[0].1);
+    assert!(results[0].1.contains("169.254.0.0/16"), "{}", results[0].1);
+    // A writer's flight: the metadata address is refused at once and the log says why; coffer's
+    // API stays reachable (a run is given its URL and a run token), and answers only to tokens.
+    let script = format!(
+        "import socket, urllib.request, urllib.error\ntry:\n    socket.create_connection(('169.254.169.254', 80), timeout=5)\n    print('REACHED')\nexcept OSError as e:\n    print('refused', e.errno)\ntry:\n    urllib.request.urlopen('http://127.0.0.1:{port}/v1/projects')\nexcept urllib.error.HTTPError as e:\n    print('api', e.code)\n"
+    );
+    let (status, log) = run_flight(
+        &s,
+        &writer,
+        json!({"name": "reach", "kind": "command", "command": ["python3", "-c", script], "timeout_secs": 30}),
+    );
+    assert_eq!(status, "succeeded", "{log}");
+    assert!(!log.contains("REACHED"), "{log}");
+    assert!(log.contains("refused 13") && log.contains("cloud metadata"), "{log}");
+    assert!(log.contains("api 401"), "{log}");
 }

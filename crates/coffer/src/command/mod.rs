@@ -59,6 +59,17 @@ pub struct Cli {
     /// root (default: nobody). Never root.
     #[arg(long, env = "COFFER_RUN_AS", global = true, value_name = "USER")]
     run_as: Option<String>,
+    /// An address range flight runs and DuckDB engines may reach although coffer refuses it by
+    /// default (cloud metadata addresses 169.254.0.0/16, fd00:ec2::254, fe80::/10; coffer's
+    /// own listeners), as CIDR; repeat it or separate ranges with commas.
+    #[arg(
+        long,
+        env = "COFFER_ALLOW_NETWORK",
+        global = true,
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    allow_network: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -162,12 +173,13 @@ pub struct Ctx {
     token: Option<String>,
     unsandboxed_runs: bool,
     run_as: Option<String>,
+    allow_network: Vec<String>,
 }
 
 impl Ctx {
     /// How this process sandboxes runs and untrusted engines.
     fn run_sandbox(&self) -> Result<crate::sandbox::RunSandbox> {
-        crate::sandbox::RunSandbox::new(self.unsandboxed_runs, self.run_as.as_deref())
+        crate::sandbox::RunSandbox::new(self.unsandboxed_runs, self.run_as.as_deref(), &self.allow_network)
     }
 
     /// A flight runner of this machine for local mode (sandboxed runs).
@@ -233,6 +245,7 @@ impl Cli {
             token: self.access_token,
             unsandboxed_runs: self.unsandboxed_runs,
             run_as: self.run_as.filter(|r| !r.is_empty()),
+            allow_network: self.allow_network,
         };
         warn_password_on_argv();
         coffer_model::names::validate_name(&ctx.project).map_err(|_| {

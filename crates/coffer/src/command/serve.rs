@@ -152,22 +152,27 @@ impl Args {
         // Runs and engines must not read this process's environment, memory or descriptors
         // through /proc (its SECRET_* variables, KMS credentials, the database URL).
         coffer_sandbox::set_non_dumpable().context("cannot mark the server non-dumpable")?;
-        let engine = crate::dataplane::sandboxed_engine(&ctx.home, &limits, &sandbox)?;
         let addr: std::net::SocketAddr = self.listen.parse().map_err(|_| {
             crate::UsageError(format!(
                 "invalid --listen address '{}': use IP:PORT, e.g. 127.0.0.1:8477",
                 self.listen
             ))
         })?;
+        // Bound first: engines may not reach this listener, whatever port it got (runs may:
+        // they are given its URL and a run token).
+        let std_listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+        std_listener.set_nonblocking(true)?;
+        let sandbox = sandbox.with_listener(std_listener.local_addr()?, true);
+        let engine = crate::dataplane::sandboxed_engine(&ctx.home, &limits, &sandbox)?;
         let service = Arc::new(ctx.service()?);
+        service.set_net_policy(sandbox.net.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("coffer-serve")
             .build()
             .context("cannot start the server's runtime")?;
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
+            let listener = tokio::net::TcpListener::from_std(std_listener)
                 .with_context(|| format!("cannot listen on {addr}"))?;
             let local = listener.local_addr()?;
             let url = format!("http://{local}");

@@ -62,90 +62,107 @@ const fn off_arg_low(i: u32) -> u32 {
     16 + 8 * i
 }
 
-fn stmt(code: u32, k: u32) -> libc::sock_filter {
-    libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    }
+/// One instruction of the filter, with jumps to labels resolved by [`assemble`].
+enum Ins {
+    /// Load the 32-bit word at this offset of `struct seccomp_data`.
+    Load(u32),
+    /// If the accumulator equals the constant, go to the label.
+    JumpIfEq(u32, &'static str),
+    /// If the accumulator is at least the constant (unsigned), go to the label.
+    JumpIfGe(u32, &'static str),
+    /// If the accumulator has a bit of the constant, go to the label.
+    JumpIfAny(u32, &'static str),
+    /// Return this action.
+    Ret(u32),
+    /// A label for the next instruction.
+    Label(&'static str),
 }
 
-fn jump(code: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
-    libc::sock_filter {
-        code: code as u16,
-        jt,
-        jf,
-        k,
+/// Classic BPF from [`Ins`]: every label must exist and follow its jumps (BPF jumps forward
+/// only), at most 255 instructions away.
+fn assemble(ins: &[Ins]) -> Vec<libc::sock_filter> {
+    use libc::{BPF_ABS, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W};
+    let mut labels = std::collections::HashMap::new();
+    let mut n = 0usize;
+    for i in ins {
+        match i {
+            Ins::Label(l) => {
+                labels.insert(*l, n);
+            }
+            _ => n += 1,
+        }
     }
+    let mut out = Vec::with_capacity(n);
+    for i in ins {
+        let here = out.len();
+        let offset = |l: &str| -> u8 {
+            let target = labels.get(l).copied().unwrap_or(here + 1);
+            u8::try_from(target.saturating_sub(here + 1)).unwrap_or(0)
+        };
+        let (code, k, jt) = match i {
+            Ins::Label(_) => continue,
+            Ins::Load(off) => (BPF_LD | BPF_W | BPF_ABS, *off, 0),
+            Ins::JumpIfEq(k, l) => (BPF_JMP | BPF_JEQ | BPF_K, *k, offset(l)),
+            Ins::JumpIfGe(k, l) => (BPF_JMP | BPF_JGE | BPF_K, *k, offset(l)),
+            Ins::JumpIfAny(k, l) => (BPF_JMP | BPF_JSET | BPF_K, *k, offset(l)),
+            Ins::Ret(v) => (BPF_RET | BPF_K, *v, 0),
+        };
+        out.push(libc::sock_filter {
+            code: code as u16,
+            jt,
+            jf: 0,
+            k,
+        });
+    }
+    out
 }
 
 /// The filter program (classic BPF over `struct seccomp_data`).
 fn program() -> Vec<libc::sock_filter> {
-    use libc::{BPF_ABS, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W};
-    let ld = |off| stmt(BPF_LD | BPF_W | BPF_ABS, off);
-    let ret = |v| stmt(BPF_RET | BPF_K, v);
+    use Ins::*;
     let errno = |e: i32| libc::SECCOMP_RET_ERRNO | (e as u32 & libc::SECCOMP_RET_DATA);
     let nr = |n: libc::c_long| n as u32;
-    // The returns at the end, addressed from the jumps below by their distance.
-    let tail = [
-        ret(libc::SECCOMP_RET_USER_NOTIF), // END-4: connect
-        ret(errno(libc::ENOSYS)),          // END-3
-        ret(errno(libc::EACCES)),          // END-2
-        ret(errno(libc::EPROTONOSUPPORT)), // END-1
-        ret(libc::SECCOMP_RET_ALLOW),      // END
-    ];
     let mut p = vec![
-        ld(OFF_ARCH),
-        jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH, 1, 0),
-        ret(libc::SECCOMP_RET_KILL_PROCESS),
-        ld(OFF_NR),
+        Load(OFF_ARCH),
+        JumpIfEq(AUDIT_ARCH, "native"),
+        Ret(libc::SECCOMP_RET_KILL_PROCESS),
+        Label("native"),
+        Load(OFF_NR),
     ];
-    // Each entry: (syscall, what to do): 0 notify, 1 ENOSYS, 2 check flags, 3 check protocol.
-    let checks: [(u32, u8); 6] = [
-        (nr(libc::SYS_connect), 0),
-        (nr(libc::SYS_io_uring_setup), 1),
-        (nr(libc::SYS_sendto), 2),
-        (nr(libc::SYS_sendmsg), 2),
-        (nr(libc::SYS_sendmmsg), 2),
-        (nr(libc::SYS_socket), 3),
-    ];
-    // Layout after the dispatch: [x32 check] [6 jeq] [ret allow] [flags: ld, jset, ret allow]
-    // [proto: ld, jeq, ret allow] [tail].
-    let dispatch_len = checks.len() + 1; // the jeqs and the fall-through ret allow
-    let flags_len = 3;
-    let proto_len = 3;
     if cfg!(target_arch = "x86_64") {
-        // nr >= X32 bit: ENOSYS. Distance to END-3 from the next instruction.
-        let to_enosys = dispatch_len + flags_len + proto_len + 1;
-        p.push(jump(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, to_enosys as u8, 0));
+        p.push(JumpIfGe(X32_SYSCALL_BIT, "enosys"));
     }
-    for (i, (sys, action)) in checks.iter().enumerate() {
-        let after = checks.len() - i - 1 + 1; // remaining jeqs + the ret allow
-        let target = match action {
-            0 => after + flags_len + proto_len,     // END-4
-            1 => after + flags_len + proto_len + 1, // END-3
-            2 => after,                             // flags block
-            _ => after + flags_len,                 // proto block
-        };
-        p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, *sys, target as u8, 0));
-    }
-    p.push(ret(libc::SECCOMP_RET_ALLOW));
-    // flags block: MSG_FASTOPEN in the flags (argument 3) → EACCES (END-2).
-    p.push(ld(off_arg_low(3)));
-    p.push(jump(
-        BPF_JMP | BPF_JSET | BPF_K,
-        MSG_FASTOPEN,
-        (1 + proto_len + 2) as u8,
-        0,
-    ));
-    p.push(ret(libc::SECCOMP_RET_ALLOW));
-    // proto block: protocol (argument 2) SCTP → EPROTONOSUPPORT (END-1).
-    p.push(ld(off_arg_low(2)));
-    p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_SCTP, (1 + 3) as u8, 0));
-    p.push(ret(libc::SECCOMP_RET_ALLOW));
-    p.extend(tail);
-    p
+    p.extend([
+        JumpIfEq(nr(libc::SYS_connect), "notify"),
+        JumpIfEq(nr(libc::SYS_io_uring_setup), "enosys"),
+        // The flags are argument 3 of sendto and sendmmsg, argument 2 of sendmsg.
+        JumpIfEq(nr(libc::SYS_sendto), "flags3"),
+        JumpIfEq(nr(libc::SYS_sendmmsg), "flags3"),
+        JumpIfEq(nr(libc::SYS_sendmsg), "flags2"),
+        JumpIfEq(nr(libc::SYS_socket), "protocol"),
+        Ret(libc::SECCOMP_RET_ALLOW),
+        Label("flags3"),
+        Load(off_arg_low(3)),
+        JumpIfAny(MSG_FASTOPEN, "eacces"),
+        Ret(libc::SECCOMP_RET_ALLOW),
+        Label("flags2"),
+        Load(off_arg_low(2)),
+        JumpIfAny(MSG_FASTOPEN, "eacces"),
+        Ret(libc::SECCOMP_RET_ALLOW),
+        Label("protocol"),
+        Load(off_arg_low(2)),
+        JumpIfEq(IPPROTO_SCTP, "eprotonosupport"),
+        Ret(libc::SECCOMP_RET_ALLOW),
+        Label("notify"),
+        Ret(libc::SECCOMP_RET_USER_NOTIF),
+        Label("enosys"),
+        Ret(errno(libc::ENOSYS)),
+        Label("eacces"),
+        Ret(errno(libc::EACCES)),
+        Label("eprotonosupport"),
+        Ret(errno(libc::EPROTONOSUPPORT)),
+    ]);
+    assemble(&p)
 }
 
 /// Installs the filter on this thread; returns the listener.
@@ -543,13 +560,89 @@ mod tests {
         assert_eq!(absolute_unix(&abs, 42).expect("as is"), abs);
     }
 
-    #[test]
-    fn every_jump_lands_inside_the_program() {
+    /// Runs the filter program over one `seccomp_data` (a classic BPF interpreter for the
+    /// instructions the program uses), giving the action.
+    fn verdict(nr: i64, args: [u64; 6], arch: u32) -> u32 {
         let p = program();
-        for (i, ins) in p.iter().enumerate() {
-            if ins.code as u32 & 0x07 == libc::BPF_JMP {
-                assert!(i + 1 + (ins.jt as usize) < p.len() && i + 1 + (ins.jf as usize) < p.len());
+        let mut data = [0u8; 64];
+        data[0..4].copy_from_slice(&(nr as i32).to_ne_bytes());
+        data[4..8].copy_from_slice(&arch.to_ne_bytes());
+        for (i, a) in args.iter().enumerate() {
+            data[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_ne_bytes());
+        }
+        let (mut pc, mut acc) = (0usize, 0u32);
+        loop {
+            let ins = &p[pc];
+            let code = u32::from(ins.code);
+            match code & 0x07 {
+                c if c == libc::BPF_LD => {
+                    let o = ins.k as usize;
+                    acc = u32::from_ne_bytes(data[o..o + 4].try_into().expect("word"));
+                    pc += 1;
+                }
+                c if c == libc::BPF_RET => return ins.k,
+                c if c == libc::BPF_JMP => {
+                    let taken = match code & 0xf0 {
+                        op if op == libc::BPF_JEQ => acc == ins.k,
+                        op if op == libc::BPF_JGE => acc >= ins.k,
+                        op if op == libc::BPF_JSET => acc & ins.k != 0,
+                        op => panic!("unexpected jump {op:#x}"),
+                    };
+                    pc += 1 + usize::from(if taken { ins.jt } else { ins.jf });
+                }
+                c => panic!("unexpected class {c:#x}"),
             }
+        }
+    }
+
+    #[test]
+    fn the_filter_sends_connects_and_refuses_what_connects_without_them() {
+        let errno = |e: i32| libc::SECCOMP_RET_ERRNO | e as u32;
+        let garbage = u64::MAX; // unused arguments hold whatever the registers held
+        let fastopen = u64::from(MSG_FASTOPEN);
+        assert_eq!(
+            verdict(libc::SYS_connect, [3, 0, 16, garbage, garbage, garbage], AUDIT_ARCH),
+            libc::SECCOMP_RET_USER_NOTIF
+        );
+        assert_eq!(
+            verdict(libc::SYS_io_uring_setup, [0; 6], AUDIT_ARCH),
+            errno(libc::ENOSYS)
+        );
+        assert_eq!(
+            verdict(libc::SYS_sendmsg, [3, 0, 0, garbage, garbage, garbage], AUDIT_ARCH),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            verdict(libc::SYS_sendmsg, [3, 0, fastopen, 0, 0, 0], AUDIT_ARCH),
+            errno(libc::EACCES)
+        );
+        assert_eq!(
+            verdict(libc::SYS_sendto, [3, 0, 1, 0, garbage, garbage], AUDIT_ARCH),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            verdict(libc::SYS_sendto, [3, 0, 1, fastopen, 0, 16], AUDIT_ARCH),
+            errno(libc::EACCES)
+        );
+        assert_eq!(
+            verdict(libc::SYS_sendmmsg, [3, 0, 1, fastopen, 0, 0], AUDIT_ARCH),
+            errno(libc::EACCES)
+        );
+        assert_eq!(
+            verdict(libc::SYS_socket, [2, 1, 132, garbage, 0, 0], AUDIT_ARCH),
+            errno(libc::EPROTONOSUPPORT)
+        );
+        assert_eq!(
+            verdict(libc::SYS_socket, [2, 1, 6, garbage, 0, 0], AUDIT_ARCH),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(verdict(libc::SYS_read, [0; 6], AUDIT_ARCH), libc::SECCOMP_RET_ALLOW);
+        assert_eq!(
+            verdict(libc::SYS_connect, [0; 6], 0x4000_0003),
+            libc::SECCOMP_RET_KILL_PROCESS
+        );
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(verdict(0x4000_0000 + 42, [0; 6], AUDIT_ARCH), errno(libc::ENOSYS));
         }
     }
 }

@@ -813,3 +813,23 @@ fn members_cannot_reach_the_metadata_service_or_coffers_own_api() {
     assert!(log.contains("refused 13") && log.contains("cloud metadata"), "{log}");
     assert!(log.contains("api 401"), "{log}");
 }
+
+/// `--allow-network` (here `COFFER_ALLOW_NETWORK`): the machine's owner allows a range, and a
+/// secret pointing there is taken; the rest of the metadata range stays refused.
+#[test]
+fn the_owner_can_allow_an_address_range() {
+    let h = Harness::new();
+    let s = server_with(&h, &[("COFFER_ALLOW_NETWORK", "169.254.170.2/32")]);
+    let create = |name: &str, endpoint: &str| {
+        s.admin(
+            "POST",
+            "/v1/projects/default/secrets",
+            Some(&json!({"name": name, "type": "s3",
+                         "fields": {"key_id": "AKIA", "secret": SECRET, "region": "us-east-1", "endpoint": endpoint}})),
+        )
+    };
+    let allowed = create("ecs", "169.254.170.2");
+    assert_eq!(allowed.status, 201, "{}", allowed.text);
+    let refused = create("imds", "169.254.169.254");
+    assert_eq!(refused.status, 400, "{}", refused.text);
+}

@@ -18,6 +18,10 @@
 //! system calls kill the process. UDP datagrams sent with `sendto` are not checked (cloud
 //! metadata services answer HTTP over TCP only).
 //!
+//! Once the supervisor holds a call, only a fatal signal interrupts the caller's wait (Linux
+//! 5.19's `WAIT_KILLABLE_RECV`, used where the kernel has it), so a blocking `connect` is not
+//! cut short by a signal while the supervisor connects the socket.
+//!
 //! The supervisor runs with the child's user and Landlock domain ([`confine`] is called
 //! after [`crate::apply`]), is non-dumpable (the child cannot ptrace it) and, if it dies, the
 //! child is killed (`PR_SET_PDEATHSIG`). It exits with the child's exit status, or dies of
@@ -165,6 +169,11 @@ fn program() -> Vec<libc::sock_filter> {
     assemble(&p)
 }
 
+/// `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux 5.19): once the supervisor has a call, only
+/// a fatal signal interrupts the caller's wait, so a signal cannot make a blocking `connect`
+/// return `EINTR` (and restart) while the supervisor is connecting the socket.
+const WAIT_KILLABLE_RECV: libc::c_ulong = 1 << 5;
+
 /// Installs the filter on this thread; returns the listener.
 fn install() -> std::result::Result<OwnedFd, Errno> {
     let prog = program();
@@ -172,21 +181,30 @@ fn install() -> std::result::Result<OwnedFd, Errno> {
         len: prog.len() as u16,
         filter: prog.as_ptr() as *mut libc::sock_filter,
     };
-    // SAFETY: `fprog` points at `prog`, which outlives the call; the kernel copies the program.
-    // The flags ask for a listener file descriptor, returned as the result.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-            &fprog as *const libc::sock_fprog,
-        )
-    };
-    if fd < 0 {
-        return Err(Errno::last());
+    let mut flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | WAIT_KILLABLE_RECV;
+    loop {
+        // SAFETY: `fprog` points at `prog`, which outlives the call; the kernel copies the
+        // program. The flags ask for a listener file descriptor, returned as the result.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                flags,
+                &fprog as *const libc::sock_fprog,
+            )
+        };
+        if fd >= 0 {
+            // SAFETY: the kernel just returned this new descriptor, owned by nobody else.
+            return Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
+        }
+        let e = Errno::last();
+        if e == Errno::EINVAL && flags & WAIT_KILLABLE_RECV != 0 {
+            // A kernel before 5.19: without the flag.
+            flags &= !WAIT_KILLABLE_RECV;
+            continue;
+        }
+        return Err(e);
     }
-    // SAFETY: the kernel just returned this new descriptor, owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
 fn recv(listener: RawFd) -> std::result::Result<libc::seccomp_notif, Errno> {

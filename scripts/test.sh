@@ -77,6 +77,13 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
+# No unused dependencies (cargo-machete reads the sources; installed once, about a minute).
+if ! command -v cargo-machete >/dev/null; then
+  echo "   installing cargo-machete 0.9.2"
+  cargo install cargo-machete@0.9.2 --locked --quiet
+fi
+echo "== cargo machete"
+cargo machete
 echo "== cargo test"
 cargo test --workspace --locked "${FEATURES[@]}"
 echo "== scope table against DuckDB 1.5.5"

@@ -144,12 +144,25 @@ pub fn resolve(flag: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 /// Where a store lives, from `--database`/`COFFER_DATABASE_URL` (default: the home's file).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` shows a PostgreSQL URL without its password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Database {
     /// A SQLite file.
     Sqlite(PathBuf),
     /// A PostgreSQL connection URL.
     Postgres(String),
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
+            Database::Postgres(u) => f
+                .debug_tuple("Postgres")
+                .field(&coffer_store_postgres::redact_url(u))
+                .finish(),
+        }
+    }
 }
 
 impl Database {

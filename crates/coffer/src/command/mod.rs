@@ -18,7 +18,9 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 /// coffer: typed, scoped, encrypted secrets for DuckDB pipelines.
-#[derive(Debug, Parser)]
+///
+/// Its `Debug` leaves out the access token and the database URL's password.
+#[derive(Parser)]
 #[command(name = "coffer", version, about, long_about = None)]
 pub struct Cli {
     /// Where the embedded store lives (default: $XDG_DATA_HOME/coffer or ~/.local/share/coffer).
@@ -163,6 +165,54 @@ impl std::fmt::Display for ExitWith {
 }
 
 impl std::error::Error for ExitWith {}
+
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cli")
+            .field("home", &self.home)
+            .field(
+                "database",
+                &self.database.as_deref().map(coffer_store_postgres::redact_url),
+            )
+            .field("project", &self.project)
+            .field("server", &self.server)
+            .field("access_token", &self.access_token.as_ref().map(|_| "****"))
+            .field("unsandboxed_runs", &self.unsandboxed_runs)
+            .field("run_as", &self.run_as)
+            .field("allow_network", &self.allow_network)
+            // The subcommand's arguments may hold values given on the command line.
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_has_no_token_password_or_value() {
+        let cli = Cli::parse_from([
+            "coffer",
+            "--access-token",
+            "tok-SECRET-1",
+            "--database",
+            "postgres://u:pw-SECRET-2@db.example/coffer?password=pw-SECRET-3",
+            "secret",
+            "create",
+            "x",
+            "--type",
+            "generic",
+            "--set",
+            "value=val-SECRET-4",
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("db.example"), "{shown}");
+        let db =
+            crate::home::Database::parse(std::path::Path::new("/h"), Some("postgres://u:pw-SECRET@h/d")).expect("url");
+        assert!(!format!("{db:?}").contains("SECRET"));
+    }
+}
 
 /// What every command gets.
 pub struct Ctx {

@@ -185,35 +185,6 @@ impl std::fmt::Debug for Cli {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_output_has_no_token_password_or_value() {
-        let cli = Cli::parse_from([
-            "coffer",
-            "--access-token",
-            "tok-SECRET-1",
-            "--database",
-            "postgres://u:pw-SECRET-2@db.example/coffer?password=pw-SECRET-3",
-            "secret",
-            "create",
-            "x",
-            "--type",
-            "generic",
-            "--set",
-            "value=val-SECRET-4",
-        ]);
-        let shown = format!("{cli:?}");
-        assert!(!shown.contains("SECRET"), "{shown}");
-        assert!(shown.contains("db.example"), "{shown}");
-        let db =
-            crate::home::Database::parse(std::path::Path::new("/h"), Some("postgres://u:pw-SECRET@h/d")).expect("url");
-        assert!(!format!("{db:?}").contains("SECRET"));
-    }
-}
-
 /// What every command gets.
 pub struct Ctx {
     home: PathBuf,
@@ -325,5 +296,34 @@ impl Cli {
             Command::Run(a) => a.run(&ctx),
             Command::Flight(c) => c.run(&ctx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_has_no_token_password_or_value() {
+        let cli = Cli::parse_from([
+            "coffer",
+            "--access-token",
+            "tok-SECRET-1",
+            "--database",
+            "postgres://u:pw-SECRET-2@db.example/coffer?password=pw-SECRET-3",
+            "secret",
+            "create",
+            "x",
+            "--type",
+            "generic",
+            "--set",
+            "value=val-SECRET-4",
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("db.example"), "{shown}");
+        let db =
+            crate::home::Database::parse(std::path::Path::new("/h"), Some("postgres://u:pw-SECRET@h/d")).expect("url");
+        assert!(!format!("{db:?}").contains("SECRET"));
     }
 }

@@ -302,6 +302,7 @@ impl ExportArgs {
             ))
         })?;
         let text = SecretString::new(text);
+        private_stdout();
         let mut out = std::io::stdout().lock();
         out.write_all(text.expose_secret().as_bytes())?;
         out.flush()?;
@@ -313,5 +314,31 @@ impl ExportArgs {
             info.name
         );
         Ok(())
+    }
+}
+
+/// When stdout is a regular file (`coffer env export app > .env`), takes the group's and
+/// others' permissions off it before any value is written: the shell created it with its
+/// umask (mode 0644 usually). Says so on stderr; warns when it cannot (not the file's owner).
+fn private_stdout() {
+    use nix::sys::stat::{fchmod, fstat, Mode, SFlag};
+    use std::os::fd::AsRawFd;
+    let fd = std::io::stdout().as_raw_fd();
+    let Ok(st) = fstat(fd) else { return };
+    if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT != SFlag::S_IFREG {
+        return;
+    }
+    let mode = st.st_mode & 0o777;
+    if mode & 0o077 == 0 {
+        return;
+    }
+    let private = mode & 0o700;
+    match fchmod(fd, Mode::from_bits_truncate(private)) {
+        Ok(()) => eprintln!(
+            "coffer: stdout is a file readable by group or others (mode {mode:03o}): made it {private:04o} before writing values"
+        ),
+        Err(e) => eprintln!(
+            "warning: stdout is a file readable by group or others (mode {mode:03o}) and cannot be made private ({e}): the values written to it are readable too"
+        ),
     }
 }

@@ -58,7 +58,7 @@ impl KmsArgs {
 /// Makes `settings` the current keyring of the home, after one round trip through KMS proves
 /// the key usable (so a typo fails here, not at the next write).
 pub fn use_kms(ctx: &Ctx, settings: crate::home::KmsSettings) -> Result<()> {
-    std::fs::create_dir_all(&ctx.home)?;
+    crate::home::create_dir(&ctx.home)?;
     let mut cfg = crate::home::read_keyring_config(&ctx.home)?;
     cfg.current = "kms".into();
     cfg.kms = Some(settings);

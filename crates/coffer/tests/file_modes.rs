@@ -1,8 +1,9 @@
 //! Files that hold keys, secret values or the database are `0600` from creation, and the home
 //! directory `0700`, whatever the umask coffer runs under (`0022`, the usual one, and `0000`,
 //! where anything created without an explicit mode is world-writable): `init`, writes, a
-//! replace, `key rotate`, `env export` into a file, `migrate` into a new SQLite file, the
-//! `coffer sql` shell's history, and `init --kms` that fails on a fresh home.
+//! replace, `key rotate` and `key rotate --prune`, `env export` into a file, `migrate` into a
+//! new SQLite file, the `coffer sql` shell's history, and `init --kms` that fails on a fresh
+//! home.
 
 mod common;
 
@@ -121,6 +122,7 @@ fn everything_coffer_creates_is_private(umask: u32) {
         Some("A=FILEMODE-a\nB=FILEMODE-b\n"),
     );
     run(&["key", "rotate"], None);
+    run(&["key", "rotate", "--prune"], None);
     sql_shell(&h, umask, "");
     let copy = h.home().join("copy.db");
     run(&["migrate", "--to", &format!("sqlite:{}", copy.display())], None);
@@ -387,6 +389,7 @@ fn nothing_in_the_home_is_ever_created_wider_than_private_strace() {
          printf FILEMODE-2 | \"$C\" secret create tok --type generic --set value=- --or-replace; \
          printf \"A=1\\n\" | \"$C\" env import - --as app; \
          \"$C\" key rotate; \
+         \"$C\" key rotate --prune; \
          \"$C\" migrate --to sqlite:$COFFER_HOME/copy.db'"
     );
     let out = sh(&h, &script).output().expect("sh runs");

@@ -35,7 +35,7 @@ pub use access::{AuditInfo, Caller, IdentityInfo, MemberInfo, NewToken, ProjectI
 pub use coffer_store::{AuditFilter, NodeRecord, StoreChange};
 pub use error::{CoreError, Result};
 pub use flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, LaunchStep, RunInfo, RunRequest, Started};
-pub use keys::{KeyUsage, RotationReport};
+pub use keys::{KeptKey, KeyUsage, PruneReport, RotationReport};
 pub use nodes::{LostNode, NodeEvent, NodeHeartbeat, NodeTiming};
 pub use service::{
     CreateOutcome, CreateRequest, OnConflict, OpenedSecret, ReadScope, SecretChange, SecretInfo, SecretObserver,

@@ -7,6 +7,7 @@
 use crate::{CryptoError, Result, SecretBytes};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
+use nix::fcntl::{Flock, FlockArg};
 use rand::RngCore;
 use std::collections::BTreeMap;
 use std::fs;
@@ -52,6 +53,17 @@ pub struct WrappedKey {
     pub blob: Vec<u8>,
 }
 
+/// A key-encryption key that a keyring holds itself (a key file's key), as
+/// [`Keyring::held_keys`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldKey {
+    /// Its id (`local:2`).
+    pub key_id: String,
+    /// Whether it is current where it is held (the key file's `current`): such a key is never
+    /// removed.
+    pub current: bool,
+}
+
 /// Wraps and unwraps data keys. Implementations: [`LocalKeyFile`]; AWS KMS.
 pub trait Keyring: Send + Sync {
     /// The key id new data keys are wrapped with.
@@ -90,14 +102,39 @@ pub trait Keyring: Send + Sync {
         Err(CryptoError::Unsupported("this keyring cannot rewrap data keys"))
     }
 
-    /// Adds a new key-encryption key and makes it current; returns its id. Keys are never
-    /// removed: data keys wrapped by older ones still open.
+    /// Adds a new key-encryption key and makes it current; returns its id. Older keys stay,
+    /// so data keys wrapped by them still open, until [`Keyring::remove_keys`] removes them.
     ///
     /// # Errors
     /// Keyrings whose keys are managed elsewhere (KMS) say so.
     fn rotate(&self) -> Result<String> {
         Err(CryptoError::Unsupported(
             "this keyring's keys rotate where they live (AWS KMS: enable automatic key rotation, the key id stays); to move every data key to another key, run: coffer key rotate --to-kms KEY",
+        ))
+    }
+
+    /// The key-encryption keys this keyring holds itself, as they are now where they live (a
+    /// key file is read again). Empty for keyrings whose key material stays in a key service
+    /// (AWS KMS).
+    ///
+    /// # Errors
+    /// When the keys cannot be read.
+    fn held_keys(&self) -> Result<Vec<HeldKey>> {
+        Ok(Vec::new())
+    }
+
+    /// Removes the keys `ids` from where this keyring keeps them, never a current one (see
+    /// [`HeldKey::current`]), so that the key material is gone. Then asks `still_used` which
+    /// of the removed ids something uses after all (a writer that wrapped a data key under one
+    /// before it was removed) and puts those back. Returns the ids removed for good.
+    ///
+    /// # Errors
+    /// [`CryptoError::Unsupported`] for a current key or a keyring that holds no keys,
+    /// [`CryptoError::UnknownKey`] for an id it does not hold; I/O errors writing the keys.
+    fn remove_keys(&self, ids: &[String], still_used: &dyn Fn(&[String]) -> Vec<String>) -> Result<Vec<String>> {
+        let _ = (ids, still_used);
+        Err(CryptoError::Unsupported(
+            "this keyring holds no key-encryption keys to remove",
         ))
     }
 }
@@ -383,6 +420,7 @@ impl Keyring for LocalKeyFile {
     }
 
     fn rotate(&self) -> Result<String> {
+        let _lock = self.lock()?;
         self.refresh()?;
         let mut st = self.state.write().unwrap_or_else(|p| p.into_inner());
         let next = st.keys.keys().max().copied().unwrap_or(0) + 1;
@@ -390,8 +428,75 @@ impl Keyring for LocalKeyFile {
         rand::rngs::OsRng.fill_bytes(&mut key);
         st.keys.insert(next, SecretBytes::new(key));
         st.current = next;
-        // Write a new file beside the old one and rename it over: a crash leaves one or the
-        // other, whole.
+        self.write_state(&mut st)?;
+        Ok(format!("local:{next}"))
+    }
+
+    fn held_keys(&self) -> Result<Vec<HeldKey>> {
+        self.refresh()?;
+        let st = self.read();
+        Ok(st
+            .keys
+            .keys()
+            .map(|v| HeldKey {
+                key_id: format!("local:{v}"),
+                current: *v == st.current,
+            })
+            .collect())
+    }
+
+    fn remove_keys(&self, ids: &[String], still_used: &dyn Fn(&[String]) -> Vec<String>) -> Result<Vec<String>> {
+        let _lock = self.lock()?;
+        self.refresh()?;
+        let mut st = self.state.write().unwrap_or_else(|p| p.into_inner());
+        let mut versions = Vec::new();
+        for id in ids {
+            let v = id
+                .strip_prefix("local:")
+                .and_then(|v| v.parse::<u32>().ok())
+                .filter(|v| st.keys.contains_key(v))
+                .ok_or_else(|| CryptoError::UnknownKey(id.clone()))?;
+            if v == st.current {
+                return Err(CryptoError::Unsupported(
+                    "the key file's current key-encryption key is never removed",
+                ));
+            }
+            versions.push(v);
+        }
+        // Held here until `still_used` has answered: a key something turned out to use goes
+        // back into the file. Zeroized on drop.
+        let mut removed: Vec<(u32, SecretBytes)> = versions
+            .iter()
+            .filter_map(|v| st.keys.remove(v).map(|k| (*v, k)))
+            .collect();
+        if removed.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write_state(&mut st)?;
+        let names: Vec<String> = removed.iter().map(|(v, _)| format!("local:{v}")).collect();
+        let used = still_used(&names);
+        if used.is_empty() {
+            return Ok(names);
+        }
+        let mut gone = Vec::new();
+        for (v, k) in removed.drain(..) {
+            let id = format!("local:{v}");
+            if used.contains(&id) {
+                st.keys.insert(v, k);
+            } else {
+                gone.push(id);
+            }
+        }
+        self.write_state(&mut st)?;
+        Ok(gone)
+    }
+}
+
+impl LocalKeyFile {
+    /// Writes `st` as the key file: a new file (mode 0600 from creation) beside the old one,
+    /// synced, renamed over it, and the directory synced; a crash leaves one or the other,
+    /// whole. Records the new file's stamp in `st`.
+    fn write_state(&self, st: &mut KeyState) -> Result<()> {
         let tmp = self.path.with_extension("key.new");
         let _ = fs::remove_file(&tmp);
         let mut file = fs::OpenOptions::new()
@@ -400,7 +505,7 @@ impl Keyring for LocalKeyFile {
             .mode(0o600)
             .open(&tmp)
             .map_err(|e| io(&tmp, e))?;
-        file.write_all(Self::render_state(&st).expose_secret())
+        file.write_all(Self::render_state(st).expose_secret())
             .map_err(|e| io(&tmp, e))?;
         file.sync_all().map_err(|e| io(&tmp, e))?;
         fs::rename(&tmp, &self.path).map_err(|e| io(&self.path, e))?;
@@ -410,7 +515,22 @@ impl Keyring for LocalKeyFile {
             }
         }
         st.modified = fs::metadata(&self.path).ok().map(|m| stamp(&m));
-        Ok(format!("local:{next}"))
+        Ok(())
+    }
+
+    /// An exclusive lock on `<key file>.lock` (created empty, mode 0600) for a change of the
+    /// key file, so that two processes (`coffer key rotate` and a prune) never both read the
+    /// file, change it and write it back, one undoing the other. Released on drop.
+    fn lock(&self) -> Result<Flock<fs::File>> {
+        let path = self.path.with_extension("key.lock");
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| io(&path, e))?;
+        Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| io(&path, e.into()))
     }
 }
 
@@ -476,5 +596,98 @@ mod tests {
             dek.expose_secret()
         );
         assert!(matches!(a.rewrap(&wrapped, b"other"), Err(CryptoError::Integrity)));
+    }
+
+    #[test]
+    fn remove_keys_drops_old_keys_from_the_file_and_puts_back_what_is_used() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("master.key");
+        let (kf, _) = LocalKeyFile::open_or_create(&path).expect("create");
+        let (_, w1) = kf.generate_data_key(b"ctx").expect("wrap");
+        kf.rotate().expect("rotate");
+        let (dek2, w2) = kf.generate_data_key(b"ctx").expect("wrap");
+        kf.rotate().expect("rotate");
+        let other = LocalKeyFile::open(&path).expect("another process");
+        assert_eq!(
+            other.held_keys().expect("held"),
+            vec![
+                HeldKey {
+                    key_id: "local:1".into(),
+                    current: false
+                },
+                HeldKey {
+                    key_id: "local:2".into(),
+                    current: false
+                },
+                HeldKey {
+                    key_id: "local:3".into(),
+                    current: true
+                },
+            ]
+        );
+        let nothing_used = |_: &[String]| Vec::new();
+
+        // The current key and unknown keys are refused, and nothing changes.
+        let before = fs::read(&path).expect("read");
+        assert!(matches!(
+            kf.remove_keys(&["local:1".into(), "local:3".into()], &nothing_used),
+            Err(CryptoError::Unsupported(_))
+        ));
+        assert!(matches!(
+            kf.remove_keys(&["local:9".into()], &nothing_used),
+            Err(CryptoError::UnknownKey(_))
+        ));
+        assert!(matches!(
+            kf.remove_keys(&["kms:x".into()], &nothing_used),
+            Err(CryptoError::UnknownKey(_))
+        ));
+        assert_eq!(fs::read(&path).expect("read"), before);
+
+        // A key something turns out to use (asked after the file was written) goes back.
+        let asked = std::sync::Mutex::new(Vec::new());
+        let used = |ids: &[String]| {
+            asked.lock().expect("lock").extend(ids.iter().cloned());
+            vec!["local:2".to_string()]
+        };
+        assert_eq!(
+            kf.remove_keys(&["local:1".into(), "local:2".into()], &used)
+                .expect("remove"),
+            ["local:1"]
+        );
+        assert_eq!(*asked.lock().expect("lock"), ["local:1", "local:2"]);
+        let text = fs::read_to_string(&path).expect("read");
+        assert!(
+            !text.contains("key 1 ") && text.contains("key 2 ") && text.contains("key 3 "),
+            "{text}"
+        );
+        assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        let lock = dir.path().join("master.key.lock");
+        assert_eq!(
+            fs::metadata(&lock).expect("lock file").permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(!dir.path().join("master.key.new").exists());
+
+        // Another process reloads: local:1 is gone, local:2 still opens.
+        let fresh = LocalKeyFile::open(&path).expect("open");
+        assert!(matches!(
+            fresh.decrypt_data_key(&w1, b"ctx"),
+            Err(CryptoError::UnknownKey(k)) if k == "local:1"
+        ));
+        assert_eq!(
+            fresh.decrypt_data_key(&w2, b"ctx").expect("open").expose_secret(),
+            dek2.expose_secret()
+        );
+        // The process that held local:1 in memory drops it at its next reload.
+        assert_eq!(other.rotate().expect("rotate"), "local:4");
+        assert!(matches!(
+            other.decrypt_data_key(&w1, b"ctx"),
+            Err(CryptoError::UnknownKey(_))
+        ));
+        assert_eq!(
+            fs::read_to_string(&path).expect("read").matches("\nkey ").count(),
+            3,
+            "rotation kept what the prune wrote"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! member, then rotate (every data key is wrapped again under the new current one) while the
 //! old member still opens what it wrapped.
 
-use crate::keyring::{DataKey, Keyring, WrappedKey};
+use crate::keyring::{DataKey, HeldKey, Keyring, WrappedKey};
 use crate::{CryptoError, Result};
 
 /// A keyring made of named members.
@@ -81,6 +81,43 @@ impl Keyring for KeyringSet {
     fn rotate(&self) -> Result<String> {
         self.current().rotate()
     }
+
+    fn held_keys(&self) -> Result<Vec<HeldKey>> {
+        let current = self.current_key_id();
+        let mut out = Vec::new();
+        for (_, member) in &self.members {
+            for mut k in member.held_keys()? {
+                k.current |= k.key_id == current;
+                out.push(k);
+            }
+        }
+        Ok(out)
+    }
+
+    fn remove_keys(&self, ids: &[String], still_used: &dyn Fn(&[String]) -> Vec<String>) -> Result<Vec<String>> {
+        if ids.contains(&self.current_key_id()) {
+            return Err(CryptoError::Unsupported(
+                "the current key-encryption key is never removed",
+            ));
+        }
+        // Each id goes to the member `member_for` would open it with.
+        let mut batches: Vec<Vec<String>> = vec![Vec::new(); self.members.len()];
+        for id in ids {
+            let i = self
+                .members
+                .iter()
+                .position(|(p, _)| id.starts_with(p.as_str()))
+                .ok_or_else(|| CryptoError::UnknownKey(id.clone()))?;
+            batches[i].push(id.clone());
+        }
+        let mut removed = Vec::new();
+        for ((_, member), batch) in self.members.iter().zip(batches) {
+            if !batch.is_empty() {
+                removed.extend(member.remove_keys(&batch, still_used)?);
+            }
+        }
+        Ok(removed)
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +182,70 @@ mod tests {
             Err(CryptoError::UnknownKey(_))
         ));
         assert!(KeyringSet::new(Vec::new(), "kms:").is_err());
+    }
+
+    #[test]
+    fn held_keys_and_removal_go_to_the_member_that_holds_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("master.key");
+        let (a, _) = LocalKeyFile::open_or_create(&path).expect("a");
+        a.rotate().expect("rotate");
+        // A member that holds no keys itself, as AWS KMS.
+        struct Remote;
+        impl Keyring for Remote {
+            fn current_key_id(&self) -> String {
+                "kms:arn".into()
+            }
+            fn generate_data_key(&self, _: &[u8]) -> Result<(DataKey, WrappedKey)> {
+                Err(CryptoError::Unsupported("test"))
+            }
+            fn decrypt_data_key(&self, _: &WrappedKey, _: &[u8]) -> Result<DataKey> {
+                Err(CryptoError::Unsupported("test"))
+            }
+        }
+        let set = KeyringSet::new(
+            vec![("local:".into(), Box::new(a)), ("kms:".into(), Box::new(Remote))],
+            "kms:",
+        )
+        .expect("set");
+        assert_eq!(
+            set.held_keys().expect("held"),
+            vec![
+                HeldKey {
+                    key_id: "local:1".into(),
+                    current: false
+                },
+                HeldKey {
+                    key_id: "local:2".into(),
+                    current: true
+                },
+            ]
+        );
+        let none = |_: &[String]| Vec::new();
+        assert!(matches!(
+            set.remove_keys(&["kms:arn".into()], &none),
+            Err(CryptoError::Unsupported(_))
+        ));
+        assert!(matches!(
+            set.remove_keys(&["other:1".into()], &none),
+            Err(CryptoError::UnknownKey(_))
+        ));
+        assert!(matches!(
+            set.remove_keys(&["local:2".into()], &none),
+            Err(CryptoError::Unsupported(_))
+        ));
+        assert_eq!(
+            set.remove_keys(&["local:1".into()], &none).expect("remove"),
+            ["local:1"]
+        );
+        assert_eq!(set.held_keys().expect("held").len(), 1);
+
+        // A set of one key file: its current key is the set's.
+        let (b, _) = LocalKeyFile::open_or_create(&dir.path().join("b.key")).expect("b");
+        let only = KeyringSet::new(vec![("local:".into(), Box::new(b))], "local:").expect("set");
+        assert!(matches!(
+            only.remove_keys(&["local:1".into()], &none),
+            Err(CryptoError::Unsupported(_))
+        ));
     }
 }

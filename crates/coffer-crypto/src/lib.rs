@@ -20,7 +20,7 @@ pub mod keyset;
 mod secret;
 
 pub use envelope::Sealed;
-pub use keyring::{DataKey, Keyring, LocalKeyFile};
+pub use keyring::{DataKey, HeldKey, Keyring, LocalKeyFile};
 pub use keyset::KeyringSet;
 pub use secret::{SecretBytes, SecretString};
 

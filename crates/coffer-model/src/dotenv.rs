@@ -34,6 +34,13 @@
 //!
 //! Errors name the line and the rule, never a value.
 //!
+//! [`render`] writes a `.env` text for every reader at once: [`parse`], python-dotenv (with its
+//! default interpolation) and a shell's `set -a; . ./.env` (dash and bash), which must run and
+//! expand nothing. [`value_form`] picks bare, single or double quotes for each value and refuses
+//! the few values no form can hold (a `'` together with a `$`, `${...}`, a carriage return, a
+//! NUL); a key that is not a shell variable name is written after `export `, which a shell
+//! refuses instead of running the line as a command.
+//!
 //! Kestra's `.env_encoded` form ([`parse_encoded`], [`render_encoded`]) is one
 //! `SECRET_<KEY>=<base64 of the value>` per line.
 
@@ -309,66 +316,158 @@ pub fn parse(text: &str) -> Result<Vec<(String, SecretString)>, DotenvError> {
     Ok(parse_entries(text)?.into_iter().map(|e| (e.key, e.value)).collect())
 }
 
-/// Characters of a value written without quotes.
-fn plain_value_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_-./:@%+,=~^*!?&;()[]{}<>|".contains(c)
+/// How [`render`] writes a value (see [`value_form`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueForm {
+    /// As is: `KEY=value` (only `A-Z a-z 0-9 _ - . / : @ % + , =`, or empty).
+    Bare,
+    /// In single quotes, nothing escaped: `KEY='value'`.
+    SingleQuoted,
+    /// In double quotes, `\` and `"` escaped with a backslash, everything else (newlines,
+    /// tabs, `'`) as is: `KEY="value"`.
+    DoubleQuoted,
 }
 
-/// Whether `key` can be written without quotes. Not when it starts with a byte-order mark:
-/// written first in the file, the reader would drop it as the file's BOM.
-fn plain_key(key: &str) -> bool {
-    !key.is_empty()
-        && !key.starts_with(['\'', '\u{feff}'])
-        && !key.contains(|c: char| c == '=' || c == '#' || py_space(c))
+/// Characters of a value written without quotes: none that a shell treats specially in an
+/// assignment (`;&|()<>` end the command, `*?[]` glob, `{}` and `~` expand, `!` and `^` are
+/// history in some shells, `#` starts a comment in python-dotenv after a blank).
+fn bare_value_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_-./:@%+,=".contains(c)
 }
 
-/// Writes pairs as a `.env` text that [`parse`] (and python-dotenv) read back identically:
-/// plain values bare, others single-quoted when literal quoting is possible, else
-/// double-quoted with escapes (`\n`, `\r`, `\"`, `\\`, ...). Ends with a newline.
+/// Whether python-dotenv's interpolation (`${NAME}`, `${NAME:-default}`, on by default in
+/// `dotenv_values` and `load_dotenv`) could change `v`. It applies to single-quoted values too,
+/// so no quoting protects such a value. Conservative: any `${` with a `}` after it.
+fn interpolated(v: &str) -> bool {
+    v.find("${").is_some_and(|i| v[i..].contains('}'))
+}
+
+/// How a value is written so that it reads back exactly, and nothing in it is run or expanded,
+/// in all of: `set -a; . ./file` in sh (dash) and bash, python-dotenv's `dotenv_values` (with
+/// its default `${VAR}` interpolation) and [`parse`].
+///
+/// - bare when every character is in `A-Z a-z 0-9 _ - . / : @ % + , =`;
+/// - else in single quotes (literal for a shell) when the value holds no `'`, no `\\` and
+///   does not end in `\` (python-dotenv and [`parse`] decode `\\` and `\'` in single quotes);
+/// - else in double quotes with `\\` and `\"` (which the shells and python-dotenv decode
+///   alike) when it holds no `$` and no backtick (a shell expands both in double quotes).
 ///
 /// # Errors
-/// A key no dotenv line can hold (empty, or holding `'` as well as `=`, `#`, a blank or a
-/// leading byte-order mark, or starting with `'`): the error's line is where it would have
-/// been written.
+/// The rule, when no form works: a value holding a NUL (no shell variable can), a carriage
+/// return (python-dotenv reads a file in text mode, where a CR ends a line, and so does
+/// [`parse`]), `${` with a later `}` (python-dotenv expands it inside any quotes), or a `'`, a
+/// `\\` or a final `\` together with a `$` or a backtick.
+pub fn value_form(v: &str) -> Result<ValueForm, &'static str> {
+    if v.contains('\0') {
+        return Err("it holds a NUL character, which no shell variable can hold");
+    }
+    if v.contains('\r') {
+        return Err("it holds a carriage return, which python-dotenv reads as a line break");
+    }
+    if interpolated(v) {
+        return Err("it holds '${' with a '}' after it, which python-dotenv expands inside any quotes");
+    }
+    if v.chars().all(bare_value_char) {
+        Ok(ValueForm::Bare)
+    } else if !v.contains('\'') && !v.contains("\\\\") && !v.ends_with('\\') {
+        Ok(ValueForm::SingleQuoted)
+    } else if !v.contains(['$', '`']) {
+        Ok(ValueForm::DoubleQuoted)
+    } else {
+        Err(
+            "it holds a single quote, '\\\\' or a final backslash (so it cannot be single-quoted) \
+             and '$' or a backtick (so it cannot be double-quoted)",
+        )
+    }
+}
+
+/// A shell variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+fn shell_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Writes `key=` for [`render`]. A shell variable name is written as is. Any other key cannot
+/// be a shell variable, and `key=value` would be a command to a shell (`my.key=/x` runs the
+/// program `./my.key=/x`, `$(cmd)=1` runs `cmd`): it is written `export key=` (only
+/// `A-Z a-z 0-9 . _ -`) or `export 'key'=`, which a shell refuses as an invalid name (bash goes
+/// on, dash stops) and both dotenv readers take as `key`. `None` when no form works.
+fn write_key(out: &mut String, key: &str) -> bool {
+    if shell_name(key) {
+        out.push_str(key);
+    } else if !key.is_empty()
+        && !key.starts_with('\u{feff}')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        out.push_str("export ");
+        out.push_str(key);
+    } else if !key.is_empty() && !key.contains(['\'', '\r', '\0']) {
+        out.push_str("export '");
+        out.push_str(key);
+        out.push('\'');
+    } else {
+        return false;
+    }
+    out.push('=');
+    true
+}
+
+/// Writes pairs as a `.env` text that [`parse`], python-dotenv (also with its default
+/// `${VAR}` interpolation) and `set -a; . ./file` in sh and bash read back identically, and
+/// in which a shell runs or expands nothing: each value in the form [`value_form`] chooses,
+/// each key as `write_key` says. Ends with a newline.
+///
+/// A value no form can hold is refused rather than written in a form one of the readers
+/// would read differently: [`render_encoded`] (base64) holds any value.
+///
+/// # Errors
+/// - a key no dotenv line can hold (empty, or holding `'`, a carriage return or a NUL
+///   when it is not of `A-Z a-z 0-9 . _ -`);
+/// - a value [`value_form`] refuses: the reason names the key and the rule, never the value.
+///
+/// The error's line is where the key would have been written.
 pub fn render(pairs: &[(String, SecretString)]) -> Result<String, DotenvError> {
     let mut out = String::new();
     let mut line = 1;
     for (key, value) in pairs {
         let written = out.len();
-        if plain_key(key) {
-            out.push_str(key);
-        } else if !key.is_empty() && !key.contains('\'') {
-            out.push('\'');
-            out.push_str(key);
-            out.push('\'');
-        } else {
-            return Err(err(line, "this key cannot be written in a dotenv file"));
+        let shown = key.escape_debug();
+        if !write_key(&mut out, key) {
+            return Err(err(
+                line,
+                "this key cannot be written in a dotenv file (it is empty, or holds a quote, a \
+                 carriage return or a NUL)",
+            ));
         }
-        out.push('=');
         let v = value.expose_secret();
-        if v.chars().all(plain_value_char) {
-            out.push_str(v);
-        } else if !v.contains(['\'', '\\', '\r']) {
-            out.push('\'');
-            out.push_str(v);
-            out.push('\'');
-        } else {
-            out.push('"');
-            for c in v.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '"' => out.push_str("\\\""),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    '\u{7}' => out.push_str("\\a"),
-                    '\u{8}' => out.push_str("\\b"),
-                    '\u{b}' => out.push_str("\\v"),
-                    '\u{c}' => out.push_str("\\f"),
-                    c => out.push(c),
-                }
+        match value_form(v) {
+            Ok(ValueForm::Bare) => out.push_str(v),
+            Ok(ValueForm::SingleQuoted) => {
+                out.push('\'');
+                out.push_str(v);
+                out.push('\'');
             }
-            out.push('"');
+            Ok(ValueForm::DoubleQuoted) => {
+                out.push('"');
+                for c in v.chars() {
+                    if matches!(c, '\\' | '"') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+            }
+            Err(rule) => {
+                return Err(DotenvError {
+                    line,
+                    reason: format!(
+                        "the value of '{shown}' cannot be written so that sh, bash and \
+                         python-dotenv all read it back unchanged: {rule}; write it in Kestra's \
+                         base64 form instead (coffer env export --kestra)"
+                    ),
+                })
+            }
         }
         out.push('\n');
         // Only what was just written: counting over all of `out` would be quadratic.
@@ -561,7 +660,7 @@ mod tests {
         assert_eq!(entries[0].key, "\u{feff}BOM");
         let pairs: Vec<(String, SecretString)> = entries.into_iter().map(|e| (e.key, e.value)).collect();
         let written = render(&pairs).expect("renders");
-        assert_eq!(written, "'\u{feff}BOM'=1\nA=2\n");
+        assert_eq!(written, "export '\u{feff}BOM'=1\nA=2\n");
         let back = parse(&written).expect("valid");
         assert_eq!(back[0].0, "\u{feff}BOM");
         assert_eq!(back[0].1.expose_secret(), "1");

@@ -3,7 +3,9 @@
 //! python-dotenv on the corpus in `tests/dotenv-corpus/`.
 
 use coffer_crypto::SecretString;
-use coffer_model::dotenv::{parse, parse_encoded, parse_entries, render, render_encoded, DotenvError};
+use coffer_model::dotenv::{
+    parse, parse_encoded, parse_entries, render, render_encoded, value_form, DotenvError, ValueForm,
+};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -207,9 +209,8 @@ fn render_quotes_as_needed() {
         ("B", "#hash"),
         ("C", "a #b"),
         ("D", "back\\slash'"),
-        ("E", "cr\r\nlf"),
         ("F", "\u{7}\u{8}\u{b}\u{c}\t\u{1c}\u{85}\u{a0}"),
-        ("G", "${X} $(y) `z`"),
+        ("G", "$X $(y) `z` $ {}"),
         ("H", "日本語 🦆"),
         ("I", "'"),
         ("J", "\""),
@@ -222,7 +223,7 @@ fn render_quotes_as_needed() {
 
 #[test]
 fn render_refuses_keys_no_line_can_hold() {
-    for key in ["", "a'b c", "'a"] {
+    for key in ["", "a'b c", "'a", "it's", "a\rb", "a\0b"] {
         let e = render(&secret_pairs(&[
             ("OK".into(), "1".into()),
             (key.into(), "SECRETVALUE".into()),
@@ -233,22 +234,70 @@ fn render_refuses_keys_no_line_can_hold() {
     }
 }
 
+/// Whether `render` may refuse `v` (see `value_form`): a NUL, a carriage return, `${` with a
+/// later `}`, or a `'`, a `\\` or a final `\` together with `$` or a backtick.
+fn refusable(v: &str) -> bool {
+    v.contains(['\0', '\r'])
+        || v.find("${").is_some_and(|i| v[i..].contains('}'))
+        || ((v.contains('\'') || v.contains("\\\\") || v.ends_with('\\')) && v.contains(['$', '`']))
+}
+
+/// The reasons `render` gives for the four refusals, for the key `K`: a refusal's message is
+/// one of them (with its key), so it depends on the value only through the rule.
+fn refusal_reasons() -> Vec<String> {
+    ["a\0b", "a\rb", "${X}", "it's $5"]
+        .iter()
+        .map(|v| render(&secret_pairs(&p(&[("K", v)]))).expect_err(v).reason)
+        .collect()
+}
+
+/// `render` then `parse` gives the pairs back, or `render` refuses a value for a reason
+/// `refusable` predicts, naming the key and never the value.
+fn round_trip_or_refusal(items: &[(String, String)]) -> Result<(), TestCaseError> {
+    match render(&secret_pairs(items)) {
+        Ok(_) => {
+            prop_assert!(
+                !items.iter().any(|(_, v)| refusable(v)),
+                "a refusable value was written"
+            );
+            round_trip(items);
+        }
+        Err(e) => {
+            let (i, (k, _)) = items
+                .iter()
+                .enumerate()
+                .find(|(_, (_, v))| refusable(v))
+                .expect("only a refusable value is refused");
+            let line = 1 + render(&secret_pairs(&items[..i]))
+                .expect("the earlier pairs render")
+                .matches('\n')
+                .count();
+            prop_assert_eq!(e.line, line);
+            let named = format!("'{}'", k.escape_debug());
+            prop_assert!(e.reason.contains(&named), "{}", e);
+            let generic = e.reason.replacen(&named, "'K'", 1);
+            prop_assert!(refusal_reasons().contains(&generic), "{}", e);
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn render_then_parse_is_identity(
         items in proptest::collection::vec(("[A-Za-z0-9._-]{1,12}", any::<String>()), 0..8)
     ) {
-        round_trip(&items);
+        round_trip_or_refusal(&items)?;
     }
 
     #[test]
     fn render_then_parse_with_tricky_values(
         items in proptest::collection::vec(
-            ("[A-Za-z_][A-Za-z0-9_]{0,6}", "[ \t\r\n'\"\\\\#=$a-z\u{1c}\u{85}\u{a0}\u{feff}é]{0,12}"),
+            ("[A-Za-z_][A-Za-z0-9_]{0,6}", "[ \t\r\n'\"\\\\#=$`{}a-z\u{1c}\u{85}\u{a0}\u{feff}é]{0,12}"),
             0..8
         )
     ) {
-        round_trip(&items);
+        round_trip_or_refusal(&items)?;
     }
 
     #[test]
@@ -539,10 +588,9 @@ fn python_dotenv_reads_what_render_writes() {
         ("PLAIN", "abc-1.2/x:y@z"),
         ("SPACES", "  lead and trail  "),
         ("NL", "a\nb\n"),
-        ("CRLF", "a\r\nb"),
         ("QUOTES", "it's \"x\" \\n"),
         ("HASH", "a #b"),
-        ("DOLLAR", "${HOME} $USER"),
+        ("DOLLAR", "$HOME $USER $(id) `id`"),
         ("CTRL", "\u{7}\u{8}\u{b}\u{c}\t\u{1c}"),
         ("UNI", "日本語 🦆 \u{a0}"),
         ("EMPTY", ""),
@@ -560,4 +608,316 @@ fn python_dotenv_reads_what_render_writes() {
         .map(|(k, v)| (k.clone(), v.as_str().expect("str").to_string()))
         .collect();
     assert_eq!(theirs, items);
+}
+
+// ---- every reader of render's output: sh, bash, python-dotenv, coffer ---------------------------
+
+/// Values every reader must read back exactly from `render`'s output, and in which a shell
+/// sourcing the file must run and expand nothing (the `MARK` files must never appear).
+const HOSTILE: &[&str] = &[
+    "a;b",
+    "a;touch MARK_semi",
+    "a&&touch MARK_and",
+    "a|touch MARK_pipe",
+    "a&touch MARK_bg",
+    "a>MARK_redir",
+    "<MARK_in",
+    "(touch MARK_sub)",
+    "$(touch MARK_subst)",
+    "`touch MARK_tick`",
+    "$HOME",
+    "$",
+    "$ {}",
+    "${",
+    "}${",
+    "it's",
+    "'",
+    "''",
+    "\"",
+    "\"'\"",
+    "\\",
+    "a\\",
+    "a\\\\b",
+    "\\\\",
+    "\\n\\t\\'\\\"",
+    "\\$HOME",
+    "it's \\ \"q\"",
+    "line\nbreak",
+    "trailing newline\n",
+    "\n",
+    "tab\there",
+    "\t",
+    " lead and trail ",
+    " ",
+    "*",
+    "?",
+    "[ab]",
+    "{a,b}",
+    "~",
+    "~root",
+    "~/x",
+    "a:~/x",
+    "x=~",
+    "!",
+    "!!",
+    "it's!",
+    "^x",
+    "#lead",
+    "a #b",
+    " #b",
+    "日本語 🦆",
+    "\u{a0}\u{85}\u{2028}\u{2029}\u{feff}",
+    "\u{7}\u{8}\u{b}\u{c}\u{1b}[31m\u{1c}\u{1d}\u{1e}\u{1f}\u{7f}",
+    "",
+    "x=y",
+    "-n",
+    "--",
+    "%s%d",
+    "plain-1.2/x:y@z,a+b%c",
+    "pa$$word #1",
+];
+
+/// Values no form can hold: `render` refuses them (python-dotenv expands `${...}` even inside
+/// single quotes and reads a carriage return as a line break; no shell variable holds a NUL).
+const REFUSED: &[&str] = &[
+    "${HOME}",
+    "${A:-b}",
+    "x${\n}",
+    "`touch /tmp/x` it's",
+    "it's $HOME",
+    "$x\\",
+    "a\\\\$b",
+    "a\rb",
+    "a\r\nb",
+    "a\0b",
+];
+
+/// A fresh empty directory.
+fn empty_dir(name: &str) -> PathBuf {
+    let dir = temp_path(name).with_extension("d");
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+/// What `set -a; . ./.env` in `shell` leaves in the variables `keys` (its stdout, split on
+/// NUL), its stderr, and whether it succeeded.
+fn source_in(shell: &str, dir: &Path, keys: &[String]) -> (Vec<String>, String, bool) {
+    let mut script = String::from("set -a; . ./.env; printf '%s\\0'");
+    for k in keys {
+        script.push_str(&format!(" \"${k}\""));
+    }
+    let out = Command::new(shell)
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{shell} runs: {e}"));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut values: Vec<String> = text.split('\0').map(str::to_string).collect();
+    values.pop(); // after the last NUL
+    (
+        values,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+/// python-dotenv's `dotenv_values` of `dir/.env`, with its default interpolation (`interpolate`
+/// true) or without: the values in order, and its stderr (warnings for unparsable lines).
+fn python_values(dir: &Path, interpolate: bool) -> (Vec<(String, Option<String>)>, String) {
+    let script = format!(
+        "import json, sys\nfrom dotenv import dotenv_values\n\
+         json.dump(list(dotenv_values('.env', interpolate={}).items()), sys.stdout)\n",
+        if interpolate { "True" } else { "False" }
+    );
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir)
+        .output()
+        .expect("COFFER_TEST_PYTHON runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Vec<(String, Option<String>)> = serde_json::from_slice(&out.stdout).expect("json");
+    (v, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Only `.env` is in `dir`: nothing the shell ran created a file.
+fn assert_nothing_created(dir: &Path, context: &str) {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".env"], "{context}: sourcing created files");
+}
+
+/// Renders `values` as `V0..`, then checks that bash, dash, python-dotenv (with and without
+/// interpolation) and `parse` read every value back exactly, and that sourcing ran nothing.
+fn every_reader_reads_back(values: &[String]) {
+    let items: Vec<(String, String)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("V{i}"), v.clone()))
+        .collect();
+    let keys: Vec<String> = items.iter().map(|(k, _)| k.clone()).collect();
+    let text = render(&secret_pairs(&items)).unwrap_or_else(|e| panic!("render: {e}"));
+    let dir = empty_dir("readers");
+    std::fs::write(dir.join(".env"), &text).expect("write");
+    for shell in ["bash", "dash"] {
+        let (got, stderr, ok) = source_in(shell, &dir, &keys);
+        assert!(ok && stderr.is_empty(), "{shell} failed on {text:?}: {stderr}");
+        assert_eq!(got, values, "{shell} read {text:?}");
+        assert_nothing_created(&dir, shell);
+    }
+    let want: Vec<(String, Option<String>)> = items.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
+    for interpolate in [true, false] {
+        let (got, stderr) = python_values(&dir, interpolate);
+        assert!(stderr.is_empty(), "python-dotenv warned on {text:?}: {stderr}");
+        assert_eq!(got, want, "python-dotenv (interpolate={interpolate}) read {text:?}");
+    }
+    assert_eq!(pairs(&text), items, "parse read {text:?}");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn shells_and_python_dotenv_read_hostile_values_back_and_run_nothing() {
+    for shell in ["bash", "dash"] {
+        let found = Command::new(shell).arg("-c").arg("true").status();
+        assert!(found.is_ok_and(|s| s.success()), "{shell} is needed by this test");
+    }
+    let values: Vec<String> = HOSTILE.iter().map(|v| v.to_string()).collect();
+    every_reader_reads_back(&values);
+    // One at a time too: a value must not depend on its neighbours to be read right.
+    for v in &values {
+        every_reader_reads_back(std::slice::from_ref(v));
+    }
+}
+
+#[test]
+fn values_no_form_can_hold_are_refused_naming_the_key_not_the_value() {
+    for v in REFUSED {
+        let items = p(&[("OK", "1"), ("MY_TOKEN", v)]);
+        let e = render(&secret_pairs(&items)).expect_err(v);
+        assert_eq!(e.line, 2, "{v:?}: {e}");
+        assert!(e.reason.contains("'MY_TOKEN'"), "{v:?}: {e}");
+        assert!(e.reason.contains("coffer env export --kestra"), "{v:?}: {e}");
+        assert!(value_form(v).is_err(), "{v:?}");
+        // The reason is one of the fixed rules: nothing of the value is in it.
+        assert!(
+            refusal_reasons().contains(&e.reason.replacen("'MY_TOKEN'", "'K'", 1)),
+            "{v:?}: {e}"
+        );
+    }
+}
+
+#[test]
+fn value_forms_table() {
+    use ValueForm::{Bare, DoubleQuoted, SingleQuoted};
+    let cases: &[(&str, Result<ValueForm, &str>)] = &[
+        ("", Ok(Bare)),
+        ("abc-1.2/x:y@z,a+b%c=d_e", Ok(Bare)),
+        ("a;b", Ok(SingleQuoted)),
+        ("*", Ok(SingleQuoted)),
+        ("~user", Ok(SingleQuoted)),
+        ("#x", Ok(SingleQuoted)),
+        ("!", Ok(SingleQuoted)),
+        ("é", Ok(SingleQuoted)),
+        ("$(touch x)", Ok(SingleQuoted)),
+        ("`x`", Ok(SingleQuoted)),
+        ("a\\b", Ok(SingleQuoted)),
+        ("a\nb\tc", Ok(SingleQuoted)),
+        ("it's", Ok(DoubleQuoted)),
+        ("a\\\\b", Ok(DoubleQuoted)),
+        ("a\\", Ok(DoubleQuoted)),
+        ("it's\n\"x\"", Ok(DoubleQuoted)),
+        ("`touch /tmp/x` it's", Err("a single quote")),
+        ("it's $5", Err("a single quote")),
+        ("a\\\\`x`", Err("a single quote")),
+        ("$HOME\\", Err("a single quote")),
+        ("${HOME}", Err("python-dotenv expands")),
+        ("'${HOME}'", Err("python-dotenv expands")),
+        ("a\rb", Err("carriage return")),
+        ("a\0b", Err("NUL")),
+    ];
+    for (v, want) in cases {
+        match (value_form(v), want) {
+            (Ok(got), Ok(want)) => assert_eq!(got, *want, "{v:?}"),
+            (Err(got), Err(want)) => assert!(got.contains(want), "{v:?}: {got}"),
+            (got, want) => panic!("{v:?}: {got:?}, want {want:?}"),
+        }
+    }
+    assert_eq!(
+        render(&secret_pairs(&p(&[
+            ("A", "a;b"),
+            ("B", "`touch /tmp/x` its"),
+            ("C", "it's"),
+            ("D", "x\\"),
+            ("E", "~"),
+        ])))
+        .expect("renders"),
+        "A='a;b'\nB='`touch /tmp/x` its'\nC=\"it's\"\nD=\"x\\\\\"\nE='~'\n"
+    );
+}
+
+/// Keys that are not shell variable names: `key=value` would be a command to a shell, so they
+/// are written after `export `, which a shell refuses (bash goes on, dash stops) and the
+/// dotenv readers take as the key.
+#[test]
+fn keys_that_are_not_shell_names_are_never_run_as_commands() {
+    let items = p(&[
+        ("FIRST", "1"),
+        ("my.key", "/bin/MARK_path"),
+        ("1A", "x"),
+        ("-n", "y"),
+        ("$(touch MARK_key)", "z"),
+        ("`touch MARK_tick`", "z"),
+        ("a;touch MARK_semi", "z"),
+        ("a b", "z"),
+        ("#k", "z"),
+        ("\u{feff}BOM", "z"),
+        ("export", "x"),
+        ("LAST", "2"),
+    ]);
+    let text = render(&secret_pairs(&items)).expect("renders");
+    assert!(
+        text.starts_with("FIRST=1\nexport my.key=/bin/MARK_path\nexport 1A=x\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nexport '$(touch MARK_key)'=z\n"), "{text}");
+    assert!(text.contains("\nexport=x\nLAST=2\n"), "{text}");
+    let dir = empty_dir("keys");
+    std::fs::write(dir.join(".env"), &text).expect("write");
+    // bash reports each bad name and goes on; dash stops at the first. Neither runs anything.
+    let (got, stderr, _) = source_in("bash", &dir, &["FIRST".into(), "LAST".into()]);
+    assert_eq!(got, ["1", "2"], "bash: {stderr}");
+    assert!(stderr.contains("not a valid identifier"), "{stderr}");
+    assert_nothing_created(&dir, "bash");
+    let (_, stderr, ok) = source_in("dash", &dir, &["FIRST".into()]);
+    assert!(!ok && stderr.contains("bad variable name"), "dash: {stderr}");
+    assert_nothing_created(&dir, "dash");
+    let (got, stderr) = python_values(&dir, true);
+    assert!(stderr.is_empty(), "{stderr}");
+    let want: Vec<(String, Option<String>)> = items.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
+    assert_eq!(got, want);
+    assert_eq!(pairs(&text), items);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random values of shell, dotenv and python metacharacters: whatever `render` writes,
+    /// bash, dash, python-dotenv and `parse` read back exactly, and sourcing runs nothing.
+    #[test]
+    fn every_reader_reads_back_random_hostile_values(
+        values in proptest::collection::vec(
+            "[ \t\n'\"\\\\#=$`{}()<>;&|*?~!^\\[\\]a-z0-9\u{a0}\u{85}é🦆]{0,10}",
+            1..8
+        )
+    ) {
+        let values: Vec<String> = values.into_iter().filter(|v| !refusable(v)).collect();
+        if !values.is_empty() {
+            every_reader_reads_back(&values);
+        }
+    }
 }

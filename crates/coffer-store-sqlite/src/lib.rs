@@ -1,6 +1,7 @@
 //! coffer's embedded default store: one SQLite file (WAL mode) behind a mutex.
 //!
-//! [`SqliteStore::open`] creates the file `0600`, runs the versioned migrations in
+//! [`SqliteStore::open`] creates the file `0600` (and so its `-wal`, `-shm` and `-journal`
+//! files, which SQLite gives the database file's mode), runs the versioned migrations in
 //! `migrations/` and refuses a database whose schema is newer than this binary knows.
 #![deny(missing_docs)]
 
@@ -9,7 +10,6 @@ use coffer_store::{
     Result, RunEnd, RunRecord, SealedRecord, SecretRecord, Store, StoreError, TokenRecord,
 };
 use rusqlite::{params, Connection, OptionalExtension};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -103,18 +103,32 @@ fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// Creates the database file empty with mode `0600` when it does not exist, so that it is never
+/// readable by others, not even for a moment, whatever the process umask: SQLite would create
+/// it `0644` less the umask. SQLite creates the `-wal`, `-shm` and `-journal` files with the
+/// database file's mode, so they are `0600` from creation too. An existing file is left as is.
+fn create_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Backend(format!("{}: {e}", path.display()))),
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
     /// # Errors
     /// [`StoreError::SchemaTooNew`], [`StoreError::Backend`].
     pub fn open(path: &Path) -> Result<Self> {
-        let existed = path.exists();
+        create_private(path)?;
         let conn = Connection::open(path).map_err(backend)?;
-        if !existed {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
-        }
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
@@ -1650,6 +1664,7 @@ mod tests {
 
     #[test]
     fn refuses_a_newer_schema() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("c.db");
         drop(SqliteStore::open(&path).expect("open"));
@@ -1663,5 +1678,46 @@ mod tests {
         );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn the_database_and_its_wal_and_shm_are_private_from_creation() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.db");
+        let store = SqliteStore::open(&path).expect("open");
+        store
+            .create_project(
+                &ProjectRecord {
+                    name: "p".into(),
+                    created_at: 0,
+                    created_by: "t".into(),
+                },
+                &[],
+            )
+            .expect("a write");
+        let mut seen = Vec::new();
+        for entry in std::fs::read_dir(dir.path()).expect("list") {
+            let entry = entry.expect("entry");
+            let mode = entry.metadata().expect("meta").permissions().mode() & 0o777;
+            seen.push((entry.file_name().to_string_lossy().into_owned(), mode));
+        }
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("c.db".into(), 0o600),
+                ("c.db-shm".into(), 0o600),
+                ("c.db-wal".into(), 0o600)
+            ]
+        );
+        drop(store);
+        // An existing file keeps its mode (it is the operator's).
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        drop(SqliteStore::open(&path).expect("reopen"));
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+            0o640
+        );
     }
 }

@@ -294,6 +294,17 @@ impl Backend {
         }
     }
 
+    /// Removes unused old key-encryption keys from the key file (the embedded store only).
+    pub fn prune_keys(&self) -> Result<coffer_core::PruneReport> {
+        match self {
+            Backend::Local(s, c) => Ok(s.prune_keys(c)?),
+            Backend::Remote(_) => Err(crate::UsageError(
+                "pruning keys works on the embedded store only (the key file is on the server's machine); unset COFFER_URL (or drop --server) there".into(),
+            )
+            .into()),
+        }
+    }
+
     /// The kept versions of a secret.
     pub fn secret_history(&self, project: &str, name: &str) -> Result<Vec<coffer_core::SecretVersionInfo>> {
         match self {

@@ -216,17 +216,26 @@ impl Database {
     }
 }
 
-/// Opens the store of `dir` (its SQLite file, or `database`), creating the directory (0700),
-/// the key file (0600) and the database on first use, and saying so on stderr.
-pub fn open(dir: &Path, database: Option<&str>) -> Result<Service> {
-    let created_dir = !dir.exists();
-    if created_dir {
+/// Creates the home `dir` (and any missing parent) with mode 0700 when it does not exist: it
+/// holds the key file, the database and the SQL history. An existing directory is left as is.
+///
+/// Explicit modes rather than a process umask: a umask is inherited by `coffer run`'s command
+/// and by flights' jobs, whose own files it would change.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    if !dir.exists() {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .with_context(|| format!("cannot create coffer's home {}", dir.display()))?;
     }
+    Ok(())
+}
+
+/// Opens the store of `dir` (its SQLite file, or `database`), creating the directory (0700),
+/// the key file (0600) and the database on first use, and saying so on stderr.
+pub fn open(dir: &Path, database: Option<&str>) -> Result<Service> {
+    create_dir(dir)?;
     let key_path = dir.join(KEY_FILE);
     let (keyring, created_key) = keyring(dir, &read_keyring_config(dir)?)?;
     let db = Database::parse(dir, database)?;

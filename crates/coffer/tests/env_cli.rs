@@ -313,3 +313,192 @@ fn works_through_a_server() {
     assert_no_values(&remote);
     s.stop();
 }
+
+// ---- export never writes what a shell would run ------------------------------------------------
+
+/// Values a `.env` export must hold so that `set -a; . ./.env` in bash and dash reads them back
+/// exactly and runs nothing (no `MARK*` file may appear), and python-dotenv reads them too.
+const HOSTILE: &[&str] = &[
+    "a;b",
+    "a;touch MARK_semi",
+    "a&&touch MARK_and",
+    "a|touch MARK_pipe",
+    "a&touch MARK_bg",
+    "a>MARK_redir",
+    "$(touch MARK_subst)",
+    "`touch MARK_tick`",
+    "`touch MARK_tick2` its",
+    "$HOME and $(id)",
+    "it's",
+    "\\",
+    "a\\",
+    "a\\\\b",
+    "it's \\ \"q\"",
+    "-----BEGIN-----\nline\n-----END-----\n",
+    "tab\there",
+    "*",
+    "?",
+    "[ab]",
+    "{a,b}",
+    "~root",
+    "a:~/x",
+    "!",
+    "it's!",
+    "#lead",
+    "a #b",
+    " lead and trail ",
+    "日本語 🦆 \u{a0}",
+    "\u{7}\u{1b}[31m",
+    "",
+    "x=y",
+    "ENVCLI-api-key-123",
+];
+
+/// Values no quoting can hold for every reader: refused.
+const NO_FORM: &[&str] = &["`touch MARK_x` it's", "it's $HOME", "${HOME}", "KESTRA-VALUE\r\n"];
+
+/// A flights secret `name` holding `values` as params `V0..`, imported through Kestra's
+/// base64 form (which holds any value).
+fn import_values(h: &Harness, name: &str, values: &[&str]) {
+    let pairs: Vec<(String, SecretString)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("V{i}"), SecretString::from(*v)))
+        .collect();
+    let encoded = dotenv::render_encoded(&pairs).expect("encodes");
+    h.run_stdin(&["env", "import", "-", "--kestra", "--as", name], &encoded)
+        .success();
+}
+
+/// `set -a; . ./.env` in `shell` inside `dir`, then the variables `V0..V{n-1}` split on NUL.
+fn sourced(shell: &str, dir: &std::path::Path, n: usize) -> Vec<String> {
+    let mut script = String::from("set -a; . ./.env; printf '%s\\0'");
+    for i in 0..n {
+        script.push_str(&format!(" \"$V{i}\""));
+    }
+    let out = std::process::Command::new(shell)
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{shell} runs: {e}"));
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{shell}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut values: Vec<String> = text.split('\0').map(str::to_string).collect();
+    values.pop();
+    values
+}
+
+#[test]
+fn exported_env_files_are_sourced_by_bash_and_dash_without_running_anything() {
+    for shell in ["bash", "dash"] {
+        let found = std::process::Command::new("which").arg(shell).output().expect("which");
+        assert!(found.status.success(), "{shell} is needed by this test");
+    }
+    let h = Harness::new();
+    import_values(&h, "hostile", HOSTILE);
+    let a = h.run(&["env", "export", "hostile"]).success();
+    let text = stdout(&a);
+    let dir = h.root().join("source-here");
+    std::fs::create_dir(&dir).expect("dir");
+    std::fs::write(dir.join(".env"), &text).expect("write");
+    let want: Vec<String> = HOSTILE.iter().map(|v| v.to_string()).collect();
+    for shell in ["bash", "dash"] {
+        assert_eq!(sourced(shell, &dir, HOSTILE.len()), want, "{shell} read:\n{text}");
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [".env"], "{shell} ran something while sourcing:\n{text}");
+    }
+    // coffer reads it back too.
+    let want_pairs: Vec<(String, String)> = want
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("V{i}"), v.clone()))
+        .collect();
+    assert_eq!(parsed(&text), sorted(want_pairs.clone()));
+    // And python-dotenv, with its default ${VAR} interpolation and without.
+    match std::env::var("COFFER_TEST_PYTHON") {
+        Ok(python) if !python.is_empty() => {
+            for interpolate in ["True", "False"] {
+                let out = std::process::Command::new(&python)
+                    .arg("-c")
+                    .arg(format!(
+                        "import json, sys\nfrom dotenv import dotenv_values\n\
+                         json.dump(dotenv_values('.env', interpolate={interpolate}), sys.stdout)\n"
+                    ))
+                    .current_dir(&dir)
+                    .output()
+                    .expect("COFFER_TEST_PYTHON runs");
+                assert!(
+                    out.status.success() && out.stderr.is_empty(),
+                    "python-dotenv: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let got: std::collections::BTreeMap<String, String> =
+                    serde_json::from_slice(&out.stdout).expect("json");
+                let got: Vec<(String, String)> = got.into_iter().collect();
+                assert_eq!(got, sorted(want_pairs.clone()), "interpolate={interpolate}:\n{text}");
+            }
+        }
+        _ => eprintln!("COFFER_TEST_PYTHON is not set: skipping the python-dotenv half of this test"),
+    }
+}
+
+#[test]
+fn export_refuses_a_value_no_quoting_holds_naming_the_key_never_the_value() {
+    let h = Harness::new();
+    for (i, v) in NO_FORM.iter().enumerate() {
+        let name = format!("noform{i}");
+        import_values(&h, &name, &["fine", v]);
+        let a = h.run(&["env", "export", &name]).code(2);
+        assert_eq!(stdout(&a), "", "nothing is written");
+        let err = stderr(&a);
+        assert!(
+            err.contains(&format!(
+                "cannot write secret '{name}' as a .env file: the value of 'V1'"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("coffer env export --kestra"), "{err}");
+        for leak in ["MARK_x", "it's", "$HOME", "${HOME}", "KESTRA-VALUE"] {
+            assert!(!err.contains(leak), "{leak} leaked: {err}");
+        }
+        // --kestra holds it.
+        let out = stdout(&h.run(&["env", "export", &name, "--kestra"]).success());
+        let back = plain(dotenv::parse_encoded(&out).expect("encoded"));
+        assert_eq!(
+            back,
+            sorted(vec![("V0".into(), "fine".into()), ("V1".into(), v.to_string())])
+        );
+    }
+    assert_no_values(&h);
+}
+
+#[test]
+fn export_refuses_keys_that_steer_a_program() {
+    let h = Harness::new();
+    // A flights param may be named so (`coffer run` gives it as STEER_LD_PRELOAD); a .env
+    // export would name the variable LD_PRELOAD itself.
+    h.run_stdin(
+        &["env", "import", "-", "--as", "steer"],
+        "OK=1\nLD_PRELOAD=/tmp/ENVCLI-api-key.so\n",
+    )
+    .success();
+    let a = h.run(&["env", "export", "steer"]).code(2);
+    assert_eq!(stdout(&a), "");
+    let err = stderr(&a);
+    assert!(
+        err.contains("'LD_PRELOAD' is a variable that steers a program (dynamic loader)"),
+        "{err}"
+    );
+    assert!(err.contains("--kestra"), "{err}");
+    let out = stdout(&h.run(&["env", "export", "steer", "--kestra"]).success());
+    assert!(out.contains("SECRET_LD_PRELOAD="), "{out}");
+    assert_no_values(&h);
+}

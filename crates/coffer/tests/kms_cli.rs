@@ -194,3 +194,47 @@ fn a_store_moves_to_kms_and_keeps_serving() {
         }
     }
 }
+
+#[test]
+fn prune_after_a_move_to_kms_and_on_a_kms_only_store() {
+    let Some(m) = moto() else { return };
+    let arn = m.create_key();
+    // A local store, rotated once, then moved to KMS: the key file's old key goes, its current
+    // key stays (a key file keeps one) though nothing uses it any more.
+    let h = Harness::with_env(AWS);
+    h.create_s3("s0", &["s3://b0"], "KMS-PRUNE-0").success();
+    h.run(&["key", "rotate"]).success();
+    h.run(&["key", "rotate", "--to-kms", &arn, "--kms-endpoint", &m.url])
+        .success();
+    let kms_key = statuses(&h).into_iter().find(|k| k.2).expect("a current key").0;
+    let a = h.run(&["key", "prune"]).success();
+    let out = common::stdout(&a);
+    assert!(
+        out.contains(&format!(
+            "removed key-encryption key local:1 from {}",
+            h.key_path().display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("kept local:2: the key file's current key (a key file keeps one)"),
+        "{out}"
+    );
+    assert!(!out.contains(&kms_key), "KMS keys are not listed as kept: {out}");
+    let text = std::fs::read_to_string(h.key_path()).expect("key file");
+    assert!(!text.contains("key 1 ") && text.contains("key 2 "), "{text}");
+    h.run(&["env", "export", "s0"])
+        .success()
+        .stdout(contains("KMS-PRUNE-0"));
+
+    // A store made on KMS has no key file: nothing to prune, and the message says why.
+    let k = Harness::with_env(AWS);
+    k.run(&["init", "--kms", &arn, "--kms-endpoint", &m.url]).success();
+    k.create_s3("s1", &["s3://b1"], "KMS-PRUNE-1").success();
+    assert!(!k.key_path().exists());
+    k.run(&["key", "prune"]).success().stdout(format!(
+        "no local key-encryption keys to prune: data keys are wrapped by {}, whose key material stays in AWS KMS (rotate or retire it there)\n",
+        statuses(&k).into_iter().find(|s| s.2).expect("current").0
+    ));
+    assert!(!k.key_path().exists());
+}

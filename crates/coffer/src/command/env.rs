@@ -11,6 +11,12 @@
 //!
 //! Only names and counts are printed, never values (but `export` writes values to stdout: that
 //! is what it is for).
+//!
+//! `export`'s .env text is read back exactly by `set -a; . ./.env` in sh and bash (which run
+//! and expand nothing in it), by python-dotenv and by `import` (see `dotenv::render`); a value no
+//! quoting can hold for all of them, or a key naming a variable that steers a program
+//! (`coffer_model::env::reserved_var`), is refused with exit code 2, nothing written, and a
+//! pointer to `--kestra`.
 
 use super::Ctx;
 use anyhow::{Context, Result};
@@ -267,13 +273,36 @@ impl ExportArgs {
             }
         }
         drop(vars);
+        if !self.kestra {
+            // Sourced with `set -a`, such a variable would run code in whatever the shell starts
+            // next (`BASH_ENV`, `LD_PRELOAD`, `PROMPT_COMMAND`). The Kestra form's names all start
+            // with SECRET_.
+            for (key, _) in &pairs {
+                if let Some(rule) = coffer_model::env::reserved_var(key) {
+                    return Err(usage(format!(
+                        "cannot write secret '{}' as a .env file: '{}' is a variable that steers a \
+                         program ({}): a shell sourcing the file would set it; use --kestra \
+                         (SECRET_<NAME> names) or rename the key",
+                        info.name,
+                        key.escape_debug(),
+                        rule.why
+                    )));
+                }
+            }
+        }
         let text = if self.kestra {
             dotenv::render_encoded(&pairs)
         } else {
             dotenv::render(&pairs)
         }
-        .map_err(|e| anyhow::anyhow!("cannot write secret '{}' as a .env file: {}", info.name, e.reason))?;
+        .map_err(|e| {
+            usage(format!(
+                "cannot write secret '{}' as a .env file: {}",
+                info.name, e.reason
+            ))
+        })?;
         let text = SecretString::new(text);
+        private_stdout();
         let mut out = std::io::stdout().lock();
         out.write_all(text.expose_secret().as_bytes())?;
         out.flush()?;
@@ -285,5 +314,31 @@ impl ExportArgs {
             info.name
         );
         Ok(())
+    }
+}
+
+/// When stdout is a regular file (`coffer env export app > .env`), takes the group's and
+/// others' permissions off it before any value is written: the shell created it with its
+/// umask (mode 0644 usually). Says so on stderr; warns when it cannot (not the file's owner).
+fn private_stdout() {
+    use nix::sys::stat::{fchmod, fstat, Mode, SFlag};
+    use std::os::fd::AsRawFd;
+    let fd = std::io::stdout().as_raw_fd();
+    let Ok(st) = fstat(fd) else { return };
+    if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT != SFlag::S_IFREG {
+        return;
+    }
+    let mode = st.st_mode & 0o777;
+    if mode & 0o077 == 0 {
+        return;
+    }
+    let private = mode & 0o700;
+    match fchmod(fd, Mode::from_bits_truncate(private)) {
+        Ok(()) => eprintln!(
+            "coffer: stdout is a file readable by group or others (mode {mode:03o}): made it {private:04o} before writing values"
+        ),
+        Err(e) => eprintln!(
+            "warning: stdout is a file readable by group or others (mode {mode:03o}) and cannot be made private ({e}): the values written to it are readable too"
+        ),
     }
 }

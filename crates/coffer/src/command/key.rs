@@ -10,6 +10,10 @@ pub enum Command {
     /// to finish a rotation that was interrupted. With --to-kms, move the store to an AWS KMS
     /// key (or to another one) the same way.
     Rotate(RotateArgs),
+    /// Remove from the key file the old key-encryption keys no stored data key (no secret
+    /// version, current or kept) is wrapped under any more; keep the others and say what uses
+    /// them. Audited. `coffer key rotate --prune` rotates, then prunes.
+    Prune(FormatArgs),
     /// How many stored data keys each key-encryption key wraps.
     Status(FormatArgs),
 }
@@ -58,7 +62,7 @@ impl KmsArgs {
 /// Makes `settings` the current keyring of the home, after one round trip through KMS proves
 /// the key usable (so a typo fails here, not at the next write).
 pub fn use_kms(ctx: &Ctx, settings: crate::home::KmsSettings) -> Result<()> {
-    std::fs::create_dir_all(&ctx.home)?;
+    crate::home::create_dir(&ctx.home)?;
     let mut cfg = crate::home::read_keyring_config(&ctx.home)?;
     cfg.current = "kms".into();
     cfg.kms = Some(settings);
@@ -75,6 +79,10 @@ pub fn use_kms(ctx: &Ctx, settings: crate::home::KmsSettings) -> Result<()> {
 pub struct RotateArgs {
     #[command(flatten)]
     kms: KmsArgs,
+    /// Then remove from the key file the old keys no data key is wrapped under any more (as
+    /// `coffer key prune`).
+    #[arg(long)]
+    prune: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -84,6 +92,9 @@ impl Command {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         match self {
             Command::Rotate(a) => {
+                if a.prune {
+                    ctx.local_only("coffer key rotate --prune")?;
+                }
                 let moving = match a.kms.settings()? {
                     Some(settings) => {
                         ctx.local_only("coffer key rotate --to-kms")?;
@@ -94,6 +105,10 @@ impl Command {
                 };
                 let r = ctx.backend()?.rotate_keys()?;
                 if a.format == Format::Json {
+                    if a.prune {
+                        let p = prune(ctx)?;
+                        return output::json(&serde_json::json!({"rotation": r, "prune": p}));
+                    }
                     return output::json(&r);
                 }
                 match &r.new_key {
@@ -114,6 +129,17 @@ impl Command {
                         String::new()
                     }
                 );
+                if a.prune {
+                    print_prune(ctx, &prune(ctx)?);
+                }
+            }
+            Command::Prune(a) => {
+                ctx.local_only("coffer key prune")?;
+                let p = prune(ctx)?;
+                if a.format == Format::Json {
+                    return output::json(&p);
+                }
+                print_prune(ctx, &p);
             }
             Command::Status(a) => {
                 let list = ctx.backend()?.key_status()?;
@@ -134,5 +160,39 @@ impl Command {
             }
         }
         Ok(())
+    }
+}
+
+/// Prunes the home's key file (the embedded store only: the key file is on this machine).
+fn prune(ctx: &Ctx) -> Result<coffer_core::PruneReport> {
+    ctx.backend()?.prune_keys()
+}
+
+fn print_prune(ctx: &Ctx, p: &coffer_core::PruneReport) {
+    if !p.holds_keys {
+        println!(
+            "no local key-encryption keys to prune: data keys are wrapped by {}, whose key material stays in AWS KMS (rotate or retire it there)",
+            p.current_key
+        );
+        return;
+    }
+    let file = ctx.home.join(crate::home::KEY_FILE);
+    if p.removed.is_empty() {
+        println!("nothing to prune in {}", file.display());
+    }
+    for k in &p.removed {
+        println!("removed key-encryption key {k} from {}", file.display());
+    }
+    for k in &p.kept {
+        let used = if k.used_by.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({}{})",
+                k.used_by.join(", "),
+                if k.data_keys > k.used_by.len() { ", ..." } else { "" }
+            )
+        };
+        println!("kept {}: {}{used}", k.key_id, k.reason);
     }
 }

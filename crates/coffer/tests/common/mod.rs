@@ -138,7 +138,33 @@ impl Harness {
     /// The binary with the harness environment: `COFFER_HOME`, `HOME` and `USER` point into
     /// the test's world and every other variable coffer reads is removed.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::cargo_bin("coffer").expect("the coffer binary is built");
+        self.prepare(Command::cargo_bin("coffer").expect("the coffer binary is built"))
+    }
+
+    /// The binary run as `sh -c 'umask UMASK && exec coffer ...'`, with the harness
+    /// environment: what coffer creates under another umask (the workspace forbids `unsafe`,
+    /// so no `pre_exec`).
+    pub fn command_with_umask(&self, umask: u32) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("umask {umask:04o} && exec \"$0\" \"$@\""))
+            .arg(assert_cmd::cargo::cargo_bin("coffer"));
+        self.prepare(cmd)
+    }
+
+    /// Runs `coffer ARGS` under `umask` (see [`Harness::command_with_umask`]), with optional
+    /// stdin, and records the run.
+    pub fn run_umask(&self, umask: u32, args: &[&str], stdin: Option<&[u8]>) -> Assert {
+        let mut cmd = self.command_with_umask(umask);
+        cmd.args(args);
+        let shown: Vec<String> = std::iter::once(format!("(umask {umask:04o})"))
+            .chain(args.iter().map(|a| a.to_string()))
+            .collect();
+        self.exec(cmd, shown, stdin, &[])
+    }
+
+    /// The harness environment on `cmd`.
+    fn prepare(&self, mut cmd: Command) -> Command {
         cmd.current_dir(self.root())
             .env("COFFER_HOME", self.home())
             .env("HOME", self.user_home())

@@ -136,7 +136,7 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             };
             let mut err = ApiError::bad_request(format!("{kind}: {}", redact_serde(&inner.to_string())));
             if kind == "invalid request" && path != "." && !path.is_empty() && !path.contains('?') {
-                err = err.field(path);
+                err = err.with_field(path);
             }
             Err(err)
         }
@@ -195,7 +195,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Names {
                         "invalid",
                         format!("invalid run number '{value}': runs are numbered 1, 2, 3, ..."),
                     )
-                    .field("run")
+                    .with_field("run")
                 })?;
                 out.run = Some(n);
                 continue;
@@ -212,7 +212,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Names {
                     "invalid",
                     format!("invalid {key} name '{value}': {rule}"),
                 )
-                .field(key.clone()));
+                .with_field(key.clone()));
             }
             out.names.push(value);
         }

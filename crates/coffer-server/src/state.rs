@@ -78,9 +78,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     match tokio::task::spawn_blocking(run).await {
         Ok(r) => r.map_err(ApiError::from),
-        Err(e) => {
-            tracing::error!(error = %e, "a request handler panicked");
-            Err(ApiError::internal("the request failed inside the server; see its log"))
-        }
+        // A handler that panicked: its panic is the cause, for the log.
+        Err(e) => Err(ApiError::internal(e)),
     }
 }

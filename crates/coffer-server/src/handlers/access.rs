@@ -33,7 +33,7 @@ pub(crate) async fn grant(
     JsonBody(b): JsonBody<GrantBody>,
 ) -> Result<Json<MemberInfo>, ApiError> {
     let (project, identity) = names.two();
-    let role = Role::parse(&b.role).map_err(|e| ApiError::from(e).field("role"))?;
+    let role = Role::parse(&b.role).map_err(|e| ApiError::from(e).with_field("role"))?;
     st.write(auth, move |s, c| s.grant(&c, &project, role, &identity))
         .await
         .map(Json)
@@ -111,7 +111,7 @@ pub(crate) async fn create_token(
     let expires = match &b.expires_in {
         Some(e) => Some(
             parse_duration_ms("expires_in", e)
-                .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "invalid", m).field("expires_in"))?,
+                .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "invalid", m).with_field("expires_in"))?,
         ),
         None => None,
     };

@@ -20,7 +20,7 @@ pub(crate) async fn list_audit(
     let since = match &q.since {
         Some(s) => {
             let ms = parse_duration_ms("since", s)
-                .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "invalid", m).field("since"))?;
+                .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "invalid", m).with_field("since"))?;
             let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
             Some(i64::try_from(now).unwrap_or(i64::MAX).saturating_sub(ms))
         }

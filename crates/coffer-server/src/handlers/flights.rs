@@ -61,7 +61,7 @@ pub(crate) async fn create_flight(
                 b.name
             ),
         )
-        .field("name")
+        .with_field("name")
     })?;
     let spec = FlightSpec {
         kind: flight_kind(&b.kind)?,

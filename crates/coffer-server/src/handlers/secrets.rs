@@ -147,7 +147,7 @@ pub(crate) async fn resolve_env(
     let project = names.one();
     for n in &b.secrets {
         coffer_model::names::validate_name(n)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string()).field("secrets"))?;
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string()).with_field("secrets"))?;
     }
     let vars = st
         .write(auth, move |s, c| s.resolve_env(&c, &project, &b.secrets))
@@ -177,7 +177,7 @@ fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
                 "invalid",
                 format!("unknown storage '{v}': use memory (temporary) or coffer (persistent)"),
             )
-            .field("storage")),
+            .with_field("storage")),
         },
     }
 }

@@ -204,6 +204,12 @@ fn classify(e: &CoreError) -> (StatusCode, &'static str, Option<&'static str>) {
     }
 }
 
+/// Whether a core error's own message is meant for the client: `false` for errors of the
+/// store, the keyring, the audit log and anything unexpected, which only the log sees.
+pub(crate) fn is_for_the_client(e: &CoreError) -> bool {
+    classify(e).2.is_none()
+}
+
 /// The request field a core error is about, from the error's data.
 fn field_of(e: &CoreError) -> Option<String> {
     match e {

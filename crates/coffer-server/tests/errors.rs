@@ -522,3 +522,31 @@ async fn a_keyring_that_is_down_is_logged_not_shown() {
         assert!(logged(v).is_empty(), "{v} in the log");
     }
 }
+
+/// `/sql` answers 200 with one result per statement: a statement that fails in the store gets
+/// the generic message and a request id too; other statement errors are as `coffer sql` says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_store_under_sql_is_logged_not_shown() {
+    let app = App::start().await;
+    app.break_inserts("secret_versions", "STORE-DETAIL: sql sector 0x2e is bad");
+    app.break_inserts("secrets", "STORE-DETAIL: sql sector 0x2e is bad");
+    let sql = "CREATE PERSISTENT SECRET s5 (TYPE generic, VALUE 'VALUE-5'); DROP PERSISTENT SECRET nope5";
+    let (status, body) = app
+        .call("POST", "/v1/projects/p/sql", Some(json!({ "sql": sql })))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body.to_string().contains("STORE-DETAIL"),
+        "the cause reached the client: {body}"
+    );
+    let failed = &body["results"][0]["error"];
+    let message = failed["message"].as_str().expect("an error");
+    assert!(message.starts_with("the store is unavailable"), "{message}");
+    assert_eq!(failed["rendered"], message);
+    assert_eq!(failed["exit_code"], 1);
+    let lines = logged(&request_id(message));
+    assert!(lines.len() == 1 && lines[0].contains("STORE-DETAIL"), "{lines:?}");
+    let missing = body["results"][1]["error"]["message"].as_str().expect("an error");
+    assert!(missing.contains("'nope5' does not exist"), "{missing}");
+    assert!(logged("VALUE-5").is_empty(), "no value in the log");
+}

@@ -14,7 +14,9 @@ pub struct ErrorBody {
     /// `audit_unavailable`, `store_unavailable`, `keyring_unavailable`, `unavailable` (the
     /// server was started without what the request needs, e.g. a flight runner), `internal`.
     pub code: String,
-    /// What went wrong and what to do. Never a secret value.
+    /// What went wrong and what to do. Never a secret value. For errors on the server's side
+    /// (`store_unavailable`, `keyring_unavailable`, `audit_unavailable`, `internal`) only a
+    /// generic message and the request id under which the server logged the cause.
     pub message: String,
     /// The request field at fault (`fields.secret`, `name`, `type`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -136,7 +136,7 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             };
             let mut err = ApiError::bad_request(format!("{kind}: {}", redact_serde(&inner.to_string())));
             if kind == "invalid request" && path != "." && !path.is_empty() && !path.contains('?') {
-                err = err.field(path);
+                err = err.with_field(path);
             }
             Err(err)
         }
@@ -166,4 +166,84 @@ fn serde_urlencoded_compat<T: DeserializeOwned>(query: &str) -> Result<T, String
     )
     .map(|q| q.0)
     .map_err(|e| e.body_text())
+}
+
+/// The path segments: each a valid name, but `{flight}`, which may also be a flight id (a
+/// UUID), and `{run}`, a run number (a positive integer).
+#[derive(Debug)]
+pub(crate) struct Names {
+    names: Vec<String>,
+    run: Option<i64>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Names {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(map) = axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("invalid path: {}", e.body_text())))?;
+        let mut out = Names {
+            names: Vec::new(),
+            run: None,
+        };
+        for (key, value) in map {
+            if key == "run" {
+                let n = value.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid",
+                        format!("invalid run number '{value}': runs are numbered 1, 2, 3, ..."),
+                    )
+                    .with_field("run")
+                })?;
+                out.run = Some(n);
+                continue;
+            }
+            let valid = coffer_model::names::validate_name(&value).is_ok() || (key == "flight" && is_uuid(&value));
+            if !valid {
+                let rule = if key == "flight" {
+                    "give a flight name ([A-Za-z0-9._-]{1,128}) or a flight id (a UUID)"
+                } else {
+                    "names must match [A-Za-z0-9._-]{1,128}"
+                };
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    format!("invalid {key} name '{value}': {rule}"),
+                )
+                .with_field(key.clone()));
+            }
+            out.names.push(value);
+        }
+        Ok(out)
+    }
+}
+
+impl Names {
+    /// The one name of the path.
+    pub(crate) fn one(mut self) -> String {
+        self.names.pop().unwrap_or_default()
+    }
+    /// The two names of the path, in order.
+    pub(crate) fn two(mut self) -> (String, String) {
+        let b = self.names.pop().unwrap_or_default();
+        let a = self.names.pop().unwrap_or_default();
+        (a, b)
+    }
+    /// Project, flight and run number.
+    pub(crate) fn run(self) -> (String, String, i64) {
+        let n = self.run.unwrap_or_default();
+        let (project, flight) = self.two();
+        (project, flight, n)
+    }
+}
+
+/// `8-4-4-4-12` hex digits.
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }

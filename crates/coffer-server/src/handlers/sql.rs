@@ -1,0 +1,71 @@
+//! `/sql`: a script run by the server's [`crate::SqlRunner`], one result per statement.
+
+use crate::api::{ErrorBody, SqlBody, SqlErrorBody, SqlResponse, SqlStatementResult};
+use crate::error::{is_for_the_client, ApiError};
+use crate::extract::{Auth, JsonBody, Names};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+
+/// Run SQL as `coffer sql` does: DuckDB's CREATE/DROP SECRET, duckdb_secrets(),
+/// which_secret(), pg_duckdb's duckdb.secrets, md_access_tokens(); other statements run on the
+/// project's embedded DuckDB (role `use`, audited) when the server has one. Statement errors
+/// are in the results, each with the exit code `coffer sql` gives it (a failure of the store,
+/// the keyring or the audit log as a generic message with the request id of its log line).
+#[utoipa::path(post, path = "/v1/projects/{project}/sql", tag = "sql",
+    params(("project" = String, Path)), request_body = SqlBody,
+    responses((status = 200, body = SqlResponse), (status = "4XX", body = ErrorBody)))]
+pub(crate) async fn run_sql(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+    JsonBody(b): JsonBody<SqlBody>,
+) -> Result<Json<SqlResponse>, ApiError> {
+    let project = names.one();
+    let runner = st.sql.clone();
+    let response = st
+        .write(auth, move |s, c| {
+            Ok(match runner.run(s, &c, &project, &b.sql) {
+                Err(e) => SqlResponse {
+                    error: Some(error_body(e, &b.sql)),
+                    results: Vec::new(),
+                },
+                Ok(outcomes) => SqlResponse {
+                    error: None,
+                    results: outcomes
+                        .into_iter()
+                        .map(|o| match o.result {
+                            Ok(table) => SqlStatementResult {
+                                table: Some(table),
+                                error: None,
+                            },
+                            Err(e) => SqlStatementResult {
+                                table: None,
+                                error: Some(error_body(e, &b.sql)),
+                            },
+                        })
+                        .collect(),
+                },
+            })
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+/// A statement's error as `coffer sql` prints it; but an error of the store, the keyring or the
+/// audit log, or an unexpected one, is logged, and the client gets the generic message and
+/// request id an [`ApiError`] would give, with the exit code `coffer sql` would give.
+fn error_body(e: coffer_sql::SqlError, script: &str) -> SqlErrorBody {
+    match e {
+        coffer_sql::SqlError::Core(c) if !is_for_the_client(&c) => {
+            let exit_code = c.exit_code();
+            let (_, body) = ApiError::from(c).into_body();
+            SqlErrorBody {
+                rendered: body.message.clone(),
+                message: body.message,
+                exit_code,
+            }
+        }
+        e => SqlErrorBody::of(&e, script),
+    }
+}

@@ -1,0 +1,84 @@
+//! The server's state and the two ways a handler calls the service: [`AppState::read`] on the
+//! request's own thread, [`AppState::write`] on tokio's blocking pool.
+
+use crate::error::ApiError;
+use crate::extract::Auth;
+use crate::{PlainSql, SqlRunner};
+use coffer_core::{Caller, Service};
+use std::sync::Arc;
+
+/// The server's state: the application layer, the SQL runner and the flight runner.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) service: Arc<Service>,
+    pub(crate) sql: Arc<dyn SqlRunner>,
+    pub(crate) flights: Option<Arc<coffer_flights::Runner>>,
+}
+
+impl AppState {
+    /// State over `service`, with the SQL front alone for `/sql` and no flight runner
+    /// (starting a run answers 503 `unavailable`).
+    pub fn new(service: Arc<Service>) -> Self {
+        AppState {
+            service,
+            sql: Arc::new(PlainSql),
+            flights: None,
+        }
+    }
+
+    /// Runs `/sql` with `runner` (the binary's runner adds the embedded DuckDB).
+    pub fn with_sql(mut self, runner: Arc<dyn SqlRunner>) -> Self {
+        self.sql = runner;
+        self
+    }
+
+    /// Runs the flights started with `POST .../flights/{flight}/runs` on `runner`, in this
+    /// process (each run on its own thread).
+    pub fn with_flights(mut self, runner: Arc<coffer_flights::Runner>) -> Self {
+        self.flights = Some(runner);
+        self
+    }
+
+    /// Authenticates `auth` and runs `f` on the blocking pool: for requests that write (a
+    /// commit waits for the disk) or hand out values (their audit events are committed first).
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        auth: Auth,
+        f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let service = self.service.clone();
+        blocking(move || {
+            let caller = service.authenticate(auth.token.expose_secret(), &auth.client)?;
+            f(&service, caller)
+        })
+        .await
+    }
+
+    /// Authenticates `auth` and runs `f` right here: for reads, which are answered from the
+    /// service's caches or a pooled read connection and never wait for a commit (WAL readers do
+    /// not block on the writer). On PostgreSQL a read waits for one round trip (the generation
+    /// check), which holds this worker for its duration; measured, that is still better than
+    /// the blocking pool: with reads there, a node on the 2-core benchmark machine did 14-17 k
+    /// instead of 10 k req/s but its p99 went from 4 ms to 13-354 ms, and two nodes' to 909 ms
+    /// (scripts/bench_nodes.sh).
+    pub(crate) async fn read<T>(
+        &self,
+        auth: Auth,
+        f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T>,
+    ) -> Result<T, ApiError> {
+        let _scope = self.service.read_scope()?;
+        let caller = self.service.authenticate(auth.token.expose_secret(), &auth.client)?;
+        f(&self.service, caller).map_err(ApiError::from)
+    }
+}
+
+/// Runs `run` on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    run: impl FnOnce() -> coffer_core::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(run).await {
+        Ok(r) => r.map_err(ApiError::from),
+        // A handler that panicked: its panic is the cause, for the log.
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}

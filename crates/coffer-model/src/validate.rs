@@ -509,3 +509,68 @@ fn check_required(ty: &TypeSpec, provider: &ProviderSpec, fields: &SecretFields)
         hint,
     })
 }
+
+/// Public field values of a stored secret that its type now marks sensitive: a secret stored
+/// before a field became sensitive (`extra_http_headers` of s3, r2 and gcs) keeps the values
+/// in its public fields until it is replaced. Split them out, so that they are treated as
+/// sensitive everywhere (never shown, redacted, masked in runs): returns the public fields
+/// without them and the moved ones as sensitive values.
+pub fn split_legacy_sensitive(
+    ty: &str,
+    public: &BTreeMap<String, FieldValue>,
+) -> (BTreeMap<String, FieldValue>, BTreeMap<String, SensitiveValue>) {
+    let Some(spec) = types::lookup(ty) else {
+        return (public.clone(), BTreeMap::new());
+    };
+    let sensitive_now = |name: &str| {
+        spec.providers
+            .iter()
+            .any(|p| p.fields.iter().any(|f| f.name == name && f.sensitive))
+    };
+    let mut kept = BTreeMap::new();
+    let mut moved = BTreeMap::new();
+    for (k, v) in public {
+        if !sensitive_now(k) {
+            kept.insert(k.clone(), v.clone());
+            continue;
+        }
+        let value = match v {
+            FieldValue::Map(m) => SensitiveValue::Map(
+                m.iter()
+                    .map(|(mk, mv)| (mk.clone(), SecretString::new(mv.clone())))
+                    .collect(),
+            ),
+            other => SensitiveValue::Text(SecretString::new(other.to_display())),
+        };
+        moved.insert(k.clone(), value);
+    }
+    (kept, moved)
+}
+
+#[cfg(test)]
+mod legacy_tests {
+    use super::*;
+
+    #[test]
+    fn header_values_stored_as_public_fields_become_sensitive() {
+        let mut public = BTreeMap::new();
+        public.insert("region".to_string(), FieldValue::Text("us-east-1".into()));
+        let mut headers = IndexMap::new();
+        headers.insert("Authorization".to_string(), "Bearer legacy-token".to_string());
+        public.insert("extra_http_headers".to_string(), FieldValue::Map(headers));
+        let (kept, moved) = split_legacy_sensitive("s3", &public);
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["region"]);
+        match moved.get("extra_http_headers") {
+            Some(SensitiveValue::Map(m)) => {
+                assert_eq!(
+                    m.get("Authorization").map(|v| v.expose_secret()),
+                    Some("Bearer legacy-token")
+                )
+            }
+            other => panic!("not moved: {other:?}"),
+        }
+        let (kept, moved) = split_legacy_sensitive("postgres", &kept);
+        assert_eq!(kept.len(), 1);
+        assert!(moved.is_empty());
+    }
+}

@@ -347,7 +347,7 @@ pub fn check_secret(
                 ty: ty.to_string(),
                 field,
                 rule: format!(
-                    "{}{addr} is refused: {why}; the machine's owner can allow a range with `coffer serve --allow-network CIDR`",
+                    "{}{addr} is refused: {why}; the machine's owner can allow a range with `--allow-network CIDR` (on `coffer serve`, or on the command that runs it)",
                     if sensitive { "an endpoint resolves to ".to_string() } else { format!("{host} resolves to ") },
                 ),
                 shown: String::new(),

@@ -373,7 +373,7 @@ fn handle_connect(
                 Err(why) => {
                     // One write, so that the line is not interleaved with the child's output.
                     let line = format!(
-                        "coffer: refused a connection to {addr}: {why}; the machine's owner can allow a range with `coffer serve --allow-network CIDR`\n"
+                        "coffer: refused a connection to {addr}: {why}; the machine's owner can allow a range with `--allow-network CIDR` (on `coffer serve`, or on the command that runs it)\n"
                     );
                     let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
                     Err(Errno::EACCES)

@@ -255,7 +255,7 @@ pub fn check_network(
             return refuse(
                 "network",
                 format!(
-                    "'{host}' resolves to {addr}, and {why}; the machine's owner can allow a range with `coffer serve --allow-network CIDR`"
+                    "'{host}' resolves to {addr}, and {why}; the machine's owner can allow a range with `--allow-network CIDR` (on `coffer serve`, or on the command that runs it)"
                 ),
             );
         }

@@ -26,7 +26,9 @@ use coffer_crypto::SecretString;
 use coffer_model::names;
 use coffer_store::{AuditEvent, AuditFilter, GrantRecord, IdentityRecord, ProjectRecord, StoreError, TokenRecord};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
+
+pub use crate::caller::{Caller, Role};
+pub use crate::types::access::{AuditInfo, IdentityInfo, MemberInfo, NewToken, ProjectInfo, TokenInfo};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -35,250 +37,6 @@ pub const SERVER_PROJECT: &str = "-";
 
 /// How often a token's `last_used_at` is written at most (it is a minute off at worst).
 const TOUCH_EVERY_MS: i64 = 60_000;
-
-/// A role in a project. Each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Names and metadata only.
-    Read,
-    /// Values injected into runs and the data plane, never shown.
-    Use,
-    /// Create, replace and drop secrets.
-    Write,
-    /// Manage members, service accounts and tokens; read the project's audit log.
-    Admin,
-}
-
-impl Role {
-    /// Every role, weakest first.
-    pub const ALL: [Role; 4] = [Role::Read, Role::Use, Role::Write, Role::Admin];
-
-    /// The role's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Read => "read",
-            Role::Use => "use",
-            Role::Write => "write",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses a role name (any case).
-    ///
-    /// # Errors
-    /// [`CoreError::Usage`] naming the valid roles.
-    pub fn parse(s: &str) -> Result<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| CoreError::Usage(format!("unknown role '{s}'; valid roles: admin, write, use, read")))
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Who is making a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// The identity's id; `None` in local mode.
-    pub identity_id: Option<i64>,
-    /// The identity's name (`admin`, `flights-prod`), or `local:<user>` in local mode.
-    pub name: String,
-    /// Whether it may do everything everywhere.
-    pub superuser: bool,
-    /// The name of the token it authenticated with.
-    pub token_name: Option<String>,
-    /// The client's address, or `local`.
-    pub client: String,
-}
-
-impl Caller {
-    /// The local machine's owner, as in local mode: `local:<user>`, a superuser (whoever can
-    /// read the key file can open every secret anyway).
-    pub fn local() -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .ok()
-            .filter(|u| !u.is_empty())
-            .or_else(|| whoami::fallible::username().ok())
-            .unwrap_or_else(|| "unknown".into());
-        Caller {
-            identity_id: None,
-            name: format!("local:{user}"),
-            superuser: true,
-            token_name: None,
-            client: "local".into(),
-        }
-    }
-
-    /// An audit event by this caller, now.
-    pub fn event(&self, project: &str, object: &str, action: &str, result: &str, detail: Option<String>) -> AuditEvent {
-        AuditEvent {
-            id: 0,
-            at: crate::service::now_ms(),
-            actor: self.name.clone(),
-            token_name: self.token_name.clone(),
-            project: project.to_string(),
-            object: object.to_string(),
-            action: action.to_string(),
-            result: result.to_string(),
-            client: self.client.clone(),
-            detail,
-        }
-    }
-}
-
-/// A project.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ProjectInfo {
-    /// Its name.
-    pub name: String,
-    /// Created, Unix milliseconds.
-    pub created_at: i64,
-    /// Creator.
-    pub created_by: String,
-    /// The caller's role in it (`admin` for a superuser).
-    pub role: String,
-}
-
-/// A user or service account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct IdentityInfo {
-    /// Its name.
-    pub name: String,
-    /// `user` or `service_account`.
-    pub kind: String,
-    /// Whether it may do everything everywhere.
-    pub superuser: bool,
-    /// A service account's project.
-    pub project: Option<String>,
-    /// Created, Unix milliseconds.
-    pub created_at: i64,
-    /// Creator.
-    pub created_by: String,
-}
-
-impl From<&IdentityRecord> for IdentityInfo {
-    fn from(r: &IdentityRecord) -> Self {
-        IdentityInfo {
-            name: r.name.clone(),
-            kind: r.kind.clone(),
-            superuser: r.superuser,
-            project: r.project.clone(),
-            created_at: r.created_at,
-            created_by: r.created_by.clone(),
-        }
-    }
-}
-
-/// A token's metadata: never the token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TokenInfo {
-    /// Its name (`flights-prod-ingest`).
-    pub token_name: String,
-    /// The identity it acts as.
-    pub owner: String,
-    /// `user` or `service_account`.
-    pub owner_kind: String,
-    /// Created, Unix milliseconds.
-    pub created_at: i64,
-    /// Creator.
-    pub created_by: String,
-    /// Last used, Unix milliseconds (at most a minute off).
-    pub last_used_at: Option<i64>,
-    /// Expiry, Unix milliseconds.
-    pub expires_at: Option<i64>,
-    /// Revoked, Unix milliseconds.
-    pub revoked_at: Option<i64>,
-    /// `active`, `expired` or `revoked` (itself, or a token above it).
-    pub status: String,
-    /// The token that created it; `None` when it was created with no token (local mode, the
-    /// bootstrap token) or before tokens recorded their parent.
-    pub parent: Option<String>,
-    /// In the answer to a revoke: the tokens below it that were revoked with it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub revoked_with: Vec<String>,
-}
-
-/// A member of a project.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MemberInfo {
-    /// The project.
-    pub project: String,
-    /// The identity.
-    pub identity: String,
-    /// `user` or `service_account`.
-    pub kind: String,
-    /// Its role.
-    pub role: String,
-    /// Granted, Unix milliseconds.
-    pub granted_at: i64,
-    /// By whom.
-    pub granted_by: String,
-}
-
-/// One audit event, as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditInfo {
-    /// Sequence number.
-    pub id: i64,
-    /// When, Unix milliseconds.
-    pub at: i64,
-    /// The identity.
-    pub actor: String,
-    /// The token it used.
-    pub token_name: Option<String>,
-    /// The project (`-` for server-wide events).
-    pub project: String,
-    /// What was acted on (`secret:NAME`).
-    pub object: String,
-    /// What was done.
-    pub action: String,
-    /// `ok` or `denied`.
-    pub result: String,
-    /// The client's address.
-    pub client: String,
-    /// More (never a value).
-    pub detail: Option<String>,
-}
-
-impl From<AuditEvent> for AuditInfo {
-    fn from(e: AuditEvent) -> Self {
-        AuditInfo {
-            id: e.id,
-            at: e.at,
-            actor: e.actor,
-            token_name: e.token_name,
-            project: e.project,
-            object: e.object,
-            action: e.action,
-            result: e.result,
-            client: e.client,
-            detail: e.detail,
-        }
-    }
-}
-
-/// A token just created: its metadata, and the token, shown this once.
-#[derive(Debug)]
-pub struct NewToken {
-    /// Metadata.
-    pub info: TokenInfo,
-    /// The token.
-    pub token: SecretString,
-    /// Why it was not made as asked (its expiry capped to its parent's), if it was not.
-    pub notice: Option<String>,
-}
 
 /// The prefix of the names of flight runs' tokens, which no one else may use.
 pub const RUN_TOKEN_PREFIX: &str = "run.";
@@ -482,7 +240,7 @@ impl Service {
         if !bool::from(hash(token).ct_eq(&record.hash)) {
             return Err(bad());
         }
-        let now = crate::service::now_ms();
+        let now = crate::clock::now_ms();
         if record.revoked_at.is_some() {
             return Err(CoreError::Unauthenticated(format!(
                 "token '{}' was revoked",
@@ -552,7 +310,7 @@ impl Service {
         check_name("project", name)?;
         let rec = ProjectRecord {
             name: name.to_string(),
-            created_at: crate::service::now_ms(),
+            created_at: crate::clock::now_ms(),
             created_by: caller.name.clone(),
         };
         let ev = caller.event(name, &format!("project:{name}"), "project.create", "ok", None);
@@ -659,7 +417,7 @@ impl Service {
             kind: kind.to_string(),
             superuser,
             project: project.map(str::to_string),
-            created_at: crate::service::now_ms(),
+            created_at: crate::clock::now_ms(),
             created_by: caller.name.clone(),
         };
         let detail = format!("kind={kind}{}", if superuser { " superuser" } else { "" });
@@ -797,7 +555,7 @@ impl Service {
         }
         let public_id = random_hex(8);
         let token = SecretString::from(format!("coffer_{public_id}_{}", random_hex(32)));
-        let now = crate::service::now_ms();
+        let now = crate::clock::now_ms();
         let asked = expires_in_ms.map(|ms| now.saturating_add(ms));
         let (expires_at, notice) = match &parent {
             Some(p) => self.capped_expiry(p, asked)?,
@@ -906,7 +664,7 @@ impl Service {
     /// Store errors.
     pub fn list_tokens(&self, caller: &Caller) -> Result<Vec<TokenInfo>> {
         let identities = self.store.list_identities()?;
-        let now = crate::service::now_ms();
+        let now = crate::clock::now_ms();
         let tokens = self.store.list_tokens()?;
         let by_id: std::collections::HashMap<i64, &TokenRecord> = tokens.iter().map(|t| (t.id, t)).collect();
         let mut out = Vec::new();
@@ -948,7 +706,7 @@ impl Service {
                 need: Role::Admin,
             });
         }
-        let now = crate::service::now_ms();
+        let now = crate::clock::now_ms();
         let identities = self.store.list_identities()?;
         let root = t.name.clone();
         let events = |revoked: &[TokenRecord]| -> Vec<AuditEvent> {
@@ -1009,7 +767,7 @@ impl Service {
             project: project.to_string(),
             identity_id: who.id,
             role: role.name().into(),
-            granted_at: crate::service::now_ms(),
+            granted_at: crate::clock::now_ms(),
             granted_by: caller.name.clone(),
         };
         let ev = caller.event(

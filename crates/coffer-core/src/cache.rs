@@ -5,14 +5,21 @@
 //! revoked token, a removed grant or a replaced secret is seen by the next request, whichever
 //! process changed it.
 
-use crate::access::Role;
-use crate::service::StoredSecret;
-use coffer_store::{IdentityRecord, TokenRecord};
+use crate::caller::Role;
+use crate::types::secrets::SecretInfo;
+use coffer_store::{IdentityRecord, SecretRecord, TokenRecord};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Above this many entries a map is emptied rather than grown.
 const MAX_ENTRIES: usize = 50_000;
+
+/// A stored record with its metadata rendered once (what the cache keeps).
+#[derive(Debug)]
+pub(crate) struct StoredSecret {
+    pub record: SecretRecord,
+    pub info: SecretInfo,
+}
 
 /// A token with its identity, and when this process last recorded its use.
 #[derive(Debug, Clone)]

@@ -23,6 +23,8 @@
 pub mod aad;
 pub mod access;
 mod cache;
+mod caller;
+mod clock;
 mod error;
 pub mod flights;
 pub mod keys;
@@ -30,15 +32,17 @@ pub mod nodes;
 pub mod plan;
 pub mod runenv;
 mod service;
+mod types;
 
-pub use access::{AuditInfo, Caller, IdentityInfo, MemberInfo, NewToken, ProjectInfo, Role, TokenInfo};
+pub use caller::{Caller, Role};
 pub use coffer_store::{AuditFilter, NodeRecord, StoreChange};
 pub use error::{CoreError, Result};
-pub use flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, LaunchStep, RunInfo, RunRequest, Started};
-pub use keys::{KeyUsage, RotationReport};
 pub use nodes::{LostNode, NodeEvent, NodeHeartbeat, NodeTiming};
-pub use service::{
-    CreateOutcome, CreateRequest, OnConflict, OpenedSecret, ReadScope, SecretChange, SecretInfo, SecretObserver,
-    SecretUpdate, SecretVersionInfo, Service, WhichSecret, ENV_SECRET_PREFIX, MAX_TEMPORARY_BYTES,
-    MAX_TEMPORARY_SECRETS,
+pub use service::{ReadScope, SecretObserver, Service, ENV_SECRET_PREFIX, MAX_TEMPORARY_BYTES, MAX_TEMPORARY_SECRETS};
+pub use types::access::{AuditInfo, IdentityInfo, MemberInfo, NewToken, ProjectInfo, TokenInfo};
+pub use types::flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, LaunchStep, RunInfo, RunRequest, Started};
+pub use types::keys::{KeyUsage, RotationReport};
+pub use types::secrets::{
+    CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretChange, SecretInfo, SecretUpdate, SecretVersionInfo,
+    WhichSecret,
 };

@@ -15,9 +15,11 @@
 //!   been made here. Requests need no feed: the caches revalidate against the store's
 //!   generation on every request.
 
+use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
 use crate::flights::scheduler_caller;
-use crate::service::{now_ms, SecretChange, SecretInfo, Service};
+use crate::service::Service;
+use crate::types::secrets::{SecretChange, SecretInfo};
 use coffer_model::flight::RunStatus;
 use coffer_model::Storage;
 use coffer_store::{AuditEvent, NodeRecord, RunEnd, RunRecord, StoreChange};

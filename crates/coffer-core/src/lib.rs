@@ -18,6 +18,26 @@
 //! [`nodes`] lets several `coffer serve` processes share one database: heartbeats, failing
 //! the runs of a lost node ([`Service::fail_lost_nodes`]), and following the store's change
 //! feed so that live DuckDB instances see other nodes' changes ([`Service::follow_store`]).
+//!
+//! # Layout
+//!
+//! [`Service`] is a thin façade (`service`): it owns the state and hands each request to the
+//! part that carries it out, a view over that state with one file per use case:
+//!
+//! - `access` ([`access`]): callers from tokens, projects, identities, tokens, grants, the
+//!   audit log, and the role checks the other parts make;
+//! - `secrets`: create, read, open (use), drop, update, history, and the temporary, `env` and
+//!   scope-index state;
+//! - [`flights`]: definitions, runs, launch environments, templates, run tokens, schedules
+//!   and recovery;
+//! - [`keys`]: verification and rotation of the key-encryption key;
+//! - [`nodes`], above the façade: heartbeats, lost nodes and the change feed, whose threads
+//!   hold the service itself.
+//!
+//! Below the parts are what they share: `caller` ([`Caller`], [`Role`]), `clock`, `error`
+//! ([`CoreError`]), `types` (the requests and answers), `cache` (read caches tied to the
+//! store's generation), and [`aad`], [`plan`] and [`runenv`]. Modules depend on each other
+//! without a cycle: a part uses only the parts and modules below it.
 #![deny(missing_docs)]
 
 pub mod aad;
@@ -31,14 +51,17 @@ pub mod keys;
 pub mod nodes;
 pub mod plan;
 pub mod runenv;
+mod secrets;
 mod service;
 mod types;
 
+pub use cache::ReadScope;
 pub use caller::{Caller, Role};
 pub use coffer_store::{AuditFilter, NodeRecord, StoreChange};
 pub use error::{CoreError, Result};
 pub use nodes::{LostNode, NodeEvent, NodeHeartbeat, NodeTiming};
-pub use service::{ReadScope, SecretObserver, Service, ENV_SECRET_PREFIX, MAX_TEMPORARY_BYTES, MAX_TEMPORARY_SECRETS};
+pub use secrets::{ENV_SECRET_PREFIX, MAX_TEMPORARY_BYTES, MAX_TEMPORARY_SECRETS};
+pub use service::{SecretObserver, Service};
 pub use types::access::{AuditInfo, IdentityInfo, MemberInfo, NewToken, ProjectInfo, TokenInfo};
 pub use types::flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, LaunchStep, RunInfo, RunRequest, Started};
 pub use types::keys::{KeyUsage, RotationReport};

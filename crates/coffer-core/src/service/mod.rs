@@ -1,0 +1,137 @@
+//! [`Service`], the façade: it owns the store, the keyring and the state of this process
+//! (read caches, temporary and `env` secrets, scope indexes, the network policy, observers),
+//! and each public method hands the request to the part that carries it out, through a view
+//! of that state: [`Access`], [`Secrets`], [`Flights`], [`Keys`]. The parts never name
+//! `Service`; a use case that spans two parts (deleting a project) is put together here.
+
+mod access;
+mod flights;
+mod keys;
+mod observers;
+mod secrets;
+
+use crate::access::Access;
+use crate::cache::{Cache, ReadScope};
+use crate::error::Result;
+use crate::flights::Flights;
+use crate::keys::Keys;
+use crate::secrets::{Changes, EnvSecrets, ScopeIndexes, Secrets, TemporarySecrets};
+use crate::types::secrets::SecretChange;
+use coffer_crypto::Keyring;
+use coffer_model::net::NetPolicy;
+use coffer_store::Store;
+use observers::Observers;
+use std::sync::Mutex;
+
+pub use observers::SecretObserver;
+
+/// The application layer. See the crate docs.
+pub struct Service {
+    pub(crate) store: Box<dyn Store>,
+    keyring: Box<dyn Keyring>,
+    cache: Cache,
+    temporary: TemporarySecrets,
+    env: EnvSecrets,
+    indexes: ScopeIndexes,
+    net: Mutex<NetPolicy>,
+    observers: Observers,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// A service over `store` and `keyring`.
+    pub fn new(store: Box<dyn Store>, keyring: Box<dyn Keyring>) -> Self {
+        Service {
+            store,
+            keyring,
+            cache: Cache::default(),
+            temporary: TemporarySecrets::default(),
+            env: EnvSecrets::default(),
+            indexes: ScopeIndexes::default(),
+            net: Mutex::new(NetPolicy::standard()),
+            observers: Observers::default(),
+        }
+    }
+
+    /// Where runs and engines may connect (default: [`NetPolicy::standard`], no cloud
+    /// metadata address): a secret whose endpoint resolves to a refused address is refused at
+    /// creation. The server adds its own listeners and the owner's `--allow-network` ranges.
+    ///
+    /// [`NetPolicy::standard`]: NetPolicy::standard
+    pub fn set_net_policy(&self, policy: NetPolicy) {
+        *self.net.lock().unwrap_or_else(|e| e.into_inner()) = policy;
+    }
+
+    /// The policy of [`Service::set_net_policy`].
+    pub fn net_policy(&self) -> NetPolicy {
+        self.net.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// How many earlier versions of each persistent secret a replace keeps (default 10).
+    pub fn set_keep_versions(&self, keep: usize) {
+        self.store.set_keep_versions(keep);
+    }
+
+    /// Begins a read-only request on this thread: the store's generation is read once, and
+    /// every lookup until the scope is dropped uses it, so a request that makes several
+    /// lookups costs one generation read. Only for requests that change nothing: a write
+    /// inside the scope would not be seen by the lookups after it.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn read_scope(&self) -> Result<ReadScope> {
+        self.cache.read_scope(self.store.as_ref())
+    }
+
+    /// The access part.
+    pub(crate) fn access(&self) -> Access<'_> {
+        Access {
+            store: self.store.as_ref(),
+            cache: &self.cache,
+        }
+    }
+
+    /// The secrets part.
+    pub(crate) fn secrets(&self) -> Secrets<'_> {
+        Secrets {
+            store: self.store.as_ref(),
+            keyring: self.keyring.as_ref(),
+            cache: &self.cache,
+            access: self.access(),
+            temporary: &self.temporary,
+            env: &self.env,
+            indexes: &self.indexes,
+            net: &self.net,
+            changes: self,
+        }
+    }
+
+    /// The flights part.
+    pub(crate) fn flights(&self) -> Flights<'_> {
+        Flights {
+            store: self.store.as_ref(),
+            access: self.access(),
+            secrets: self.secrets(),
+        }
+    }
+
+    /// The keys part.
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            store: self.store.as_ref(),
+            keyring: self.keyring.as_ref(),
+            access: self.access(),
+        }
+    }
+}
+
+impl Changes for Service {
+    fn changed(&self, project: &str, change: SecretChange) {
+        self.notify(project, change);
+    }
+}

@@ -1,6 +1,6 @@
 //! The audit log, as its readers may see it.
 
-use super::Access;
+use super::authz::Access;
 use crate::caller::{Caller, Role};
 use crate::error::{CoreError, Result};
 use crate::types::access::AuditInfo;

@@ -1,7 +1,7 @@
 //! Authentication: the caller behind a token, and the first superuser of a new store.
 
+use super::authz::Access;
 use super::tokens::{hash, lineage_problem};
-use super::Access;
 use crate::cache::CachedToken;
 use crate::caller::Caller;
 use crate::clock::now_ms;

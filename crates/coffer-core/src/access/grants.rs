@@ -1,6 +1,6 @@
 //! Grants: a role for an identity in a project, and the project's members.
 
-use super::Access;
+use super::authz::Access;
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};

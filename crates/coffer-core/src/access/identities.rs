@@ -1,6 +1,6 @@
 //! Identities: users and service accounts, and who may manage (act as) whom.
 
-use super::{check_name, map_conflict, Access, SERVER_PROJECT};
+use super::authz::{check_name, map_conflict, Access, SERVER_PROJECT};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};

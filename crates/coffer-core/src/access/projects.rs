@@ -1,6 +1,6 @@
 //! Projects: create, list and delete.
 
-use super::{check_name, map_conflict, Access};
+use super::authz::{check_name, map_conflict, Access};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};

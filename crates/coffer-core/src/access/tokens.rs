@@ -1,9 +1,8 @@
 //! Access tokens: create (a child of the caller's token), list with their lineage, revoke
 //! with every token below.
 
+use super::authz::{check_name, map_conflict, Access, SERVER_PROJECT};
 use super::identities::owner_project;
-use super::{check_name, map_conflict, Access, SERVER_PROJECT};
-use super::{is_run_token, RUN_TOKEN_PREFIX};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
@@ -12,6 +11,15 @@ use coffer_crypto::SecretString;
 use coffer_store::{AuditEvent, IdentityRecord, TokenRecord};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+/// The prefix of the names of flight runs' tokens, which no one else may use.
+pub const RUN_TOKEN_PREFIX: &str = "run.";
+
+/// Whether `name` is the name of a flight run's token.
+pub fn is_run_token(name: &str) -> bool {
+    name.get(..RUN_TOKEN_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(RUN_TOKEN_PREFIX))
+}
 
 /// Why `t` stops working because of a token above it (`ancestors`, nearest first): the status
 /// it shows (`revoked` or `expired`) and a message; `None` when every token above it is valid.
@@ -44,10 +52,12 @@ fn ancestors_in(t: &TokenRecord, by_id: &std::collections::HashMap<i64, &TokenRe
     out
 }
 
+/// The hash stored for `token` (SHA-256).
 pub(crate) fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// `bytes` random bytes from the OS, in hex.
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut b);
@@ -282,6 +292,7 @@ impl Access<'_> {
     }
 }
 
+/// A token as shown; `lineage` is the status a token above it gives it.
 fn token_info(
     t: &TokenRecord,
     owner: &IdentityRecord,

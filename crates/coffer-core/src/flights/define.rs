@@ -1,8 +1,8 @@
 //! Defining flights: create, update (only by who may act as its run identity when it
 //! changes what runs), show, list and delete.
 
+use super::part::{flight_object, new_id, Flights};
 use super::templates::TemplateRefs;
-use super::{flight_object, new_id, Flights};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};

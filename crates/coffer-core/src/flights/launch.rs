@@ -1,8 +1,8 @@
 //! A run's launch: the identity it acts as, and its environment (config, secrets, templates,
 //! its own token, the project's secrets for its DuckDB), from one audited opening.
 
+use super::part::Flights;
 use super::templates::{flight_steps, TemplateRefs};
-use super::Flights;
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::CoreError;

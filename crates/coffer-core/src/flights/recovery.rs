@@ -1,6 +1,7 @@
 //! Recovery: runs recorded `running` whose process on this host is gone.
 
-use super::{scheduler_caller, Flights};
+use super::part::Flights;
+use super::schedule::scheduler_caller;
 use crate::clock::now_ms;
 use crate::error::Result;
 use coffer_model::flight::RunStatus;

@@ -1,7 +1,7 @@
 //! Each run's own `COFFER_TOKEN`: minted at start (a child of the flight's token, when it
 //! names one), revoked when the run ends or is failed.
 
-use super::Flights;
+use super::part::Flights;
 use crate::access::{hash, random_hex, RUN_TOKEN_PREFIX};
 use crate::caller::Caller;
 use crate::clock::now_ms;

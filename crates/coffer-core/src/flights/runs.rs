@@ -1,13 +1,16 @@
 //! Runs: start (recorded first, then launched or failed before start), finish, cancel, and
 //! reading runs and their logs.
 
-use super::{flight_object, Flights, LOG_PAGE_BYTES};
+use super::part::{flight_object, Flights};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
 use crate::types::flights::{Launch, RunInfo, RunRequest, Started};
 use coffer_model::flight::RunStatus;
 use coffer_store::{AuditEvent, LogChunk, RunEnd, RunRecord, StoreError};
+
+/// The most log bytes one [`Service::run_log`](crate::Service::run_log) answer carries (at least one chunk).
+pub const LOG_PAGE_BYTES: usize = 1 << 20;
 
 impl Flights<'_> {
     /// See [`Service::start_run`](crate::Service::start_run).

@@ -1,7 +1,19 @@
 //! Schedules: which flights have a tick due, each claimed by one node.
 
-use super::Flights;
+use super::part::Flights;
+use crate::caller::Caller;
 use crate::error::Result;
+
+/// The one identity the scheduler acts as when it starts runs.
+pub fn scheduler_caller() -> Caller {
+    Caller {
+        identity_id: None,
+        name: "scheduler".into(),
+        superuser: true,
+        token_name: None,
+        client: "scheduler".into(),
+    }
+}
 
 impl Flights<'_> {
     /// See [`Service::claim_due_ticks`](crate::Service::claim_due_ticks).

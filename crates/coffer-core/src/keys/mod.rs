@@ -3,22 +3,12 @@
 //! data keys do, each by compare-and-swap, so a concurrent replace is never undone and an
 //! interrupted rotation is finished by running it again.
 //!
-//! The part is `Keys`, a view over the store, the keyring and the access part: `verify`
+//! The part is `Keys` (`part`), a view over the store, the keyring and the access part: `verify`
 //! (every stored version opens with this keyring) and `rotate` (status and rotation).
 
+mod part;
 mod rotate;
 mod verify;
 
-use crate::access::Access;
-use coffer_crypto::Keyring;
-use coffer_store::Store;
-
 pub use crate::types::keys::{KeyUsage, RotationReport, VerifyFailure, VerifyReport};
-
-/// The keys part: a view over the store, the keyring and the access part.
-#[derive(Clone, Copy)]
-pub(crate) struct Keys<'a> {
-    pub store: &'a dyn Store,
-    pub keyring: &'a dyn Keyring,
-    pub access: Access<'a>,
-}
+pub(crate) use part::Keys;

@@ -1,7 +1,7 @@
 //! Key status and rotation: a new key-encryption key, and every stored data key wrapped
 //! again under it, each by compare-and-swap.
 
-use super::Keys;
+use super::part::Keys;
 use crate::aad;
 use crate::access::SERVER_PROJECT;
 use crate::caller::Caller;

@@ -1,6 +1,6 @@
 //! Verifying a store against this keyring: every stored version, or one per key.
 
-use super::Keys;
+use super::part::Keys;
 use crate::caller::Caller;
 use crate::error::Result;
 use crate::secrets::open_record;

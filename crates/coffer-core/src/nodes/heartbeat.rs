@@ -1,7 +1,8 @@
 //! Heartbeats: each node's row, and the thread that records this node's heartbeat and
 //! sweeps for lost nodes.
 
-use super::{NodeEvent, NodeTiming};
+use super::lost::LostNode;
+use super::timing::NodeTiming;
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
 use crate::service::Service;
@@ -9,6 +10,19 @@ use coffer_store::NodeRecord;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
+
+/// What the heartbeat thread of [`Service::join_nodes`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeEvent {
+    /// Another node was found lost and its runs failed.
+    Lost(LostNode),
+    /// This node's heartbeat could not be recorded (reported once until it works again).
+    HeartbeatFailed(String),
+    /// The heartbeat is recorded again after failing.
+    HeartbeatRestored,
+    /// Looking for lost nodes failed (reported once until it works again).
+    SweepFailed(String),
+}
 
 impl Service {
     /// Records a heartbeat of node `id` (`host:pid`, the runner id of its runs) serving on
@@ -89,7 +103,7 @@ fn heartbeat_loop(
     let mut first = true;
     loop {
         if !first {
-            match stopped.recv_timeout(timing.interval) {
+            match stopped.recv_timeout(timing.interval()) {
                 Err(RecvTimeoutError::Timeout) => {}
                 // Asked to stop, or the handle is gone.
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
@@ -114,7 +128,7 @@ fn heartbeat_loop(
             }
         }
         first = false;
-        match service.fail_lost_nodes(id, now_ms(), timing.timeout) {
+        match service.fail_lost_nodes(id, now_ms(), timing.timeout()) {
             Ok(lost) => {
                 sweep_failing = false;
                 for node in lost {

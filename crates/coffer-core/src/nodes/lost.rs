@@ -1,7 +1,6 @@
 //! Lost nodes: a node silent for longer than the timeout has its runs failed, their tokens
 //! revoked and its row removed.
 
-use super::{rfc3339, LostNode};
 use crate::clock::now_ms;
 use crate::error::Result;
 use crate::flights::scheduler_caller;
@@ -9,6 +8,26 @@ use crate::service::Service;
 use coffer_model::flight::RunStatus;
 use coffer_store::{NodeRecord, RunEnd, RunRecord};
 use std::time::Duration;
+
+/// A node found lost by [`Service::fail_lost_nodes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostNode {
+    /// Its id, `host:pid`.
+    pub id: String,
+    /// Its last heartbeat (Unix milliseconds).
+    pub heartbeat_at: i64,
+    /// How many of its runs this sweep marked `failed` (another node sweeping at the same
+    /// time may have failed others).
+    pub failed_runs: usize,
+}
+
+/// An RFC 3339 UTC time for Unix milliseconds.
+fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| format!("{ms} ms after the Unix epoch"))
+}
 
 impl Service {
     /// Every node other than `this_node` whose last heartbeat is older than `now_ms -

@@ -1,5 +1,6 @@
 //! Nodes on one SQLite store: orphaned and lost runs, the heartbeat thread, the change feed.
 
+use super::timing::humanize;
 use super::*;
 use crate::clock::now_ms;
 use crate::flights::run_token_name;
@@ -12,6 +13,7 @@ use coffer_store::{NodeRecord, StoreChange};
 use coffer_store_sqlite::SqliteStore;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::time::Duration;
 
 fn service(dir: &std::path::Path) -> Service {
     let (kr, _) = LocalKeyFile::open_or_create(&dir.join("master.key")).expect("key");

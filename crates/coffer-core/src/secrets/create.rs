@@ -2,7 +2,7 @@
 //! storage (sealed and version-checked for `coffer`); the index and the observers follow.
 
 use super::env::env_read_only;
-use super::Secrets;
+use super::part::Secrets;
 use crate::aad;
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;

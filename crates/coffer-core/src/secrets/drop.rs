@@ -1,8 +1,8 @@
 //! Dropping a secret, as DuckDB's `DROP [TEMPORARY|PERSISTENT] SECRET [IF EXISTS]`.
 
 use super::env::env_read_only;
-use super::temporary::key;
-use super::{Located, Secrets};
+use super::part::{Located, Secrets};
+use super::state::key;
 use crate::caller::{Caller, Role};
 use crate::error::{CoreError, Result};
 use crate::types::secrets::SecretChange;

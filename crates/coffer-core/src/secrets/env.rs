@@ -1,7 +1,8 @@
 //! Kestra's environment secrets backend (storage `env`): `SECRET_<NAME>` variables, base64,
 //! as read-only `generic` secrets kept in this process's memory.
 
-use super::{Secrets, TempSecret};
+use super::part::Secrets;
+use super::state::TempSecret;
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
 use crate::types::secrets::SecretInfo;
@@ -9,55 +10,10 @@ use coffer_crypto::{SecretBytes, SecretString};
 use coffer_model::validate::validate;
 use coffer_model::{names, InputValue, Storage};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
 use tracing::info;
 
 /// The prefix of the environment variables [`Service::load_env_secrets`](crate::Service::load_env_secrets) reads (Kestra's).
 pub const ENV_SECRET_PREFIX: &str = "SECRET_";
-
-/// The read-only secrets of storage `env`, from `SECRET_<NAME>` environment variables. They
-/// live in this process's memory only: never written to the store, never sealed.
-#[derive(Default)]
-pub(super) struct EnvSet {
-    /// The projects they are visible in (compared case-insensitively); `None`: every project.
-    projects: Option<Vec<String>>,
-    /// By lower-cased name (names compare case-insensitively, as everywhere in coffer).
-    secrets: BTreeMap<String, TempSecret>,
-}
-
-impl EnvSet {
-    pub(super) fn visible_in(&self, project: &str) -> bool {
-        self.projects
-            .as_ref()
-            .is_none_or(|ps| ps.iter().any(|p| p.eq_ignore_ascii_case(project)))
-    }
-
-    pub(super) fn get(&self, project: &str, name: &str) -> Option<&TempSecret> {
-        if self.visible_in(project) {
-            self.secrets.get(&name.to_ascii_lowercase())
-        } else {
-            None
-        }
-    }
-
-    pub(super) fn infos(&self, project: &str) -> impl Iterator<Item = &SecretInfo> {
-        let visible = self.visible_in(project);
-        self.secrets.values().filter(move |_| visible).map(|t| &t.info)
-    }
-}
-
-/// The `env` secrets of this process (see [`Service::load_env_secrets_in`](crate::Service::load_env_secrets_in)).
-#[derive(Default)]
-pub(crate) struct EnvSecrets {
-    set: Mutex<EnvSet>,
-}
-
-impl EnvSecrets {
-    /// The secrets, locked.
-    pub(super) fn lock(&self) -> MutexGuard<'_, EnvSet> {
-        self.set.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// Decodes standard base64 (RFC 4648 section 4 alphabet `A-Z a-z 0-9 + /`), with or without
 /// `=` padding. ASCII whitespace is skipped, so the 76-column lines of `base64` (which wraps

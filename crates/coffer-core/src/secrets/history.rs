@@ -1,7 +1,7 @@
 //! The kept versions of a persistent secret, and rollback to one of them.
 
+use super::part::Secrets;
 use super::read::open_record;
-use super::Secrets;
 use crate::caller::{Caller, Role};
 use crate::error::{CoreError, Result};
 use crate::types::secrets::{CreateRequest, OnConflict, SecretInfo, SecretVersionInfo};

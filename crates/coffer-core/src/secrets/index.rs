@@ -1,61 +1,18 @@
 //! The scope index of each project: which secret DuckDB would pick for a path
 //! (`which_secret`), over all three storages.
 
-use super::Secrets;
+use super::part::Secrets;
 use crate::caller::{Caller, Role};
 use crate::error::Result;
 use crate::types::secrets::WhichSecret;
 use coffer_model::{ScopeIndex, Storage};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, MutexGuard};
-
-/// One [`ScopeIndex`] per project, built on first use and dropped whenever the store's
-/// generation moved (another process changed it).
-pub(crate) struct ScopeIndexes {
-    indexes: Mutex<HashMap<String, ScopeIndex>>,
-    seen_version: AtomicI64,
-}
-
-impl Default for ScopeIndexes {
-    fn default() -> Self {
-        ScopeIndexes {
-            indexes: Mutex::new(HashMap::new()),
-            seen_version: AtomicI64::new(i64::MIN),
-        }
-    }
-}
-
-impl ScopeIndexes {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, ScopeIndex>> {
-        self.indexes.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// `f` on the index of `project`, if it is built.
-    pub(super) fn with<R>(&self, project: &str, f: impl FnOnce(&mut ScopeIndex) -> R) -> Option<R> {
-        let mut indexes = self.lock();
-        indexes.get_mut(project).map(f)
-    }
-
-    /// Drops every index.
-    pub(super) fn clear(&self) {
-        self.lock().clear();
-    }
-
-    /// Drops the index of `project`.
-    pub(super) fn forget(&self, project: &str) {
-        self.lock().remove(project);
-    }
-}
 
 impl Secrets<'_> {
     pub(super) fn load_index(&self, project: &str) -> Result<()> {
         // Another process (a CLI in local mode beside `coffer serve`) may have changed the
         // store: then every cached index is stale.
         let version = self.store.generation()?;
-        if self.indexes.seen_version.swap(version, Ordering::Relaxed) != version {
-            self.indexes.clear();
-        }
+        self.indexes.sync(version);
         if self.indexes.lock().contains_key(project) {
             return Ok(());
         }

@@ -1,7 +1,7 @@
 //! Opening values: for a caller with `use`, audited before anything is handed out; and a
 //! run's environment built from them.
 
-use super::Secrets;
+use super::part::Secrets;
 use crate::caller::{Caller, Role};
 use crate::error::{CoreError, Result};
 use crate::runenv::RunEnv;

@@ -1,8 +1,9 @@
 //! Reading metadata: where a secret is (and which one a name means), one secret's metadata,
 //! the list of a project's secrets; and opening a stored record's values.
 
-use super::temporary::key;
-use super::{Located, Secrets, TempSecret};
+use super::part::{Located, Secrets};
+use super::state::key;
+use super::state::TempSecret;
 use crate::aad;
 use crate::cache::StoredSecret;
 use crate::caller::{Caller, Role};

@@ -1,38 +1,19 @@
 //! Temporary secrets (storage `memory`): this process's memory only, bounded per project.
 
-use super::{Secrets, TempSecret};
+use super::create::{next_version, Next};
+use super::part::Secrets;
+use super::state::{key, TempSecret};
 use crate::caller::Caller;
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
-use crate::secrets::create::{next_version, Next};
 use crate::types::secrets::{CreateOutcome, OnConflict, SecretInfo};
 use coffer_model::validate::Validated;
 use coffer_model::{SecretFields, Storage};
-use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
 
 /// The most temporary secrets one project may keep in a coffer process's memory.
 pub const MAX_TEMPORARY_SECRETS: usize = 1_000;
 /// The most bytes (names and values) the temporary secrets of one project may take.
 pub const MAX_TEMPORARY_BYTES: usize = 4 << 20;
-
-/// The temporary secrets of every project, by project and lower-cased name.
-#[derive(Default)]
-pub(crate) struct TemporarySecrets {
-    secrets: Mutex<BTreeMap<(String, String), TempSecret>>,
-}
-
-impl TemporarySecrets {
-    /// The secrets, locked.
-    pub(super) fn lock(&self) -> MutexGuard<'_, BTreeMap<(String, String), TempSecret>> {
-        self.secrets.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// The key of a temporary secret: names compare case-insensitively, as in DuckDB.
-pub(super) fn key(project: &str, name: &str) -> (String, String) {
-    (project.to_string(), name.to_ascii_lowercase())
-}
 
 impl Secrets<'_> {
     pub(super) fn create_temporary(

@@ -1,7 +1,7 @@
 //! Changing some fields of a secret, keeping the others (pg_duckdb's `UPDATE duckdb.secrets`).
 
 use super::history::inputs_of;
-use super::Secrets;
+use super::part::Secrets;
 use crate::caller::{Caller, Role};
 use crate::error::Result;
 use crate::types::secrets::{CreateRequest, OnConflict, SecretInfo, SecretUpdate};

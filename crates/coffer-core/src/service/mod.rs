@@ -2,12 +2,12 @@
 //! (read caches, temporary and `env` secrets, scope indexes, the network policy, observers),
 //! and each public method hands the request to the part that carries it out, through a view
 //! of that state: [`Access`], [`Secrets`], [`Flights`], [`Keys`]. The parts never name
-//! `Service`; a use case that spans two parts (deleting a project) is put together here.
+//! `Service`; a use case that spans two parts (deleting a project) is put together here, and
+//! so are the observers of secret changes ([`SecretObserver`]), which are handed the service.
 
 mod access;
 mod flights;
 mod keys;
-mod observers;
 mod secrets;
 
 use crate::access::Access;
@@ -20,10 +20,7 @@ use crate::types::secrets::SecretChange;
 use coffer_crypto::Keyring;
 use coffer_model::net::NetPolicy;
 use coffer_store::Store;
-use observers::Observers;
-use std::sync::Mutex;
-
-pub use observers::SecretObserver;
+use std::sync::{Arc, Mutex};
 
 /// The application layer. See the crate docs.
 pub struct Service {
@@ -133,5 +130,59 @@ impl Service {
 impl Changes for Service {
     fn changed(&self, project: &str, change: SecretChange) {
         self.notify(project, change);
+    }
+}
+
+/// Told of every secret change after it is committed (the DuckDB data plane keeps its live
+/// instances in step this way).
+pub trait SecretObserver: Send + Sync {
+    /// `change` happened in `project`. Errors are the observer's to report; the change stands.
+    fn changed(&self, service: &Service, project: &str, change: &SecretChange);
+
+    /// Secrets of `project` (of every project when `None`) changed in ways not told one by
+    /// one: another node deleted the project, or a store's change feed may have missed
+    /// changes. Re-read them through `service`. The default does nothing.
+    fn resync(&self, service: &Service, project: Option<&str>) {
+        let _ = (service, project);
+    }
+}
+
+/// The observers of one service, in the order they were added.
+#[derive(Default)]
+struct Observers {
+    observers: Mutex<Vec<Arc<dyn SecretObserver>>>,
+}
+
+impl Observers {
+    /// Every observer, as they are now (so that none is called under the lock).
+    fn all(&self) -> Vec<Arc<dyn SecretObserver>> {
+        self.observers.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl Service {
+    /// Adds an observer of every later secret change.
+    pub fn observe(&self, observer: Arc<dyn SecretObserver>) {
+        self.observers
+            .observers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(observer);
+    }
+
+    /// Tells every observer that `change` happened in `project`.
+    pub(crate) fn notify(&self, project: &str, change: SecretChange) {
+        let observers = self.observers.all();
+        for o in observers {
+            o.changed(self, project, &change);
+        }
+    }
+
+    /// Tells every observer to re-read `project` (every project when `None`).
+    pub(crate) fn resync_observers(&self, project: Option<&str>) {
+        let observers = self.observers.all();
+        for o in observers {
+            o.resync(self, project);
+        }
     }
 }

@@ -21,23 +21,28 @@
 //!
 //! # Layout
 //!
-//! [`Service`] is a thin façade (`service`): it owns the state and hands each request to the
-//! part that carries it out, a view over that state with one file per use case:
+//! [`Service`] is a thin façade (`service`): it owns the state (the store, the keyring, the
+//! read caches, the in-memory secrets, the observers) and hands each request to the part that
+//! carries it out. A part is a view of that state (`Access`, `Secrets`, `Flights`, `Keys`,
+//! each in its folder's `part.rs`, `authz.rs` for access) with one file per use case:
 //!
-//! - `access` ([`access`]): callers from tokens, projects, identities, tokens, grants, the
-//!   audit log, and the role checks the other parts make;
-//! - `secrets`: create, read, open (use), drop, update, history, and the temporary, `env` and
-//!   scope-index state;
-//! - [`flights`]: definitions, runs, launch environments, templates, run tokens, schedules
-//!   and recovery;
-//! - [`keys`]: verification and rotation of the key-encryption key;
-//! - [`nodes`], above the façade: heartbeats, lost nodes and the change feed, whose threads
-//!   hold the service itself.
+//! - [`access`]: the role checks the other parts make (`authz`), callers from tokens
+//!   (`authn`), `projects`, `identities`, `tokens`, `grants`, `audit`;
+//! - `secrets`: `create`, `read`, `open` (use), `drop`, `update`, `history`, and the
+//!   `temporary`, `env` and `index` (`which_secret`) use cases over the in-memory `state`;
+//! - [`flights`]: `define`, `runs`, `launch` (identity and environment), `templates`,
+//!   `run_tokens`, `schedule`, `recovery`;
+//! - [`keys`]: `verify` and `rotate`;
+//! - [`nodes`], above the façade: `heartbeat`, `lost` nodes and the change `feed`, whose
+//!   threads hold the service itself.
 //!
-//! Below the parts are what they share: `caller` ([`Caller`], [`Role`]), `clock`, `error`
+//! Below the parts is what they share: `caller` ([`Caller`], [`Role`]), `clock`, `error`
 //! ([`CoreError`]), `types` (the requests and answers), `cache` (read caches tied to the
-//! store's generation), and [`aad`], [`plan`] and [`runenv`]. Modules depend on each other
-//! without a cycle: a part uses only the parts and modules below it.
+//! store's generation), [`aad`], [`plan`] and [`runenv`]. No module depends on another that
+//! depends on it: a part uses only what is below it, a folder's `mod.rs` only declares and
+//! re-exports, and the parts never name `Service` (the secrets part reports changes through
+//! a trait the service implements). `python3 scripts/module_cycles.py crates/coffer-core`
+//! checks it.
 #![deny(missing_docs)]
 
 pub mod aad;

@@ -12,7 +12,7 @@ use coffer_crypto::envelope;
 use coffer_model::validate::{validate, Validated};
 use coffer_model::{names, Storage};
 use coffer_store::{Expect, SealedRecord, SecretRecord, StoreError};
-use tracing::info;
+use tracing::{info, instrument};
 
 /// What a create does given the secret that exists in its storage (DuckDB's OnCreateConflict).
 pub(super) enum Next {
@@ -47,6 +47,7 @@ const RETRIES: usize = 5;
 
 impl Secrets<'_> {
     /// See [`Service::create_secret`](crate::Service::create_secret).
+    #[instrument(skip_all, fields(project = project, storage = req.storage.name()))]
     pub(crate) fn create_secret(&self, caller: &Caller, project: &str, req: CreateRequest) -> Result<CreateOutcome> {
         self.create_secret_as(caller, project, req, None)
     }

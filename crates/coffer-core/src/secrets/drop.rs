@@ -7,10 +7,11 @@ use crate::caller::{Caller, Role};
 use crate::error::{CoreError, Result};
 use crate::types::secrets::SecretChange;
 use coffer_model::Storage;
-use tracing::info;
+use tracing::{info, instrument};
 
 impl Secrets<'_> {
     /// See [`Service::drop_secret`](crate::Service::drop_secret).
+    #[instrument(skip_all, fields(project = project, name = name))]
     pub(crate) fn drop_secret(
         &self,
         caller: &Caller,

@@ -33,6 +33,7 @@ pub(super) fn inputs_of(fields: &SecretFields) -> Vec<(String, InputValue)> {
     }
     values
 }
+use tracing::instrument;
 
 impl Secrets<'_> {
     /// See [`Service::secret_history`](crate::Service::secret_history).
@@ -66,6 +67,7 @@ impl Secrets<'_> {
     }
 
     /// See [`Service::rollback_secret`](crate::Service::rollback_secret).
+    #[instrument(skip_all, fields(project = project, name = name, version = version))]
     pub(crate) fn rollback_secret(
         &self,
         caller: &Caller,

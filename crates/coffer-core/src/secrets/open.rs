@@ -7,9 +7,11 @@ use crate::error::{CoreError, Result};
 use crate::runenv::RunEnv;
 use crate::types::secrets::OpenedSecret;
 use coffer_model::Storage;
+use tracing::instrument;
 
 impl Secrets<'_> {
     /// See [`Service::use_secrets`](crate::Service::use_secrets).
+    #[instrument(skip_all, fields(project = project, n = items.len()))]
     pub(crate) fn use_secrets(
         &self,
         caller: &Caller,

@@ -2,8 +2,7 @@
 //! the list of a project's secrets; and opening a stored record's values.
 
 use super::part::{Located, Secrets};
-use super::state::key;
-use super::state::TempSecret;
+use super::state::{key, TempSecret};
 use crate::aad;
 use crate::cache::StoredSecret;
 use crate::caller::{Caller, Role};

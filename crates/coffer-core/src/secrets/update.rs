@@ -6,9 +6,11 @@ use crate::caller::{Caller, Role};
 use crate::error::Result;
 use crate::types::secrets::{CreateRequest, OnConflict, SecretInfo, SecretUpdate};
 use coffer_model::Storage;
+use tracing::instrument;
 
 impl Secrets<'_> {
     /// See [`Service::update_secret`](crate::Service::update_secret).
+    #[instrument(skip_all, fields(project = project, name = name))]
     pub(crate) fn update_secret(
         &self,
         caller: &Caller,

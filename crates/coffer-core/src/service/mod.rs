@@ -58,8 +58,6 @@ impl Service {
     /// Where runs and engines may connect (default: [`NetPolicy::standard`], no cloud
     /// metadata address): a secret whose endpoint resolves to a refused address is refused at
     /// creation. The server adds its own listeners and the owner's `--allow-network` ranges.
-    ///
-    /// [`NetPolicy::standard`]: NetPolicy::standard
     pub fn set_net_policy(&self, policy: NetPolicy) {
         *self.net.lock().unwrap_or_else(|e| e.into_inner()) = policy;
     }
@@ -154,6 +152,10 @@ struct Observers {
 }
 
 impl Observers {
+    fn add(&self, observer: Arc<dyn SecretObserver>) {
+        self.observers.lock().unwrap_or_else(|p| p.into_inner()).push(observer);
+    }
+
     /// Every observer, as they are now (so that none is called under the lock).
     fn all(&self) -> Vec<Arc<dyn SecretObserver>> {
         self.observers.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -163,11 +165,7 @@ impl Observers {
 impl Service {
     /// Adds an observer of every later secret change.
     pub fn observe(&self, observer: Arc<dyn SecretObserver>) {
-        self.observers
-            .observers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(observer);
+        self.observers.add(observer);
     }
 
     /// Tells every observer that `change` happened in `project`.

@@ -10,7 +10,6 @@ use crate::types::secrets::{
     CreateOutcome, CreateRequest, OpenedSecret, SecretInfo, SecretUpdate, SecretVersionInfo, WhichSecret,
 };
 use coffer_model::Storage;
-use tracing::instrument;
 
 impl Service {
     /// [`Service::load_env_secrets_in`] with the secrets visible in every project.
@@ -60,7 +59,6 @@ impl Service {
     /// [`CoreError::Invalid`] for a bad definition (a `generic` secret whose name is a
     /// reserved variable, see [`coffer_model::reserved`], included), [`CoreError::AlreadyExists`],
     /// [`CoreError::ReadOnly`] for the `env` storage, store and crypto errors.
-    #[instrument(skip_all, fields(project = project, storage = req.storage.name()))]
     pub fn create_secret(&self, caller: &Caller, project: &str, req: CreateRequest) -> Result<CreateOutcome> {
         self.secrets().create_secret(caller, project, req)
     }
@@ -71,7 +69,6 @@ impl Service {
     ///
     /// # Errors
     /// [`CoreError::NotFound`], [`CoreError::Ambiguous`], [`CoreError::ReadOnly`].
-    #[instrument(skip_all, fields(project = project, name = name))]
     pub fn drop_secret(
         &self,
         caller: &Caller,
@@ -115,7 +112,6 @@ impl Service {
     /// [`CoreError::Forbidden`], [`CoreError::NotFound`], [`CoreError::Ambiguous`], a crypto
     /// integrity error when the stored ciphertext, wrapped key or clear metadata were changed
     /// or moved, and the audit log's error.
-    #[instrument(skip_all, fields(project = project, n = items.len()))]
     pub fn use_secrets(
         &self,
         caller: &Caller,
@@ -152,7 +148,6 @@ impl Service {
     /// # Errors
     /// [`CoreError::NotFound`] for an unknown secret or a version no longer kept,
     /// [`CoreError::Conflict`] when `version` is the current one.
-    #[instrument(skip_all, fields(project = project, name = name, version = version))]
     pub fn rollback_secret(&self, caller: &Caller, project: &str, name: &str, version: i64) -> Result<SecretInfo> {
         self.secrets().rollback_secret(caller, project, name, version)
     }
@@ -162,7 +157,6 @@ impl Service {
     ///
     /// # Errors
     /// As [`Service::use_secrets`] and [`Service::create_secret`].
-    #[instrument(skip_all, fields(project = project, name = name))]
     pub fn update_secret(
         &self,
         caller: &Caller,

@@ -116,7 +116,8 @@ thread_local! {
     static PINNED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
 }
 
-/// A read-only request in progress on this thread (see [`Service::read_scope`](crate::Service::read_scope)).
+/// A read-only request in progress on this thread (see
+/// [`Service::read_scope`](crate::Service::read_scope)).
 #[derive(Debug)]
 pub struct ReadScope {
     _not_send: std::marker::PhantomData<*const ()>,

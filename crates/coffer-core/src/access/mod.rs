@@ -2,7 +2,8 @@
 //! log.
 //!
 //! - A [`Caller`] is the identity behind a request (found from its token by
-//!   [`Service::authenticate`](crate::Service::authenticate)), or the machine's owner in local mode ([`Caller::local`]).
+//!   [`Service::authenticate`](crate::Service::authenticate)), or the machine's owner in local mode
+//!   ([`Caller::local`]).
 //! - Roles per project form a ladder: `read` (names and metadata) < `use` (values injected into
 //!   runs and the data plane, never shown) < `write` (create, replace, drop secrets) < `admin`
 //!   (members, service accounts and their tokens, the project's audit log). A superuser (the

@@ -1,12 +1,13 @@
-//! Flights (seed 003): definitions, runs and their logs, as use cases of [`Service`](crate::Service).
+//! Flights (seed 003): definitions, runs and their logs, as use cases of
+//! [`Service`](crate::Service).
 //!
 //! - A flight is defined by a caller with `write` in its project; its runs act as the identity
 //!   of the flight's named token, or as its owner when none is named. The secrets a run gets
 //!   are opened as that identity (so it needs `use`), audited with purpose `flight:NAME#N`.
-//! - Starting a run ([`Service::start_run`](crate::Service::start_run)) records it first and then resolves its
-//!   environment: a run whose attached secret was dropped is recorded `failed` with a message
-//!   naming the secret, before anything starts. Values are read at start, so a replaced secret
-//!   needs no redeploy.
+//! - Starting a run ([`Service::start_run`](crate::Service::start_run)) records it first and then
+//!   resolves its environment: a run whose attached secret was dropped is recorded `failed` with a
+//!   message naming the secret, before anything starts. Values are read at start, so a replaced
+//!   secret needs no redeploy.
 //! - Each run gets its own `COFFER_TOKEN`: a token of the run's identity named
 //!   `run.<flight id>.<n>`, minted at start, expiring with the run's timeout and revoked when
 //!   the run ends (the named token itself is stored only as a hash and cannot be handed out).

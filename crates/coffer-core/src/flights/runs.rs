@@ -9,7 +9,8 @@ use crate::types::flights::{Launch, RunInfo, RunRequest, Started};
 use coffer_model::flight::RunStatus;
 use coffer_store::{AuditEvent, LogChunk, RunEnd, RunRecord, StoreError};
 
-/// The most log bytes one [`Service::run_log`](crate::Service::run_log) answer carries (at least one chunk).
+/// The most log bytes one [`Service::run_log`](crate::Service::run_log) answer carries (at least
+/// one chunk).
 pub const LOG_PAGE_BYTES: usize = 1 << 20;
 
 impl Flights<'_> {

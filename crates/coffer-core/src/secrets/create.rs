@@ -52,8 +52,8 @@ impl Secrets<'_> {
         self.create_secret_as(caller, project, req, None)
     }
 
-    /// [`Service::create_secret`](crate::Service::create_secret), audited as `action` (with more detail) instead of
-    /// create/replace.
+    /// [`Service::create_secret`](crate::Service::create_secret), audited as `action` (with more
+    /// detail) instead of create/replace.
     pub(super) fn create_secret_as(
         &self,
         caller: &Caller,

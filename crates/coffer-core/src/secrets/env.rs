@@ -12,7 +12,8 @@ use coffer_model::{names, InputValue, Storage};
 use std::collections::BTreeMap;
 use tracing::info;
 
-/// The prefix of the environment variables [`Service::load_env_secrets`](crate::Service::load_env_secrets) reads (Kestra's).
+/// The prefix of the environment variables
+/// [`Service::load_env_secrets`](crate::Service::load_env_secrets) reads (Kestra's).
 pub const ENV_SECRET_PREFIX: &str = "SECRET_";
 
 /// Decodes standard base64 (RFC 4648 section 4 alphabet `A-Z a-z 0-9 + /`), with or without

@@ -22,8 +22,8 @@ impl Secrets<'_> {
         self.use_secrets_checked(caller, project, items, purpose, |_| Ok(()))
     }
 
-    /// [`Service::use_secrets`](crate::Service::use_secrets) with a check of the opened secrets that runs before anything
-    /// is audited or handed out.
+    /// [`Service::use_secrets`](crate::Service::use_secrets) with a check of the opened secrets
+    /// that runs before anything is audited or handed out.
     pub(crate) fn use_secrets_checked(
         &self,
         caller: &Caller,

@@ -27,7 +27,8 @@ pub(crate) struct Secrets<'a> {
     pub temporary: &'a TemporarySecrets,
     pub env: &'a EnvSecrets,
     pub indexes: &'a ScopeIndexes,
-    /// Where secrets' endpoints may point (see [`Service::set_net_policy`](crate::Service::set_net_policy)).
+    /// Where secrets' endpoints may point (see
+    /// [`Service::set_net_policy`](crate::Service::set_net_policy)).
     pub net: &'a Mutex<NetPolicy>,
     pub changes: &'a dyn Changes,
 }

@@ -55,7 +55,8 @@ impl Secrets<'_> {
     /// Exactly one location of `name`, or the DuckDB-style error: a name in several storages
     /// (memory, coffer, env: any two) is ambiguous unless `storage` says which, as DuckDB's
     /// lookup by name refuses a name found in several storages. (Only lookups by path rank
-    /// storages, memory before coffer before env: [`Service::which_secret`](crate::Service::which_secret).)
+    /// storages, memory before coffer before env:
+    /// [`Service::which_secret`](crate::Service::which_secret).)
     pub(super) fn locate_one(&self, project: &str, name: &str, storage: Option<Storage>) -> Result<Located> {
         let mut found = self.locate(project, name, storage)?;
         match found.len() {

@@ -65,7 +65,8 @@ impl EnvSet {
     }
 }
 
-/// The `env` secrets of this process (see [`Service::load_env_secrets_in`](crate::Service::load_env_secrets_in)).
+/// The `env` secrets of this process (see
+/// [`Service::load_env_secrets_in`](crate::Service::load_env_secrets_in)).
 #[derive(Default)]
 pub(crate) struct EnvSecrets {
     set: Mutex<EnvSet>,

@@ -28,7 +28,8 @@ pub struct RotationReport {
     pub changed_meanwhile: usize,
 }
 
-/// What [`Service::verify_all`](crate::Service::verify_all) found: every stored version opened, or which did not.
+/// What [`Service::verify_all`](crate::Service::verify_all) found: every stored version opened, or
+/// which did not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
     /// Stored versions (current and kept) that decrypted and passed their integrity checks.

@@ -196,8 +196,8 @@ pub struct OpenedSecret {
     pub fields: SecretFields,
 }
 
-/// What changed, as told to a [`SecretObserver`](crate::SecretObserver). Metadata only: an observer that needs
-/// the values opens the secret through the [`Service`](crate::Service) it is given.
+/// What changed, as told to a [`SecretObserver`](crate::SecretObserver). Metadata only: an observer
+/// that needs the values opens the secret through the [`Service`](crate::Service) it is given.
 #[derive(Debug, Clone)]
 pub enum SecretChange {
     /// Created or replaced.

@@ -5,14 +5,26 @@
 //! revoked token, a removed grant or a replaced secret is seen by the next request, whichever
 //! process changed it.
 
-use crate::access::Role;
-use crate::service::StoredSecret;
-use coffer_store::{IdentityRecord, TokenRecord};
+//!
+//! [`Cache`] holds them with the generation check ([`Cache::fresh`]) and the per-thread pin of
+//! a read-only request ([`Cache::read_scope`]).
+
+use crate::caller::Role;
+use crate::error::Result;
+use crate::types::secrets::SecretInfo;
+use coffer_store::{IdentityRecord, SecretRecord, Store, TokenRecord};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Above this many entries a map is emptied rather than grown.
 const MAX_ENTRIES: usize = 50_000;
+
+/// A stored record with its metadata rendered once (what the cache keeps).
+#[derive(Debug)]
+pub(crate) struct StoredSecret {
+    pub record: SecretRecord,
+    pub info: SecretInfo,
+}
 
 /// A token with its identity, and when this process last recorded its use.
 #[derive(Debug, Clone)]
@@ -96,5 +108,57 @@ impl Caches {
         if self.current(generation) {
             put(&mut self.records, (project.to_string(), name.to_ascii_lowercase()), r);
         }
+    }
+}
+
+thread_local! {
+    /// The generation a [`ReadScope`] pinned on this thread.
+    static PINNED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// A read-only request in progress on this thread (see
+/// [`Service::read_scope`](crate::Service::read_scope)).
+#[derive(Debug)]
+pub struct ReadScope {
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Drop for ReadScope {
+    fn drop(&mut self) {
+        PINNED.with(|p| p.set(None));
+    }
+}
+
+/// The read caches of one service, kept in step with the store's generation.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    caches: Mutex<Caches>,
+}
+
+impl Cache {
+    /// The caches, locked.
+    pub fn lock(&self) -> MutexGuard<'_, Caches> {
+        self.caches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads the store's generation and drops every cache entry if it moved; inside a
+    /// [`ReadScope`], the generation read when the scope began.
+    pub fn fresh(&self, store: &dyn Store) -> Result<i64> {
+        if let Some(g) = PINNED.with(std::cell::Cell::get) {
+            return Ok(g);
+        }
+        let generation = store.generation()?;
+        self.lock().sync(generation);
+        Ok(generation)
+    }
+
+    /// Begins a read-only request on this thread (see
+    /// [`Service::read_scope`](crate::Service::read_scope)).
+    pub fn read_scope(&self, store: &dyn Store) -> Result<ReadScope> {
+        let generation = self.fresh(store)?;
+        PINNED.with(|p| p.set(Some(generation)));
+        Ok(ReadScope {
+            _not_send: std::marker::PhantomData,
+        })
     }
 }

@@ -1,4 +1,6 @@
-use crate::access::Role;
+//! The errors of the application layer: [`CoreError`] and the [`Result`] alias.
+
+use crate::caller::Role;
 use coffer_model::{ModelError, Storage};
 
 /// Errors of the application layer. [`CoreError::exit_code`] maps them to the CLI's codes.
@@ -126,5 +128,18 @@ impl From<coffer_store::StoreError> for CoreError {
             e @ coffer_store::StoreError::Audit(_) => CoreError::Audit(e),
             other => CoreError::Store(other),
         }
+    }
+}
+
+impl Role {
+    /// Parses a role name (any case).
+    ///
+    /// # Errors
+    /// [`CoreError::Usage`] naming the valid roles.
+    pub fn parse(s: &str) -> Result<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| CoreError::Usage(format!("unknown role '{s}'; valid roles: admin, write, use, read")))
     }
 }

@@ -13,7 +13,7 @@
 //! [`Planner`] answers one secret's registration in O(its scopes) and says which secrets a
 //! change affects, so an update touches only those.
 
-use crate::SecretInfo;
+use crate::types::secrets::SecretInfo;
 use coffer_model::scope::effective_scopes;
 use coffer_model::Storage;
 use std::collections::{BTreeSet, HashMap};

@@ -547,6 +547,28 @@ pub fn split_legacy_sensitive(
     (kept, moved)
 }
 
+/// A stored secret's public fields and sensitive keys as they are shown: with the values of
+/// [`split_legacy_sensitive`] out of the public fields and their keys among the sensitive ones.
+pub fn shown_fields(
+    ty: &str,
+    public: &BTreeMap<String, FieldValue>,
+    sensitive_keys: &[String],
+) -> (BTreeMap<String, FieldValue>, Vec<String>) {
+    let (kept, moved) = split_legacy_sensitive(ty, public);
+    if moved.is_empty() {
+        return (kept, sensitive_keys.to_vec());
+    }
+    let mut keys = sensitive_keys.to_vec();
+    keys.extend(
+        SecretFields {
+            public: BTreeMap::new(),
+            sensitive: moved,
+        }
+        .sensitive_keys(),
+    );
+    (kept, keys)
+}
+
 #[cfg(test)]
 mod legacy_tests {
     use super::*;

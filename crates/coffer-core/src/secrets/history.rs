@@ -52,16 +52,20 @@ impl Secrets<'_> {
         Ok(history
             .iter()
             .enumerate()
-            .map(|(i, r)| SecretVersionInfo {
-                version: r.version,
-                current: i == last,
-                secret_type: r.secret_type.clone(),
-                provider: r.provider.clone(),
-                scope: r.scopes.clone(),
-                fields: r.public_fields.clone(),
-                sensitive_keys: r.sensitive_keys.clone(),
-                updated_at: r.updated_at,
-                updated_by: r.updated_by.clone(),
+            .map(|(i, r)| {
+                let (fields, sensitive_keys) =
+                    coffer_model::validate::shown_fields(&r.secret_type, &r.public_fields, &r.sensitive_keys);
+                SecretVersionInfo {
+                    version: r.version,
+                    current: i == last,
+                    secret_type: r.secret_type.clone(),
+                    provider: r.provider.clone(),
+                    scope: r.scopes.clone(),
+                    fields,
+                    sensitive_keys,
+                    updated_at: r.updated_at,
+                    updated_by: r.updated_by.clone(),
+                }
             })
             .collect())
     }

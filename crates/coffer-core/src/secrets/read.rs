@@ -150,12 +150,102 @@ pub(crate) fn open_record(keyring: &dyn Keyring, record: &SecretRecord) -> Resul
     let plain = envelope::open(keyring, &aad::for_record(record), &sealed)?;
     let sensitive = SecretFields::sensitive_from_bytes(plain.expose_secret())
         .map_err(|_| CoreError::Crypto(coffer_crypto::CryptoError::Integrity))?;
-    let fields = SecretFields {
+    let mut fields = SecretFields {
         public: record.public_fields.clone(),
         sensitive,
     };
     if fields.sensitive_keys() != record.sensitive_keys {
         return Err(CoreError::Crypto(coffer_crypto::CryptoError::Integrity));
     }
+    // Values stored in clear before their field became sensitive (old secrets'
+    // `extra_http_headers`) are sensitive from here on: masked in runs, redacted, sealed when
+    // the secret is next written.
+    let (public, moved) = coffer_model::validate::split_legacy_sensitive(&record.secret_type, &fields.public);
+    if !moved.is_empty() {
+        fields.public = public;
+        fields.sensitive.extend(moved);
+    }
     Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coffer_crypto::LocalKeyFile;
+    use coffer_model::{FieldValue, SensitiveValue};
+    use coffer_store::{Expect, SealedRecord, Store};
+    use coffer_store_sqlite::SqliteStore;
+    use std::collections::BTreeMap;
+
+    /// A secret stored before `extra_http_headers` became sensitive: its header values are in
+    /// the public fields (and in the AAD). Shown, they are sensitive keys; opened, sensitive
+    /// values; the stored row still opens.
+    #[test]
+    fn header_values_stored_in_clear_are_treated_as_sensitive() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (keyring, _) = LocalKeyFile::open_or_create(&dir.path().join("master.key")).expect("key");
+        let store = SqliteStore::open(&dir.path().join("coffer.db")).expect("db");
+        let mut public = BTreeMap::new();
+        public.insert("key_id".to_string(), FieldValue::Text("AKIA".into()));
+        public.insert("region".to_string(), FieldValue::Text("us-east-1".into()));
+        let mut headers = indexmap::IndexMap::new();
+        headers.insert("Authorization".to_string(), "Bearer LEGACY-TOKEN".to_string());
+        public.insert("extra_http_headers".to_string(), FieldValue::Map(headers));
+        let mut sensitive = BTreeMap::new();
+        sensitive.insert(
+            "secret".to_string(),
+            SensitiveValue::Text(coffer_crypto::SecretString::from("s3-secret")),
+        );
+        let fields = SecretFields { public, sensitive };
+        let mut record = SecretRecord {
+            project: "default".into(),
+            name: "old".into(),
+            secret_type: "s3".into(),
+            provider: "config".into(),
+            scopes: vec!["s3://b".into()],
+            public_fields: fields.public.clone(),
+            sensitive_keys: fields.sensitive_keys(),
+            sealed: SealedRecord {
+                key_id: String::new(),
+                wrapped_key: Vec::new(),
+                nonce: Vec::new(),
+                ciphertext: Vec::new(),
+            },
+            version: 1,
+            created_at: 1,
+            created_by: "local".into(),
+            updated_at: 1,
+            updated_by: "local".into(),
+        };
+        let plain = fields.sensitive_to_bytes();
+        let sealed = envelope::seal(&keyring, &aad::for_record(&record), plain.expose_secret()).expect("seal");
+        record.sealed = SealedRecord {
+            key_id: sealed.wrapped_key.key_id,
+            wrapped_key: sealed.wrapped_key.blob,
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
+        };
+        store.put_secret(&record, Expect::Absent, &[]).expect("put");
+
+        let info = SecretInfo::from_record(&record);
+        assert!(!info.fields.contains_key("extra_http_headers"), "{:?}", info.fields);
+        assert!(info
+            .sensitive_keys
+            .contains(&"extra_http_headers.Authorization".to_string()));
+        assert!(!info.secret_string.contains("LEGACY-TOKEN"), "{}", info.secret_string);
+        let opened = open_record(&keyring, &record).expect("opens");
+        assert!(!opened.public.contains_key("extra_http_headers"));
+        match opened.sensitive.get("extra_http_headers") {
+            Some(SensitiveValue::Map(m)) => assert_eq!(
+                m.get("Authorization").map(|v| v.expose_secret()),
+                Some("Bearer LEGACY-TOKEN")
+            ),
+            other => panic!("not sensitive: {other:?}"),
+        }
+        let svc = crate::Service::new(Box::new(store), Box::new(keyring));
+        let listed = svc
+            .secret_info(&Caller::local(), "default", "old", Some(Storage::Coffer))
+            .expect("info");
+        assert!(!format!("{listed:?}").contains("LEGACY-TOKEN"));
+    }
 }

@@ -106,6 +106,9 @@ fn ser_storage<S: serde::Serializer>(s: &Storage, ser: S) -> std::result::Result
 
 impl SecretInfo {
     pub(crate) fn from_record(r: &SecretRecord) -> Self {
+        // A secret stored before a field became sensitive shows it as sensitive all the same.
+        let (fields, sensitive_keys) =
+            coffer_model::validate::shown_fields(&r.secret_type, &r.public_fields, &r.sensitive_keys);
         let mut info = SecretInfo {
             name: r.name.clone(),
             secret_type: r.secret_type.clone(),
@@ -114,8 +117,8 @@ impl SecretInfo {
             storage: Storage::Coffer,
             persistent: true,
             version: r.version,
-            fields: r.public_fields.clone(),
-            sensitive_keys: r.sensitive_keys.clone(),
+            fields,
+            sensitive_keys,
             created_at: r.created_at,
             created_by: r.created_by.clone(),
             updated_at: r.updated_at,

@@ -5,26 +5,20 @@
 //! as the service wrote it. Errors on the server's side (the store, the keyring, the audit log,
 //! a bug) carry a generic message and their cause: when the response is built, the cause goes
 //! to the server log under a fresh request id, and the client's message names that id and
-//! nothing else.
+//! nothing else. Which error gets which status, code and message is
+//! [`coffer_api::Error`]'s to say; this module turns it into a response.
 
 use crate::api::ErrorBody;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use coffer_core::CoreError;
-use coffer_crypto::CryptoError;
-use coffer_model::ModelError;
+use std::borrow::Cow;
 use std::error::Error as StdError;
 
 /// The cause of an error, for the server log only.
 pub type Cause = Box<dyn StdError + Send + Sync + 'static>;
 
-/// The client's message for errors of the store.
-const STORE_UNAVAILABLE: &str = "the store is unavailable";
-/// The client's message for errors of the keyring (a key file, AWS KMS).
-const KEYRING_UNAVAILABLE: &str = "the keyring is unavailable";
-/// The client's message when the audit log cannot be written (the request was refused).
-const AUDIT_UNAVAILABLE: &str = "the request was refused because its audit event cannot be written";
-/// The client's message for everything else that fails inside the server.
+/// The client's message for everything that fails inside the server unexpectedly.
 const INTERNAL: &str = "internal error";
 
 /// An error response: its status, its stable `code`, the message meant for the client, the
@@ -33,10 +27,10 @@ const INTERNAL: &str = "internal error";
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: Cow<'static, str>,
     message: String,
     field: Option<String>,
-    role_needed: Option<&'static str>,
+    role_needed: Option<String>,
     cause: Option<Cause>,
 }
 
@@ -45,7 +39,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code,
+            code: Cow::Borrowed(code),
             message: message.into(),
             field: None,
             role_needed: None,
@@ -91,7 +85,7 @@ impl ApiError {
 
     /// The stable code (`invalid`, `not_found`, `store_unavailable`, ...).
     pub fn code(&self) -> &str {
-        self.code
+        &self.code
     }
 
     /// The message meant for the client. For an error with a cause, the response adds the
@@ -107,7 +101,7 @@ impl ApiError {
 
     /// For `forbidden`: the role that was needed.
     pub fn role_needed(&self) -> Option<&str> {
-        self.role_needed
+        self.role_needed.as_deref()
     }
 
     /// The cause, for the server log: never sent to the client.
@@ -125,7 +119,7 @@ impl ApiError {
                 tracing::error!(
                     %request_id,
                     status = self.status.as_u16(),
-                    code = self.code,
+                    code = %self.code,
                     error = %chain(cause.as_ref()),
                     "request failed"
                 );
@@ -133,10 +127,10 @@ impl ApiError {
             }
         };
         let body = ErrorBody {
-            code: self.code.into(),
+            code: self.code.into_owned(),
             message,
             field: self.field,
-            role_needed: self.role_needed.map(str::to_string),
+            role_needed: self.role_needed,
         };
         (self.status, body)
     }
@@ -173,108 +167,31 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// How a core error reaches the client: its status, its code and, when its own message is not
-/// meant for the client, the generic message the client gets instead (the error is then the
-/// cause, for the log).
-fn classify(e: &CoreError) -> (StatusCode, &'static str, Option<&'static str>) {
-    use StatusCode as S;
-    match e {
-        CoreError::Invalid(_) => (S::BAD_REQUEST, "invalid", None),
-        CoreError::Usage(_) | CoreError::ReadOnly(_) => (S::BAD_REQUEST, "bad_request", None),
-        CoreError::AlreadyExists { .. } | CoreError::Contended(_) | CoreError::Conflict(_) => {
-            (S::CONFLICT, "conflict", None)
+impl From<coffer_api::Error> for ApiError {
+    fn from(e: coffer_api::Error) -> Self {
+        let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = Cow::Owned(e.code().to_string());
+        match e.generic_message() {
+            Some(generic) => {
+                let mut err = ApiError::new(status, "", generic).with_cause(e);
+                err.code = code;
+                err
+            }
+            None => ApiError {
+                status,
+                code,
+                message: e.to_string(),
+                field: e.field(),
+                role_needed: e.role_needed().map(str::to_string),
+                cause: None,
+            },
         }
-        CoreError::Ambiguous { .. } => (S::CONFLICT, "ambiguous", None),
-        CoreError::NotFound { .. } | CoreError::ProjectNotFound(_) | CoreError::Missing(_) => {
-            (S::NOT_FOUND, "not_found", None)
-        }
-        CoreError::Unauthenticated(_) => (S::UNAUTHORIZED, "unauthorized", None),
-        CoreError::Forbidden { .. }
-        | CoreError::NotPermitted(_)
-        | CoreError::NeedsSuperuser { .. }
-        | CoreError::TokenRefused(_) => (S::FORBIDDEN, "forbidden", None),
-        CoreError::Audit(_) => (S::SERVICE_UNAVAILABLE, "audit_unavailable", Some(AUDIT_UNAVAILABLE)),
-        CoreError::Store(_) => (S::SERVICE_UNAVAILABLE, "store_unavailable", Some(STORE_UNAVAILABLE)),
-        // What this keyring cannot do and what to do instead: a fixed text written for users.
-        CoreError::Crypto(CryptoError::Unsupported(_)) => (S::SERVICE_UNAVAILABLE, "keyring_unavailable", None),
-        CoreError::Crypto(CryptoError::Integrity) => (S::INTERNAL_SERVER_ERROR, "internal", Some(INTERNAL)),
-        // A keyring that cannot be reached or used (KMS down, access denied): retry later.
-        CoreError::Crypto(_) => (S::SERVICE_UNAVAILABLE, "keyring_unavailable", Some(KEYRING_UNAVAILABLE)),
-        _ => (S::INTERNAL_SERVER_ERROR, "internal", Some(INTERNAL)),
     }
-}
-
-/// Whether a core error's own message is meant for the client: `false` for errors of the
-/// store, the keyring, the audit log and anything unexpected, which only the log sees.
-pub(crate) fn is_for_the_client(e: &CoreError) -> bool {
-    classify(e).2.is_none()
-}
-
-/// The request field a core error is about, from the error's data.
-fn field_of(e: &CoreError) -> Option<String> {
-    match e {
-        CoreError::Invalid(m) => model_field(m),
-        CoreError::Ambiguous { .. } => Some("storage".into()),
-        _ => None,
-    }
-}
-
-/// The role a refused caller needed.
-fn role_needed_of(e: &CoreError) -> Option<&'static str> {
-    match e {
-        CoreError::Forbidden { need, .. } => Some(need.name()),
-        CoreError::NeedsSuperuser { .. } => Some("superuser"),
-        _ => None,
-    }
-}
-
-fn model_field(e: &ModelError) -> Option<String> {
-    Some(match e {
-        ModelError::UnknownType { .. } => "type".into(),
-        ModelError::UnknownProvider { .. } => "provider".into(),
-        ModelError::UnknownField { field, .. }
-        | ModelError::MissingField { field, .. }
-        | ModelError::DuplicateField { field }
-        | ModelError::InvalidValue { field, .. } => format!("fields.{field}"),
-        ModelError::InvalidName { .. } => "name".into(),
-        ModelError::InvalidScope { .. } => "scope".into(),
-        ModelError::EnvCollision { .. } => "secrets".into(),
-        ModelError::InvalidFlight { field, .. } => return flight_field(field),
-        _ => return None,
-    })
-}
-
-/// The body field of a flight rule's `field` datum. The model names the field or option at
-/// fault with its subject (`config key 'A'`, `timeout`, `--timeout`, `secret 's'`): the first
-/// word is the field, whatever key or value follows it.
-fn flight_field(field: &str) -> Option<String> {
-    let head = field
-        .trim_start_matches('-')
-        .split([' ', '='])
-        .next()
-        .unwrap_or_default();
-    Some(match head {
-        "config" => "config".into(),
-        "timeout" | "timeout_secs" => "timeout_secs".into(),
-        "secret" | "secrets" => "secrets".into(),
-        "token" | "token_name" => "token_name".into(),
-        "kind" | "command" | "script" | "schedule" | "timezone" | "concurrency" => head.into(),
-        _ => return None,
-    })
 }
 
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
-        let (status, code, generic) = classify(&e);
-        match generic {
-            Some(generic) => ApiError::new(status, code, generic).with_cause(e),
-            None => {
-                let mut err = ApiError::new(status, code, e.to_string());
-                err.field = field_of(&e);
-                err.role_needed = role_needed_of(&e);
-                err
-            }
-        }
+        ApiError::from(coffer_api::Error::Core(e))
     }
 }
 

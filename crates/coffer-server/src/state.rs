@@ -1,9 +1,11 @@
-//! The server's state and the two ways a handler calls the service: [`AppState::read`] on the
-//! request's own thread, [`AppState::write`] on tokio's blocking pool.
+//! The server's state and the two ways a handler calls the API, as the token's identity:
+//! [`AppState::read`] on the request's own thread, [`AppState::write`] on tokio's blocking
+//! pool. Either hands the handler a [`Local`] over the service.
 
 use crate::error::ApiError;
 use crate::extract::Auth;
 use crate::{PlainSql, SqlRunner};
+use coffer_api::Local;
 use coffer_core::{Caller, Service};
 use std::sync::Arc;
 
@@ -39,17 +41,29 @@ impl AppState {
         self
     }
 
+    /// The API as `caller`: starting runs on the flight runner, running `/sql` with the SQL
+    /// runner, statement errors that are not for the client logged (see [`crate::handlers::sql`]).
+    fn api(&self, caller: Caller) -> Local {
+        let api = Local::new(self.service.clone(), caller)
+            .with_sql(self.sql.clone())
+            .with_sql_errors(crate::handlers::sql::error_body);
+        match &self.flights {
+            Some(runner) => api.spawning_flights(runner.clone()),
+            None => api,
+        }
+    }
+
     /// Authenticates `auth` and runs `f` on the blocking pool: for requests that write (a
     /// commit waits for the disk) or hand out values (their audit events are committed first).
     pub(crate) async fn write<T: Send + 'static>(
         &self,
         auth: Auth,
-        f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T> + Send + 'static,
+        f: impl FnOnce(&Local) -> coffer_api::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let service = self.service.clone();
+        let state = self.clone();
         blocking(move || {
-            let caller = service.authenticate(auth.token.expose_secret(), &auth.client)?;
-            f(&service, caller)
+            let caller = state.service.authenticate(auth.token.expose_secret(), &auth.client)?;
+            f(&state.api(caller))
         })
         .await
     }
@@ -64,17 +78,17 @@ impl AppState {
     pub(crate) async fn read<T>(
         &self,
         auth: Auth,
-        f: impl FnOnce(&Service, Caller) -> coffer_core::Result<T>,
+        f: impl FnOnce(&Local) -> coffer_api::Result<T>,
     ) -> Result<T, ApiError> {
         let _scope = self.service.read_scope()?;
         let caller = self.service.authenticate(auth.token.expose_secret(), &auth.client)?;
-        f(&self.service, caller).map_err(ApiError::from)
+        f(&self.api(caller)).map_err(ApiError::from)
     }
 }
 
 /// Runs `run` on tokio's blocking pool.
 async fn blocking<T: Send + 'static>(
-    run: impl FnOnce() -> coffer_core::Result<T> + Send + 'static,
+    run: impl FnOnce() -> coffer_api::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     match tokio::task::spawn_blocking(run).await {
         Ok(r) => r.map_err(ApiError::from),

@@ -137,12 +137,7 @@ pub enum Backend {
 }
 
 fn field_input(v: InputValue) -> FieldInput {
-    match v {
-        InputValue::Text(t) => FieldInput::Text(t.expose_secret().to_string()),
-        InputValue::Bool(b) => FieldInput::Bool(b),
-        InputValue::Int(i) => FieldInput::Int(i),
-        InputValue::Map(m) => FieldInput::Map(m.into_iter().map(|(k, v)| (k, v.expose_secret().to_string())).collect()),
-    }
+    v.into()
 }
 
 impl Backend {
@@ -174,10 +169,10 @@ impl Backend {
                     &format!("/v1/projects/{}/secrets", enc(project)),
                     Some(&Remote::json(&body)?),
                 )?;
-                Ok(match out.action.as_str() {
-                    "created" => CreateOutcome::Created(out.secret),
-                    "replaced" => CreateOutcome::Replaced(out.secret),
-                    _ => CreateOutcome::Ignored(out.secret),
+                Ok(match out.action {
+                    api::SecretAction::Created => CreateOutcome::Created(out.secret),
+                    api::SecretAction::Replaced => CreateOutcome::Replaced(out.secret),
+                    api::SecretAction::Kept => CreateOutcome::Ignored(out.secret),
                 })
             }
         }
@@ -441,7 +436,7 @@ impl Backend {
                     expires_in: expires.map(str::to_string),
                 };
                 let t: api::TokenCreated = r.call("POST", "/v1/tokens", Some(&Remote::json(&body)?))?;
-                Ok((t.info, SecretString::from(t.token), t.notice))
+                Ok((t.info, t.token, t.notice))
             }
         }
     }
@@ -748,7 +743,6 @@ impl Backend {
                 ))
             }
             Backend::Remote(r) => {
-                use base64::Engine as _;
                 let out: api::LogResponse = r.call(
                     "GET",
                     &format!(
@@ -759,13 +753,10 @@ impl Backend {
                 )?;
                 let mut pieces = Vec::with_capacity(out.chunks.len());
                 for c in out.chunks {
-                    let data = base64::engine::general_purpose::STANDARD
-                        .decode(c.data.as_bytes())
-                        .context("the server sent a log chunk that is not base64")?;
                     pieces.push(LogPiece {
                         seq: c.seq,
                         stream: c.stream,
-                        data,
+                        data: c.data,
                     });
                 }
                 Ok((out.run, pieces))

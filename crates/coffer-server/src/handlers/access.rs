@@ -1,13 +1,14 @@
 //! Access: project members and their roles, identities (users, service accounts) and tokens.
 
-use crate::api::{parse_duration_ms, ErrorBody, GrantBody, ServiceAccountBody, TokenBody, TokenCreated, UserBody};
+use crate::api::{ErrorBody, GrantBody, ServiceAccountBody, TokenBody, TokenCreated, UserBody};
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coffer_core::{IdentityInfo, MemberInfo, Role, TokenInfo};
+use coffer_api::CofferApi;
+use coffer_core::{IdentityInfo, MemberInfo, TokenInfo};
 
 /// The project's members and their roles (role `admin`).
 #[utoipa::path(get, path = "/v1/projects/{project}/members", tag = "access",
@@ -19,7 +20,7 @@ pub(crate) async fn list_members(
     names: Names,
 ) -> Result<Json<Vec<MemberInfo>>, ApiError> {
     let project = names.one();
-    st.read(auth, move |s, c| s.list_members(&c, &project)).await.map(Json)
+    st.read(auth, move |api| api.list_members(&project)).await.map(Json)
 }
 
 /// Give an identity a role in the project, replacing its role (role `admin`).
@@ -33,8 +34,8 @@ pub(crate) async fn grant(
     JsonBody(b): JsonBody<GrantBody>,
 ) -> Result<Json<MemberInfo>, ApiError> {
     let (project, identity) = names.two();
-    let role = Role::parse(&b.role).map_err(|e| ApiError::from(e).with_field("role"))?;
-    st.write(auth, move |s, c| s.grant(&c, &project, role, &identity))
+    b.role()?;
+    st.write(auth, move |api| api.grant(&project, &identity, b))
         .await
         .map(Json)
 }
@@ -45,8 +46,7 @@ pub(crate) async fn grant(
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub(crate) async fn revoke_grant(State(st): State<AppState>, auth: Auth, names: Names) -> Result<StatusCode, ApiError> {
     let (project, identity) = names.two();
-    st.write(auth, move |s, c| s.revoke_grant(&c, &project, &identity))
-        .await?;
+    st.write(auth, move |api| api.revoke_grant(&project, &identity)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -62,7 +62,7 @@ pub(crate) async fn create_service_account(
 ) -> Result<(StatusCode, Json<IdentityInfo>), ApiError> {
     let project = names.one();
     let i = st
-        .write(auth, move |s, c| s.create_service_account(&c, &project, &b.name))
+        .write(auth, move |api| api.create_service_account(&project, b))
         .await?;
     Ok((StatusCode::CREATED, Json(i)))
 }
@@ -74,7 +74,7 @@ pub(crate) async fn list_identities(
     State(st): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Vec<IdentityInfo>>, ApiError> {
-    st.read(auth, move |s, c| s.list_identities(&c)).await.map(Json)
+    st.read(auth, move |api| api.list_identities()).await.map(Json)
 }
 
 /// Create a user (superusers).
@@ -85,9 +85,7 @@ pub(crate) async fn create_user(
     auth: Auth,
     JsonBody(b): JsonBody<UserBody>,
 ) -> Result<(StatusCode, Json<IdentityInfo>), ApiError> {
-    let i = st
-        .write(auth, move |s, c| s.create_user(&c, &b.name, b.superuser))
-        .await?;
+    let i = st.write(auth, move |api| api.create_user(b)).await?;
     Ok((StatusCode::CREATED, Json(i)))
 }
 
@@ -95,7 +93,7 @@ pub(crate) async fn create_user(
 #[utoipa::path(get, path = "/v1/tokens", tag = "access",
     responses((status = 200, body = Vec<TokenInfo>), (status = "4XX", body = ErrorBody)))]
 pub(crate) async fn list_tokens(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<TokenInfo>>, ApiError> {
-    st.read(auth, move |s, c| s.list_tokens(&c)).await.map(Json)
+    st.read(auth, move |api| api.list_tokens()).await.map(Json)
 }
 
 /// Create a named token; the response holds it this once. A token created with a token never
@@ -108,26 +106,9 @@ pub(crate) async fn create_token(
     auth: Auth,
     JsonBody(b): JsonBody<TokenBody>,
 ) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
-    let expires = match &b.expires_in {
-        Some(e) => Some(
-            parse_duration_ms("expires_in", e)
-                .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "invalid", m).with_field("expires_in"))?,
-        ),
-        None => None,
-    };
-    let t = st
-        .write(auth, move |s, c| {
-            s.create_token(&c, b.owner.as_deref(), &b.name, expires)
-        })
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TokenCreated {
-            token: t.token.expose_secret().to_string(),
-            info: t.info,
-            notice: t.notice,
-        }),
-    ))
+    b.expires_in_ms()?;
+    let t = st.write(auth, move |api| api.create_token(b)).await?;
+    Ok((StatusCode::CREATED, Json(t)))
 }
 
 /// Revoke a token and every token below it (created with it, transitively): they stop
@@ -141,5 +122,5 @@ pub(crate) async fn revoke_token(
     names: Names,
 ) -> Result<Json<TokenInfo>, ApiError> {
     let name = names.one();
-    st.write(auth, move |s, c| s.revoke_token(&c, &name)).await.map(Json)
+    st.write(auth, move |api| api.revoke_token(&name)).await.map(Json)
 }

@@ -2,8 +2,7 @@
 //! cancelling runs, run logs.
 
 use crate::api::{
-    ErrorBody, FlightCreateBody, FlightSavedResponse, FlightUpdateBody, LogChunkBody, LogQuery, LogResponse, RunBody,
-    RunsQuery,
+    ErrorBody, FlightCreateBody, FlightSavedResponse, FlightUpdateBody, LogQuery, LogResponse, RunBody, RunsQuery,
 };
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names, OptionalJsonBody, Q};
@@ -11,20 +10,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coffer_core::{CoreError, FlightInfo, FlightUpdate, RunInfo, RunRequest};
-use coffer_model::flight::{FlightKind, FlightSpec};
-
-/// Flight bodies refer to kinds by name: a bad one is an `invalid` of field `kind`.
-fn flight_kind(kind: &str) -> Result<FlightKind, ApiError> {
-    FlightKind::parse(kind).map_err(|e| ApiError::from(CoreError::from(e)))
-}
-
-fn saved(s: coffer_core::FlightSaved) -> FlightSavedResponse {
-    FlightSavedResponse {
-        flight: s.info,
-        warnings: s.warnings,
-    }
-}
+use coffer_api::CofferApi;
+use coffer_core::{FlightInfo, RunInfo};
 
 /// The project's flights, by name (role `read`).
 #[utoipa::path(get, path = "/v1/projects/{project}/flights", tag = "flights",
@@ -36,7 +23,7 @@ pub(crate) async fn list_flights(
     names: Names,
 ) -> Result<Json<Vec<FlightInfo>>, ApiError> {
     let project = names.one();
-    st.read(auth, move |s, c| s.list_flights(&c, &project)).await.map(Json)
+    st.read(auth, move |api| api.list_flights(&project)).await.map(Json)
 }
 
 /// Create a flight (role `write`): a command, a Python script or a SQL script, its config,
@@ -52,36 +39,9 @@ pub(crate) async fn create_flight(
     JsonBody(b): JsonBody<FlightCreateBody>,
 ) -> Result<(StatusCode, Json<FlightSavedResponse>), ApiError> {
     let project = names.one();
-    coffer_model::names::validate_name(&b.name).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid",
-            format!(
-                "invalid flight name '{}': names must match [A-Za-z0-9._-]{{1,128}}",
-                b.name
-            ),
-        )
-        .with_field("name")
-    })?;
-    let spec = FlightSpec {
-        kind: flight_kind(&b.kind)?,
-        command: b.command,
-        script: b.script,
-        config: b.config,
-        secrets: b.secrets,
-        token_name: b.token_name,
-        schedule: b.schedule,
-        timezone: b.timezone,
-        timeout_secs: b.timeout_secs,
-        concurrency: b.concurrency.unwrap_or(1),
-        steps: b.steps,
-        runs_as_since: None,
-    };
-    let name = b.name;
-    let s = st
-        .write(auth, move |s, c| s.create_flight(&c, &project, &name, spec))
-        .await?;
-    Ok((StatusCode::CREATED, Json(saved(s))))
+    b.validate()?;
+    let saved = st.write(auth, move |api| api.create_flight(&project, b)).await?;
+    Ok((StatusCode::CREATED, Json(saved)))
 }
 
 /// One flight, by name or by flight id (role `read`).
@@ -94,7 +54,7 @@ pub(crate) async fn show_flight(
     names: Names,
 ) -> Result<Json<FlightInfo>, ApiError> {
     let (project, flight) = names.two();
-    st.read(auth, move |s, c| s.get_flight(&c, &project, &flight))
+    st.read(auth, move |api| api.get_flight(&project, &flight))
         .await
         .map(Json)
 }
@@ -112,23 +72,10 @@ pub(crate) async fn update_flight(
     JsonBody(b): JsonBody<FlightUpdateBody>,
 ) -> Result<Json<FlightSavedResponse>, ApiError> {
     let (project, flight) = names.two();
-    let update = FlightUpdate {
-        kind: b.kind.as_deref().map(flight_kind).transpose()?,
-        command: b.command,
-        script: b.script,
-        config: b.config,
-        secrets: b.secrets,
-        token_name: b.token_name,
-        schedule: b.schedule,
-        timezone: b.timezone,
-        timeout_secs: b.timeout_secs,
-        concurrency: b.concurrency,
-        steps: b.steps,
-    };
-    let s = st
-        .write(auth, move |s, c| s.update_flight(&c, &project, &flight, update))
-        .await?;
-    Ok(Json(saved(s)))
+    b.validate()?;
+    st.write(auth, move |api| api.update_flight(&project, &flight, b))
+        .await
+        .map(Json)
 }
 
 /// Delete a flight with its runs and logs (role `write`); 409 while a run is running.
@@ -141,8 +88,7 @@ pub(crate) async fn delete_flight(
     names: Names,
 ) -> Result<StatusCode, ApiError> {
     let (project, flight) = names.two();
-    st.write(auth, move |s, c| s.delete_flight(&c, &project, &flight))
-        .await?;
+    st.write(auth, move |api| api.delete_flight(&project, &flight)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,24 +109,10 @@ pub(crate) async fn run_flight(
     OptionalJsonBody(b): OptionalJsonBody<RunBody>,
 ) -> Result<(StatusCode, Json<RunInfo>), ApiError> {
     let (project, flight) = names.two();
-    let runner = st.flights.clone();
-    let service = st.service.clone();
+    // The server's API starts runs on its runner and returns at once; without a runner, 503.
     let run = st
-        .write(auth, move |s, c| {
-            let Some(runner) = runner else {
-                // Missing flights and callers without a role still get 404 and 403.
-                s.get_flight(&c, &project, &flight)?;
-                return Ok(Err(ApiError::unavailable(
-                    "this server was started without a flight runner, so it cannot start runs; start the flight with `coffer flight run` on a machine with the store, or run a server with flights enabled",
-                )));
-            };
-            let req = RunRequest {
-                overrides: b.config,
-                ..RunRequest::default()
-            };
-            runner.spawn(&service, &c, &project, &flight, req).map(Ok)
-        })
-        .await??;
+        .write(auth, move |api| api.run_flight(&project, &flight, b, &mut |_, _| {}))
+        .await?;
     Ok((StatusCode::CREATED, Json(run)))
 }
 
@@ -197,7 +129,7 @@ pub(crate) async fn list_runs(
 ) -> Result<Json<Vec<RunInfo>>, ApiError> {
     let (project, flight) = names.two();
     let limit = q.limit.unwrap_or(50).min(1000);
-    st.read(auth, move |s, c| s.list_runs(&c, &project, &flight, limit))
+    st.read(auth, move |api| api.list_runs(&project, &flight, limit))
         .await
         .map(Json)
 }
@@ -209,7 +141,7 @@ pub(crate) async fn list_runs(
     responses((status = 200, body = coffer_core::RunInfo), (status = "4XX", body = ErrorBody)))]
 pub(crate) async fn show_run(State(st): State<AppState>, auth: Auth, names: Names) -> Result<Json<RunInfo>, ApiError> {
     let (project, flight, n) = names.run();
-    st.read(auth, move |s, c| s.get_run(&c, &project, &flight, n))
+    st.read(auth, move |api| api.get_run(&project, &flight, n))
         .await
         .map(Json)
 }
@@ -226,25 +158,12 @@ pub(crate) async fn run_logs(
     names: Names,
     Q(q): Q<LogQuery>,
 ) -> Result<Json<LogResponse>, ApiError> {
-    use base64::Engine as _;
     let (project, flight, n) = names.run();
     let after = q.after.unwrap_or(0);
     let limit = q.limit.unwrap_or(1000).min(1000);
-    let (run, chunks) = st
-        .read(auth, move |s, c| s.run_log(&c, &project, &flight, n, after, limit))
-        .await?;
-    Ok(Json(LogResponse {
-        run,
-        chunks: chunks
-            .into_iter()
-            .map(|c| LogChunkBody {
-                seq: c.seq,
-                stream: c.stream,
-                at: c.at,
-                data: base64::engine::general_purpose::STANDARD.encode(&c.data),
-            })
-            .collect(),
-    }))
+    st.read(auth, move |api| api.run_log(&project, &flight, n, after, limit))
+        .await
+        .map(Json)
 }
 
 /// Cancel a running run (role `use`): its process group gets SIGTERM (then SIGKILL) and it
@@ -260,7 +179,7 @@ pub(crate) async fn cancel_run(
     names: Names,
 ) -> Result<Json<RunInfo>, ApiError> {
     let (project, flight, n) = names.run();
-    st.write(auth, move |s, c| s.cancel_run(&c, &project, &flight, n))
+    st.write(auth, move |api| api.cancel_run(&project, &flight, n))
         .await
         .map(Json)
 }

@@ -6,6 +6,7 @@ use crate::extract::Auth;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use coffer_api::CofferApi;
 
 /// How many stored data keys each key-encryption key wraps (superusers).
 #[utoipa::path(get, path = "/v1/keys", tag = "keys",
@@ -14,7 +15,7 @@ pub(crate) async fn key_status(
     State(st): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Vec<coffer_core::KeyUsage>>, ApiError> {
-    st.read(auth, move |s, c| s.key_status(&c)).await.map(Json)
+    st.read(auth, move |api| api.key_status()).await.map(Json)
 }
 
 /// Rotate the key-encryption key and wrap every stored data key again, while the server keeps
@@ -25,5 +26,5 @@ pub(crate) async fn rotate_keys(
     State(st): State<AppState>,
     auth: Auth,
 ) -> Result<Json<coffer_core::RotationReport>, ApiError> {
-    st.write(auth, move |s, c| s.rotate_keys(&c)).await.map(Json)
+    st.write(auth, move |api| api.rotate_keys()).await.map(Json)
 }

@@ -7,13 +7,14 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use coffer_api::CofferApi;
 use coffer_core::ProjectInfo;
 
 /// The projects the caller has a role in.
 #[utoipa::path(get, path = "/v1/projects", tag = "projects",
     responses((status = 200, body = Vec<ProjectInfo>), (status = "4XX", body = ErrorBody)))]
 pub(crate) async fn list_projects(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<ProjectInfo>>, ApiError> {
-    st.read(auth, move |s, c| s.list_projects(&c)).await.map(Json)
+    st.read(auth, move |api| api.list_projects()).await.map(Json)
 }
 
 /// Create a project (superusers).
@@ -24,7 +25,7 @@ pub(crate) async fn create_project(
     auth: Auth,
     JsonBody(b): JsonBody<ProjectBody>,
 ) -> Result<(StatusCode, Json<ProjectInfo>), ApiError> {
-    let p = st.write(auth, move |s, c| s.create_project(&c, &b.name)).await?;
+    let p = st.write(auth, move |api| api.create_project(b)).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -39,7 +40,6 @@ pub(crate) async fn delete_project(
     Q(q): Q<DeleteProjectQuery>,
 ) -> Result<StatusCode, ApiError> {
     let project = names.one();
-    st.write(auth, move |s, c| s.delete_project(&c, &project, q.force))
-        .await?;
+    st.write(auth, move |api| api.delete_project(&project, q.force)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

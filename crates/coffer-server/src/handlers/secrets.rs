@@ -2,8 +2,8 @@
 //! that hands out values (`/env`).
 
 use crate::api::{
-    CreateSecretBody, CreateSecretResponse, DropQuery, DropResponse, EnvBody, EnvResponse, ErrorBody, FieldInput,
-    OnConflictBody, RollbackBody, StorageQuery, WhichQuery, WhichResponse,
+    CreateSecretBody, CreateSecretResponse, DropQuery, DropResponse, EnvBody, EnvResponse, ErrorBody, RollbackBody,
+    SecretAction, StorageQuery, WhichQuery, WhichResponse,
 };
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names, Q};
@@ -11,9 +11,9 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coffer_core::{CreateOutcome, CreateRequest, OnConflict, SecretInfo};
-use coffer_crypto::SecretString;
-use coffer_model::{InputValue, Storage};
+use coffer_api::CofferApi;
+use coffer_core::SecretInfo;
+use coffer_model::Storage;
 
 /// The project's secrets: metadata only (role `read`).
 #[utoipa::path(get, path = "/v1/projects/{project}/secrets", tag = "secrets",
@@ -25,16 +25,7 @@ pub(crate) async fn list_secrets(
     names: Names,
 ) -> Result<Json<Vec<SecretInfo>>, ApiError> {
     let project = names.one();
-    st.read(auth, move |s, c| s.list_secrets(&c, &project)).await.map(Json)
-}
-
-fn input_of(v: FieldInput) -> InputValue {
-    match v {
-        FieldInput::Bool(b) => InputValue::Bool(b),
-        FieldInput::Int(i) => InputValue::Int(i),
-        FieldInput::Text(t) => InputValue::Text(SecretString::from(t)),
-        FieldInput::Map(m) => InputValue::Map(m.into_iter().map(|(k, v)| (k, SecretString::from(v))).collect()),
-    }
+    st.read(auth, move |api| api.list_secrets(&project)).await.map(Json)
 }
 
 /// Create, replace or keep a secret (role `write`). Values are sealed and never shown again.
@@ -49,32 +40,12 @@ pub(crate) async fn create_secret(
     JsonBody(b): JsonBody<CreateSecretBody>,
 ) -> Result<(StatusCode, Json<CreateSecretResponse>), ApiError> {
     let project = names.one();
-    let req = CreateRequest {
-        name: b.name,
-        secret_type: b.secret_type,
-        provider: b.provider,
-        scopes: b.scope,
-        storage: if b.temporary { Storage::Memory } else { Storage::Coffer },
-        on_conflict: match b.on_conflict {
-            OnConflictBody::Error => OnConflict::Error,
-            OnConflictBody::Replace => OnConflict::Replace,
-            OnConflictBody::Ignore => OnConflict::Ignore,
-        },
-        values: b.fields.into_iter().map(|(k, v)| (k, input_of(v))).collect(),
+    let created = st.write(auth, move |api| api.create_secret(&project, b)).await?;
+    let status = match created.action {
+        SecretAction::Created => StatusCode::CREATED,
+        SecretAction::Replaced | SecretAction::Kept => StatusCode::OK,
     };
-    let outcome = st.write(auth, move |s, c| s.create_secret(&c, &project, req)).await?;
-    let (status, action, secret) = match outcome {
-        CreateOutcome::Created(i) => (StatusCode::CREATED, "created", i),
-        CreateOutcome::Replaced(i) => (StatusCode::OK, "replaced", i),
-        CreateOutcome::Ignored(i) => (StatusCode::OK, "kept existing", i),
-    };
-    Ok((
-        status,
-        Json(CreateSecretResponse {
-            action: action.into(),
-            secret,
-        }),
-    ))
+    Ok((status, Json(created)))
 }
 
 /// One secret's metadata (role `read`).
@@ -89,7 +60,7 @@ pub(crate) async fn show_secret(
 ) -> Result<Json<SecretInfo>, ApiError> {
     let (project, name) = names.two();
     let storage = storage_of(q.storage.as_deref())?;
-    st.read(auth, move |s, c| s.secret_info(&c, &project, &name, storage))
+    st.read(auth, move |api| api.secret_info(&project, &name, storage))
         .await
         .map(Json)
 }
@@ -106,14 +77,9 @@ pub(crate) async fn drop_secret(
 ) -> Result<Json<DropResponse>, ApiError> {
     let (project, name) = names.two();
     let storage = storage_of(q.storage.as_deref())?;
-    let dropped = st
-        .write(auth, move |s, c| {
-            s.drop_secret(&c, &project, &name, q.if_exists, storage)
-        })
-        .await?;
-    Ok(Json(DropResponse {
-        dropped: dropped.map(|s| s.name().to_string()),
-    }))
+    st.write(auth, move |api| api.drop_secret(&project, &name, q.if_exists, storage))
+        .await
+        .map(Json)
 }
 
 /// The secret DuckDB would use for a path (its which_secret; role `read`).
@@ -127,10 +93,9 @@ pub(crate) async fn which_secret(
     Q(q): Q<WhichQuery>,
 ) -> Result<Json<WhichResponse>, ApiError> {
     let project = names.one();
-    let secret = st
-        .read(auth, move |s, c| s.which_secret(&c, &project, &q.path, &q.secret_type))
-        .await?;
-    Ok(Json(WhichResponse { secret }))
+    st.read(auth, move |api| api.which_secret(&project, &q.path, &q.secret_type))
+        .await
+        .map(Json)
 }
 
 /// The environment for a run (role `use`; one audited `use` event per secret). The only
@@ -145,26 +110,9 @@ pub(crate) async fn resolve_env(
     JsonBody(b): JsonBody<EnvBody>,
 ) -> Result<Json<EnvResponse>, ApiError> {
     let project = names.one();
-    for n in &b.secrets {
-        coffer_model::names::validate_name(n)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string()).with_field("secrets"))?;
-    }
-    let vars = st
-        .write(auth, move |s, c| s.resolve_env(&c, &project, &b.secrets))
-        .await?;
-    let mut env = std::collections::BTreeMap::new();
-    let mut sensitive = Vec::new();
-    for (name, value, _, is_sensitive) in vars.vars() {
-        if is_sensitive {
-            sensitive.push(name.to_string());
-        }
-        env.insert(name.to_string(), value.expose_secret().to_string());
-    }
-    Ok(Json(EnvResponse {
-        env,
-        sensitive,
-        warnings: vars.warnings().to_vec(),
-    }))
+    b.validate()?;
+    let resolved = st.write(auth, move |api| api.resolve_env(&project, b)).await?;
+    Ok(Json(EnvResponse::of(&resolved)))
 }
 
 fn storage_of(s: Option<&str>) -> Result<Option<Storage>, ApiError> {
@@ -193,7 +141,7 @@ pub(crate) async fn secret_history(
     names: Names,
 ) -> Result<Json<Vec<coffer_core::SecretVersionInfo>>, ApiError> {
     let (project, name) = names.two();
-    st.read(auth, move |s, c| s.secret_history(&c, &project, &name))
+    st.read(auth, move |api| api.secret_history(&project, &name))
         .await
         .map(Json)
 }
@@ -209,7 +157,7 @@ pub(crate) async fn rollback_secret(
     JsonBody(b): JsonBody<RollbackBody>,
 ) -> Result<Json<SecretInfo>, ApiError> {
     let (project, name) = names.two();
-    st.write(auth, move |s, c| s.rollback_secret(&c, &project, &name, b.version))
+    st.write(auth, move |api| api.rollback_secret(&project, &name, b))
         .await
         .map(Json)
 }

@@ -6,6 +6,7 @@ use crate::extract::Auth;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use coffer_api::CofferApi;
 
 /// Liveness, without authentication.
 #[utoipa::path(get, path = "/healthz", tag = "server", security(()),
@@ -21,10 +22,5 @@ pub(crate) async fn health() -> Json<Health> {
 #[utoipa::path(get, path = "/v1/whoami", tag = "server",
     responses((status = 200, body = WhoAmI), (status = "4XX", body = ErrorBody)))]
 pub(crate) async fn whoami(State(st): State<AppState>, auth: Auth) -> Result<Json<WhoAmI>, ApiError> {
-    let caller = st.read(auth, |_, c| Ok(c)).await?;
-    Ok(Json(WhoAmI {
-        name: caller.name,
-        superuser: caller.superuser,
-        token_name: caller.token_name,
-    }))
+    st.read(auth, |api| api.whoami()).await.map(Json)
 }

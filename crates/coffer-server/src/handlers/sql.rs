@@ -1,11 +1,12 @@
 //! `/sql`: a script run by the server's [`crate::SqlRunner`], one result per statement.
 
-use crate::api::{ErrorBody, SqlBody, SqlErrorBody, SqlResponse, SqlStatementResult};
-use crate::error::{is_for_the_client, ApiError};
+use crate::api::{ErrorBody, SqlBody, SqlErrorBody, SqlResponse};
+use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use coffer_api::{is_for_the_client, CofferApi};
 
 /// Run SQL as `coffer sql` does: DuckDB's CREATE/DROP SECRET, duckdb_secrets(),
 /// which_secret(), pg_duckdb's duckdb.secrets, md_access_tokens(); other statements run on the
@@ -22,40 +23,14 @@ pub(crate) async fn run_sql(
     JsonBody(b): JsonBody<SqlBody>,
 ) -> Result<Json<SqlResponse>, ApiError> {
     let project = names.one();
-    let runner = st.sql.clone();
-    let response = st
-        .write(auth, move |s, c| {
-            Ok(match runner.run(s, &c, &project, &b.sql) {
-                Err(e) => SqlResponse {
-                    error: Some(error_body(e, &b.sql)),
-                    results: Vec::new(),
-                },
-                Ok(outcomes) => SqlResponse {
-                    error: None,
-                    results: outcomes
-                        .into_iter()
-                        .map(|o| match o.result {
-                            Ok(table) => SqlStatementResult {
-                                table: Some(table),
-                                error: None,
-                            },
-                            Err(e) => SqlStatementResult {
-                                table: None,
-                                error: Some(error_body(e, &b.sql)),
-                            },
-                        })
-                        .collect(),
-                },
-            })
-        })
-        .await?;
-    Ok(Json(response))
+    st.write(auth, move |api| api.run_sql(&project, b)).await.map(Json)
 }
 
 /// A statement's error as `coffer sql` prints it; but an error of the store, the keyring or the
 /// audit log, or an unexpected one, is logged, and the client gets the generic message and
-/// request id an [`ApiError`] would give, with the exit code `coffer sql` would give.
-fn error_body(e: coffer_sql::SqlError, script: &str) -> SqlErrorBody {
+/// request id an [`ApiError`] would give, with the exit code `coffer sql` would give. The
+/// server's [`coffer_api::Local`] writes statement errors with it.
+pub(crate) fn error_body(e: coffer_sql::SqlError, script: &str) -> SqlErrorBody {
     match e {
         coffer_sql::SqlError::Core(c) if !is_for_the_client(&c) => {
             let exit_code = c.exit_code();

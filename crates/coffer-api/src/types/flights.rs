@@ -1,0 +1,216 @@
+//! Flights and their runs.
+
+use super::encode::base64_bytes;
+use crate::error::Error;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use super::Name;
+
+/// Create a flight (seed 003): a command, a Python script or a SQL script with a config map,
+/// attached secrets, a token to run as, an optional schedule and a timeout.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FlightCreateBody {
+    /// The flight's name.
+    #[cfg_attr(feature = "openapi", schema(value_type = Name))]
+    pub name: String,
+    /// `command`, `python` or `sql`.
+    #[cfg_attr(feature = "openapi", schema(example = "python"))]
+    pub kind: String,
+    /// For `command`: the program and its arguments.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// For `python` and `sql`: the script.
+    #[serde(default)]
+    pub script: Option<String>,
+    /// Plain variables (not secret), replaced whole on update.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub config: IndexMap<String, String>,
+    /// Attached secrets, replaced whole on update.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Name>))]
+    pub secrets: Vec<String>,
+    /// The token whose identity runs act as (the creator's when absent).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Name>))]
+    pub token_name: Option<String>,
+    /// A cron expression: 5 fields, or 6 with seconds first.
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// The schedule's IANA time zone (UTC when absent).
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Seconds before a run is killed and marked `timed_out`.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Runs allowed at once (1 when absent).
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// For kind `flow`: the steps, in order (`{id, kind, command?, script?, env?}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub steps: Vec<coffer_model::flight::Step>,
+}
+
+impl FlightCreateBody {
+    /// Checks the name and the kind.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] of field `name`; an invalid `kind`.
+    pub fn validate(&self) -> crate::Result<()> {
+        coffer_model::names::validate_name(&self.name).map_err(|_| {
+            Error::invalid(
+                "name",
+                format!(
+                    "invalid flight name '{}': names must match [A-Za-z0-9._-]{{1,128}}",
+                    self.name
+                ),
+            )
+        })?;
+        flight_kind(&self.kind).map(drop)
+    }
+}
+
+/// A flight kind by name: a bad one is an `invalid` of field `kind`.
+///
+/// # Errors
+/// [`coffer_model::ModelError::InvalidFlight`] of field `kind`.
+pub fn flight_kind(kind: &str) -> crate::Result<coffer_model::flight::FlightKind> {
+    coffer_model::flight::FlightKind::parse(kind).map_err(|e| Error::Core(e.into()))
+}
+
+fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Change a flight: absent fields stay, present ones replace (config and secrets whole, not
+/// merged); `null` clears `token_name`, `schedule`, `timezone` and `timeout_secs`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FlightUpdateBody {
+    /// New kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// New argv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// New script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// New config map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub config: Option<IndexMap<String, String>>,
+    /// New list of attached secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Name>>))]
+    pub secrets: Option<Vec<String>>,
+    /// New token; `null` runs as the owner.
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Name>))]
+    pub token_name: Option<Option<String>>,
+    /// New schedule; `null` removes it.
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub schedule: Option<Option<String>>,
+    /// New time zone; `null` is UTC.
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub timezone: Option<Option<String>>,
+    /// New timeout; `null` removes it.
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>))]
+    pub timeout_secs: Option<Option<u64>>,
+    /// New concurrency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+    /// New steps of a `flow` (replace them all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
+    pub steps: Option<Vec<coffer_model::flight::Step>>,
+}
+
+impl FlightUpdateBody {
+    /// Checks the kind.
+    ///
+    /// # Errors
+    /// An invalid `kind`.
+    pub fn validate(&self) -> crate::Result<()> {
+        self.kind.as_deref().map(flight_kind).transpose().map(drop)
+    }
+}
+
+/// A flight just created or updated, with warnings about config values that look like
+/// credentials (naming the key, never the value).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FlightSavedResponse {
+    /// The flight.
+    pub flight: coffer_core::FlightInfo,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Start a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RunBody {
+    /// Per-run overrides of config keys the flight has (new keys are refused).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub config: IndexMap<String, String>,
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct RunsQuery {
+    /// At most this many, newest first (default 50, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// Which part of a log to read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct LogQuery {
+    /// Only chunks after this sequence number (0: from the start).
+    pub after: Option<i64>,
+    /// At most this many chunks (default 1000, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// A piece of a run's log, masked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogChunkBody {
+    /// Sequence number, increasing.
+    pub seq: i64,
+    /// `stdout`, `stderr` or `coffer`.
+    pub stream: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// The bytes, base64 (standard alphabet, padded).
+    #[serde(with = "base64_bytes")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub data: Vec<u8>,
+}
+
+/// A run and a piece of its log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogResponse {
+    /// The run, as of this read.
+    pub run: coffer_core::RunInfo,
+    /// The chunks after `after`.
+    pub chunks: Vec<LogChunkBody>,
+}

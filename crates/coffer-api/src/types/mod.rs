@@ -1,0 +1,572 @@
+//! The request and response bodies of the HTTP API: the vocabulary of [`crate::CofferApi`],
+//! which speaks them whatever carries the request. Request bodies refuse unknown fields.
+//!
+//! Values travel in [`SecretString`]s (a field of a create request, a token just created),
+//! written out as plain JSON strings only when a body is serialized. The `validate` and
+//! parsing methods of the request types are the checks the HTTP server makes before it
+//! authenticates a request, naming the field at fault; [`crate::Local`] relies on the service's
+//! own checks, which say the same in the CLI's words.
+
+use crate::error::Error;
+use coffer_crypto::SecretString;
+use coffer_model::InputValue;
+use encode::{pairs, secret_pairs, secret_text};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+mod encode;
+mod flights;
+mod sql;
+
+pub use flights::*;
+pub use sql::*;
+
+/// An error: a stable `code`, a message for people, and the field at fault when there is one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// `invalid`, `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `ambiguous`, `payload_too_large`, `unsupported_media_type`, `method_not_allowed`,
+    /// `audit_unavailable`, `store_unavailable`, `keyring_unavailable`, `unavailable` (the
+    /// server was started without what the request needs, e.g. a flight runner), `internal`.
+    pub code: String,
+    /// What went wrong and what to do. Never a secret value. For errors on the server's side
+    /// (`store_unavailable`, `keyring_unavailable`, `audit_unavailable`, `internal`) only a
+    /// generic message and the request id under which the server logged the cause.
+    pub message: String,
+    /// The request field at fault (`fields.secret`, `name`, `type`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `forbidden`: the role that was needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_needed: Option<String>,
+}
+
+/// A name of a project, secret, identity or token: 1 to 128 letters, digits, `.`, `_`, `-`.
+/// Every `{project}`, `{name}`, `{identity}` and `{token}` in a path is one.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9._-]{1,128}$", example = "default"))]
+pub struct Name(pub String);
+
+/// A field value in a create request: text, boolean, integer, or a map of text.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldInput {
+    /// A boolean (use_ssl).
+    Bool(bool),
+    /// An integer (port).
+    Int(i64),
+    /// Text (most fields; sensitive ones too).
+    #[serde(with = "secret_text")]
+    Text(SecretString),
+    /// A map (flights `params`, s3 `extra_http_headers`), in the order given. Read from JSON,
+    /// a key given twice keeps its last value.
+    #[serde(with = "secret_pairs")]
+    Map(Vec<(String, SecretString)>),
+}
+
+impl From<InputValue> for FieldInput {
+    fn from(v: InputValue) -> Self {
+        match v {
+            InputValue::Text(t) => FieldInput::Text(t),
+            InputValue::Bool(b) => FieldInput::Bool(b),
+            InputValue::Int(i) => FieldInput::Int(i),
+            InputValue::Map(m) => FieldInput::Map(m),
+        }
+    }
+}
+
+impl From<FieldInput> for InputValue {
+    fn from(v: FieldInput) -> Self {
+        match v {
+            FieldInput::Bool(b) => InputValue::Bool(b),
+            FieldInput::Int(i) => InputValue::Int(i),
+            FieldInput::Text(t) => InputValue::Text(t),
+            FieldInput::Map(m) => InputValue::Map(m),
+        }
+    }
+}
+
+/// The schema of [`FieldInput`], whose values are [`SecretString`]s.
+#[cfg(feature = "openapi")]
+mod field_input_schema {
+    #![allow(dead_code)]
+    use indexmap::IndexMap;
+
+    /// A field value in a create request: text, boolean, integer, or a map of text.
+    #[derive(utoipa::ToSchema)]
+    #[serde(untagged)]
+    pub(super) enum FieldInput {
+        /// A boolean (use_ssl).
+        Bool(bool),
+        /// An integer (port).
+        Int(i64),
+        /// Text (most fields; sensitive ones too).
+        Text(String),
+        /// A map (flights `params`, s3 `extra_http_headers`).
+        Map(IndexMap<String, String>),
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for FieldInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <field_input_schema::FieldInput as utoipa::PartialSchema>::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for FieldInput {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "FieldInput".into()
+    }
+}
+
+/// What to do when a secret of that name exists.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum OnConflictBody {
+    /// Refuse (plain CREATE SECRET).
+    #[default]
+    Error,
+    /// Replace it as a new version (OR REPLACE).
+    Replace,
+    /// Keep it (IF NOT EXISTS).
+    Ignore,
+}
+
+/// Create a secret.
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateSecretBody {
+    /// The name; without it, `__default_<type>`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,128}$"))]
+    pub name: Option<String>,
+    /// The type: s3, r2, gcs, azure, huggingface, postgres, mysql, openai, ollama, azure_llm,
+    /// flights, generic.
+    #[serde(rename = "type")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(s3|r2|gcs|azure|huggingface|postgres|mysql|openai|ollama|azure_llm|flights|generic)$")
+    )]
+    pub secret_type: String,
+    /// The provider (default: the type's first).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// URL prefixes (default: the type's).
+    #[serde(default)]
+    pub scope: Vec<String>,
+    /// Keep it in the server's memory only.
+    #[serde(default)]
+    pub temporary: bool,
+    /// What to do when it exists.
+    #[serde(default)]
+    pub on_conflict: OnConflictBody,
+    /// The fields, by name.
+    // In the order given. Read from JSON, a field given twice keeps its last value; given
+    // twice here (the CLI's `--set`), the service refuses it.
+    #[serde(default, with = "pairs")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub fields: Vec<(String, FieldInput)>,
+}
+
+/// What a create did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateSecretResponse {
+    /// `created`, `replaced` or `kept existing`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub action: SecretAction,
+    /// The secret's metadata.
+    pub secret: coffer_core::SecretInfo,
+}
+
+/// What a create did: `created`, `replaced` or `kept existing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecretAction {
+    /// A new secret (HTTP 201).
+    #[serde(rename = "created")]
+    Created,
+    /// A new version of an existing one (OR REPLACE).
+    #[serde(rename = "replaced")]
+    Replaced,
+    /// The existing one, unchanged (IF NOT EXISTS).
+    #[serde(rename = "kept existing")]
+    Kept,
+}
+
+impl SecretAction {
+    /// `created`, `replaced` or `kept existing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretAction::Created => "created",
+            SecretAction::Replaced => "replaced",
+            SecretAction::Kept => "kept existing",
+        }
+    }
+}
+
+impl From<coffer_core::CreateOutcome> for CreateSecretResponse {
+    fn from(outcome: coffer_core::CreateOutcome) -> Self {
+        use coffer_core::CreateOutcome as O;
+        let (action, secret) = match outcome {
+            O::Created(i) => (SecretAction::Created, i),
+            O::Replaced(i) => (SecretAction::Replaced, i),
+            O::Ignored(i) => (SecretAction::Kept, i),
+        };
+        CreateSecretResponse { action, secret }
+    }
+}
+
+/// Which storage to act on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct StorageQuery {
+    /// `memory` (temporary) or `coffer` (persistent); both when absent.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(pattern = "^(memory|coffer)$"))]
+    pub storage: Option<String>,
+}
+
+/// Drop options.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct DropQuery {
+    /// Succeed when it does not exist.
+    #[serde(default)]
+    pub if_exists: bool,
+    /// `memory` or `coffer`; needed when the name is in both.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(pattern = "^(memory|coffer)$"))]
+    pub storage: Option<String>,
+}
+
+/// What a drop did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DropResponse {
+    /// The storage dropped from; absent when nothing existed (`if_exists`).
+    pub dropped: Option<String>,
+}
+
+/// A which_secret lookup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct WhichQuery {
+    /// The path DuckDB would read.
+    pub path: String,
+    /// The secret type.
+    #[serde(rename = "type")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = "^(s3|r2|gcs|azure|huggingface|postgres|mysql|openai|ollama|azure_llm|flights|generic)$")
+    )]
+    pub secret_type: String,
+}
+
+/// The answer of a which_secret lookup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WhichResponse {
+    /// The secret DuckDB would use, if any.
+    pub secret: Option<coffer_core::WhichSecret>,
+}
+
+/// Ask for a run's environment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EnvBody {
+    /// The secrets whose values go into the environment.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Name>))]
+    pub secrets: Vec<String>,
+}
+
+impl EnvBody {
+    /// Checks every name before anything is opened or audited.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] of field `secrets` for a name that is not one.
+    pub fn validate(&self) -> crate::Result<()> {
+        for n in &self.secrets {
+            coffer_model::names::validate_name(n).map_err(|e| Error::Invalid {
+                field: "secrets".into(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A run's environment: variable name to value. The only response that carries values.
+#[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnvResponse {
+    /// Variables.
+    pub env: BTreeMap<String, String>,
+    /// The names of the variables whose values are sensitive (to mask in logs).
+    pub sensitive: Vec<String>,
+    /// Variables left out, and why (a stored secret whose name steers a loader, shell or
+    /// interpreter, such as LD_PRELOAD).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+impl EnvResponse {
+    /// The response that hands out `resolved`: every variable with its value.
+    pub fn of(resolved: &crate::ResolvedEnv) -> Self {
+        let mut env = BTreeMap::new();
+        let mut sensitive = Vec::new();
+        for (name, value, _, is_sensitive) in resolved.env.vars() {
+            if is_sensitive {
+                sensitive.push(name.to_string());
+            }
+            env.insert(name.to_string(), value.expose_secret().to_string());
+        }
+        EnvResponse {
+            env,
+            sensitive,
+            warnings: resolved.warnings.clone(),
+        }
+    }
+
+    /// The environment this response hands out, each variable set by `variable 'NAME'`.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] when two variables collide (a server would not send that).
+    pub fn into_resolved(self) -> crate::Result<crate::ResolvedEnv> {
+        use coffer_core::runenv::{Origin, RunEnv};
+        let mut env = RunEnv::new();
+        for (k, v) in self.env {
+            let sensitive = self.sensitive.contains(&k);
+            let source = format!("variable '{k}'");
+            env.add(Origin::Member, &k, SecretString::from(v), &source, sensitive)
+                .map_err(Error::Usage)?;
+        }
+        Ok(crate::ResolvedEnv {
+            env,
+            warnings: self.warnings,
+        })
+    }
+}
+
+impl std::fmt::Debug for EnvResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvResponse")
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Create a project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProjectBody {
+    /// Its name.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,128}$"))]
+    pub name: String,
+}
+
+/// Delete options.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct DeleteProjectQuery {
+    /// Delete even when it holds secrets.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Create a user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserBody {
+    /// Its name.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,128}$"))]
+    pub name: String,
+    /// May do everything everywhere.
+    #[serde(default)]
+    pub superuser: bool,
+}
+
+/// Create a service account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAccountBody {
+    /// Its name.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,128}$"))]
+    pub name: String,
+}
+
+/// Create a token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    /// The token's name (`flights-prod-ingest`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,128}$"))]
+    pub name: String,
+    /// Whose token: a user or service account (default: the caller).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,128}$"))]
+    pub owner: Option<String>,
+    /// How long it is valid: `90d`, `12h`, `30m` (default: until revoked).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[1-9][0-9]{0,5}(s|m|h|d|w)$"))]
+    pub expires_in: Option<String>,
+}
+
+impl TokenBody {
+    /// `expires_in` in milliseconds.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] of field `expires_in` for a duration that is not one.
+    pub fn expires_in_ms(&self) -> crate::Result<Option<i64>> {
+        self.expires_in
+            .as_deref()
+            .map(|e| parse_duration_ms("expires_in", e).map_err(|m| Error::invalid("expires_in", m)))
+            .transpose()
+    }
+}
+
+/// A token just created: shown this once, stored only as a hash.
+#[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenCreated {
+    /// The token.
+    #[serde(with = "secret_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub token: SecretString,
+    /// Its metadata.
+    pub info: coffer_core::TokenInfo,
+    /// Why it was not made as asked, if it was not: a token created with a token never
+    /// outlives it, so a missing or later expiry is capped to that token's.
+    #[serde(default)]
+    pub notice: Option<String>,
+}
+
+impl std::fmt::Debug for TokenCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCreated")
+            .field("token", &"*******")
+            .field("info", &self.info)
+            .field("notice", &self.notice)
+            .finish()
+    }
+}
+
+/// Give a role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    /// `admin`, `write`, `use` or `read`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(read|use|write|admin)$"))]
+    pub role: String,
+}
+
+impl GrantBody {
+    /// The role.
+    ///
+    /// # Errors
+    /// [`Error::Field`] of field `role` for a role that is not one.
+    pub fn role(&self) -> crate::Result<coffer_core::Role> {
+        coffer_core::Role::parse(&self.role).map_err(|error| Error::Field { field: "role", error })
+    }
+}
+
+/// Which audit events to list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct AuditQuery {
+    /// Only this project (required unless the caller is a superuser).
+    #[serde(default)]
+    pub project: Option<String>,
+    /// Only this secret.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Only this actor.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// Only events this recent: `1h`, `30m`, `7d`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(pattern = "^[1-9][0-9]{0,5}(s|m|h|d|w)$"))]
+    pub since: Option<String>,
+    /// At most this many (newest kept; default 1000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+impl AuditQuery {
+    /// `since` in milliseconds.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] of field `since` for a duration that is not one.
+    pub fn since_ms(&self) -> crate::Result<Option<i64>> {
+        self.since
+            .as_deref()
+            .map(|s| parse_duration_ms("since", s).map_err(|m| Error::invalid("since", m)))
+            .transpose()
+    }
+}
+
+/// Who the caller is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WhoAmI {
+    /// The identity.
+    pub name: String,
+    /// Whether it may do everything everywhere.
+    pub superuser: bool,
+    /// The token used.
+    pub token_name: Option<String>,
+}
+
+/// Liveness.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// coffer's version.
+    pub version: String,
+}
+
+/// Parses a duration like `90d`, `12h`, `30m`, `1w`, into milliseconds.
+///
+/// # Errors
+/// A message naming the accepted forms.
+pub fn parse_duration_ms(field: &str, s: &str) -> Result<i64, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|_| format!("invalid duration '{s}' for {field}: use a number and a unit, e.g. 30m, 12h, 90d, 1w"))?;
+    let ms = i64::try_from(d.as_millis()).map_err(|_| format!("duration '{s}' for {field} is too long"))?;
+    if ms <= 0 {
+        return Err(format!("duration '{s}' for {field} must be positive"));
+    }
+    Ok(ms)
+}
+
+/// Roll a secret back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RollbackBody {
+    /// The kept version whose values become a new current version.
+    pub version: i64,
+}

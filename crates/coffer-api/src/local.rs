@@ -4,19 +4,17 @@
 
 use crate::sql::{PlainSql, SqlRunner};
 use crate::types::{
-    flight_kind, AuditQuery, CreateSecretBody, CreateSecretResponse, DropResponse, EnvBody, FlightCreateBody,
-    FlightSavedResponse, FlightUpdateBody, GrantBody, LogChunkBody, LogResponse, OnConflictBody, ProjectBody,
-    RollbackBody, RunBody, ServiceAccountBody, SqlBody, SqlErrorBody, SqlResponse, TokenBody, TokenCreated, UserBody,
-    WhichResponse, WhoAmI,
+    AuditQuery, CreateSecretBody, CreateSecretResponse, DropResponse, EnvBody, FlightCreateBody, FlightSavedResponse,
+    FlightUpdateBody, GrantBody, LogChunkBody, LogResponse, OnConflictBody, ProjectBody, RollbackBody, RunBody,
+    ServiceAccountBody, SqlBody, SqlErrorBody, SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
 };
 use crate::{CofferApi, Error, ResolvedEnv, Result};
 use coffer_core::{
-    AuditFilter, AuditInfo, Caller, CreateRequest, FlightInfo, FlightSaved, FlightUpdate, IdentityInfo, KeyUsage,
-    MemberInfo, OnConflict, ProjectInfo, PruneReport, RotationReport, RunInfo, RunRequest, SecretInfo,
-    SecretVersionInfo, Service, TokenInfo,
+    AuditFilter, AuditInfo, Caller, CreateRequest, FlightInfo, FlightSaved, IdentityInfo, KeyUsage, MemberInfo,
+    OnConflict, ProjectInfo, PruneReport, RotationReport, RunInfo, RunRequest, SecretInfo, SecretVersionInfo, Service,
+    TokenInfo,
 };
 use coffer_flights::{Runner, Sink};
-use coffer_model::flight::{FlightKind, FlightSpec};
 use coffer_model::Storage;
 use std::sync::Arc;
 
@@ -107,15 +105,6 @@ impl Local {
     pub fn caller(&self) -> &Caller {
         &self.caller
     }
-}
-
-/// A kind by name: every kind, `flow` included (the kind of a flow file the CLI sends; the
-/// HTTP server refuses it before this, in [`FlightCreateBody::validate`]).
-fn any_kind(kind: &str) -> Result<FlightKind> {
-    if kind.eq_ignore_ascii_case(FlightKind::Flow.name()) {
-        return Ok(FlightKind::Flow);
-    }
-    flight_kind(kind)
 }
 
 fn saved(s: FlightSaved) -> FlightSavedResponse {
@@ -295,21 +284,8 @@ impl CofferApi for Local {
     }
 
     fn create_flight(&self, project: &str, body: FlightCreateBody) -> Result<FlightSavedResponse> {
-        let spec = FlightSpec {
-            kind: any_kind(&body.kind)?,
-            command: body.command,
-            script: body.script,
-            config: body.config,
-            secrets: body.secrets,
-            token_name: body.token_name,
-            schedule: body.schedule,
-            timezone: body.timezone,
-            timeout_secs: body.timeout_secs,
-            concurrency: body.concurrency.unwrap_or(1),
-            steps: body.steps,
-            runs_as_since: None,
-        };
-        let s = self.service.create_flight(&self.caller, project, &body.name, spec)?;
+        let (name, spec) = body.into_spec()?;
+        let s = self.service.create_flight(&self.caller, project, &name, spec)?;
         Ok(saved(s))
     }
 
@@ -318,19 +294,7 @@ impl CofferApi for Local {
     }
 
     fn update_flight(&self, project: &str, flight: &str, body: FlightUpdateBody) -> Result<FlightSavedResponse> {
-        let update = FlightUpdate {
-            kind: body.kind.as_deref().map(any_kind).transpose()?,
-            command: body.command,
-            script: body.script,
-            config: body.config,
-            secrets: body.secrets,
-            token_name: body.token_name,
-            schedule: body.schedule,
-            timezone: body.timezone,
-            timeout_secs: body.timeout_secs,
-            concurrency: body.concurrency,
-            steps: body.steps,
-        };
+        let update = body.into_update()?;
         let s = self.service.update_flight(&self.caller, project, flight, update)?;
         Ok(saved(s))
     }

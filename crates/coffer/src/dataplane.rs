@@ -277,7 +277,7 @@ impl coffer_sql::FlightLauncher for LocalLauncher<'_> {
     }
 }
 
-impl coffer_server::SqlRunner for ServerSql {
+impl coffer_api::SqlRunner for ServerSql {
     fn run(
         &self,
         service: &coffer_core::Service,

@@ -1,10 +1,10 @@
-//! The `coffer` binary: clap commands over `coffer_core::Service`. No business rules here.
+//! The `coffer` binary: clap commands over `coffer_api::CofferApi` (the embedded store through
+//! `coffer_api::Local`, or a server through `coffer_api::Remote`). No business rules here.
 //!
 //! Exit codes: 0 success, 1 runtime error (store, crypto, not found, conflict, server
 //! unreachable), 2 usage or validation error, 3 not authenticated or permission denied.
 #![forbid(unsafe_code)]
 
-mod client;
 mod command;
 mod dataplane;
 mod flights;
@@ -37,7 +37,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<coffer_sql::SqlError>() {
             return e.exit_code();
         }
-        if let Some(e) = cause.downcast_ref::<client::RemoteError>() {
+        if let Some(e) = cause.downcast_ref::<coffer_api::Error>() {
             return e.exit_code();
         }
         if let Some(e) = cause.downcast_ref::<command::ExitWith>() {

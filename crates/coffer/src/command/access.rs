@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::output::{self, Format, FormatArgs};
 use anyhow::Result;
+use coffer_api::types::{parse_duration_ms, AuditQuery, GrantBody, ServiceAccountBody, TokenBody, UserBody};
 use coffer_core::{IdentityInfo, Role, TokenInfo};
 
 /// `coffer user ...`.
@@ -132,7 +133,7 @@ pub struct WhoamiArgs {
 }
 
 fn identities(ctx: &Ctx, format: Format) -> Result<()> {
-    let list = ctx.backend()?.list_identities()?;
+    let list = ctx.api()?.list_identities()?;
     if format == Format::Json {
         return output::json(&list);
     }
@@ -178,7 +179,13 @@ fn print_identity(i: &IdentityInfo, format: Format) -> Result<()> {
 impl UserCommand {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         match self {
-            UserCommand::Create(a) => print_identity(&ctx.backend()?.create_user(&a.name, a.superuser)?, a.format),
+            UserCommand::Create(a) => {
+                let body = UserBody {
+                    name: a.name,
+                    superuser: a.superuser,
+                };
+                print_identity(&ctx.api()?.create_user(body)?, a.format)
+            }
             UserCommand::List(a) => identities(ctx, a.format),
         }
     }
@@ -188,7 +195,8 @@ impl ServiceAccountCommand {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         match self {
             ServiceAccountCommand::Create(a) => {
-                print_identity(&ctx.backend()?.create_service_account(&ctx.project, &a.name)?, a.format)
+                let body = ServiceAccountBody { name: a.name };
+                print_identity(&ctx.api()?.create_service_account(&ctx.project, body)?, a.format)
             }
             ServiceAccountCommand::List(a) => identities(ctx, a.format),
         }
@@ -229,10 +237,19 @@ const TOKEN_HEADERS: &[&str] = &[
 
 impl TokenCommand {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let backend = ctx.backend()?;
+        let api = ctx.api()?;
         match self {
             TokenCommand::Create(a) => {
-                let (info, token, notice) = backend.create_token(a.owner.as_deref(), &a.name, a.expires.as_deref())?;
+                if let Some(e) = &a.expires {
+                    parse_duration_ms("--expires", e).map_err(crate::UsageError)?;
+                }
+                let body = TokenBody {
+                    name: a.name,
+                    owner: a.owner,
+                    expires_in: a.expires,
+                };
+                let created = api.create_token(body)?;
+                let (info, token, notice) = (created.info, created.token, created.notice);
                 if a.format == Format::Json {
                     #[derive(serde::Serialize)]
                     struct Out<'a> {
@@ -258,14 +275,14 @@ impl TokenCommand {
                 }
             }
             TokenCommand::List(a) => {
-                let list = backend.list_tokens()?;
+                let list = api.list_tokens()?;
                 if a.format == Format::Json {
                     return output::json(&list);
                 }
                 output::table(TOKEN_HEADERS, &token_rows(&list));
             }
             TokenCommand::Revoke(a) => {
-                let t = backend.revoke_token(&a.name)?;
+                let t = api.revoke_token(&a.name)?;
                 if a.format == Format::Json {
                     return output::json(&t);
                 }
@@ -286,7 +303,10 @@ impl TokenCommand {
 impl GrantArgs {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let role = Role::parse(&self.role)?;
-        let m = ctx.backend()?.grant(&ctx.project, role, &self.identity)?;
+        let body = GrantBody {
+            role: role.name().into(),
+        };
+        let m = ctx.api()?.grant(&ctx.project, &self.identity, body)?;
         if self.format == Format::Json {
             return output::json(&m);
         }
@@ -297,7 +317,7 @@ impl GrantArgs {
 
 impl RevokeArgs {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        ctx.backend()?.revoke_grant(&ctx.project, &self.identity)?;
+        ctx.api()?.revoke_grant(&ctx.project, &self.identity)?;
         println!("'{}' has no role in project '{}' any more", self.identity, ctx.project);
         Ok(())
     }
@@ -305,7 +325,7 @@ impl RevokeArgs {
 
 impl MembersArgs {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let list = ctx.backend()?.list_members(&ctx.project)?;
+        let list = ctx.api()?.list_members(&ctx.project)?;
         if self.format == Format::Json {
             return output::json(&list);
         }
@@ -328,14 +348,17 @@ impl MembersArgs {
 
 impl AuditArgs {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let project = (!self.all_projects).then_some(ctx.project.as_str());
-        let events = ctx.backend()?.list_audit(
-            project,
-            self.secret.as_deref(),
-            self.actor.as_deref(),
-            self.since.as_deref(),
-            self.limit,
-        )?;
+        let api = ctx.api()?;
+        if let Some(d) = &self.since {
+            parse_duration_ms("--since", d).map_err(crate::UsageError)?;
+        }
+        let events = api.list_audit(AuditQuery {
+            project: (!self.all_projects).then(|| ctx.project.clone()),
+            secret: self.secret,
+            actor: self.actor,
+            since: self.since,
+            limit: Some(self.limit),
+        })?;
         if self.format == Format::Json {
             return output::json(&events);
         }
@@ -367,7 +390,7 @@ impl AuditArgs {
 
 impl WhoamiArgs {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let w = ctx.backend()?.whoami()?;
+        let w = ctx.api()?.whoami()?;
         if self.format == Format::Json {
             return output::json(&w);
         }

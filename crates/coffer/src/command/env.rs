@@ -20,10 +20,11 @@
 
 use super::Ctx;
 use anyhow::{Context, Result};
-use coffer_core::{CreateOutcome, CreateRequest, OnConflict};
+use coffer_api::types::{CreateSecretBody, CreateSecretResponse, EnvBody, FieldInput, OnConflictBody, SecretAction};
+use coffer_api::CofferApi;
 use coffer_crypto::SecretString;
 use coffer_model::dotenv::{self, Entry};
-use coffer_model::{names, InputValue, Storage};
+use coffer_model::names;
 use std::io::{Read, Write};
 
 /// `coffer env ...`.
@@ -124,11 +125,11 @@ impl ImportArgs {
             }
         }
         let on_conflict = if self.or_replace {
-            OnConflict::Replace
+            OnConflictBody::Replace
         } else {
-            OnConflict::Error
+            OnConflictBody::Error
         };
-        let backend = ctx.backend()?;
+        let api = ctx.api()?;
         match self.name {
             Some(name) => {
                 names::validate_name(&name).map_err(|_| {
@@ -138,17 +139,17 @@ impl ImportArgs {
                 })?;
                 let count = entries.len();
                 let params: Vec<(String, SecretString)> = entries.into_iter().map(|e| (e.key, e.value)).collect();
-                let req = CreateRequest {
+                let body = CreateSecretBody {
                     name: Some(name),
                     secret_type: "flights".into(),
                     provider: None,
-                    scopes: Vec::new(),
-                    storage: Storage::Coffer,
+                    scope: Vec::new(),
+                    temporary: false,
                     on_conflict,
-                    values: vec![("params".into(), InputValue::Map(params))],
+                    fields: vec![("params".into(), FieldInput::Map(params))],
                 };
-                let outcome = backend.create_secret(&ctx.project, req)?;
-                let (verb, info) = verb(&outcome);
+                let created = api.create_secret(&ctx.project, body)?;
+                let (verb, info) = verb(&created);
                 println!(
                     "{verb} flights secret '{}' (version {}) with {count} param{}",
                     info.name,
@@ -156,18 +157,14 @@ impl ImportArgs {
                     plural(count)
                 );
             }
-            None => import_each(ctx, &backend, entries, on_conflict, self.or_replace)?,
+            None => import_each(ctx, api.as_ref(), entries, on_conflict, self.or_replace)?,
         }
         Ok(())
     }
 }
 
-fn verb(outcome: &CreateOutcome) -> (&'static str, &coffer_core::SecretInfo) {
-    match outcome {
-        CreateOutcome::Created(i) => ("created", i),
-        CreateOutcome::Replaced(i) => ("replaced", i),
-        CreateOutcome::Ignored(i) => ("kept existing", i),
-    }
+fn verb(created: &CreateSecretResponse) -> (&'static str, &coffer_core::SecretInfo) {
+    (created.action.as_str(), &created.secret)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -180,9 +177,9 @@ fn plural(n: usize) -> &'static str {
 
 fn import_each(
     ctx: &Ctx,
-    backend: &crate::client::Backend,
+    api: &dyn CofferApi,
     entries: Vec<Entry>,
-    on_conflict: OnConflict,
+    on_conflict: OnConflictBody,
     or_replace: bool,
 ) -> Result<()> {
     // Refuse before creating anything: two keys that are one secret name, or existing secrets.
@@ -195,7 +192,7 @@ fn import_each(
         }
     }
     if !or_replace {
-        let existing: Vec<String> = backend
+        let existing: Vec<String> = api
             .list_secrets(&ctx.project)?
             .into_iter()
             .filter(|s| s.persistent && entries.iter().any(|e| e.key.eq_ignore_ascii_case(&s.name)))
@@ -211,21 +208,21 @@ fn import_each(
     let mut created = Vec::new();
     let mut replaced = Vec::new();
     for e in entries {
-        let req = CreateRequest {
+        let body = CreateSecretBody {
             name: Some(e.key.clone()),
             secret_type: "generic".into(),
             provider: None,
-            scopes: Vec::new(),
-            storage: Storage::Coffer,
+            scope: Vec::new(),
+            temporary: false,
             on_conflict,
-            values: vec![("value".into(), InputValue::Text(e.value))],
+            fields: vec![("value".into(), FieldInput::Text(e.value))],
         };
-        let outcome = backend
-            .create_secret(&ctx.project, req)
+        let outcome = api
+            .create_secret(&ctx.project, body)
             .with_context(|| format!("line {}: cannot create secret '{}'", e.line, e.key))?;
-        match outcome {
-            CreateOutcome::Replaced(i) => replaced.push(i.name),
-            CreateOutcome::Created(i) | CreateOutcome::Ignored(i) => created.push(i.name),
+        match outcome.action {
+            SecretAction::Replaced => replaced.push(outcome.secret.name),
+            SecretAction::Created | SecretAction::Kept => created.push(outcome.secret.name),
         }
     }
     let n = created.len() + replaced.len();
@@ -241,10 +238,19 @@ fn import_each(
 
 impl ExportArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
-        let backend = ctx.backend()?;
-        let info = backend.secret_info(&ctx.project, &self.name, None)?;
+        let api = ctx.api()?;
+        let info = api.secret_info(&ctx.project, &self.name, None)?;
         // The audited use: what `coffer run --secret NAME` gets.
-        let vars = backend.run_env(&ctx.project, std::slice::from_ref(&info.name), false)?;
+        let resolved = api.resolve_env(
+            &ctx.project,
+            EnvBody {
+                secrets: vec![info.name.clone()],
+            },
+        )?;
+        for w in &resolved.warnings {
+            eprintln!("coffer: warning: {w}");
+        }
+        let vars = resolved.env;
         let mut pairs: Vec<(String, SecretString)> = Vec::new();
         match info.secret_type.as_str() {
             "flights" => {

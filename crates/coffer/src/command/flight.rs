@@ -2,10 +2,11 @@
 //! locally on the embedded store or through a server.
 
 use super::{Ctx, ExitWith};
-use crate::client::Backend;
 use crate::output::{self, Format, FormatArgs};
 use anyhow::{Context, Result};
-use coffer_core::{FlightInfo, FlightUpdate, RunInfo};
+use coffer_api::types::{FlightCreateBody, FlightSavedResponse, FlightUpdateBody, RunBody};
+use coffer_api::CofferApi;
+use coffer_core::{FlightInfo, RunInfo};
 use coffer_model::flight::{FlightKind, FlightSpec, RunStatus};
 use std::io::Write;
 use std::time::Duration;
@@ -312,16 +313,16 @@ fn print_flight(f: &FlightInfo) {
     }
 }
 
-fn print_saved(saved: &coffer_core::FlightSaved, verb: &str, format: Format) -> Result<()> {
+fn print_saved(saved: &FlightSavedResponse, verb: &str, format: Format) -> Result<()> {
     for w in &saved.warnings {
         eprintln!("warning: {w}");
     }
     if format == Format::Json {
-        return output::json(&saved.info);
+        return output::json(&saved.flight);
     }
     println!(
         "{verb} flight '{}' (version {}, id {})",
-        saved.info.name, saved.info.version, saved.info.flight_id
+        saved.flight.name, saved.flight.version, saved.flight.flight_id
     );
     Ok(())
 }
@@ -378,10 +379,12 @@ fn write_piece(stream: &str, data: &[u8]) {
 
 /// Prints a run's log from chunk `after` on; with `follow`, until the run ends. Returns the
 /// run as last seen.
-fn follow(backend: &Backend, project: &str, name: &str, run: i64, follow: bool) -> Result<RunInfo> {
+fn follow(api: &dyn CofferApi, project: &str, name: &str, run: i64, follow: bool) -> Result<RunInfo> {
+    const LIMIT: usize = 1000;
     let mut after = 0;
     loop {
-        let (info, pieces) = backend.run_log(project, name, run, after)?;
+        let log = api.run_log(project, name, run, after, LIMIT)?;
+        let (info, pieces) = (log.run, log.chunks);
         let got = pieces.len();
         for p in pieces {
             write_piece(&p.stream, &p.data);
@@ -399,10 +402,10 @@ fn follow(backend: &Backend, project: &str, name: &str, run: i64, follow: bool) 
 
 impl Command {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let backend = ctx.backend()?;
         let project = ctx.project.as_str();
         match self {
             Command::Create(a) => {
+                let api = ctx.api()?;
                 let (name, project, spec) = match &a.from {
                     Some(path) => {
                         let flow = coffer_model::flow::parse(&read_script(path)?)?;
@@ -427,10 +430,11 @@ impl Command {
                     }
                     None => (a.name.clone().unwrap_or_default(), project.to_string(), a.def.spec()?),
                 };
-                let saved = backend.create_flight(&project, &name, spec)?;
+                let saved = api.create_flight(&project, FlightCreateBody::of(name, spec))?;
                 print_saved(&saved, "created", a.format)
             }
             Command::Update(a) => {
+                let api = ctx.api()?;
                 if let Some(path) = &a.from {
                     let flow = coffer_model::flow::parse(&read_script(path)?)?;
                     if let Some(ns) = flow.project.as_deref().filter(|ns| !ns.eq_ignore_ascii_case(project)) {
@@ -439,8 +443,8 @@ impl Command {
                         )));
                     }
                     let spec = flow.spec;
-                    let update = FlightUpdate {
-                        kind: Some(spec.kind),
+                    let update = FlightUpdateBody {
+                        kind: Some(spec.kind.name().into()),
                         command: Some(spec.command),
                         script: spec.script,
                         config: Some(spec.config),
@@ -452,13 +456,13 @@ impl Command {
                         concurrency: Some(spec.concurrency),
                         steps: Some(spec.steps),
                     };
-                    let saved = backend.update_flight(project, &a.name, update)?;
+                    let saved = api.update_flight(project, &a.name, update)?;
                     return print_saved(&saved, "updated", a.format);
                 }
                 let d = &a.def;
                 let kind = d.kind()?;
-                let update = FlightUpdate {
-                    kind,
+                let update = FlightUpdateBody {
+                    kind: kind.map(|k| k.name().into()),
                     command: (!d.command.is_empty()).then(|| d.command.clone()),
                     script: d.file.as_deref().map(read_script).transpose()?,
                     config: if a.no_config {
@@ -494,11 +498,11 @@ impl Command {
                     concurrency: d.concurrency,
                     steps: None,
                 };
-                let saved = backend.update_flight(project, &a.name, update)?;
+                let saved = api.update_flight(project, &a.name, update)?;
                 print_saved(&saved, "updated", a.format)
             }
             Command::Show(a) => {
-                let f = backend.get_flight(project, &a.name)?;
+                let f = ctx.api()?.get_flight(project, &a.name)?;
                 if a.format == Format::Json {
                     return output::json(&f);
                 }
@@ -506,7 +510,7 @@ impl Command {
                 Ok(())
             }
             Command::List(a) => {
-                let list = backend.list_flights(project)?;
+                let list = ctx.api()?.list_flights(project)?;
                 if a.format == Format::Json {
                     return output::json(&list);
                 }
@@ -531,7 +535,7 @@ impl Command {
                 Ok(())
             }
             Command::Delete(a) => {
-                backend.delete_flight(project, &a.name)?;
+                ctx.api()?.delete_flight(project, &a.name)?;
                 if a.format == Format::Json {
                     return output::json(&serde_json::json!({ "deleted": a.name }));
                 }
@@ -540,16 +544,19 @@ impl Command {
             }
             Command::Run(a) => {
                 let overrides = config_map(&a.config)?;
-                let runner = ctx.local_runner()?;
+                // Locally the run executes here, its output streamed to the sink; through a
+                // server it starts there, and --wait follows its log.
+                let api = ctx.api_running_flights(ctx.local_runner()?)?;
                 let stream = a.wait;
                 let mut sink = |s: &str, d: &[u8]| {
                     if stream {
                         write_piece(s, d);
                     }
                 };
-                let mut run = backend.run_flight(&runner, project, &a.name, overrides, &mut sink)?;
-                if backend.is_remote() && a.wait {
-                    run = follow(&backend, project, &a.name, run.run_number, true)?;
+                let body = RunBody { config: overrides };
+                let mut run = api.run_flight(project, &a.name, body, &mut sink)?;
+                if ctx.is_remote() && a.wait {
+                    run = follow(api.as_ref(), project, &a.name, run.run_number, true)?;
                 }
                 let finished = run.run_status().is_some_and(RunStatus::is_final);
                 if a.format == Format::Json {
@@ -571,7 +578,7 @@ impl Command {
                 Ok(())
             }
             Command::Runs(a) => {
-                let runs = backend.list_runs(project, &a.name, a.limit)?;
+                let runs = ctx.api()?.list_runs(project, &a.name, a.limit)?;
                 if a.format == Format::Json {
                     return output::json(&runs);
                 }
@@ -599,7 +606,7 @@ impl Command {
                 Ok(())
             }
             Command::Logs(a) => {
-                let run = follow(&backend, project, &a.name, a.run, a.follow)?;
+                let run = follow(ctx.api()?.as_ref(), project, &a.name, a.run, a.follow)?;
                 if a.follow {
                     let code = run_exit(&run);
                     if code != 0 {
@@ -609,7 +616,7 @@ impl Command {
                 Ok(())
             }
             Command::Cancel(a) => {
-                let run = backend.cancel_run(project, &a.name, a.run)?;
+                let run = ctx.api()?.cancel_run(project, &a.name, a.run)?;
                 println!(
                     "asked run {} of flight '{}' to stop (it is {})",
                     run.run_number, run.flight, run.status

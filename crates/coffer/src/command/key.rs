@@ -103,7 +103,7 @@ impl Command {
                     }
                     None => false,
                 };
-                let r = ctx.backend()?.rotate_keys()?;
+                let r = ctx.api()?.rotate_keys()?;
                 if a.format == Format::Json {
                     if a.prune {
                         let p = prune(ctx)?;
@@ -142,7 +142,7 @@ impl Command {
                 print_prune(ctx, &p);
             }
             Command::Status(a) => {
-                let list = ctx.backend()?.key_status()?;
+                let list = ctx.api()?.key_status()?;
                 if a.format == Format::Json {
                     return output::json(&list);
                 }
@@ -165,7 +165,7 @@ impl Command {
 
 /// Prunes the home's key file (the embedded store only: the key file is on this machine).
 fn prune(ctx: &Ctx) -> Result<coffer_core::PruneReport> {
-    ctx.backend()?.prune_keys()
+    Ok(ctx.api()?.prune_keys()?)
 }
 
 fn print_prune(ctx: &Ctx, p: &coffer_core::PruneReport) {

@@ -15,7 +15,9 @@ mod which;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use coffer_api::CofferApi;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// coffer: typed, scoped, encrypted secrets for DuckDB pipelines.
 ///
@@ -228,9 +230,23 @@ impl Ctx {
         Ok(())
     }
 
+    /// Whether commands act through a server (`--server`/`COFFER_URL`).
+    fn is_remote(&self) -> bool {
+        self.server.is_some()
+    }
+
     /// Where commands act: the server when `--server`/`COFFER_URL` is set, else the embedded
     /// store as the machine's owner.
-    fn backend(&self) -> Result<crate::client::Backend> {
+    fn api(&self) -> Result<Box<dyn CofferApi>> {
+        self.api_with(None)
+    }
+
+    /// As [`Ctx::api`]; locally, flights run in this process on `runner`, to their end.
+    fn api_running_flights(&self, runner: coffer_flights::Runner) -> Result<Box<dyn CofferApi>> {
+        self.api_with(Some(runner))
+    }
+
+    fn api_with(&self, runner: Option<coffer_flights::Runner>) -> Result<Box<dyn CofferApi>> {
         match &self.server {
             Some(url) => {
                 let token = self.token.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
@@ -239,15 +255,18 @@ impl Ctx {
                             .into(),
                     )
                 })?;
-                Ok(crate::client::Backend::Remote(crate::client::Remote::new(
+                Ok(Box::new(coffer_api::Remote::new(
                     url,
                     coffer_crypto::SecretString::from(token),
                 )?))
             }
-            None => Ok(crate::client::Backend::Local(
-                Box::new(self.service()?),
-                coffer_core::Caller::local(),
-            )),
+            None => {
+                let api = coffer_api::Local::new(Arc::new(self.service()?), coffer_core::Caller::local());
+                Ok(Box::new(match runner {
+                    Some(r) => api.running_flights_here(Arc::new(r)),
+                    None => api,
+                }))
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 use super::Ctx;
 use crate::output::{self, Format, FormatArgs};
 use anyhow::Result;
+use coffer_api::types::ProjectBody;
 
 /// `coffer project ...`.
 #[derive(Debug, clap::Subcommand)]
@@ -34,17 +35,17 @@ pub struct DeleteArgs {
 
 impl Command {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let backend = ctx.backend()?;
+        let api = ctx.api()?;
         match self {
             Command::Create(a) => {
-                let p = backend.create_project(&a.name)?;
+                let p = api.create_project(ProjectBody { name: a.name })?;
                 if a.format == Format::Json {
                     return output::json(&p);
                 }
                 println!("created project '{}'", p.name);
             }
             Command::List(a) => {
-                let list = backend.list_projects()?;
+                let list = api.list_projects()?;
                 if a.format == Format::Json {
                     return output::json(&list);
                 }
@@ -62,7 +63,7 @@ impl Command {
                 output::table(&["name", "role", "created", "created_by"], &rows);
             }
             Command::Delete(a) => {
-                backend.delete_project(&a.name, a.force)?;
+                api.delete_project(&a.name, a.force)?;
                 println!("deleted project '{}'", a.name);
             }
         }

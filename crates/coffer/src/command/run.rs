@@ -3,6 +3,8 @@
 
 use super::{Ctx, ExitWith};
 use anyhow::{Context, Result};
+use coffer_api::types::EnvBody;
+use coffer_api::{CofferApi, ResolvedEnv};
 use std::io::{Read, Write};
 use std::process::{Command as Process, Stdio};
 
@@ -76,14 +78,36 @@ fn pump(mut from: impl Read, mut to: impl Write, masker: Option<&coffer_model::m
     to.flush()
 }
 
+/// A run's variables for `names` and, with `project_env`, every generic secret of the
+/// project; audited as a use. Variables that steer a loader, shell or interpreter are left
+/// out with a warning.
+fn run_env(api: &dyn CofferApi, project: &str, names: &[String], project_env: bool) -> Result<ResolvedEnv> {
+    let mut wanted: Vec<String> = names.to_vec();
+    if project_env {
+        for s in api.list_secrets(project)? {
+            if s.secret_type == "generic" && !wanted.iter().any(|w| w.eq_ignore_ascii_case(&s.name)) {
+                wanted.push(s.name);
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(ResolvedEnv {
+            env: coffer_core::runenv::RunEnv::new(),
+            warnings: Vec::new(),
+        });
+    }
+    Ok(api.resolve_env(project, EnvBody { secrets: wanted })?)
+}
+
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let config = parse_config(&self.config)?;
-        let backend = ctx.backend()?;
-        let mut env = backend.run_env(&ctx.project, &self.secrets, !self.no_project_env)?;
-        for w in env.warnings() {
+        let api = ctx.api()?;
+        let resolved = run_env(api.as_ref(), &ctx.project, &self.secrets, !self.no_project_env)?;
+        for w in &resolved.warnings {
             eprintln!("coffer: warning: {w}");
         }
+        let mut env = resolved.env;
         // The owner's own --config values are theirs: set as given (not filtered).
         for (k, v) in &config {
             env.add(

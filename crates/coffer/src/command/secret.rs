@@ -2,7 +2,8 @@ use super::Ctx;
 use crate::input::SetReader;
 use crate::output::{self, Format};
 use anyhow::Result;
-use coffer_core::{CreateOutcome, CreateRequest, OnConflict, SecretInfo};
+use coffer_api::types::{CreateSecretBody, OnConflictBody, RollbackBody, SecretAction};
+use coffer_core::SecretInfo;
 use coffer_model::{names, types, validate::lookup_type, Storage};
 use serde::Serialize;
 
@@ -175,34 +176,25 @@ impl CreateArgs {
         };
         let name = self.name.clone().unwrap_or_else(|| names::default_name(ty.name));
         names::validate_name(&name)?;
-        let backend = ctx.backend()?;
+        let api = ctx.api()?;
         let values = SetReader::new(ty, provider, &name).read_all(self.sets)?;
-        let storage = if self.temporary {
-            Storage::Memory
-        } else {
-            Storage::Coffer
-        };
         let on_conflict = match (self.or_replace, self.if_not_exists) {
-            (true, _) => OnConflict::Replace,
-            (_, true) => OnConflict::Ignore,
-            _ => OnConflict::Error,
+            (true, _) => OnConflictBody::Replace,
+            (_, true) => OnConflictBody::Ignore,
+            _ => OnConflictBody::Error,
         };
-        let req = CreateRequest {
+        let body = CreateSecretBody {
             name: Some(name),
             secret_type: ty.name.to_string(),
             provider: Some(provider.name.to_string()),
-            scopes: self.scopes,
-            storage,
+            scope: self.scopes,
+            temporary: self.temporary,
             on_conflict,
-            values,
+            fields: values.into_iter().map(|(k, v)| (k, v.into())).collect(),
         };
-        let outcome = backend.create_secret(&ctx.project, req)?;
-        let (verb, info) = match &outcome {
-            CreateOutcome::Created(i) => ("created", i),
-            CreateOutcome::Replaced(i) => ("replaced", i),
-            CreateOutcome::Ignored(i) => ("kept existing", i),
-        };
-        if !info.persistent && !matches!(outcome, CreateOutcome::Ignored(_)) && !backend.is_remote() {
+        let created = api.create_secret(&ctx.project, body)?;
+        let (verb, info) = (created.action.as_str(), &created.secret);
+        if !info.persistent && created.action != SecretAction::Kept && !ctx.is_remote() {
             eprintln!("note: a temporary secret lives in this process's memory only; it is gone when this command exits (use it inside `coffer sql`)");
         }
         if self.format == Format::Json {
@@ -238,7 +230,7 @@ fn scope_text(scope: &[String]) -> String {
 
 impl ListArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
-        let secrets = ctx.backend()?.list_secrets(&ctx.project)?;
+        let secrets = ctx.api()?.list_secrets(&ctx.project)?;
         if self.format == Format::Json {
             return output::json(&secrets);
         }
@@ -279,7 +271,7 @@ impl ListArgs {
 impl ShowArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
         let s = ctx
-            .backend()?
+            .api()?
             .secret_info(&ctx.project, &self.name, self.storage.filter())?;
         if self.format == Format::Json {
             return output::json(&s);
@@ -312,9 +304,10 @@ impl ShowArgs {
 impl DropArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
         let dropped = ctx
-            .backend()?
-            .drop_secret(&ctx.project, &self.name, self.if_exists, self.storage.filter())?;
-        match dropped {
+            .api()?
+            .drop_secret(&ctx.project, &self.name, self.if_exists, self.storage.filter())?
+            .dropped;
+        match dropped.as_deref().and_then(Storage::parse) {
             Some(s) => println!(
                 "dropped {} secret '{}'",
                 if s.persistent() { "persistent" } else { "temporary" },
@@ -328,7 +321,7 @@ impl DropArgs {
 
 impl HistoryArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
-        let versions = ctx.backend()?.secret_history(&ctx.project, &self.name)?;
+        let versions = ctx.api()?.secret_history(&ctx.project, &self.name)?;
         if self.format == Format::Json {
             return output::json(&versions);
         }
@@ -352,7 +345,8 @@ impl HistoryArgs {
 
 impl RollbackArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
-        let info = ctx.backend()?.rollback_secret(&ctx.project, &self.name, self.version)?;
+        let body = RollbackBody { version: self.version };
+        let info = ctx.api()?.rollback_secret(&ctx.project, &self.name, body)?;
         if self.format == Format::Json {
             return output::json(&info);
         }

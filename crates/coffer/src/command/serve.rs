@@ -224,7 +224,7 @@ impl Args {
                     .with_flights(&service, Arc::clone(&runner)),
             );
             let state = coffer_server::AppState::new(Arc::clone(&service))
-                .with_sql(Arc::clone(&sql) as Arc<dyn coffer_server::SqlRunner>)
+                .with_sql(Arc::clone(&sql) as Arc<dyn coffer_api::SqlRunner>)
                 .with_flights(Arc::clone(&runner));
             // Said once this node is registered and following the store, so whoever waits for
             // this line finds it in the nodes table.

@@ -1,6 +1,8 @@
 use super::{Ctx, ExitWith};
 use crate::UsageError;
 use anyhow::{Context, Result};
+use coffer_api::types::{SqlBody, SqlErrorBody, SqlResponse};
+use coffer_api::CofferApi;
 use coffer_core::Caller;
 use coffer_sql::{split, Format, Session};
 use std::io::{IsTerminal, Read, Write};
@@ -64,56 +66,48 @@ fn carries_values(sql: &str) -> bool {
     })
 }
 
-/// Where statements run: a local session on the embedded store, or the server's `/sql`.
+/// Where statements run: a local session on the embedded store (with DuckDB, and state kept
+/// from one statement to the next), or through the API (the server's `/sql`).
 enum Exec<'a> {
     Local(Session<'a>),
-    Remote(crate::client::Backend, String),
+    Api(Box<dyn CofferApi>, String),
 }
 
 /// One statement's result, from either side.
 enum Step {
     Table(coffer_sql::Table),
-    Error(coffer_server::api::SqlErrorBody),
+    Error(SqlErrorBody),
 }
 
 impl Exec<'_> {
     /// The results of a script, or the error of the whole script.
-    fn run(&mut self, sql: &str) -> Result<Vec<Step>, coffer_server::api::SqlErrorBody> {
-        use coffer_server::api::SqlErrorBody;
-        match self {
-            Exec::Local(session) => match session.run_script(sql) {
-                Err(e) => Err(SqlErrorBody::of(&e, sql)),
-                Ok(outcomes) => Ok(outcomes
-                    .into_iter()
-                    .map(|o| match o.result {
-                        Ok(t) => Step::Table(t),
-                        Err(e) => Step::Error(SqlErrorBody::of(&e, sql)),
-                    })
-                    .collect()),
-            },
-            Exec::Remote(backend, project) => match backend.sql(project, sql) {
+    fn run(&mut self, sql: &str) -> Result<Vec<Step>, SqlErrorBody> {
+        let resp = match self {
+            Exec::Local(session) => SqlResponse::from_outcomes(session.run_script(sql), |e| SqlErrorBody::of(&e, sql)),
+            Exec::Api(api, project) => match api.run_sql(project, SqlBody { sql: sql.to_string() }) {
+                Ok(resp) => resp,
                 Err(e) => {
-                    let code = crate::exit_code(&e);
+                    let e = anyhow::Error::from(e);
                     let message = format!("{e:#}");
-                    Err(SqlErrorBody {
+                    return Err(SqlErrorBody {
                         rendered: message.clone(),
                         message,
-                        exit_code: code,
-                    })
+                        exit_code: crate::exit_code(&e),
+                    });
                 }
-                Ok(resp) => match resp.error {
-                    Some(e) => Err(e),
-                    None => Ok(resp
-                        .results
-                        .into_iter()
-                        .map(|r| match (r.table, r.error) {
-                            (_, Some(e)) => Step::Error(e),
-                            (Some(t), None) => Step::Table(t),
-                            (None, None) => Step::Table(coffer_sql::Table::success()),
-                        })
-                        .collect()),
-                },
             },
+        };
+        match resp.error {
+            Some(e) => Err(e),
+            None => Ok(resp
+                .results
+                .into_iter()
+                .map(|r| match (r.table, r.error) {
+                    (_, Some(e)) => Step::Error(e),
+                    (Some(t), None) => Step::Table(t),
+                    (None, None) => Step::Table(coffer_sql::Table::success()),
+                })
+                .collect()),
         }
     }
 }
@@ -131,7 +125,7 @@ impl Runner<'_> {
     /// `bail` stopped it.
     fn run(&mut self, sql: &str) -> bool {
         let stdout = std::io::stdout();
-        let report_error = |e: &coffer_server::api::SqlErrorBody, jsonl: bool| {
+        let report_error = |e: &SqlErrorBody, jsonl: bool| {
             if jsonl {
                 let line = serde_json::json!({"ok": false, "error": e.message, "exit_code": e.exit_code});
                 println!("{line}");
@@ -175,10 +169,10 @@ impl Runner<'_> {
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let format = Format::parse(&self.format).unwrap_or_default();
-        let backend = ctx.backend()?;
-        let (service, remote) = match backend {
-            crate::client::Backend::Local(service, _) => (Some(*service), None),
-            remote => (None, Some(remote)),
+        let (service, remote) = if ctx.is_remote() {
+            (None, Some(ctx.api()?))
+        } else {
+            (Some(ctx.service()?), None)
         };
         if self.safe && remote.is_some() {
             return Err(UsageError(
@@ -212,7 +206,7 @@ impl Args {
                     .with_flights(l);
                 Exec::Local(if self.safe { session.sandboxed() } else { session })
             }
-            (_, _, _, Some(r)) => Exec::Remote(r, ctx.project.clone()),
+            (_, _, _, Some(r)) => Exec::Api(r, ctx.project.clone()),
             _ => return Err(anyhow::anyhow!("no store to run SQL on")),
         };
         let mut runner = Runner {

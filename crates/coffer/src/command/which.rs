@@ -18,8 +18,9 @@ pub struct Args {
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let found = ctx
-            .backend()?
-            .which_secret(&ctx.project, &self.path, &self.secret_type)?;
+            .api()?
+            .which_secret(&ctx.project, &self.path, &self.secret_type)?
+            .secret;
         match (self.format, found) {
             (Format::Json, Some(w)) => output::json(&w),
             (Format::Table, Some(w)) => {

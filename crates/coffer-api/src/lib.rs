@@ -7,7 +7,7 @@
 //!   [`coffer_core::Caller`]. The CLI's local mode uses it as the machine's owner, the HTTP
 //!   server's handlers as the token's identity. It is the one place where the request types
 //!   become the service's and its answers become the response types.
-//! - [`Remote`] (feature `remote`): the API through a `coffer serve` server over HTTP (ureq),
+//! - `Remote` (feature `remote`): the API through a `coffer serve` server over HTTP (ureq),
 //!   the CLI's remote mode. It only carries requests and answers.
 //! - [`Error`]: every failure, with the CLI's exit code ([`Error::exit_code`]) and the HTTP
 //!   status and code a server answers with ([`Error::http_status`], [`Error::code`]).

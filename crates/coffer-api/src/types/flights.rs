@@ -282,3 +282,36 @@ pub struct LogResponse {
     /// The chunks after `after`.
     pub chunks: Vec<LogChunkBody>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(kind: &str) -> FlightCreateBody {
+        serde_json::from_value(serde_json::json!({"name": "f", "kind": kind})).expect("a body")
+    }
+
+    #[test]
+    fn requests_refuse_a_flow_that_the_cli_can_still_define_locally() {
+        // As before this crate: the HTTP API refuses kind `flow` up front (field `kind`), and the
+        // CLI's local mode creates flights from flow files.
+        let refused = body("flow").validate().expect_err("flow is refused");
+        assert_eq!((refused.code(), refused.field()), ("invalid", Some("kind".into())));
+        let (name, spec) = body("flow").into_spec().expect("a flow spec");
+        assert_eq!((name.as_str(), spec.kind), ("f", FlightKind::Flow));
+        assert!(body("Python").validate().is_ok());
+        let bad = body("cron").into_spec().expect_err("not a kind");
+        assert_eq!(bad.field(), Some("kind".into()));
+        let named = FlightCreateBody {
+            name: "a b".into(),
+            ..body("sql")
+        };
+        assert_eq!(named.validate().expect_err("bad name").field(), Some("name".into()));
+        let update = FlightUpdateBody {
+            kind: Some("flow".into()),
+            ..FlightUpdateBody::default()
+        };
+        assert!(update.validate().is_err());
+        assert_eq!(update.into_update().expect("an update").kind, Some(FlightKind::Flow));
+    }
+}

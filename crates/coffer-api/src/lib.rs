@@ -57,8 +57,10 @@ pub struct ResolvedEnv {
     pub warnings: Vec<String>,
 }
 
-/// Every use case of coffer, one method each. Arguments that are path or query parameters in
-/// the HTTP API are arguments here; a request body is its type from [`types`].
+/// Every use case of coffer, one method each, as the HTTP API has them: its path and query
+/// parameters are arguments (the audit log's many filters its [`types::AuditQuery`]), a
+/// request body is its type from [`types`], and so is an answer. Both adapters are
+/// `Send + Sync`, for front ends that share one across threads.
 ///
 /// # Errors
 /// Every method fails with an [`Error`]: the service's refusal or failure (not found, no role,
@@ -147,4 +149,16 @@ pub trait CofferApi {
     fn run_log(&self, project: &str, flight: &str, run: i64, after: i64, limit: usize) -> Result<LogResponse>;
     /// Asks a running run to stop (role `use`).
     fn cancel_run(&self, project: &str, flight: &str, run: i64) -> Result<RunInfo>;
+}
+
+#[cfg(test)]
+mod tests {
+    fn shareable<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn both_adapters_can_be_shared_across_threads() {
+        shareable::<crate::Local>();
+        #[cfg(feature = "remote")]
+        shareable::<crate::Remote>();
+    }
 }

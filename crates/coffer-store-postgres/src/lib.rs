@@ -5,7 +5,7 @@
 //! a database whose schema is newer than this binary knows.
 //!
 //! - **The same semantics as the SQLite store**, checked by the one store suite
-//!   ([`coffer_store::suite`]). Every transaction that changes cached state (a secret, project,
+//!   (`coffer-store-suite`). Every transaction that changes cached state (a secret, project,
 //!   identity, token or grant) first bumps the generation row in `meta`, taking its row lock:
 //!   such writes commit one at a time across all nodes, as SQLite's single writer does, and
 //!   every node's caches see the new generation on their next request.

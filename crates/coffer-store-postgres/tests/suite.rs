@@ -1,14 +1,22 @@
-//! The store suite (the same one the SQLite store passes) on a real PostgreSQL server: each
-//! test gets a fresh database.
+//! The store suite (the same one the SQLite store passes) on a real PostgreSQL server: one
+//! test a case, each on a fresh database; skipped with a note when no server is configured.
+
+mod common;
 
 use coffer_store::Store;
 use coffer_store_postgres::{testing, PgStore};
 
-fn fresh() -> Box<dyn Store> {
-    Box::new(PgStore::connect(&testing::fresh_database()).expect("connect"))
+/// The test server.
+struct Postgres;
+
+impl coffer_store_suite::Backend for Postgres {
+    fn new() -> Option<Self> {
+        common::server_configured().then_some(Postgres)
+    }
+
+    fn store(&self) -> Box<dyn Store> {
+        Box::new(PgStore::connect(&testing::fresh_database()).expect("connect"))
+    }
 }
 
-#[test]
-fn store_suite() {
-    coffer_store::suite::run_all(&fresh);
-}
+coffer_store_suite::store_suite!(Postgres);

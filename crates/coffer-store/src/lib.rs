@@ -1,13 +1,11 @@
-//! coffer's storage layer: the [`Store`] trait, its records, and [`suite`], the one test suite
-//! every backend must pass.
+//! coffer's storage layer: the [`Store`] trait and its records. Every backend passes the one
+//! test suite of `coffer-store-suite`.
 //!
 //! A store keeps secrets exactly as [`SecretRecord`]s: metadata in clear and the sensitive
 //! values as an opaque [`SealedRecord`] (ciphertext plus wrapped data key). A store never
 //! encrypts or decrypts; `coffer-core` does. Writes are optimistic: [`Store::put_secret`] says
 //! which version it expects to replace ([`Expect`]), so two writers can never both "win".
 #![deny(missing_docs)]
-
-pub mod suite;
 
 use coffer_model::FieldValue;
 use std::collections::BTreeMap;

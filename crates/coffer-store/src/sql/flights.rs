@@ -1,0 +1,323 @@
+//! Flights, their runs and the runs' logs (not counted by the generation: no cache holds
+//! them).
+
+use super::codec::{
+    chunk_row, conflict, flight_row, json, moved, run_row, CHUNK_COLUMNS, FLIGHT_COLUMNS as F, RUN_COLUMNS as R,
+};
+use super::conn::args;
+use super::dialect::Sql;
+use super::{first, rows, write_audit, Conn, SqlBackend};
+use crate::{AuditEvent, FlightRecord, FlightStore, LogChunk, Result, RunEnd, RunRecord, RunStore, StoreError};
+
+/// The statements of flights, runs and logs.
+#[derive(Debug, Clone)]
+pub(crate) struct FlightSql {
+    pub(crate) insert: String,
+    update: String,
+    version: String,
+    get: String,
+    by_id: String,
+    list: String,
+    find: String,
+    /// What goes with a flight, in order.
+    cascade: Vec<String>,
+    claim: String,
+    run_flight: String,
+    run_counts: String,
+    pub(crate) run_insert: String,
+    run_get: String,
+    run_list: String,
+    running: String,
+    run_finish: String,
+    run_cancel: String,
+    /// Locks a run's row, where rows can be locked.
+    log_lock: Option<String>,
+    log_last: String,
+    pub(crate) log_insert: String,
+    log_read: String,
+}
+
+impl FlightSql {
+    pub(crate) fn new(q: &Sql<'_>) -> Self {
+        let (p1, p2) = (q.p(1), q.p(2));
+        let by_name = format!("{} AND {}", q.ci("project", 1), q.ci("name", 2));
+        let run = format!("flight_id = {p1} AND run_number = {p2}");
+        let lock = q.lock();
+        FlightSql {
+            insert: q.insert_ignore(&format!("flights ({F}) VALUES ({})", q.ps(10))),
+            update: format!(
+                "UPDATE flights SET spec = {p2}, version = {}, updated_at = {} WHERE id = {p1} AND version = {}",
+                q.p(3),
+                q.p(4),
+                q.p(5)
+            ),
+            version: format!("SELECT version FROM flights WHERE id = {p1}"),
+            get: format!("SELECT {F} FROM flights WHERE {by_name}"),
+            by_id: format!("SELECT {F} FROM flights WHERE id = {p1}"),
+            list: format!(
+                "SELECT {F} FROM flights WHERE {} IS NULL OR {} ORDER BY {}, {}",
+                q.typed(1, "text"),
+                q.ci("project", 1),
+                q.fold("project"),
+                q.fold("name")
+            ),
+            find: format!("SELECT id FROM flights WHERE {by_name}{lock}"),
+            cascade: vec![
+                format!("DELETE FROM flight_run_logs WHERE flight_id = {p1}"),
+                format!("DELETE FROM flight_runs WHERE flight_id = {p1}"),
+                format!("DELETE FROM flights WHERE id = {p1}"),
+            ],
+            claim: format!(
+                "UPDATE flights SET last_tick = {} WHERE id = {p1} AND last_tick IS NOT DISTINCT FROM {p2}",
+                q.p(3)
+            ),
+            run_flight: format!("SELECT name FROM flights WHERE id = {p1}{lock}"),
+            run_counts: format!(
+                "SELECT (SELECT COUNT(*) FROM flight_runs WHERE flight_id = {p1} AND status = 'running'), \
+                 (SELECT COALESCE(MAX(run_number), 0) + 1 FROM flight_runs WHERE flight_id = {p1})"
+            ),
+            run_insert: format!("INSERT INTO flight_runs ({R}) VALUES ({})", q.ps(14)),
+            run_get: format!("SELECT {R} FROM flight_runs WHERE {run}"),
+            run_list: format!("SELECT {R} FROM flight_runs WHERE flight_id = {p1} ORDER BY run_number DESC LIMIT {p2}"),
+            running: format!("SELECT {R} FROM flight_runs WHERE status = 'running' ORDER BY flight_id, run_number"),
+            run_finish: format!(
+                "UPDATE flight_runs SET status = {}, exit_code = {}, finished_at = {}, message = {} \
+                 WHERE {run} AND status = 'running'",
+                q.p(3),
+                q.p(4),
+                q.p(5),
+                q.p(6)
+            ),
+            run_cancel: format!("UPDATE flight_runs SET cancel_requested = true WHERE {run} AND status = 'running'"),
+            log_lock: (!lock.is_empty()).then(|| format!("SELECT 1 FROM flight_runs WHERE {run}{lock}")),
+            log_last: format!("SELECT COALESCE(MAX(seq), 0) FROM flight_run_logs WHERE {run}"),
+            log_insert: format!(
+                "INSERT INTO flight_run_logs (flight_id, run_number, {CHUNK_COLUMNS}) VALUES ({})",
+                q.ps(6)
+            ),
+            log_read: format!(
+                "SELECT {CHUNK_COLUMNS} FROM flight_run_logs WHERE {run} AND seq > {} ORDER BY seq LIMIT {}",
+                q.p(3),
+                q.p(4)
+            ),
+        }
+    }
+}
+
+/// Inserts a flight unless one has its id or name; returns whether it did.
+pub(crate) fn insert_flight(tx: &dyn Conn, sql: &FlightSql, f: &FlightRecord) -> Result<bool> {
+    let spec = json(&f.spec)?;
+    let params = args![
+        &f.id,
+        &f.project,
+        &f.name,
+        &spec,
+        f.version,
+        &f.owner,
+        f.owner_id,
+        f.created_at,
+        f.updated_at,
+        f.last_tick,
+    ];
+    Ok(tx.execute(&sql.insert, &params)? > 0)
+}
+
+/// Inserts a run under `number`.
+pub(crate) fn insert_run(tx: &dyn Conn, sql: &FlightSql, run: &RunRecord, number: i64) -> Result<()> {
+    let config = json(&run.config)?;
+    let params = args![
+        &run.flight_id,
+        number,
+        &run.status,
+        run.flight_version,
+        &config,
+        run.exit_code,
+        &run.trigger,
+        &run.started_by,
+        run.started_at,
+        run.finished_at,
+        &run.message,
+        &run.runner,
+        run.cancel_requested,
+        run.scheduled_for,
+    ];
+    tx.execute(&sql.run_insert, &params)?;
+    Ok(())
+}
+
+impl<B: SqlBackend> FlightStore for B {
+    fn create_flight(&self, f: &FlightRecord, audit: &[AuditEvent]) -> Result<()> {
+        let sql = self.statements();
+        let done = self.write(|tx| {
+            if !insert_flight(tx, &sql.flights, f)? {
+                return Ok(None);
+            }
+            write_audit(tx, sql, audit)?;
+            Ok(Some(()))
+        })?;
+        done.ok_or_else(|| conflict("flight", &f.name))
+    }
+
+    fn update_flight(&self, f: &FlightRecord, expect_version: i64, audit: &[AuditEvent]) -> Result<()> {
+        let sql = self.statements();
+        let spec = json(&f.spec)?;
+        let params = args![&f.id, &spec, f.version, f.updated_at, expect_version];
+        self.write(|tx| {
+            if tx.execute(&sql.flights.update, &params)? == 0 {
+                let found = first(tx, &sql.flights.version, &args![&f.id], |r| r.get(0))?;
+                return Err(moved(&f.name, found, |v| {
+                    format!("changed since it was read (version {v})")
+                }));
+            }
+            write_audit(tx, sql, audit)?;
+            Ok(Some(()))
+        })?;
+        Ok(())
+    }
+
+    fn get_flight(&self, project: &str, name: &str) -> Result<Option<FlightRecord>> {
+        let s = &self.statements().flights;
+        self.read(|c| first(c, &s.get, &args![project, name], flight_row))
+    }
+
+    fn get_flight_by_id(&self, id: &str) -> Result<Option<FlightRecord>> {
+        let s = &self.statements().flights;
+        self.read(|c| first(c, &s.by_id, &args![id], flight_row))
+    }
+
+    fn list_flights(&self, project: Option<&str>) -> Result<Vec<FlightRecord>> {
+        let s = &self.statements().flights;
+        self.read(|c| rows(c, &s.list, &args![project], flight_row))
+    }
+
+    fn delete_flight(&self, project: &str, name: &str, audit: &[AuditEvent]) -> Result<bool> {
+        let sql = self.statements();
+        let done = self.write(|tx| {
+            let Some(id) = first(tx, &sql.flights.find, &args![project, name], |r| r.get::<String>(0))? else {
+                return Ok(None);
+            };
+            for statement in &sql.flights.cascade {
+                tx.execute(statement, &args![&id])?;
+            }
+            write_audit(tx, sql, audit)?;
+            Ok(Some(()))
+        })?;
+        Ok(done.is_some())
+    }
+
+    fn claim_tick(&self, flight_id: &str, expect: Option<i64>, tick: i64) -> Result<bool> {
+        // One statement: PostgreSQL re-checks the condition on the newest row version after
+        // waiting for a concurrent claim, so of two nodes claiming one tick exactly one wins.
+        let s = &self.statements().flights;
+        let done = self.write(|tx| Ok((tx.execute(&s.claim, &args![flight_id, expect, tick])? > 0).then_some(())))?;
+        Ok(done.is_some())
+    }
+}
+
+impl<B: SqlBackend> RunStore for B {
+    fn create_run(&self, run: &RunRecord, max_running: u32, audit: &[AuditEvent]) -> Result<i64> {
+        let sql = self.statements();
+        let s = &sql.flights;
+        let number = self.write(|tx| {
+            // The flight's row lock (where there are row locks) orders concurrent starts of one
+            // flight: the count of running runs and the next number are read by one starter at
+            // a time.
+            let flight = args![&run.flight_id];
+            let Some(name) = first(tx, &s.run_flight, &flight, |r| r.get::<String>(0))? else {
+                return Err(StoreError::Conflict {
+                    name: run.flight_id.clone(),
+                    what: "does not exist (no flight has that id)".into(),
+                });
+            };
+            let counts = first(tx, &s.run_counts, &flight, |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)))?;
+            let (running, number) = counts.unwrap_or((0, 1));
+            if running >= i64::from(max_running) {
+                return Err(StoreError::Conflict {
+                    name,
+                    what: format!("has {running} running runs (concurrency {max_running})"),
+                });
+            }
+            insert_run(tx, s, run, number)?;
+            write_audit(tx, sql, audit)?;
+            Ok(Some(number))
+        })?;
+        number.ok_or_else(|| StoreError::Backend("the run was not recorded".into()))
+    }
+
+    fn get_run(&self, flight_id: &str, run_number: i64) -> Result<Option<RunRecord>> {
+        let s = &self.statements().flights;
+        self.read(|c| first(c, &s.run_get, &args![flight_id, run_number], run_row))
+    }
+
+    fn list_runs(&self, flight_id: &str, limit: usize) -> Result<Vec<RunRecord>> {
+        let sql = self.statements();
+        let params = args![flight_id, sql.limit(Some(limit))];
+        self.read(|c| rows(c, &sql.flights.run_list, &params, run_row))
+    }
+
+    fn running_runs(&self) -> Result<Vec<RunRecord>> {
+        let s = &self.statements().flights;
+        self.read(|c| rows(c, &s.running, &[], run_row))
+    }
+
+    fn finish_run(&self, flight_id: &str, run_number: i64, end: &RunEnd, audit: &[AuditEvent]) -> Result<bool> {
+        let sql = self.statements();
+        let params = args![
+            flight_id,
+            run_number,
+            &end.status,
+            end.exit_code,
+            end.finished_at,
+            &end.message,
+        ];
+        let done = self.write(|tx| {
+            if tx.execute(&sql.flights.run_finish, &params)? == 0 {
+                return Ok(None);
+            }
+            write_audit(tx, sql, audit)?;
+            Ok(Some(()))
+        })?;
+        Ok(done.is_some())
+    }
+
+    fn request_cancel(&self, flight_id: &str, run_number: i64, audit: &[AuditEvent]) -> Result<bool> {
+        let sql = self.statements();
+        let done = self.write(|tx| {
+            if tx.execute(&sql.flights.run_cancel, &args![flight_id, run_number])? == 0 {
+                return Ok(None);
+            }
+            write_audit(tx, sql, audit)?;
+            Ok(Some(()))
+        })?;
+        Ok(done.is_some())
+    }
+
+    fn append_log(&self, flight_id: &str, run_number: i64, chunks: &[LogChunk]) -> Result<()> {
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        let s = &self.statements().flights;
+        self.write(|tx| {
+            let run = args![flight_id, run_number];
+            // The run's row lock (where there are row locks) orders concurrent appends to one run.
+            if let Some(lock) = &s.log_lock {
+                tx.query(lock, &run, &mut |_| Ok(()))?;
+            }
+            let last: i64 = first(tx, &s.log_last, &run, |r| r.get(0))?.unwrap_or(0);
+            for (seq, c) in (last + 1..).zip(chunks) {
+                tx.execute(
+                    &s.log_insert,
+                    &args![flight_id, run_number, seq, &c.stream, c.at, &c.data],
+                )?;
+            }
+            Ok(Some(()))
+        })?;
+        Ok(())
+    }
+
+    fn read_log(&self, flight_id: &str, run_number: i64, after: i64, limit: usize) -> Result<Vec<LogChunk>> {
+        let sql = self.statements();
+        let params = args![flight_id, run_number, after, sql.limit(Some(limit))];
+        self.read(|c| rows(c, &sql.flights.log_read, &params, chunk_row))
+    }
+}

@@ -173,7 +173,7 @@ mod tests {
     use super::*;
     use coffer_crypto::LocalKeyFile;
     use coffer_model::{FieldValue, SensitiveValue};
-    use coffer_store::{Expect, SealedRecord, Store};
+    use coffer_store::{Expect, SealedRecord, SecretStore};
     use coffer_store_sqlite::SqliteStore;
     use std::collections::BTreeMap;
 

@@ -84,6 +84,11 @@ if ! command -v cargo-machete >/dev/null; then
 fi
 echo "== cargo machete"
 cargo machete
+# No dependency cycle between the modules of these crates (scripts/module_cycles.py).
+echo "== module cycles"
+for crate in coffer-core coffer-model coffer-crypto coffer-store coffer-store-sqlite coffer-engine coffer-sandbox; do
+  python3 scripts/module_cycles.py "crates/$crate" | tail -n 1
+done
 echo "== cargo test"
 cargo test --workspace --locked "${FEATURES[@]}"
 echo "== scope table against DuckDB 1.5.5"

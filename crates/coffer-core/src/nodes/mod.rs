@@ -12,7 +12,7 @@
 //!   at once: a run is finished only while it is `running` (compare and set), so each run is failed
 //!   once.
 //! - A store that pushes the changes other processes commit (PostgreSQL's LISTEN/NOTIFY,
-//!   [`Store::subscribe`](coffer_store::Store::subscribe)) is followed by
+//!   [`Store::subscribe`](coffer_store::NodeStore::subscribe)) is followed by
 //!   [`Service::follow_store`](crate::Service::follow_store): each change reaches this process's
 //!   [`SecretObserver`](crate::SecretObserver)s (the live DuckDB instances) as if it had
 //!   been made here. Requests need no feed: the caches revalidate against the store's

@@ -70,9 +70,9 @@ impl Service {
         nodes::join(host, id, url, timing, report)
     }
 
-    /// Follows the store's change feed, if it has one (see the module docs): a thread turns
-    /// each change another process commits into notifications of this service's observers
-    /// ([`Service::apply_store_change`]). `None` for a store without a feed (SQLite). The
+    /// Follows the store's change feed, if it has one (see [`nodes`](crate::nodes)): a thread
+    /// turns each change another process commits into notifications of this service's
+    /// observers ([`Service::apply_store_change`]). `None` for a store without a feed (SQLite). The
     /// thread holds the service weakly and ends when the service is dropped or the feed
     /// closes.
     ///

@@ -41,8 +41,8 @@
 //! store's generation), [`aad`], [`plan`] and [`runenv`]. No module depends on another that
 //! depends on it: a part uses only what is below it, a folder's `mod.rs` only declares and
 //! re-exports, and the parts never name `Service` (the secrets part reports changes, and the
-//! node threads call the service, through traits the service implements). `python3 scripts/module_cycles.py crates/coffer-core`
-//! checks it.
+//! node threads call the service, through traits the service implements).
+//! `python3 scripts/module_cycles.py crates/coffer-core` checks it.
 #![deny(missing_docs)]
 
 pub mod aad;

@@ -2,6 +2,8 @@
 """Checks that the modules of a Rust crate depend on each other without a cycle.
 
     python3 scripts/module_cycles.py crates/coffer-core [--tests] [--graph]
+    cargo modules dependencies -p coffer-core --lib --no-externs --no-sysroot \
+        | python3 scripts/module_cycles.py --dot -
 
 Reads every file module under src/ (a `#[cfg(test)]` module, in its own file or inline, is
 left out unless --tests is given), finds every path that names something of the crate
@@ -18,6 +20,13 @@ printed with the lines that make it; the exit code is 1 when there is one.
 
 Method calls are not paths, so a call `self.x()` of a method defined in another module is no
 dependency here; the types the caller names (`use super::part::Secrets`) are.
+
+With --dot, the graph is read instead from the output of cargo-modules (rust-analyzer's own
+name resolution, every item folded into its module, a method into its type's module) and
+checked the same way: a second opinion. cargo-modules loads the whole workspace, and so runs
+`cargo check --workspace` for the build scripts: in this workspace that builds DuckDB unless
+coffer-core is copied into a workspace of its own (with coffer-model, coffer-crypto,
+coffer-store and coffer-store-sqlite) first.
 """
 
 import os
@@ -160,10 +169,12 @@ class Crate:
 
 
 def paths_in(text):
-    """Every path of `text` that starts with crate, super, self or an identifier, with `::`."""
+    """Every path of `text` that starts with crate, super, self or an identifier, with `::`,
+    and where it starts."""
     start = re.compile(r"(?<![\w:])(" + IDENT + r")\s*::")
     for m in start.finditer(text):
-        yield from expand(text, m.start(), [])
+        for segs in expand(text, m.start(), []):
+            yield segs, m.start()
 
 
 def expand(text, i, prefix):
@@ -208,13 +219,11 @@ def dependencies(crate):
     edges = defaultdict(list)  # (from, to) -> [where]
     for module, pieces in crate.code.items():
         for path, line0, text in pieces:
-            for segs in paths_in(text):
+            for segs, offset in paths_in(text):
                 target = crate.resolve(module, segs)
                 if target is None or target == module:
                     continue
-                # A path through an ancestor that ends in the ancestor's own item.
-                offset = text.find("::".join(segs[:2]))
-                line = line0 + text.count("\n", 0, max(offset, 0)) + 1
+                line = line0 + text.count("\n", 0, offset) + 1
                 edges[(module, target)].append(f"{os.path.relpath(path)}:{line}: {'::'.join(segs)}")
     return edges
 
@@ -275,14 +284,47 @@ def report(title, nodes, edges):
     return 1
 
 
+def from_dot(path):
+    """Module dependencies from the Graphviz output of `cargo modules dependencies`."""
+    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    kinds, uses = {}, []
+    for line in text.splitlines():
+        m = re.match(r'\s*"([^"]+)" \[label="[^"]*"[^\]]*\]; // "(\w+)" node', line)
+        if m:
+            kinds[m.group(1)] = m.group(2)
+            continue
+        m = re.match(r'\s*"([^"]+)" -> "([^"]+)" \[label="uses"', line)
+        if m:
+            uses.append((m.group(1), m.group(2)))
+    mods = {n for n, k in kinds.items() if k in ("mod", "crate")}
+
+    def module(n):
+        while n not in mods and "::" in n:
+            n = n.rsplit("::", 1)[0]
+        return tuple(["crate"] + n.split("::")[1:])
+
+    edges = defaultdict(list)
+    for a, b in uses:
+        ma, mb = module(a), module(b)
+        if ma != mb:
+            edges[(ma, mb)].append(f"{a} -> {b}")
+    return {module(m) for m in mods}, edges
+
+
 def main():
+    if "--dot" in sys.argv:
+        i = sys.argv.index("--dot")
+        nodes, edges = from_dot(sys.argv[i + 1] if i + 1 < len(sys.argv) else "-")
+        return check(nodes, edges)
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if len(args) != 1:
         print(__doc__)
         return 2
     crate = Crate(args[0], "--tests" in sys.argv)
-    edges = dependencies(crate)
-    nodes = set(crate.code)
+    return check(set(crate.code), dependencies(crate))
+
+
+def check(nodes, edges):
     status = report("modules", nodes, edges)
 
     def top(m):

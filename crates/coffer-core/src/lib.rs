@@ -24,7 +24,7 @@
 //! [`Service`] is a thin façade (`service`): it owns the state (the store, the keyring, the
 //! read caches, the in-memory secrets, the observers) and hands each request to the part that
 //! carries it out. A part is a view of that state (`Access`, `Secrets`, `Flights`, `Keys`,
-//! each in its folder's `part.rs`, `authz.rs` for access) with one file per use case:
+//! `Nodes`, each in its folder's `part.rs`, `authz.rs` for access) with one file per use case:
 //!
 //! - [`access`]: the role checks the other parts make (`authz`), callers from tokens
 //!   (`authn`), `projects`, `identities`, `tokens`, `grants`, `audit`;
@@ -33,16 +33,16 @@
 //! - [`flights`]: `define`, `runs`, `launch` (identity and environment), `templates`,
 //!   `run_tokens`, `schedule`, `recovery`;
 //! - [`keys`]: `verify` and `rotate`;
-//! - [`nodes`], above the façade: `heartbeat`, `lost` nodes and the change `feed`, whose
-//!   threads hold the service itself.
+//! - [`nodes`]: `heartbeat`, `lost` nodes and the change `feed`, whose threads run for the
+//!   service through a trait it implements (`NodeHost`).
 //!
 //! Below the parts is what they share: `caller` ([`Caller`], [`Role`]), `clock`, `error`
 //! ([`CoreError`]), `types` (the requests and answers), `cache` (read caches tied to the
 //! store's generation), [`aad`], [`plan`] and [`runenv`]. No module depends on another that
 //! depends on it: a part uses only what is below it, a folder's `mod.rs` only declares and
-//! re-exports, and the parts never name `Service` (the secrets part reports changes through
-//! a trait the service implements). `python3 scripts/module_cycles.py crates/coffer-core`
-//! checks it.
+//! re-exports, and the parts never name `Service` (the secrets part reports changes, and the
+//! node threads call the service, through traits the service implements).
+//! `python3 scripts/module_cycles.py crates/coffer-core` checks it.
 #![deny(missing_docs)]
 
 pub mod aad;

@@ -1,36 +1,19 @@
 //! Heartbeats: each node's row, and the thread that records this node's heartbeat and
 //! sweeps for lost nodes.
 
-use super::lost::LostNode;
+use super::part::{NodeHost, Nodes};
 use super::timing::NodeTiming;
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
-use crate::service::Service;
+use crate::types::nodes::NodeEvent;
 use coffer_store::NodeRecord;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 
-/// What the heartbeat thread of [`Service::join_nodes`] reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NodeEvent {
-    /// Another node was found lost and its runs failed.
-    Lost(LostNode),
-    /// This node's heartbeat could not be recorded (reported once until it works again).
-    HeartbeatFailed(String),
-    /// The heartbeat is recorded again after failing.
-    HeartbeatRestored,
-    /// Looking for lost nodes failed (reported once until it works again).
-    SweepFailed(String),
-}
-
-impl Service {
-    /// Records a heartbeat of node `id` (`host:pid`, the runner id of its runs) serving on
-    /// `url`, started at `started_at` (Unix milliseconds); the first one registers it.
-    ///
-    /// # Errors
-    /// Store errors.
-    pub fn node_heartbeat(&self, id: &str, url: &str, started_at: i64) -> Result<()> {
+impl Nodes<'_> {
+    /// See [`Service::node_heartbeat`](crate::Service::node_heartbeat).
+    pub(crate) fn node_heartbeat(&self, id: &str, url: &str, started_at: i64) -> Result<()> {
         Ok(self.store.node_heartbeat(&NodeRecord {
             id: id.to_string(),
             started_at,
@@ -39,58 +22,44 @@ impl Service {
         })?)
     }
 
-    /// The nodes that have a row, by id.
-    ///
-    /// # Errors
-    /// Store errors.
-    pub fn list_nodes(&self) -> Result<Vec<NodeRecord>> {
+    /// See [`Service::list_nodes`](crate::Service::list_nodes).
+    pub(crate) fn list_nodes(&self) -> Result<Vec<NodeRecord>> {
         Ok(self.store.list_nodes()?)
     }
 
-    /// Removes node `id`'s row (it stopped cleanly); false when it had none.
-    ///
-    /// # Errors
-    /// Store errors.
-    pub fn remove_node(&self, id: &str) -> Result<bool> {
+    /// See [`Service::remove_node`](crate::Service::remove_node).
+    pub(crate) fn remove_node(&self, id: &str) -> Result<bool> {
         Ok(self.store.remove_node(id)?)
-    }
-
-    /// Registers this process as node `id` serving on `url` (one heartbeat now, so an error
-    /// stops the start), then starts a thread that looks for lost nodes at once and then,
-    /// every [`NodeTiming::interval`], records a heartbeat and looks again
-    /// ([`Service::fail_lost_nodes`] with [`NodeTiming::timeout`]). `report` is told what
-    /// happens, from that thread. The thread holds the service weakly: it ends when the
-    /// service is dropped or when [`NodeHeartbeat::stop`] is called.
-    ///
-    /// # Errors
-    /// The first heartbeat cannot be recorded; the thread cannot be started.
-    pub fn join_nodes(
-        self: &Arc<Self>,
-        id: &str,
-        url: &str,
-        timing: NodeTiming,
-        report: impl FnMut(NodeEvent) + Send + 'static,
-    ) -> Result<NodeHeartbeat> {
-        let started_at = now_ms();
-        self.node_heartbeat(id, url, started_at)?;
-        let (stop, stopped) = mpsc::channel::<()>();
-        let service = Arc::downgrade(self);
-        let (node, node_url) = (id.to_string(), url.to_string());
-        let thread = std::thread::Builder::new()
-            .name("coffer-heartbeat".into())
-            .spawn(move || heartbeat_loop(&service, &node, &node_url, started_at, timing, &stopped, report))
-            .map_err(|e| CoreError::Usage(format!("cannot start the heartbeat thread: {e}")))?;
-        Ok(NodeHeartbeat {
-            service: Arc::clone(self),
-            id: id.to_string(),
-            stop: Some(stop),
-            thread: Some(thread),
-        })
     }
 }
 
+/// See [`Service::join_nodes`](crate::Service::join_nodes): `host` is the service.
+pub(crate) fn join(
+    host: Arc<dyn NodeHost>,
+    id: &str,
+    url: &str,
+    timing: NodeTiming,
+    report: impl FnMut(NodeEvent) + Send + 'static,
+) -> Result<NodeHeartbeat> {
+    let started_at = now_ms();
+    host.heartbeat(id, url, started_at)?;
+    let (stop, stopped) = mpsc::channel::<()>();
+    let service = Arc::downgrade(&host);
+    let (node, node_url) = (id.to_string(), url.to_string());
+    let thread = std::thread::Builder::new()
+        .name("coffer-heartbeat".into())
+        .spawn(move || heartbeat_loop(&service, &node, &node_url, started_at, timing, &stopped, report))
+        .map_err(|e| CoreError::Usage(format!("cannot start the heartbeat thread: {e}")))?;
+    Ok(NodeHeartbeat {
+        service: host,
+        id: id.to_string(),
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
 fn heartbeat_loop(
-    service: &Weak<Service>,
+    service: &Weak<dyn NodeHost>,
     id: &str,
     url: &str,
     started_at: i64,
@@ -111,7 +80,7 @@ fn heartbeat_loop(
         }
         let Some(service) = service.upgrade() else { return };
         if !first {
-            match service.node_heartbeat(id, url, started_at) {
+            match service.heartbeat(id, url, started_at) {
                 Ok(()) if beat_failing => {
                     beat_failing = false;
                     report(NodeEvent::HeartbeatRestored);
@@ -128,7 +97,7 @@ fn heartbeat_loop(
             }
         }
         first = false;
-        match service.fail_lost_nodes(id, now_ms(), timing.timeout()) {
+        match service.sweep(id, now_ms(), timing.timeout()) {
             Ok(lost) => {
                 sweep_failing = false;
                 for node in lost {
@@ -145,9 +114,10 @@ fn heartbeat_loop(
     }
 }
 
-/// This process as a node of [`Service::join_nodes`]: its heartbeat thread.
+/// This process as a node of [`Service::join_nodes`](crate::Service::join_nodes): its heartbeat
+/// thread.
 pub struct NodeHeartbeat {
-    service: Arc<Service>,
+    service: Arc<dyn NodeHost>,
     id: String,
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -186,7 +156,7 @@ impl NodeHeartbeat {
     pub fn stop(mut self, leave: bool) -> Result<bool> {
         self.halt();
         if leave {
-            self.service.remove_node(&self.id)
+            self.service.leave(&self.id)
         } else {
             Ok(false)
         }

@@ -1,25 +1,14 @@
 //! Lost nodes: a node silent for longer than the timeout has its runs failed, their tokens
 //! revoked and its row removed.
 
+use super::part::Nodes;
 use crate::clock::now_ms;
 use crate::error::Result;
 use crate::flights::scheduler_caller;
-use crate::service::Service;
+use crate::types::nodes::LostNode;
 use coffer_model::flight::RunStatus;
 use coffer_store::{NodeRecord, RunEnd, RunRecord};
 use std::time::Duration;
-
-/// A node found lost by [`Service::fail_lost_nodes`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LostNode {
-    /// Its id, `host:pid`.
-    pub id: String,
-    /// Its last heartbeat (Unix milliseconds).
-    pub heartbeat_at: i64,
-    /// How many of its runs this sweep marked `failed` (another node sweeping at the same
-    /// time may have failed others).
-    pub failed_runs: usize,
-}
 
 /// An RFC 3339 UTC time for Unix milliseconds.
 fn rfc3339(ms: i64) -> String {
@@ -29,16 +18,9 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| format!("{ms} ms after the Unix epoch"))
 }
 
-impl Service {
-    /// Every node other than `this_node` whose last heartbeat is older than `now_ms -
-    /// timeout` is lost: each of its runs still `running` is marked `failed` (saying the
-    /// node was lost and its process may still be running there), the run's own token is
-    /// revoked, and the node's row is removed. Returns the lost nodes with how many runs this
-    /// call failed; a run another node failed first is not counted.
-    ///
-    /// # Errors
-    /// Store errors (what was done before stays done; the next sweep goes on).
-    pub fn fail_lost_nodes(&self, this_node: &str, now_ms: i64, timeout: Duration) -> Result<Vec<LostNode>> {
+impl Nodes<'_> {
+    /// See [`Service::fail_lost_nodes`](crate::Service::fail_lost_nodes).
+    pub(crate) fn fail_lost_nodes(&self, this_node: &str, now_ms: i64, timeout: Duration) -> Result<Vec<LostNode>> {
         let timeout_ms = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
         let cutoff = now_ms.saturating_sub(timeout_ms);
         let lost: Vec<NodeRecord> = self
@@ -99,7 +81,7 @@ impl Service {
         if !self.store.finish_run(&run.flight_id, run.run_number, &end, &[ev])? {
             return Ok(false);
         }
-        self.flights()
+        self.flights
             .revoke_run_token(run, &caller, &project, "run failed: node lost")?;
         Ok(true)
     }

@@ -18,20 +18,21 @@
 //!   been made here. Requests need no feed: the caches revalidate against the store's
 //!   generation on every request.
 //!
-//! This module sits above the [`Service`](crate::Service) façade rather than below it like the
-//! other parts: its threads hold the service itself (weakly) and call its public methods, and a
-//! change from the feed reaches the service's observers. So it names `Service`, and the façade
-//! never names it. `heartbeat` has the heartbeats and the thread, `lost` the sweep, `feed` the
-//! change feed, `timing` the heartbeat interval and node timeout.
+//! The part is `Nodes` (`part`), a view over the store and the flights part (a lost node's
+//! runs are failed and their tokens revoked): `heartbeat` (each node's row, and the thread that
+//! records this node's), `lost` (the sweep), `feed` (the thread that follows the store's change
+//! feed) and `timing`. The threads run for the service through `NodeHost`, which the service
+//! implements: they hold it weakly, as they held the service, so they stop when it is dropped.
 
 mod feed;
 mod heartbeat;
 mod lost;
+mod part;
 mod timing;
 
-pub use heartbeat::{NodeEvent, NodeHeartbeat};
-pub use lost::LostNode;
+pub use crate::types::nodes::{LostNode, NodeEvent};
+pub(crate) use feed::follow;
+pub(crate) use heartbeat::join;
+pub use heartbeat::NodeHeartbeat;
+pub(crate) use part::{NodeHost, Nodes};
 pub use timing::NodeTiming;
-
-#[cfg(test)]
-mod tests;

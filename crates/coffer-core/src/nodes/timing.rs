@@ -53,12 +53,33 @@ impl NodeTiming {
 }
 
 /// A duration as `1.5s` or `250ms`.
-pub(super) fn humanize(d: Duration) -> String {
+fn humanize(d: Duration) -> String {
     if d.subsec_millis() == 0 && d.as_secs() > 0 {
         format!("{}s", d.as_secs())
     } else if d.as_secs() == 0 {
         format!("{}ms", d.as_millis())
     } else {
         format!("{:.3}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_needs_a_timeout_above_twice_the_interval() {
+        let s = Duration::from_secs;
+        assert!(NodeTiming::new(s(2), s(15)).is_ok());
+        let e = NodeTiming::new(s(2), s(4)).expect_err("equal to twice");
+        assert!(
+            e.to_string()
+                .contains("(4s) must be more than twice the heartbeat interval (2s)"),
+            "{e}"
+        );
+        assert!(NodeTiming::new(Duration::ZERO, s(4)).is_err());
+        let t = NodeTiming::new(Duration::from_millis(500), s(3)).expect("ok");
+        assert_eq!((t.interval(), t.timeout()), (Duration::from_millis(500), s(3)));
+        assert_eq!(humanize(Duration::from_millis(1500)), "1.500s");
     }
 }

@@ -1,13 +1,16 @@
 //! [`Service`], the façade: it owns the store, the keyring and the state of this process
 //! (read caches, temporary and `env` secrets, scope indexes, the network policy, observers),
 //! and each public method hands the request to the part that carries it out, through a view
-//! of that state: [`Access`], [`Secrets`], [`Flights`], [`Keys`]. The parts never name
+//! of that state: [`Access`], [`Secrets`], [`Flights`], [`Keys`], [`Nodes`]. The parts never name
 //! `Service`; a use case that spans two parts (deleting a project) is put together here, and
 //! so are the observers of secret changes ([`SecretObserver`]), which are handed the service.
 
 mod access;
 mod flights;
 mod keys;
+#[cfg(test)]
+mod node_tests;
+mod nodes;
 mod secrets;
 
 use crate::access::Access;
@@ -15,6 +18,7 @@ use crate::cache::{Cache, ReadScope};
 use crate::error::Result;
 use crate::flights::Flights;
 use crate::keys::Keys;
+use crate::nodes::Nodes;
 use crate::secrets::{Changes, EnvSecrets, ScopeIndexes, Secrets, TemporarySecrets};
 use crate::types::secrets::SecretChange;
 use coffer_crypto::Keyring;
@@ -112,6 +116,14 @@ impl Service {
             store: self.store.as_ref(),
             access: self.access(),
             secrets: self.secrets(),
+        }
+    }
+
+    /// The nodes part.
+    fn nodes(&self) -> Nodes<'_> {
+        Nodes {
+            store: self.store.as_ref(),
+            flights: self.flights(),
         }
     }
 

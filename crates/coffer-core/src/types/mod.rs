@@ -5,4 +5,5 @@
 pub(crate) mod access;
 pub(crate) mod flights;
 pub(crate) mod keys;
+pub(crate) mod nodes;
 pub(crate) mod secrets;

@@ -1,10 +1,11 @@
-//! Nodes on one SQLite store: orphaned and lost runs, the heartbeat thread, the change feed.
+//! The node use cases through the service, on one SQLite store: orphaned and lost runs, the
+//! heartbeat thread, the change feed.
 
-use super::timing::humanize;
-use super::*;
+use super::Service;
 use crate::clock::now_ms;
 use crate::flights::run_token_name;
-use crate::{Caller, CreateRequest, OnConflict, RunRequest, SecretChange, SecretObserver, Service, Started};
+use crate::nodes::{LostNode, NodeEvent, NodeTiming};
+use crate::{Caller, CreateRequest, OnConflict, RunRequest, SecretChange, SecretObserver, Started};
 use coffer_crypto::LocalKeyFile;
 use coffer_model::flight::FlightSpec;
 use coffer_model::InputValue;
@@ -55,22 +56,6 @@ fn start(s: &Service, f: &str, runner: &str) -> i64 {
         Started::Launch(l) => l.run.run_number,
         Started::Failed(r) => panic!("the run failed to start: {r:?}"),
     }
-}
-
-#[test]
-fn timing_needs_a_timeout_above_twice_the_interval() {
-    let s = Duration::from_secs;
-    assert!(NodeTiming::new(s(2), s(15)).is_ok());
-    let e = NodeTiming::new(s(2), s(4)).expect_err("equal to twice");
-    assert!(
-        e.to_string()
-            .contains("(4s) must be more than twice the heartbeat interval (2s)"),
-        "{e}"
-    );
-    assert!(NodeTiming::new(Duration::ZERO, s(4)).is_err());
-    let t = NodeTiming::new(Duration::from_millis(500), s(3)).expect("ok");
-    assert_eq!((t.interval(), t.timeout()), (Duration::from_millis(500), s(3)));
-    assert_eq!(humanize(Duration::from_millis(1500)), "1.500s");
 }
 
 #[test]

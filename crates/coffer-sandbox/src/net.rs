@@ -277,9 +277,8 @@ fn fork() -> std::result::Result<ForkResult, Errno> {
 
 /// The address a `sockaddr` of `bytes` names, for the families the policy judges.
 fn inet_address(bytes: &[u8]) -> Option<SocketAddr> {
-    let family = u16::from_ne_bytes([*bytes.first()?, *bytes.get(1)?]);
     let port = u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]);
-    match i32::from(family) {
+    match family(bytes)? {
         libc::AF_INET => {
             let o: [u8; 4] = bytes.get(4..8)?.try_into().ok()?;
             Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::from(o)), port))
@@ -358,7 +357,6 @@ fn handle_connect(
     }
     let sock = match sock {
         Ok(s) => s,
-        Err(Errno::EBADF) => return Some(Err(Errno::EBADF)),
         Err(e) => return Some(Err(e)),
     };
     match copied {
@@ -391,24 +389,7 @@ fn handle_connect(
 fn supervise(listener: OwnedFd, child: Pid, policy: NetPolicy) -> ! {
     let policy = Arc::new(policy);
     let listener = Arc::new(listener);
-    // Exit with the child: its status, or the signal that killed it.
-    std::thread::spawn(move || {
-        let status = loop {
-            match nix::sys::wait::waitpid(child, None) {
-                Err(Errno::EINTR) => continue,
-                other => break other,
-            }
-        };
-        match status {
-            Ok(nix::sys::wait::WaitStatus::Exited(_, code)) => std::process::exit(code),
-            Ok(nix::sys::wait::WaitStatus::Signaled(_, sig, _)) => {
-                let _ = SigSet::all().thread_unblock();
-                let _ = nix::sys::signal::raise(sig);
-                std::process::exit(128 + sig as i32)
-            }
-            _ => std::process::exit(125),
-        }
-    });
+    std::thread::spawn(move || exit_with_child(child));
     loop {
         let req = match recv(listener.as_raw_fd()) {
             Ok(r) => r,
@@ -516,7 +497,7 @@ pub fn confine(policy: &NetPolicy) -> Result<()> {
                 None => {
                     // The child failed before it had a filter and exits; follow it.
                     drop(ours);
-                    supervise_nothing(child)
+                    exit_with_child(child)
                 }
             }
         }
@@ -541,9 +522,21 @@ fn receive_listener(sock: &OwnedFd) -> Option<OwnedFd> {
     None
 }
 
-fn supervise_nothing(child: Pid) -> ! {
-    match nix::sys::wait::waitpid(child, None) {
+/// Waits for the child, then exits with its status, or dies of the signal that killed it.
+fn exit_with_child(child: Pid) -> ! {
+    let status = loop {
+        match nix::sys::wait::waitpid(child, None) {
+            Err(Errno::EINTR) => continue,
+            other => break other,
+        }
+    };
+    match status {
         Ok(nix::sys::wait::WaitStatus::Exited(_, code)) => std::process::exit(code),
+        Ok(nix::sys::wait::WaitStatus::Signaled(_, sig, _)) => {
+            let _ = SigSet::all().thread_unblock();
+            let _ = nix::sys::signal::raise(sig);
+            std::process::exit(128 + sig as i32)
+        }
         _ => std::process::exit(125),
     }
 }

@@ -103,7 +103,10 @@ class Crate:
         self.tests = tests
         self.children = defaultdict(set)  # module -> names of its child modules
         self.code = {}  # module -> [(line, code)] written directly in it
-        self.load(("crate",), os.path.join(self.src, "lib.rs"))
+        root_file = os.path.join(self.src, "lib.rs")
+        if not os.path.exists(root_file):
+            root_file = os.path.join(self.src, "main.rs")
+        self.load(("crate",), root_file)
 
     def load(self, module, path):
         with open(path, encoding="utf-8") as f:
@@ -112,7 +115,7 @@ class Crate:
 
     def parse(self, module, path, code, line0):
         base = os.path.dirname(path)
-        if os.path.basename(path) not in ("lib.rs", "mod.rs"):
+        if os.path.basename(path) not in ("lib.rs", "main.rs", "mod.rs"):
             base = os.path.join(base, module[-1])
         pieces, pos = [], 0
         decl = re.compile(r"((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+(" + IDENT + r")\s*([;{])")

@@ -62,7 +62,7 @@ pub enum Error {
         /// The HTTP status.
         status: u16,
         /// The body.
-        body: ErrorBody,
+        body: Box<ErrorBody>,
     },
     /// A server that cannot be reached, or whose answer cannot be read.
     #[error("{message}")]
@@ -129,8 +129,11 @@ impl Error {
     /// The request field at fault, when there is one.
     pub fn field(&self) -> Option<String> {
         match self {
-            Error::Core(CoreError::Invalid(m)) => model_field(m),
-            Error::Core(CoreError::Ambiguous { .. }) => Some("storage".into()),
+            Error::Core(e) => match e.inner() {
+                CoreError::Invalid(m) => model_field(m),
+                CoreError::Ambiguous { .. } => Some("storage".into()),
+                _ => None,
+            },
             Error::Invalid { field, .. } => Some(field.clone()),
             Error::Field { field, .. } => Some((*field).to_string()),
             Error::Server { body, .. } => body.field.clone(),
@@ -138,10 +141,19 @@ impl Error {
         }
     }
 
+    /// What the user can do about the error, as data (each front end words it).
+    pub fn hint(&self) -> Option<coffer_core::Hint> {
+        match self {
+            Error::Core(e) | Error::Field { error: e, .. } => e.hint(),
+            Error::Server { body, .. } => body.hint.clone(),
+            _ => None,
+        }
+    }
+
     /// For a refused caller: the role it needed (`superuser` when only a superuser may).
     pub fn role_needed(&self) -> Option<&str> {
         match self {
-            Error::Core(e) | Error::Field { error: e, .. } => match e {
+            Error::Core(e) | Error::Field { error: e, .. } => match e.inner() {
                 CoreError::Forbidden { need, .. } => Some(need.name()),
                 CoreError::NeedsSuperuser { .. } => Some("superuser"),
                 _ => None,
@@ -173,7 +185,7 @@ pub fn is_for_the_client(e: &CoreError) -> bool {
 /// How a service error reaches a remote client: its status, its code and, when its own
 /// message is not meant for the client, the generic message the client gets instead.
 fn classify(e: &CoreError) -> (u16, &'static str, Option<&'static str>) {
-    match e {
+    match e.inner() {
         CoreError::Invalid(_) => (400, "invalid", None),
         CoreError::Usage(_) | CoreError::ReadOnly(_) => (400, "bad_request", None),
         CoreError::AlreadyExists { .. } | CoreError::Contended(_) | CoreError::Conflict(_) => (409, "conflict", None),
@@ -206,26 +218,7 @@ fn model_field(e: &ModelError) -> Option<String> {
         ModelError::InvalidName { .. } => "name".into(),
         ModelError::InvalidScope { .. } => "scope".into(),
         ModelError::EnvCollision { .. } => "secrets".into(),
-        ModelError::InvalidFlight { field, .. } => return flight_field(field),
-        _ => return None,
-    })
-}
-
-/// The body field of a flight rule's `field` datum. The model names the field or option at
-/// fault with its subject (`config key 'A'`, `timeout`, `--timeout`, `secret 's'`): the first
-/// word is the field, whatever key or value follows it.
-fn flight_field(field: &str) -> Option<String> {
-    let head = field
-        .trim_start_matches('-')
-        .split([' ', '='])
-        .next()
-        .unwrap_or_default();
-    Some(match head {
-        "config" => "config".into(),
-        "timeout" | "timeout_secs" => "timeout_secs".into(),
-        "secret" | "secrets" => "secrets".into(),
-        "token" | "token_name" => "token_name".into(),
-        "kind" | "command" | "script" | "schedule" | "timezone" | "concurrency" => head.into(),
+        ModelError::InvalidFlight { input, .. } => return input.map(str::to_string),
         _ => return None,
     })
 }
@@ -246,12 +239,13 @@ mod tests {
         for e in local {
             let remote = Error::Server {
                 status: e.http_status(),
-                body: ErrorBody {
+                body: Box::new(ErrorBody {
                     code: e.code().to_string(),
                     message: e.to_string(),
                     field: e.field(),
                     role_needed: e.role_needed().map(str::to_string),
-                },
+                    hint: e.hint(),
+                }),
             };
             assert_eq!(e.exit_code(), remote.exit_code(), "{e}");
         }

@@ -109,8 +109,12 @@ impl Remote {
                     message: format!("the server answered HTTP {status} to {method} {path}"),
                     field: None,
                     role_needed: None,
+                    hint: None,
                 });
-                Err(Error::Server { status, body })
+                Err(Error::Server {
+                    status,
+                    body: Box::new(body),
+                })
             }
             Err(e) => Err(Error::Transport {
                 message: format!("cannot reach the coffer server at {}: {e}", self.base),

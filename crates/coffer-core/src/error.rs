@@ -1,9 +1,15 @@
 //! The errors of the application layer: [`CoreError`] and the [`Result`] alias.
+//!
+//! A message says what went wrong in terms of the request, never in a front end's terms (no
+//! CLI flag, no SQL clause): what the user can do about it is a [`Hint`] ([`CoreError::hint`]),
+//! which each front end words itself.
 
 use crate::caller::Role;
+use crate::hint::Hint;
 use coffer_model::{ModelError, Storage};
 
-/// Errors of the application layer. [`CoreError::exit_code`] maps them to the CLI's codes.
+/// Errors of the application layer. [`CoreError::exit_code`] maps them to the CLI's codes;
+/// [`CoreError::hint`] says what the user can do about one.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CoreError {
@@ -14,7 +20,7 @@ pub enum CoreError {
     #[error("{0}")]
     Usage(String),
     /// A secret of that name already exists in that storage.
-    #[error("{} secret with name '{name}' already exists{}; use OR REPLACE (--or-replace) to replace it or IF NOT EXISTS (--if-not-exists) to keep it", if storage.persistent() { "Persistent" } else { "Temporary" }, if storage.persistent() { format!(" in secret storage '{}'", storage.name()) } else { String::new() })]
+    #[error("{} secret with name '{name}' already exists{}", if storage.persistent() { "Persistent" } else { "Temporary" }, if storage.persistent() { format!(" in secret storage '{}'", storage.name()) } else { String::new() })]
     AlreadyExists {
         /// The name.
         name: String,
@@ -30,7 +36,7 @@ pub enum CoreError {
         storage: Option<Storage>,
     },
     /// A name that exists in several storages, used without saying which.
-    #[error("secret '{name}' exists in several storages ({}); say which with --temporary or --persistent (DROP TEMPORARY|PERSISTENT SECRET in SQL){}", storages.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "), env_hint(name, storages))]
+    #[error("secret '{name}' exists in several storages ({}){}", storages.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "), env_hint(name, storages))]
     Ambiguous {
         /// The name.
         name: String,
@@ -60,7 +66,7 @@ pub enum CoreError {
     #[error("not authenticated: {0}")]
     Unauthenticated(String),
     /// The caller lacks the role.
-    #[error("permission denied: '{caller}' needs the role '{need}' in project '{project}'; a project admin can grant it with `coffer grant {need} {caller} --project {project}`")]
+    #[error("permission denied: '{caller}' needs the role '{need}' in project '{project}'")]
     Forbidden {
         /// Who asked.
         caller: String,
@@ -84,18 +90,61 @@ pub enum CoreError {
     #[error("permission denied: {0}")]
     TokenRefused(String),
     /// No such project.
-    #[error("project '{0}' does not exist; create it with `coffer project create {0}`")]
+    #[error("project '{0}' does not exist")]
     ProjectNotFound(String),
     /// The audit event could not be written, so the request was refused.
     #[error("the request was refused because its audit event cannot be written (fail closed): {0}")]
     Audit(coffer_store::StoreError),
+    /// An error with what the user can do about it, when its variant does not say so itself.
+    #[error("{error}")]
+    Hinted {
+        /// The error.
+        error: Box<CoreError>,
+        /// What to do.
+        hint: Hint,
+    },
 }
 
 impl CoreError {
+    /// `self` with what the user can do about it.
+    #[must_use]
+    pub fn with_hint(self, hint: Hint) -> CoreError {
+        CoreError::Hinted {
+            error: Box::new(self),
+            hint,
+        }
+    }
+
+    /// The error itself, without its hint (the variant to match on).
+    pub fn inner(&self) -> &CoreError {
+        match self {
+            CoreError::Hinted { error, .. } => error.inner(),
+            other => other,
+        }
+    }
+
+    /// What the user can do about this error, if anything.
+    pub fn hint(&self) -> Option<Hint> {
+        Some(match self {
+            CoreError::Hinted { hint, .. } => hint.clone(),
+            CoreError::AlreadyExists { .. } => Hint::ReplaceOrKeep,
+            CoreError::Ambiguous { .. } => Hint::NameStorage,
+            CoreError::Forbidden { caller, project, need } => Hint::GrantRole {
+                role: need.name().to_string(),
+                identity: caller.clone(),
+                project: project.clone(),
+            },
+            CoreError::ProjectNotFound(project) => Hint::CreateProject {
+                project: project.clone(),
+            },
+            _ => return None,
+        })
+    }
+
     /// The CLI exit code: 2 for usage and validation errors (writes to the read-only `env`
     /// storage included), 3 for authentication and permission errors, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
-        match self {
+        match self.inner() {
             CoreError::Invalid(_) | CoreError::Usage(_) | CoreError::Ambiguous { .. } | CoreError::ReadOnly(_) => 2,
             CoreError::Unauthenticated(_)
             | CoreError::Forbidden { .. }

@@ -60,10 +60,13 @@ fn create_open_replace_keep() {
             s3("a", "s3://b", "x", Storage::Coffer, OnConflict::Error),
         )
         .expect_err("exists");
+    // What went wrong, and what to do as data (the CLI's wording of it, with its flags, is
+    // checked in crates/coffer/src/hint.rs and crates/coffer/tests/cli.rs).
     assert_eq!(
         err.to_string(),
-        "Persistent secret with name 'a' already exists in secret storage 'coffer'; use OR REPLACE (--or-replace) to replace it or IF NOT EXISTS (--if-not-exists) to keep it"
+        "Persistent secret with name 'a' already exists in secret storage 'coffer'"
     );
+    assert_eq!(err.hint(), Some(coffer_core::Hint::ReplaceOrKeep));
     assert_eq!(err.exit_code(), 1);
 
     let kept = svc
@@ -133,8 +136,9 @@ fn temporary_and_persistent_coexist_like_duckdb() {
         .expect_err("ambiguous");
     assert_eq!(
         err.to_string(),
-        "secret 'same' exists in several storages (memory, coffer); say which with --temporary or --persistent (DROP TEMPORARY|PERSISTENT SECRET in SQL)"
+        "secret 'same' exists in several storages (memory, coffer)"
     );
+    assert_eq!(err.hint(), Some(coffer_core::Hint::NameStorage));
     assert_eq!(secret_value(&svc, "p", "same", Some(Storage::Memory)), "temporary-v");
     assert_eq!(
         svc.drop_secret(&actor(), "p", "same", false, Some(Storage::Memory))

@@ -127,8 +127,11 @@ pub enum ModelError {
     /// A flight definition or run request that breaks a rule.
     #[error("invalid {field}: {rule}")]
     InvalidFlight {
-        /// The field or option at fault (`config key 'A=B'`, `--timeout`).
+        /// What is at fault, as the message names it (`config key 'A=B'`, `step 'load'`).
         field: String,
+        /// The request field at fault (`config`, `timeout_secs`, `secrets`, `kind`, `command`,
+        /// `script`, `schedule`, `timezone`, `concurrency`), when one is.
+        input: Option<&'static str>,
         /// The rule and what to do.
         rule: String,
     },

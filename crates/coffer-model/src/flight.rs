@@ -42,6 +42,7 @@ impl FlightKind {
             "python" => Ok(FlightKind::Python),
             "sql" => Ok(FlightKind::Sql),
             _ => Err(invalid(
+                Some("kind"),
                 "kind",
                 format!("'{s}' is not a flight kind; use command, python or sql"),
             )),
@@ -112,46 +113,55 @@ pub struct Step {
 }
 
 /// Checks what a command, Python or SQL step (or single-step flight) runs.
-fn check_runnable(field: &str, kind: FlightKind, command: &[String], script: Option<&str>) -> Result<()> {
+fn check_runnable(
+    input: Option<&'static str>,
+    field: &str,
+    kind: FlightKind,
+    command: &[String],
+    script: Option<&str>,
+) -> Result<()> {
     match kind {
         FlightKind::Command => {
             if command.is_empty() || command[0].is_empty() {
-                return Err(invalid(field, "a command needs a program to run (argv)"));
+                return Err(invalid(input, field, "a command needs a program to run (argv)"));
             }
             if command.iter().any(|a| a.contains('\0')) {
-                return Err(invalid(field, "an argument cannot hold a NUL byte"));
+                return Err(invalid(input, field, "an argument cannot hold a NUL byte"));
             }
             if script.is_some() {
-                return Err(invalid(field, "a command runs an argv, not a script"));
+                return Err(invalid(input, field, "a command runs an argv, not a script"));
             }
         }
         FlightKind::Python | FlightKind::Sql => {
             let Some(script) = script else {
                 return Err(invalid(
+                    input,
                     field,
                     format!("a {} step needs a script (--file)", kind.name()),
                 ));
             };
             if script.trim().is_empty() {
-                return Err(invalid(field, "the script is empty"));
+                return Err(invalid(input, field, "the script is empty"));
             }
             if script.len() > MAX_SCRIPT_BYTES {
                 return Err(invalid(
+                    input,
                     field,
                     format!("the script is larger than {MAX_SCRIPT_BYTES} bytes"),
                 ));
             }
             if script.contains('\0') {
-                return Err(invalid(field, "a script cannot hold a NUL byte"));
+                return Err(invalid(input, field, "a script cannot hold a NUL byte"));
             }
             if !command.is_empty() {
                 return Err(invalid(
+                    input,
                     field,
                     format!("a {} step runs a script, not an argv", kind.name()),
                 ));
             }
         }
-        FlightKind::Flow => return Err(invalid(field, "a step cannot itself be a flow")),
+        FlightKind::Flow => return Err(invalid(input, field, "a step cannot itself be a flow")),
     }
     Ok(())
 }
@@ -167,9 +177,12 @@ pub const MAX_CONCURRENCY: u32 = 64;
 /// The largest script accepted, in bytes.
 pub const MAX_SCRIPT_BYTES: usize = 1 << 20;
 
-fn invalid(field: impl Into<String>, rule: impl Into<String>) -> ModelError {
+/// A [`ModelError::InvalidFlight`]: the request field at fault (`input`), what the message
+/// names (`field`) and the rule.
+fn invalid(input: Option<&'static str>, field: impl Into<String>, rule: impl Into<String>) -> ModelError {
     ModelError::InvalidFlight {
         field: field.into(),
+        input,
         rule: rule.into(),
     }
 }
@@ -185,20 +198,22 @@ pub const RESERVED_PREFIX: &str = "COFFER_";
 /// [`ModelError::InvalidFlight`] naming the key and the rule; [`ModelError::ReservedVar`] for
 /// a reserved variable.
 pub fn check_config_key(key: &str) -> Result<()> {
-    check_var_key("config key", "rename the key", key)
+    check_var_key(Some("config"), "config key", "rename the key", key)
 }
 
 /// [`check_config_key`] for a key described as `what` (`config key`, `step 'x' property`),
 /// with `fix` saying what to do about a reserved one.
-fn check_var_key(what: &str, fix: &str, key: &str) -> Result<()> {
+fn check_var_key(input: Option<&'static str>, what: &str, fix: &str, key: &str) -> Result<()> {
     if key.is_empty() || key.contains('=') || key.contains('\0') || key.len() > 256 {
         return Err(invalid(
+            input,
             format!("{what} '{}'", key.escape_debug()),
             "a variable name must be 1 to 256 characters with no '=' and no NUL",
         ));
     }
     if key.to_ascii_uppercase().starts_with(RESERVED_PREFIX) {
         return Err(invalid(
+            input,
             format!("{what} '{key}'"),
             "names starting with COFFER_ are set by coffer itself; pick another name",
         ));
@@ -213,6 +228,7 @@ fn check_var_key(what: &str, fix: &str, key: &str) -> Result<()> {
 pub fn check_config_value(key: &str, value: &str) -> Result<()> {
     if value.contains('\0') {
         return Err(invalid(
+            Some("config"),
             format!("config value of '{key}'"),
             "a value cannot hold a NUL byte",
         ));
@@ -229,6 +245,7 @@ pub fn parse_config(items: &[String]) -> Result<IndexMap<String, String>> {
     for item in items {
         let Some((k, v)) = item.split_once('=') else {
             return Err(invalid(
+                Some("config"),
                 format!("config '{}'", item.split(['\n']).next().unwrap_or_default()),
                 "use KEY=VALUE",
             ));
@@ -236,7 +253,11 @@ pub fn parse_config(items: &[String]) -> Result<IndexMap<String, String>> {
         check_config_key(k)?;
         check_config_value(k, v)?;
         if out.insert(k.to_string(), v.to_string()).is_some() {
-            return Err(invalid(format!("config key '{k}'"), "given twice; give each key once"));
+            return Err(invalid(
+                Some("config"),
+                format!("config key '{k}'"),
+                "given twice; give each key once",
+            ));
         }
     }
     Ok(out)
@@ -250,10 +271,11 @@ impl FlightSpec {
     pub fn validate(&self) -> Result<()> {
         if self.kind == FlightKind::Flow {
             if self.steps.is_empty() {
-                return Err(invalid("steps", "a flow needs at least one step"));
+                return Err(invalid(None, "steps", "a flow needs at least one step"));
             }
             if !self.command.is_empty() || self.script.is_some() {
                 return Err(invalid(
+                    None,
                     "steps",
                     "a flow runs its steps, not a command or script of its own",
                 ));
@@ -262,34 +284,40 @@ impl FlightSpec {
             for step in &self.steps {
                 crate::names::validate_name(&step.id).map_err(|_| {
                     invalid(
+                        None,
                         format!("step '{}'", step.id),
                         "a step id must match [A-Za-z0-9._-]{1,128}",
                     )
                 })?;
                 if !ids.insert(step.id.to_ascii_lowercase()) {
-                    return Err(invalid(format!("step '{}'", step.id), "two steps have this id"));
+                    return Err(invalid(None, format!("step '{}'", step.id), "two steps have this id"));
                 }
                 check_runnable(
+                    None,
                     &format!("step '{}'", step.id),
                     step.kind,
                     &step.command,
                     step.script.as_deref(),
                 )?;
                 for (k, v) in &step.env {
-                    check_var_key(&format!("step '{}' property", step.id), "rename the property", k)?;
+                    check_var_key(None, &format!("step '{}' property", step.id), "rename the property", k)?;
                     check_config_value(k, v)?;
                 }
             }
         } else {
             if !self.steps.is_empty() {
-                return Err(invalid("steps", format!("a {} flight has no steps", self.kind.name())));
+                return Err(invalid(
+                    None,
+                    "steps",
+                    format!("a {} flight has no steps", self.kind.name()),
+                ));
             }
             let field = if self.kind == FlightKind::Command {
                 "command"
             } else {
                 "script"
             };
-            check_runnable(field, self.kind, &self.command, self.script.as_deref())?;
+            check_runnable(Some(field), field, self.kind, &self.command, self.script.as_deref())?;
         }
         for (k, v) in &self.config {
             check_config_key(k)?;
@@ -300,6 +328,7 @@ impl FlightSpec {
             crate::names::validate_name(s)?;
             if !seen.insert(s.to_ascii_lowercase()) {
                 return Err(invalid(
+                    Some("secrets"),
                     format!("secret '{s}'"),
                     "attached twice; name each secret once",
                 ));
@@ -311,6 +340,7 @@ impl FlightSpec {
         if let Some(secs) = self.timeout_secs {
             if secs == 0 || secs > MAX_TIMEOUT_SECS {
                 return Err(invalid(
+                    Some("timeout_secs"),
                     "timeout",
                     format!("must be between 1 second and {MAX_TIMEOUT_SECS} seconds (7 days)"),
                 ));
@@ -318,12 +348,14 @@ impl FlightSpec {
         }
         if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
             return Err(invalid(
+                Some("concurrency"),
                 "concurrency",
                 format!("must be between 1 and {MAX_CONCURRENCY}"),
             ));
         }
         if self.timezone.is_some() && self.schedule.is_none() {
             return Err(invalid(
+                Some("timezone"),
                 "timezone",
                 "a time zone only applies to a schedule; give --schedule too",
             ));
@@ -354,7 +386,7 @@ impl FlightSpec {
                             self.config.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
                         )
                     };
-                    return Err(invalid(format!("config override '{k}'"), allowed));
+                    return Err(invalid(Some("config"), format!("config override '{k}'"), allowed));
                 }
             }
         }

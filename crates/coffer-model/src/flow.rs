@@ -51,6 +51,7 @@ pub struct Flow {
 fn bad(field: impl Into<String>, rule: impl Into<String>) -> ModelError {
     ModelError::InvalidFlight {
         field: format!("flow file {}", field.into()),
+        input: None,
         rule: rule.into(),
     }
 }

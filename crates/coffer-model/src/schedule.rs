@@ -64,6 +64,7 @@ pub struct Schedule {
 fn schedule_error(reason: impl std::fmt::Display) -> ModelError {
     ModelError::InvalidFlight {
         field: "schedule".into(),
+        input: Some("schedule"),
         rule: format!("{reason}; {EXPR_HINT}"),
     }
 }
@@ -73,6 +74,7 @@ fn parse_zone(tz: Option<&str>) -> Result<Tz> {
         None => Ok(Tz::UTC),
         Some(name) => Tz::from_str(name.trim()).map_err(|_| ModelError::InvalidFlight {
             field: "timezone".into(),
+            input: Some("timezone"),
             rule: format!("unknown time zone '{name}'; use an IANA name such as Europe/Berlin or UTC"),
         }),
     }

@@ -132,6 +132,7 @@ pub fn refs(text: &str, what: &str) -> Result<Vec<SecretRef>> {
         let pos = positions.at(start);
         let bad = |why: &str| ModelError::InvalidFlight {
             field: format!("template in {what} at {pos}"),
+            input: None,
             rule: format!(
                 "{why}; write {{{{ secret('NAME') }}}} or {{{{ secret('NAME', 'KEY') }}}} (single or double quotes)"
             ),

@@ -180,7 +180,7 @@ fn bad_expression_names_the_schedule_field() {
     ];
     for bad in bad_ones {
         match Schedule::parse(bad, None) {
-            Err(ModelError::InvalidFlight { field, rule }) => {
+            Err(ModelError::InvalidFlight { field, rule, .. }) => {
                 assert_eq!(field, "schedule", "{bad:?}");
                 assert!(rule.contains("use 5 fields"), "{bad:?}: {rule}");
             }
@@ -194,7 +194,7 @@ fn bad_expression_names_the_schedule_field() {
 #[test]
 fn bad_zone_names_the_timezone_field() {
     match Schedule::parse("0 * * * *", Some("Mars/Olympus_Mons")) {
-        Err(ModelError::InvalidFlight { field, rule }) => {
+        Err(ModelError::InvalidFlight { field, rule, .. }) => {
             assert_eq!(field, "timezone");
             assert_eq!(
                 rule,

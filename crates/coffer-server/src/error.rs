@@ -1,4 +1,4 @@
-//! Errors as HTTP responses: every one is JSON `{code, message, field?, role_needed?}`.
+//! Errors as HTTP responses: every one is JSON `{code, message, field?, role_needed?, hint?}`.
 //!
 //! An [`ApiError`] keeps what the client is told apart from why it happened. Errors the client
 //! can act on (a bad field, a missing secret, a missing role, a conflict) carry their message
@@ -30,7 +30,8 @@ pub struct ApiError {
     code: Cow<'static, str>,
     message: String,
     field: Option<String>,
-    role_needed: Option<String>,
+    role_needed: Option<Box<str>>,
+    hint: Option<Box<coffer_core::Hint>>,
     cause: Option<Cause>,
 }
 
@@ -43,6 +44,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             role_needed: None,
+            hint: None,
             cause: None,
         }
     }
@@ -130,7 +132,8 @@ impl ApiError {
             code: self.code.into_owned(),
             message,
             field: self.field,
-            role_needed: self.role_needed,
+            role_needed: self.role_needed.map(String::from),
+            hint: self.hint.map(|h| *h),
         };
         (self.status, body)
     }
@@ -182,7 +185,8 @@ impl From<coffer_api::Error> for ApiError {
                 code,
                 message: e.to_string(),
                 field: e.field(),
-                role_needed: e.role_needed().map(str::to_string),
+                role_needed: e.role_needed().map(Box::from),
+                hint: e.hint().map(Box::new),
                 cause: None,
             },
         }

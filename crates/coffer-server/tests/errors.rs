@@ -282,25 +282,58 @@ async fn user_errors_keep_their_message_field_and_role() {
 
 #[test]
 fn flight_rules_name_the_body_field() {
-    let field = |f: &str| {
-        let e = ApiError::from(CoreError::Invalid(ModelError::InvalidFlight {
-            field: f.into(),
-            rule: "r".into(),
-        }));
+    // The model's own errors for each rule: the body field is the datum the rule names, not
+    // read back from the message's text.
+    let field = |e: ModelError| {
+        let e = ApiError::from(CoreError::Invalid(e));
         assert_eq!(e.code(), "invalid");
         assert_eq!(e.status(), axum::http::StatusCode::BAD_REQUEST);
         e.field().map(str::to_string)
     };
-    assert_eq!(field("config override 'X'").as_deref(), Some("config"));
-    assert_eq!(field("config key 'A=B'").as_deref(), Some("config"));
-    assert_eq!(field("config value of 'A'").as_deref(), Some("config"));
-    assert_eq!(field("config 'A'").as_deref(), Some("config"));
-    assert_eq!(field("timeout").as_deref(), Some("timeout_secs"));
-    assert_eq!(field("--timeout").as_deref(), Some("timeout_secs"));
-    assert_eq!(field("secret 's3'").as_deref(), Some("secrets"));
-    assert_eq!(field("kind").as_deref(), Some("kind"));
-    assert_eq!(field("schedule").as_deref(), Some("schedule"));
-    assert_eq!(field("something else"), None);
+    let spec = |v: Value| -> coffer_model::flight::FlightSpec { serde_json::from_value(v).expect("spec") };
+    let invalid = |v: Value| field(spec(v).validate().expect_err("invalid"));
+    use coffer_model::flight::{check_config_key, check_config_value, parse_config, FlightKind};
+    let base = spec(json!({"kind": "command", "command": ["true"], "config": {"A": "1"}}));
+    let overrides: indexmap::IndexMap<String, String> = [("X".to_string(), "1".to_string())].into_iter().collect();
+    assert_eq!(
+        field(base.effective_config(&overrides).expect_err("override")).as_deref(),
+        Some("config")
+    );
+    assert_eq!(
+        field(check_config_key("A=B").expect_err("key")).as_deref(),
+        Some("config")
+    );
+    assert_eq!(
+        field(check_config_value("A", "\0").expect_err("value")).as_deref(),
+        Some("config")
+    );
+    assert_eq!(
+        field(parse_config(&["A".into()]).expect_err("config")).as_deref(),
+        Some("config")
+    );
+    assert_eq!(
+        invalid(json!({"kind": "command", "command": ["true"], "timeout_secs": 0})).as_deref(),
+        Some("timeout_secs")
+    );
+    assert_eq!(
+        invalid(json!({"kind": "command", "command": ["true"], "secrets": ["s3", "s3"]})).as_deref(),
+        Some("secrets")
+    );
+    assert_eq!(
+        field(FlightKind::parse("bogus").expect_err("kind")).as_deref(),
+        Some("kind")
+    );
+    assert_eq!(
+        field(coffer_model::schedule::Schedule::parse("not cron", None).expect_err("schedule")).as_deref(),
+        Some("schedule")
+    );
+    assert_eq!(
+        invalid(json!({"kind": "command", "command": []})).as_deref(),
+        Some("command")
+    );
+    assert_eq!(invalid(json!({"kind": "python"})).as_deref(), Some("script"));
+    // A step of a flow is not a field of the request body.
+    assert_eq!(invalid(json!({"kind": "flow"})), None);
 }
 
 // ---- a real server ----

@@ -70,7 +70,10 @@ impl fmt::Display for SqlError {
             SqlError::Syntax { message, pos: None } => write!(f, "syntax error: {message}"),
             SqlError::Unsupported(m) => write!(f, "not supported: {m}"),
             SqlError::Semantic(m) => f.write_str(m),
-            SqlError::Core(e) => write!(f, "{e}"),
+            SqlError::Core(e) => match e.hint() {
+                Some(hint) => write!(f, "{e}; {}", sql_words(&hint)),
+                None => write!(f, "{e}"),
+            },
             SqlError::Engine(m) => f.write_str(m),
             SqlError::Refused { rule, message } => {
                 write!(f, "refused by the sandbox rule '{rule}': {message}")
@@ -151,5 +154,16 @@ impl SqlError {
             }
         }
         out
+    }
+}
+
+/// What to do about a service error, in the SQL front's terms (its clauses and statements);
+/// a hint without an SQL form keeps its neutral wording.
+fn sql_words(hint: &coffer_core::Hint) -> String {
+    use coffer_core::Hint;
+    match hint {
+        Hint::ReplaceOrKeep => "use OR REPLACE to replace it or IF NOT EXISTS to keep it".into(),
+        Hint::NameStorage => "say which with DROP TEMPORARY SECRET or DROP PERSISTENT SECRET".into(),
+        other => other.to_string(),
     }
 }

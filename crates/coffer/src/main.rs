@@ -8,6 +8,7 @@
 mod command;
 mod dataplane;
 mod flights;
+mod hint;
 mod home;
 mod input;
 mod output;
@@ -92,7 +93,10 @@ fn main() -> ExitCode {
         Err(err) => {
             // A command that already reported its own errors only sets the exit code.
             if err.downcast_ref::<command::ExitWith>().is_none() {
-                eprintln!("error: {err:#}");
+                match hint::of(&err) {
+                    Some(hint) => eprintln!("error: {err:#}; {hint}"),
+                    None => eprintln!("error: {err:#}"),
+                }
             }
             ExitCode::from(exit_code(&err))
         }

@@ -30,7 +30,7 @@ pub struct ErrorBody {
     /// `audit_unavailable`, `store_unavailable`, `keyring_unavailable`, `unavailable` (the
     /// server was started without what the request needs, e.g. a flight runner), `internal`.
     pub code: String,
-    /// What went wrong and what to do. Never a secret value. For errors on the server's side
+    /// What went wrong (what to do is `hint`). Never a secret value. For errors on the server's side
     /// (`store_unavailable`, `keyring_unavailable`, `audit_unavailable`, `internal`) only a
     /// generic message and the request id under which the server logged the cause.
     pub message: String,
@@ -40,6 +40,12 @@ pub struct ErrorBody {
     /// For `forbidden`: the role that was needed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_needed: Option<String>,
+    /// What the client can do about it, as data: `action` names it (`replace_or_keep`,
+    /// `name_storage`, `grant_role`, `create_project`, `name_project`, `name_token_owner`,
+    /// `force_delete`, `create_secret`, `name_a_change`, `cancel_or_raise_concurrency`) and
+    /// the other members are its details (`grant_role`: `role`, `identity`, `project`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<coffer_core::Hint>,
 }
 
 /// A name of a project, secret, identity or token: 1 to 128 letters, digits, `.`, `_`, `-`.

@@ -3,6 +3,7 @@
 use super::authz::Access;
 use crate::caller::{Caller, Role};
 use crate::error::{CoreError, Result};
+use crate::hint::Hint;
 use crate::types::access::AuditInfo;
 use coffer_store::AuditFilter;
 
@@ -11,9 +12,8 @@ impl Access<'_> {
     pub(crate) fn list_audit(&self, caller: &Caller, filter: &AuditFilter) -> Result<Vec<AuditInfo>> {
         if !caller.superuser {
             let Some(p) = &filter.project else {
-                return Err(CoreError::Usage(
-                    "say which project's audit log to read with --project".into(),
-                ));
+                return Err(CoreError::Usage("which project's audit log to read is not said".into())
+                    .with_hint(Hint::NameProject));
             };
             self.authorize(caller, p, Role::Admin, "audit.read", "audit")?;
         }

@@ -4,6 +4,7 @@ use super::authz::{check_name, map_conflict, Access};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
+use crate::hint::Hint;
 use crate::types::access::ProjectInfo;
 use coffer_store::ProjectRecord;
 
@@ -62,10 +63,10 @@ impl Access<'_> {
         };
         let n = count_secrets(&p.name)?;
         if n > 0 && !force {
-            return Err(CoreError::Conflict(format!(
-                "project '{}' still holds {n} secret(s); drop them first or delete with --force",
-                p.name
-            )));
+            return Err(
+                CoreError::Conflict(format!("project '{}' still holds {n} secret(s)", p.name))
+                    .with_hint(Hint::ForceDelete),
+            );
         }
         let ev = caller.event(
             &p.name,

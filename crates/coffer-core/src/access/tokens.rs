@@ -6,6 +6,7 @@ use super::identities::owner_project;
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
+use crate::hint::Hint;
 use crate::types::access::{NewToken, TokenInfo};
 use coffer_crypto::SecretString;
 use coffer_store::{AuditEvent, IdentityRecord, TokenRecord};
@@ -82,8 +83,9 @@ impl Access<'_> {
                     .ok_or_else(|| CoreError::Unauthenticated("the caller no longer exists".into()))?,
                 None => {
                     return Err(CoreError::Usage(
-                        "say whose token this is with --for IDENTITY (local mode acts as no identity)".into(),
-                    ))
+                        "whose token this is is not said (local mode acts as no identity)".into(),
+                    )
+                    .with_hint(Hint::NameTokenOwner))
                 }
             },
         };

@@ -6,6 +6,7 @@ use super::templates::TemplateRefs;
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
+use crate::hint::Hint;
 use crate::types::flights::{FlightInfo, FlightSaved, FlightUpdate};
 use coffer_model::flight::FlightSpec;
 use coffer_store::{FlightRecord, StoreError};
@@ -29,9 +30,10 @@ impl Flights<'_> {
             .collect();
         for name in &spec.secrets {
             let Some(info) = infos.iter().find(|i| i.name.eq_ignore_ascii_case(name)) else {
-                return Err(CoreError::Usage(format!(
-                    "secret '{name}' does not exist in project '{project}'; create it first (coffer secret create {name} --type flights ...)"
-                )));
+                return Err(
+                    CoreError::Usage(format!("secret '{name}' does not exist in project '{project}'"))
+                        .with_hint(Hint::CreateSecret { name: name.clone() }),
+                );
             };
             let planned =
                 coffer_model::env::planned_vars(&info.name, &info.secret_type, &info.fields, &info.sensitive_keys);
@@ -137,9 +139,7 @@ impl Flights<'_> {
         self.access
             .authorize(caller, project, Role::Write, "flight.update", &flight_object(name))?;
         if update.is_empty() {
-            return Err(CoreError::Usage(
-                "nothing to update: give at least one of --config, --secret, --file, --token, --schedule, ...".into(),
-            ));
+            return Err(CoreError::Usage("nothing to update".into()).with_hint(Hint::NameAChange));
         }
         let old = self.find_flight(project, name)?;
         // Its runs act as an identity (the token's owner, or the flight's owner): changing what

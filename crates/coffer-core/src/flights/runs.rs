@@ -5,6 +5,7 @@ use super::part::{flight_object, Flights};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
+use crate::hint::Hint;
 use crate::types::flights::{Launch, RunInfo, RunRequest, Started};
 use coffer_model::flight::RunStatus;
 use coffer_store::{AuditEvent, LogChunk, RunEnd, RunRecord, StoreError};
@@ -60,9 +61,10 @@ impl Flights<'_> {
             .create_run(&run, f.spec.concurrency, &[ev])
             .map_err(|e| match e {
                 StoreError::Conflict { .. } => CoreError::Conflict(format!(
-                    "flight '{}' already has {} running run(s), its concurrency; wait, cancel one (coffer flight cancel {} RUN) or raise --concurrency",
-                    f.name, f.spec.concurrency, f.name
-                )),
+                    "flight '{}' already has {} running run(s), its concurrency",
+                    f.name, f.spec.concurrency
+                ))
+                .with_hint(Hint::CancelOrRaiseConcurrency { flight: f.name.clone() }),
                 other => other.into(),
             })?;
         match self.prepare(&f, &run, project, req.coffer_url.as_deref()) {

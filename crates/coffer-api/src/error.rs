@@ -8,7 +8,7 @@
 //! the audit log, a bug) have a [`Error::generic_message`]: what a remote client reads instead,
 //! while the error itself goes to the server's log.
 
-use crate::types::ErrorBody;
+use crate::error_body::ErrorBody;
 use coffer_core::CoreError;
 use coffer_crypto::CryptoError;
 use coffer_model::ModelError;

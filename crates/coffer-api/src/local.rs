@@ -2,13 +2,15 @@
 //! becomes the service's here, and every answer a response type: the one copy of the mapping,
 //! which the CLI's local mode and the HTTP server's handlers share.
 
+use crate::api::CofferApi;
+use crate::error::{Error, Result};
+use crate::resolved::ResolvedEnv;
 use crate::sql::{PlainSql, SqlRunner};
 use crate::types::{
     AuditQuery, CreateSecretBody, CreateSecretResponse, DropResponse, EnvBody, FlightCreateBody, FlightSavedResponse,
     FlightUpdateBody, GrantBody, LogChunkBody, LogResponse, OnConflictBody, ProjectBody, RollbackBody, RunBody,
     ServiceAccountBody, SqlBody, SqlErrorBody, SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
 };
-use crate::{CofferApi, Error, ResolvedEnv, Result};
 use coffer_core::{
     AuditFilter, AuditInfo, Caller, CreateRequest, FlightInfo, FlightSaved, IdentityInfo, KeyUsage, MemberInfo,
     OnConflict, ProjectInfo, PruneReport, RotationReport, RunInfo, RunRequest, SecretInfo, SecretVersionInfo, Service,

@@ -2,12 +2,14 @@
 //! request: its path and query, its body serialized, the answer deserialized, an error answer
 //! as [`Error::Server`]. No mapping happens here; the server's [`crate::Local`] does it.
 
+use crate::api::CofferApi;
+use crate::error::{Error, Result};
+use crate::resolved::ResolvedEnv;
 use crate::types::{
     AuditQuery, CreateSecretBody, CreateSecretResponse, DropResponse, EnvBody, EnvResponse, ErrorBody,
     FlightCreateBody, FlightSavedResponse, FlightUpdateBody, GrantBody, LogResponse, ProjectBody, RollbackBody,
     RunBody, ServiceAccountBody, SqlBody, SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
 };
-use crate::{CofferApi, Error, ResolvedEnv, Result};
 use coffer_core::{
     AuditInfo, FlightInfo, IdentityInfo, KeyUsage, MemberInfo, ProjectInfo, PruneReport, RotationReport, RunInfo,
     SecretInfo, SecretVersionInfo, TokenInfo,

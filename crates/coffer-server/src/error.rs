@@ -8,9 +8,10 @@
 //! nothing else. Which error gets which status, code and message is
 //! [`coffer_api::Error`]'s to say; this module turns it into a response.
 
-use crate::api::ErrorBody;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use coffer_api::is_for_the_client;
+use coffer_api::types::{ErrorBody, SqlErrorBody};
 use coffer_core::CoreError;
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -222,6 +223,25 @@ pub fn redact_serde(message: &str) -> String {
         out.push('"');
     }
     out
+}
+
+/// A statement's error as `coffer sql` prints it; but an error of the store, the keyring or the
+/// audit log, or an unexpected one, is logged, and the client gets the generic message and
+/// request id an [`ApiError`] would give, with the exit code `coffer sql` would give. The
+/// server's [`coffer_api::Local`] writes statement errors with it.
+pub(crate) fn sql_error_body(e: coffer_sql::SqlError, script: &str) -> SqlErrorBody {
+    match e {
+        coffer_sql::SqlError::Core(c) if !is_for_the_client(&c) => {
+            let exit_code = c.exit_code();
+            let (_, body) = ApiError::from(c).into_body();
+            SqlErrorBody {
+                rendered: body.message.clone(),
+                message: body.message,
+                exit_code,
+            }
+        }
+        e => SqlErrorBody::of(&e, script),
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,9 @@ use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
+/// The largest request body accepted (1 MiB).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
 /// The bearer token and the client's address of a request. Handlers authenticate it on the
 /// same thread that serves the request ([`AppState::read`], [`AppState::write`]).
 pub struct Auth {
@@ -114,7 +117,7 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                format!("the body is larger than the limit of {} bytes", crate::BODY_LIMIT),
+                format!("the body is larger than the limit of {} bytes", BODY_LIMIT),
             )
         } else {
             ApiError::bad_request(format!("cannot read the body: {}", e.body_text()))

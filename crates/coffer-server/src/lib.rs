@@ -28,6 +28,7 @@ mod router;
 mod state;
 
 pub use error::ApiError;
+pub use extract::BODY_LIMIT;
 pub use openapi::openapi;
 pub use router::{router, serve};
 pub use state::AppState;
@@ -35,6 +36,3 @@ pub use state::AppState;
 /// The request and response bodies of the HTTP API: [`coffer_api::types`].
 pub use coffer_api::types as api;
 pub use coffer_api::{PlainSql, SqlRunner};
-
-/// The largest request body accepted (1 MiB).
-pub const BODY_LIMIT: usize = 1024 * 1024;

@@ -2,8 +2,8 @@
 //! the bodies of [`crate::api`], with the bearer scheme and the [`Name`] schema on every string
 //! path parameter.
 
-use crate::api::*;
 use crate::handlers::{access, audit, flights, keys, projects, secrets, server, sql};
+use coffer_api::types::*;
 use coffer_core::{AuditInfo, IdentityInfo, MemberInfo, ProjectInfo, TokenInfo};
 use utoipa::OpenApi;
 

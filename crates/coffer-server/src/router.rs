@@ -2,10 +2,10 @@
 //! routes and methods, and [`serve`], which runs it until shutdown.
 
 use crate::error::ApiError;
+use crate::extract::BODY_LIMIT;
 use crate::handlers::{access, audit, flights, keys, projects, secrets, server, sql};
 use crate::openapi::openapi;
 use crate::state::AppState;
-use crate::BODY_LIMIT;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;

@@ -2,10 +2,9 @@
 //! [`AppState::read`] on the request's own thread, [`AppState::write`] on tokio's blocking
 //! pool. Either hands the handler a [`Local`] over the service.
 
-use crate::error::ApiError;
+use crate::error::{sql_error_body, ApiError};
 use crate::extract::Auth;
-use crate::{PlainSql, SqlRunner};
-use coffer_api::Local;
+use coffer_api::{Local, PlainSql, SqlRunner};
 use coffer_core::{Caller, Service};
 use std::sync::Arc;
 
@@ -42,11 +41,11 @@ impl AppState {
     }
 
     /// The API as `caller`: starting runs on the flight runner, running `/sql` with the SQL
-    /// runner, statement errors that are not for the client logged (see [`crate::handlers::sql`]).
+    /// runner, statement errors that are not for the client logged (see [`sql_error_body`]).
     fn api(&self, caller: Caller) -> Local {
         let api = Local::new(self.service.clone(), caller)
             .with_sql(self.sql.clone())
-            .with_sql_errors(crate::handlers::sql::error_body);
+            .with_sql_errors(sql_error_body);
         match &self.flights {
             Some(runner) => api.spawning_flights(runner.clone()),
             None => api,

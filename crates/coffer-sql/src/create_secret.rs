@@ -14,8 +14,7 @@
 //! field of the type. sqlparser parses the statement but keeps every value as an identifier,
 //! so lists, numbers and maps are lost: this module is the "small parser" the README names.
 
-use crate::error::{Pos, SqlError};
-use crate::Result;
+use crate::error::{Pos, Result, SqlError};
 use coffer_crypto::SecretString;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Word};

@@ -40,14 +40,8 @@ pub enum SqlError {
     Forbidden(String),
 }
 
-impl From<crate::guard::Refusal> for SqlError {
-    fn from(r: crate::guard::Refusal) -> Self {
-        SqlError::Refused {
-            rule: r.rule,
-            message: r.message,
-        }
-    }
-}
+/// A `Result` with [`SqlError`].
+pub type Result<T> = std::result::Result<T, SqlError>;
 
 impl From<coffer_core::CoreError> for SqlError {
     fn from(e: coffer_core::CoreError) -> Self {

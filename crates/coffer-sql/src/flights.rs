@@ -21,8 +21,8 @@
 //! A `flight_id` is a flight's UUID or its name. Runs are started by a [`FlightLauncher`]
 //! given to the session: coffer-sql does not run processes.
 
+use crate::error::{Result, SqlError};
 use crate::table::{timestamp, ColType, Table, Value};
-use crate::{Result, SqlError};
 use coffer_core::{Caller, CoreError, FlightInfo, FlightUpdate, RunInfo, Service};
 use coffer_model::flight::{FlightKind, FlightSpec};
 use indexmap::IndexMap;

@@ -31,11 +31,8 @@ pub mod query;
 pub mod split;
 pub mod table;
 
-pub use error::SqlError;
+pub use error::{Result, SqlError};
 pub use exec::{Outcome, Passthrough, Session};
 pub use flights::FlightLauncher;
 pub use parse::Statement;
 pub use table::{ColType, Format, Table, Value};
-
-/// A `Result` with [`SqlError`].
-pub type Result<T> = std::result::Result<T, SqlError>;

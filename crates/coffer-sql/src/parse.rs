@@ -1,9 +1,8 @@
 //! One statement's text and tokens into a [`Statement`].
 
 use crate::create_secret::{self, CreateSecret};
-use crate::error::{Pos, SqlError};
+use crate::error::{Pos, Result, SqlError};
 use crate::split::StmtSource;
-use crate::Result;
 use sqlparser::ast;
 use sqlparser::dialect::DuckDbDialect;
 use sqlparser::parser::{Parser, ParserError};

@@ -5,8 +5,8 @@
 //! `lower`, `upper`, `length`, `len`, `starts_with`, `contains`, `list_contains`,
 //! `array_contains`, `coalesce`. Anything else is refused by name.
 
+use crate::error::{Result, SqlError};
 use crate::table::{ColType, Table, Value};
-use crate::{Result, SqlError};
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, LimitClause, OrderByKind, OrderBySort,
     Query, Select, SelectItem, SetExpr, UnaryOperator, Value as AstValue,

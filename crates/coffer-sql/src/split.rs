@@ -1,7 +1,6 @@
 //! Cutting a script into statements.
 
-use crate::error::{Pos, SqlError};
-use crate::Result;
+use crate::error::{Pos, Result, SqlError};
 use sqlparser::dialect::DuckDbDialect;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 

@@ -1,5 +1,6 @@
 //! `$COFFER_HOME`: where the embedded store lives, created on first use.
 
+use crate::error::UsageError;
 use anyhow::{Context, Result};
 use coffer_core::Service;
 use coffer_crypto::LocalKeyFile;
@@ -184,7 +185,7 @@ impl Database {
                 return Ok(Database::Sqlite(PathBuf::from(path)));
             }
         }
-        Err(crate::UsageError(format!(
+        Err(UsageError(format!(
             "invalid database URL '{}': use postgres://USER:PASSWORD@HOST:PORT/DB or sqlite:PATH",
             coffer_store_postgres::redact_url(url)
         ))
@@ -251,7 +252,7 @@ pub fn open(dir: &Path, database: Option<&str>) -> Result<Service> {
     let service = Service::new(store, keyring);
     if let Some(v) = std::env::var_os("COFFER_KEEP_VERSIONS").filter(|v| !v.is_empty()) {
         let keep = v.to_str().and_then(|v| v.parse::<usize>().ok()).ok_or_else(|| {
-            crate::UsageError(format!(
+            UsageError(format!(
                 "invalid COFFER_KEEP_VERSIONS '{}': use a whole number of earlier versions to keep (default 10)",
                 v.to_string_lossy()
             ))
@@ -281,7 +282,7 @@ fn load_env_secrets(service: &Service) -> Result<()> {
     let named = match std::env::var_os("COFFER_ENV_PROJECT").filter(|v| !v.is_empty()) {
         None => "default".to_string(),
         Some(p) => p.into_string().map_err(|p| {
-            crate::UsageError(format!(
+            UsageError(format!(
                 "invalid COFFER_ENV_PROJECT '{}': project names are UTF-8 text",
                 p.to_string_lossy()
             ))
@@ -298,7 +299,7 @@ fn load_env_secrets(service: &Service) -> Result<()> {
             .collect();
         for p in &list {
             coffer_model::names::validate_name(p).map_err(|_| {
-                crate::UsageError(format!(
+                UsageError(format!(
                     "invalid COFFER_ENV_PROJECT: '{p}' is not a project name; name projects separated by commas, or * for every project"
                 ))
             })?;

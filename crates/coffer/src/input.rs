@@ -1,7 +1,7 @@
 //! `--set KEY=VALUE` parsing: sensitive values from a prompt (no echo), stdin (`-`) or a file
 //! (`@path`); a sensitive value given in the argument itself works but is warned about.
 
-use crate::UsageError;
+use crate::error::UsageError;
 use anyhow::{Context, Result};
 use coffer_crypto::SecretString;
 use coffer_model::types::{ProviderSpec, TypeSpec};

@@ -7,6 +7,7 @@
 
 mod command;
 mod dataplane;
+mod error;
 mod flights;
 mod hint;
 mod home;
@@ -15,41 +16,8 @@ mod output;
 mod sandbox;
 
 use clap::Parser;
+use error::{exit_code, ExitWith};
 use std::process::ExitCode;
-
-/// A CLI-level usage error (exit code 2).
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-/// The exit code of an error (see the crate docs).
-pub fn exit_code(err: &anyhow::Error) -> u8 {
-    for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<coffer_core::CoreError>() {
-            return e.exit_code();
-        }
-        if let Some(e) = cause.downcast_ref::<coffer_sql::SqlError>() {
-            return e.exit_code();
-        }
-        if let Some(e) = cause.downcast_ref::<coffer_api::Error>() {
-            return e.exit_code();
-        }
-        if let Some(e) = cause.downcast_ref::<command::ExitWith>() {
-            return e.0;
-        }
-        if cause.downcast_ref::<UsageError>().is_some() || cause.downcast_ref::<coffer_model::ModelError>().is_some() {
-            return 2;
-        }
-    }
-    1
-}
 
 /// `coffer ... | head`: Rust ignores SIGPIPE, so printing to a closed pipe panics in
 /// `println!`. That is the reader's choice, not an error: exit quietly with the status a
@@ -92,7 +60,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A command that already reported its own errors only sets the exit code.
-            if err.downcast_ref::<command::ExitWith>().is_none() {
+            if err.downcast_ref::<ExitWith>().is_none() {
                 match hint::of(&err) {
                     Some(hint) => eprintln!("error: {err:#}; {hint}"),
                     None => eprintln!("error: {err:#}"),

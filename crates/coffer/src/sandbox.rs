@@ -2,6 +2,7 @@
 //! `coffer __sandbox POLICY -- PROGRAM ARGS` helper that applies a policy to itself and then
 //! execs the program (the workspace forbids `unsafe`, so there is no `pre_exec` hook).
 
+use crate::error::UsageError;
 use anyhow::{anyhow, Result};
 use coffer_model::net::NetPolicy;
 use coffer_sandbox::{Policy, RunAs};
@@ -39,8 +40,7 @@ impl RunSandbox {
     pub fn new(unsandboxed: bool, run_as: Option<&str>, allow_network: &[String]) -> Result<Self> {
         let mut net = NetPolicy::standard();
         for a in allow_network.iter().filter(|a| !a.trim().is_empty()) {
-            let range =
-                coffer_model::net::parse_net(a).map_err(|e| crate::UsageError(format!("--allow-network: {e}")))?;
+            let range = coffer_model::net::parse_net(a).map_err(|e| UsageError(format!("--allow-network: {e}")))?;
             net = net.with_allow(range);
         }
         if unsandboxed {
@@ -59,9 +59,9 @@ impl RunSandbox {
         let run_as = match (coffer_sandbox::is_root(), run_as) {
             (true, name) => {
                 let user = coffer_sandbox::resolve_user(name.unwrap_or(DEFAULT_RUN_AS))
-                    .map_err(|e| crate::UsageError(format!("--run-as: {e}")))?;
+                    .map_err(|e| UsageError(format!("--run-as: {e}")))?;
                 if user.uid == 0 || user.gid == 0 {
-                    return Err(crate::UsageError(format!(
+                    return Err(UsageError(format!(
                         "--run-as {}: runs never execute as root; name an unprivileged user",
                         user.name
                     ))
@@ -70,7 +70,7 @@ impl RunSandbox {
                 Some(user)
             }
             (false, Some(name)) => {
-                return Err(crate::UsageError(format!(
+                return Err(UsageError(format!(
                     "--run-as {name}: only a coffer running as root can switch runs to another user"
                 ))
                 .into())
@@ -109,7 +109,7 @@ impl RunSandbox {
             return Ok(None);
         }
         if let Some(why) = &self.unavailable {
-            return Err(crate::UsageError(why.clone()).into());
+            return Err(UsageError(why.clone()).into());
         }
         Ok(Some(
             Policy::system()

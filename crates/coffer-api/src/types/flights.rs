@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
-use super::Name;
+use super::name::Name;
 
 /// Create a flight (seed 003): a command, a Python script or a SQL script with a config map,
 /// attached secrets, a token to run as, an optional schedule and a timeout.
@@ -63,7 +63,7 @@ impl FlightCreateBody {
     ///
     /// # Errors
     /// [`Error::Invalid`] of field `name`; an invalid `kind`.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> crate::error::Result<()> {
         coffer_model::names::validate_name(&self.name).map_err(|_| {
             Error::invalid(
                 "name",
@@ -98,7 +98,7 @@ impl FlightCreateBody {
     ///
     /// # Errors
     /// An invalid `kind`.
-    pub fn into_spec(self) -> crate::Result<(String, FlightSpec)> {
+    pub fn into_spec(self) -> crate::error::Result<(String, FlightSpec)> {
         let spec = FlightSpec {
             kind: any_kind(&self.kind)?,
             command: self.command,
@@ -119,12 +119,12 @@ impl FlightCreateBody {
 
 /// A kind by name as a request gives it: a bad one is an `invalid` of field `kind`. `flow` is
 /// not one: the HTTP API defines no flows (yet), and refuses them up front.
-fn flight_kind(kind: &str) -> crate::Result<FlightKind> {
+fn flight_kind(kind: &str) -> crate::error::Result<FlightKind> {
     FlightKind::parse(kind).map_err(|e| Error::Core(e.into()))
 }
 
 /// A kind by name, `flow` included: the kind of a flow file the CLI sends in local mode.
-fn any_kind(kind: &str) -> crate::Result<FlightKind> {
+fn any_kind(kind: &str) -> crate::error::Result<FlightKind> {
     if kind.eq_ignore_ascii_case(FlightKind::Flow.name()) {
         return Ok(FlightKind::Flow);
     }
@@ -188,7 +188,7 @@ impl FlightUpdateBody {
     ///
     /// # Errors
     /// An invalid `kind`.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> crate::error::Result<()> {
         self.kind.as_deref().map(flight_kind).transpose().map(drop)
     }
 
@@ -196,7 +196,7 @@ impl FlightUpdateBody {
     ///
     /// # Errors
     /// An invalid `kind`.
-    pub fn into_update(self) -> crate::Result<FlightUpdate> {
+    pub fn into_update(self) -> crate::error::Result<FlightUpdate> {
         Ok(FlightUpdate {
             kind: self.kind.as_deref().map(any_kind).transpose()?,
             command: self.command,

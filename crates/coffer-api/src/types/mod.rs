@@ -16,44 +16,13 @@ use std::collections::BTreeMap;
 
 mod encode;
 mod flights;
+mod name;
 mod sql;
 
+pub use crate::error_body::ErrorBody;
 pub use flights::*;
+pub use name::Name;
 pub use sql::*;
-
-/// An error: a stable `code`, a message for people, and the field at fault when there is one.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ErrorBody {
-    /// `invalid`, `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `ambiguous`, `payload_too_large`, `unsupported_media_type`, `method_not_allowed`,
-    /// `audit_unavailable`, `store_unavailable`, `keyring_unavailable`, `unavailable` (the
-    /// server was started without what the request needs, e.g. a flight runner), `internal`.
-    pub code: String,
-    /// What went wrong (what to do is `hint`). Never a secret value. For errors on the server's side
-    /// (`store_unavailable`, `keyring_unavailable`, `audit_unavailable`, `internal`) only a
-    /// generic message and the request id under which the server logged the cause.
-    pub message: String,
-    /// The request field at fault (`fields.secret`, `name`, `type`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// For `forbidden`: the role that was needed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_needed: Option<String>,
-    /// What the client can do about it, as data: `action` names it (`replace_or_keep`,
-    /// `name_storage`, `grant_role`, `create_project`, `name_project`, `name_token_owner`,
-    /// `force_delete`, `create_secret`, `name_a_change`, `cancel_or_raise_concurrency`) and
-    /// the other members are its details (`grant_role`: `role`, `identity`, `project`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hint: Option<coffer_core::Hint>,
-}
-
-/// A name of a project, secret, identity or token: 1 to 128 letters, digits, `.`, `_`, `-`.
-/// Every `{project}`, `{name}`, `{identity}` and `{token}` in a path is one.
-#[derive(Debug, Clone)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9._-]{1,128}$", example = "default"))]
-pub struct Name(pub String);
 
 /// A field value in a create request: text, boolean, integer, or a map of text.
 #[derive(Debug, Serialize, Deserialize)]
@@ -303,7 +272,7 @@ impl EnvBody {
     ///
     /// # Errors
     /// [`Error::Invalid`] of field `secrets` for a name that is not one.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> crate::error::Result<()> {
         for n in &self.secrets {
             coffer_model::names::validate_name(n).map_err(|e| Error::Invalid {
                 field: "secrets".into(),
@@ -330,7 +299,7 @@ pub struct EnvResponse {
 
 impl EnvResponse {
     /// The response that hands out `resolved`: every variable with its value.
-    pub fn of(resolved: &crate::ResolvedEnv) -> Self {
+    pub fn of(resolved: &crate::resolved::ResolvedEnv) -> Self {
         let mut env = BTreeMap::new();
         let mut sensitive = Vec::new();
         for (name, value, _, is_sensitive) in resolved.env.vars() {
@@ -350,7 +319,7 @@ impl EnvResponse {
     ///
     /// # Errors
     /// [`Error::Usage`] when two variables collide (a server would not send that).
-    pub fn into_resolved(self) -> crate::Result<crate::ResolvedEnv> {
+    pub fn into_resolved(self) -> crate::error::Result<crate::resolved::ResolvedEnv> {
         use coffer_core::runenv::{Origin, RunEnv};
         let mut env = RunEnv::new();
         for (k, v) in self.env {
@@ -359,7 +328,7 @@ impl EnvResponse {
             env.add(Origin::Member, &k, SecretString::from(v), &source, sensitive)
                 .map_err(Error::Usage)?;
         }
-        Ok(crate::ResolvedEnv {
+        Ok(crate::resolved::ResolvedEnv {
             env,
             warnings: self.warnings,
         })
@@ -441,7 +410,7 @@ impl TokenBody {
     ///
     /// # Errors
     /// [`Error::Invalid`] of field `expires_in` for a duration that is not one.
-    pub fn expires_in_ms(&self) -> crate::Result<Option<i64>> {
+    pub fn expires_in_ms(&self) -> crate::error::Result<Option<i64>> {
         self.expires_in
             .as_deref()
             .map(|e| parse_duration_ms("expires_in", e).map_err(|m| Error::invalid("expires_in", m)))
@@ -490,7 +459,7 @@ impl GrantBody {
     ///
     /// # Errors
     /// [`Error::Field`] of field `role` for a role that is not one.
-    pub fn role(&self) -> crate::Result<coffer_core::Role> {
+    pub fn role(&self) -> crate::error::Result<coffer_core::Role> {
         coffer_core::Role::parse(&self.role).map_err(|error| Error::Field { field: "role", error })
     }
 }
@@ -524,7 +493,7 @@ impl AuditQuery {
     ///
     /// # Errors
     /// [`Error::Invalid`] of field `since` for a duration that is not one.
-    pub fn since_ms(&self) -> crate::Result<Option<i64>> {
+    pub fn since_ms(&self) -> crate::error::Result<Option<i64>> {
         self.since
             .as_deref()
             .map(|s| parse_duration_ms("since", s).map_err(|m| Error::invalid("since", m)))

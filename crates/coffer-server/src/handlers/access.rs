@@ -1,12 +1,12 @@
 //! Access: project members and their roles, identities (users, service accounts) and tokens.
 
-use crate::api::{ErrorBody, GrantBody, ServiceAccountBody, TokenBody, TokenCreated, UserBody};
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use coffer_api::types::{ErrorBody, GrantBody, ServiceAccountBody, TokenBody, TokenCreated, UserBody};
 use coffer_api::CofferApi;
 use coffer_core::{IdentityInfo, MemberInfo, TokenInfo};
 

@@ -1,11 +1,11 @@
 //! The audit log.
 
-use crate::api::{AuditQuery, ErrorBody};
 use crate::error::ApiError;
 use crate::extract::{Auth, Q};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use coffer_api::types::{AuditQuery, ErrorBody};
 use coffer_api::CofferApi;
 use coffer_core::AuditInfo;
 

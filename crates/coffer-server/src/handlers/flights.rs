@@ -1,15 +1,15 @@
 //! Flights (saved commands, scripts and flows) and their runs: definitions, starting and
 //! cancelling runs, run logs.
 
-use crate::api::{
-    ErrorBody, FlightCreateBody, FlightSavedResponse, FlightUpdateBody, LogQuery, LogResponse, RunBody, RunsQuery,
-};
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names, OptionalJsonBody, Q};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use coffer_api::types::{
+    ErrorBody, FlightCreateBody, FlightSavedResponse, FlightUpdateBody, LogQuery, LogResponse, RunBody, RunsQuery,
+};
 use coffer_api::CofferApi;
 use coffer_core::{FlightInfo, RunInfo};
 

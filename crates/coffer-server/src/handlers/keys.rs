@@ -1,11 +1,11 @@
 //! Key-encryption keys: usage and rotation.
 
-use crate::api::ErrorBody;
 use crate::error::ApiError;
 use crate::extract::Auth;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use coffer_api::types::ErrorBody;
 use coffer_api::CofferApi;
 
 /// How many stored data keys each key-encryption key wraps (superusers).

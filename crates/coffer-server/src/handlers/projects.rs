@@ -1,12 +1,12 @@
 //! Projects: list, create, delete.
 
-use crate::api::{DeleteProjectQuery, ErrorBody, ProjectBody};
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names, Q};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use coffer_api::types::{DeleteProjectQuery, ErrorBody, ProjectBody};
 use coffer_api::CofferApi;
 use coffer_core::ProjectInfo;
 

@@ -1,16 +1,16 @@
 //! Secrets: metadata, create, drop, versions and rollback, which_secret, and the one endpoint
 //! that hands out values (`/env`).
 
-use crate::api::{
-    CreateSecretBody, CreateSecretResponse, DropQuery, DropResponse, EnvBody, EnvResponse, ErrorBody, RollbackBody,
-    SecretAction, StorageQuery, WhichQuery, WhichResponse,
-};
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names, Q};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use coffer_api::types::{
+    CreateSecretBody, CreateSecretResponse, DropQuery, DropResponse, EnvBody, EnvResponse, ErrorBody, RollbackBody,
+    SecretAction, StorageQuery, WhichQuery, WhichResponse,
+};
 use coffer_api::CofferApi;
 use coffer_core::SecretInfo;
 use coffer_model::Storage;

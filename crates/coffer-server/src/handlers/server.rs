@@ -1,11 +1,11 @@
 //! The server itself: liveness and who a token belongs to.
 
-use crate::api::{ErrorBody, Health, WhoAmI};
 use crate::error::ApiError;
 use crate::extract::Auth;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use coffer_api::types::{ErrorBody, Health, WhoAmI};
 use coffer_api::CofferApi;
 
 /// Liveness, without authentication.

@@ -1,12 +1,12 @@
 //! `/sql`: a script run by the server's [`crate::SqlRunner`], one result per statement.
 
-use crate::api::{ErrorBody, SqlBody, SqlErrorBody, SqlResponse};
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Names};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use coffer_api::{is_for_the_client, CofferApi};
+use coffer_api::types::{ErrorBody, SqlBody, SqlResponse};
+use coffer_api::CofferApi;
 
 /// Run SQL as `coffer sql` does: DuckDB's CREATE/DROP SECRET, duckdb_secrets(),
 /// which_secret(), pg_duckdb's duckdb.secrets, md_access_tokens(); other statements run on the
@@ -24,23 +24,4 @@ pub(crate) async fn run_sql(
 ) -> Result<Json<SqlResponse>, ApiError> {
     let project = names.one();
     st.write(auth, move |api| api.run_sql(&project, b)).await.map(Json)
-}
-
-/// A statement's error as `coffer sql` prints it; but an error of the store, the keyring or the
-/// audit log, or an unexpected one, is logged, and the client gets the generic message and
-/// request id an [`ApiError`] would give, with the exit code `coffer sql` would give. The
-/// server's [`coffer_api::Local`] writes statement errors with it.
-pub(crate) fn error_body(e: coffer_sql::SqlError, script: &str) -> SqlErrorBody {
-    match e {
-        coffer_sql::SqlError::Core(c) if !is_for_the_client(&c) => {
-            let exit_code = c.exit_code();
-            let (_, body) = ApiError::from(c).into_body();
-            SqlErrorBody {
-                rendered: body.message.clone(),
-                message: body.message,
-                exit_code,
-            }
-        }
-        e => SqlErrorBody::of(&e, script),
-    }
 }

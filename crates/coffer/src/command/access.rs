@@ -1,6 +1,7 @@
 //! Identities, tokens, grants, the audit log and `whoami`.
 
-use super::Ctx;
+use super::ctx::Ctx;
+use crate::error::UsageError;
 use crate::output::{self, Format, FormatArgs};
 use anyhow::Result;
 use coffer_api::types::{parse_duration_ms, AuditQuery, GrantBody, ServiceAccountBody, TokenBody, UserBody};
@@ -241,7 +242,7 @@ impl TokenCommand {
         match self {
             TokenCommand::Create(a) => {
                 if let Some(e) = &a.expires {
-                    parse_duration_ms("--expires", e).map_err(crate::UsageError)?;
+                    parse_duration_ms("--expires", e).map_err(UsageError)?;
                 }
                 let body = TokenBody {
                     name: a.name,
@@ -350,7 +351,7 @@ impl AuditArgs {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let api = ctx.api()?;
         if let Some(d) = &self.since {
-            parse_duration_ms("--since", d).map_err(crate::UsageError)?;
+            parse_duration_ms("--since", d).map_err(UsageError)?;
         }
         let events = api.list_audit(AuditQuery {
             project: (!self.all_projects).then(|| ctx.project.clone()),

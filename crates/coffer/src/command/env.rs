@@ -18,7 +18,8 @@
 //! (`coffer_model::env::reserved_var`), is refused with exit code 2, nothing written, and a
 //! pointer to `--kestra`.
 
-use super::Ctx;
+use super::ctx::Ctx;
+use crate::error::UsageError;
 use anyhow::{Context, Result};
 use coffer_api::types::{CreateSecretBody, CreateSecretResponse, EnvBody, FieldInput, OnConflictBody, SecretAction};
 use coffer_api::CofferApi;
@@ -80,7 +81,7 @@ impl Command {
 }
 
 fn usage(msg: String) -> anyhow::Error {
-    crate::UsageError(msg).into()
+    UsageError(msg).into()
 }
 
 fn read_input(file: &str) -> Result<SecretString> {

@@ -1,7 +1,8 @@
 //! `coffer flight ...`: jobs with a config map, attached secrets and a token (seed 003),
 //! locally on the embedded store or through a server.
 
-use super::{Ctx, ExitWith};
+use super::ctx::Ctx;
+use crate::error::{ExitWith, UsageError};
 use crate::output::{self, Format, FormatArgs};
 use anyhow::{Context, Result};
 use coffer_api::types::{FlightCreateBody, FlightSavedResponse, FlightUpdateBody, RunBody};
@@ -183,7 +184,7 @@ pub struct CancelArgs {
 }
 
 fn usage(msg: impl Into<String>) -> anyhow::Error {
-    crate::UsageError(msg.into()).into()
+    UsageError(msg.into()).into()
 }
 
 fn read_script(path: &str) -> Result<String> {

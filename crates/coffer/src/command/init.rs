@@ -1,4 +1,4 @@
-use super::Ctx;
+use super::ctx::Ctx;
 use anyhow::Result;
 
 /// `coffer init`.

@@ -1,4 +1,5 @@
-use super::Ctx;
+use super::ctx::Ctx;
+use crate::error::UsageError;
 use crate::output::{self, Format, FormatArgs};
 use anyhow::Result;
 
@@ -44,7 +45,7 @@ impl KmsArgs {
     pub fn settings(&self) -> Result<Option<crate::home::KmsSettings>> {
         let Some(key) = &self.key else { return Ok(None) };
         let ttl = humantime::parse_duration(&self.kms_cache_ttl).map_err(|_| {
-            crate::UsageError(format!(
+            UsageError(format!(
                 "invalid --kms-cache-ttl '{}': use a duration such as 0s, 30s, 5m",
                 self.kms_cache_ttl
             ))

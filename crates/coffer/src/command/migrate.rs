@@ -5,7 +5,8 @@
 //! The copy moves rows as they are stored: ciphertexts and wrapped data keys, never a value.
 //! The key file (or the KMS key) does not travel with it: it stays in the home.
 
-use super::Ctx;
+use super::ctx::Ctx;
+use crate::error::UsageError;
 use crate::home::{Database, KEYRING_FILE, KEY_FILE};
 use crate::output;
 use anyhow::{Context, Result};
@@ -33,7 +34,7 @@ impl Args {
         let from = Database::parse(&ctx.home, self.from.as_deref().or(ctx.database.as_deref()))?;
         let to = Database::parse(&ctx.home, Some(&self.to))?;
         if same_database(&from, &to) {
-            return Err(crate::UsageError(format!(
+            return Err(UsageError(format!(
                 "--from and --to are the same database ({}): give --to a fresh database to copy into",
                 to.describe()
             ))
@@ -41,7 +42,7 @@ impl Args {
         }
         if let Database::Sqlite(path) = &from {
             if !path.exists() {
-                return Err(crate::UsageError(format!(
+                return Err(UsageError(format!(
                     "there is no store at {}: nothing to migrate (check --from, --database or --home)",
                     path.display()
                 ))
@@ -186,7 +187,7 @@ fn home_keyring(ctx: &Ctx) -> Result<Box<dyn coffer_crypto::Keyring>> {
     let cfg = crate::home::read_keyring_config(&ctx.home)?;
     let key_path = ctx.home.join(KEY_FILE);
     if cfg.current == "local" && !key_path.exists() {
-        return Err(crate::UsageError(format!(
+        return Err(UsageError(format!(
             "{} has no key file ({KEY_FILE}), so the secrets of the store cannot be checked: nothing was \
              written. Run coffer migrate with --home set to the home whose key sealed them",
             ctx.home.display()

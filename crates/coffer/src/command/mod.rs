@@ -1,6 +1,7 @@
 //! The subcommands, one module each.
 
 mod access;
+mod ctx;
 mod env;
 mod flight;
 mod init;
@@ -13,11 +14,11 @@ mod serve;
 mod sql;
 mod which;
 
+use crate::error::UsageError;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use coffer_api::CofferApi;
+use ctx::Ctx;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// coffer: typed, scoped, encrypted secrets for DuckDB pipelines.
 ///
@@ -156,18 +157,6 @@ fn warn_password_on_argv() {
     }
 }
 
-/// A command that already reported its errors and only needs to exit with this code.
-#[derive(Debug)]
-pub struct ExitWith(pub u8);
-
-impl std::fmt::Display for ExitWith {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}", self.0)
-    }
-}
-
-impl std::error::Error for ExitWith {}
-
 impl std::fmt::Debug for Cli {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cli")
@@ -184,90 +173,6 @@ impl std::fmt::Debug for Cli {
             .field("allow_network", &self.allow_network)
             // The subcommand's arguments may hold values given on the command line.
             .finish_non_exhaustive()
-    }
-}
-
-/// What every command gets.
-pub struct Ctx {
-    home: PathBuf,
-    database: Option<String>,
-    project: String,
-    server: Option<String>,
-    token: Option<String>,
-    unsandboxed_runs: bool,
-    run_as: Option<String>,
-    allow_network: Vec<String>,
-}
-
-impl Ctx {
-    /// How this process sandboxes runs and untrusted engines.
-    fn run_sandbox(&self) -> Result<crate::sandbox::RunSandbox> {
-        crate::sandbox::RunSandbox::new(self.unsandboxed_runs, self.run_as.as_deref(), &self.allow_network)
-    }
-
-    /// A flight runner of this machine for local mode (sandboxed runs).
-    fn local_runner(&self) -> Result<coffer_flights::Runner> {
-        let sandbox = self.run_sandbox()?;
-        Ok(crate::flights::runner(
-            &self.home,
-            crate::flights::settings(&self.home, None, &[], Some(&sandbox)),
-        ))
-    }
-
-    /// The embedded store, for commands that only work locally.
-    fn service(&self) -> Result<coffer_core::Service> {
-        crate::home::open(&self.home, self.database.as_deref())
-    }
-
-    /// Fails for commands that only work on the embedded store when remote mode is on.
-    fn local_only(&self, what: &str) -> Result<()> {
-        if self.server.is_some() {
-            return Err(crate::UsageError(format!(
-                "{what} works on the embedded store only; unset COFFER_URL (or drop --server) to use it"
-            ))
-            .into());
-        }
-        Ok(())
-    }
-
-    /// Whether commands act through a server (`--server`/`COFFER_URL`).
-    fn is_remote(&self) -> bool {
-        self.server.is_some()
-    }
-
-    /// Where commands act: the server when `--server`/`COFFER_URL` is set, else the embedded
-    /// store as the machine's owner.
-    fn api(&self) -> Result<Box<dyn CofferApi>> {
-        self.api_with(None)
-    }
-
-    /// As [`Ctx::api`]; locally, flights run in this process on `runner`, to their end.
-    fn api_running_flights(&self, runner: coffer_flights::Runner) -> Result<Box<dyn CofferApi>> {
-        self.api_with(Some(runner))
-    }
-
-    fn api_with(&self, runner: Option<coffer_flights::Runner>) -> Result<Box<dyn CofferApi>> {
-        match &self.server {
-            Some(url) => {
-                let token = self.token.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
-                    crate::UsageError(
-                        "remote mode needs a token: set COFFER_TOKEN or pass --access-token (create one with `coffer token create`)"
-                            .into(),
-                    )
-                })?;
-                Ok(Box::new(coffer_api::Remote::new(
-                    url,
-                    coffer_crypto::SecretString::from(token),
-                )?))
-            }
-            None => {
-                let api = coffer_api::Local::new(Arc::new(self.service()?), coffer_core::Caller::local());
-                Ok(Box::new(match runner {
-                    Some(r) => api.running_flights_here(Arc::new(r)),
-                    None => api,
-                }))
-            }
-        }
     }
 }
 
@@ -289,7 +194,7 @@ impl Cli {
         };
         warn_password_on_argv();
         coffer_model::names::validate_name(&ctx.project).map_err(|_| {
-            crate::UsageError(format!(
+            UsageError(format!(
                 "invalid project name '{}': names must match [A-Za-z0-9._-]{{1,128}}",
                 ctx.project
             ))

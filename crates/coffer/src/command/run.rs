@@ -1,7 +1,8 @@
 //! `coffer run -- CMD ARGS`: a command with the project's secrets in its environment and every
 //! sensitive value masked in what it prints (what `doppler run` and `op run` do).
 
-use super::{Ctx, ExitWith};
+use super::ctx::Ctx;
+use crate::error::{ExitWith, UsageError};
 use anyhow::{Context, Result};
 use coffer_api::types::EnvBody;
 use coffer_api::{CofferApi, ResolvedEnv};
@@ -41,16 +42,16 @@ fn parse_config(items: &[String]) -> Result<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = Vec::new();
     for item in items {
         let Some((k, v)) = item.split_once('=') else {
-            return Err(crate::UsageError(format!("invalid --config '{item}': use KEY=VALUE")).into());
+            return Err(UsageError(format!("invalid --config '{item}': use KEY=VALUE")).into());
         };
         if k.is_empty() || k.contains('\0') || v.contains('\0') {
-            return Err(crate::UsageError(format!(
+            return Err(UsageError(format!(
                 "invalid --config key '{k}': a variable name must be non-empty and hold no NUL"
             ))
             .into());
         }
         if out.iter().any(|(e, _)| e == k) {
-            return Err(crate::UsageError(format!("--config {k} is given twice; give each key once")).into());
+            return Err(UsageError(format!("--config {k} is given twice; give each key once")).into());
         }
         out.push((k.to_string(), v.to_string()));
     }
@@ -117,7 +118,7 @@ impl Args {
                 &format!("--config {k}"),
                 false,
             )
-            .map_err(crate::UsageError)?;
+            .map_err(UsageError)?;
         }
         let secrets: Vec<&[u8]> = env.mask().iter().map(|v| v.expose_secret().as_bytes()).collect();
         let masker = if self.no_mask {
@@ -128,7 +129,7 @@ impl Args {
         let (program, args) = self
             .command
             .split_first()
-            .ok_or_else(|| crate::UsageError("no command to run".into()))?;
+            .ok_or_else(|| UsageError("no command to run".into()))?;
         // A sandboxed command starts from nothing, in a working directory of its own.
         let workdir = if self.sandbox {
             Some(
@@ -144,11 +145,11 @@ impl Args {
             Some(dir) => {
                 let sandbox = ctx.run_sandbox()?;
                 if let Some(why) = &sandbox.unavailable {
-                    return Err(crate::UsageError(why.clone()).into());
+                    return Err(UsageError(why.clone()).into());
                 }
-                let policy = sandbox.command_policy(dir.path()).ok_or_else(|| {
-                    crate::UsageError("--sandbox and --unsandboxed-runs contradict each other".into())
-                })?;
+                let policy = sandbox
+                    .command_policy(dir.path())
+                    .ok_or_else(|| UsageError("--sandbox and --unsandboxed-runs contradict each other".into()))?;
                 if let Some(user) = &policy.run_as {
                     nix::unistd::chown(
                         dir.path(),

@@ -1,4 +1,5 @@
-use super::Ctx;
+use super::ctx::Ctx;
+use crate::error::UsageError;
 use anyhow::{Context, Result};
 use std::sync::Arc;
 
@@ -53,7 +54,7 @@ pub struct Args {
 /// A duration flag, parsed with humantime.
 fn duration(flag: &str, value: &str) -> Result<std::time::Duration> {
     humantime::parse_duration(value).map_err(|e| {
-        crate::UsageError(format!(
+        UsageError(format!(
             "invalid --{flag} '{value}': {e}; use a duration such as 500ms, 2s or 1m"
         ))
         .into()
@@ -100,7 +101,7 @@ impl Args {
         let interval = duration("heartbeat-interval", &self.heartbeat_interval)?;
         let timeout = duration("node-timeout", &self.node_timeout)?;
         coffer_core::NodeTiming::new(interval, timeout).map_err(|_| {
-            crate::UsageError(format!(
+            UsageError(format!(
                 "--node-timeout ({}) must be more than twice --heartbeat-interval ({}), and the interval more than 0, so that one late heartbeat does not make a node lost",
                 self.node_timeout, self.heartbeat_interval
             ))
@@ -112,7 +113,7 @@ impl Args {
     fn limits(&self) -> Result<crate::dataplane::EngineLimits> {
         let timeout = duration("sql-timeout", &self.sql_timeout)?;
         if timeout.is_zero() {
-            return Err(crate::UsageError("--sql-timeout must be more than 0".into()).into());
+            return Err(UsageError("--sql-timeout must be more than 0".into()).into());
         }
         let m = self.sql_memory_limit.trim();
         let valid = m
@@ -127,13 +128,13 @@ impl Args {
                         == *u
                 });
         if !valid {
-            return Err(crate::UsageError(format!(
+            return Err(UsageError(format!(
                 "invalid --sql-memory-limit '{m}': use a size such as 512MB or 2GB"
             ))
             .into());
         }
         if self.sql_threads == 0 {
-            return Err(crate::UsageError("--sql-threads must be at least 1".into()).into());
+            return Err(UsageError("--sql-threads must be at least 1".into()).into());
         }
         Ok(crate::dataplane::EngineLimits {
             timeout,
@@ -147,13 +148,13 @@ impl Args {
         let limits = self.limits()?;
         let sandbox = ctx.run_sandbox()?;
         if let Some(why) = &sandbox.unavailable {
-            return Err(crate::UsageError(format!("cannot serve: {why}")).into());
+            return Err(UsageError(format!("cannot serve: {why}")).into());
         }
         // Runs and engines must not read this process's environment, memory or descriptors
         // through /proc (its SECRET_* variables, KMS credentials, the database URL).
         coffer_sandbox::set_non_dumpable().context("cannot mark the server non-dumpable")?;
         let addr: std::net::SocketAddr = self.listen.parse().map_err(|_| {
-            crate::UsageError(format!(
+            UsageError(format!(
                 "invalid --listen address '{}': use IP:PORT, e.g. 127.0.0.1:8477",
                 self.listen
             ))

@@ -1,5 +1,5 @@
-use super::{Ctx, ExitWith};
-use crate::UsageError;
+use super::ctx::Ctx;
+use crate::error::{ExitWith, UsageError};
 use anyhow::{Context, Result};
 use coffer_api::types::{SqlBody, SqlErrorBody, SqlResponse};
 use coffer_api::CofferApi;
@@ -92,7 +92,7 @@ impl Exec<'_> {
                     return Err(SqlErrorBody {
                         rendered: message.clone(),
                         message,
-                        exit_code: crate::exit_code(&e),
+                        exit_code: crate::error::exit_code(&e),
                     });
                 }
             },

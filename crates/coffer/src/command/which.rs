@@ -1,4 +1,4 @@
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::output::{self, Format};
 use anyhow::Result;
 

@@ -28,7 +28,6 @@ mod error;
 mod feed;
 mod migrations;
 mod rows;
-pub mod testing;
 
 use config::settings;
 pub use config::{connect_config, redact_url};

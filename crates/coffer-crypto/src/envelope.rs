@@ -1,7 +1,8 @@
 //! Envelope encryption: a fresh data key per sealed blob, wrapped by a [`Keyring`].
 
-use crate::keyring::{aead_open, aead_seal, WrappedKey};
-use crate::{Keyring, Result, SecretBytes};
+use crate::error::Result;
+use crate::keyring::{aead_open, aead_seal, Keyring, WrappedKey};
+use crate::secret::SecretBytes;
 
 /// A sealed value as stored: the wrapped data key and the AES-256-GCM ciphertext.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 //! `GenerateDataKey`) and unwraps them again (like KMS `Decrypt`). The wrapping binds a
 //! context (the envelope's AAD) so a wrapped key moved to another secret does not open.
 
-use crate::{CryptoError, Result, SecretBytes};
+use crate::error::{CryptoError, Result};
+use crate::secret::SecretBytes;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use nix::fcntl::{Flock, FlockArg};

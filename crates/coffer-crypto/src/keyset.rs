@@ -4,8 +4,8 @@
 //! member, then rotate (every data key is wrapped again under the new current one) while the
 //! old member still opens what it wrapped.
 
+use crate::error::{CryptoError, Result};
 use crate::keyring::{DataKey, HeldKey, Keyring, WrappedKey};
-use crate::{CryptoError, Result};
 
 /// A keyring made of named members.
 pub struct KeyringSet {

@@ -10,7 +10,8 @@
 //! registers the secrets, then runs the script's statements in order, printing each result
 //! as a box. The first failing statement ends the run with exit code 1.
 
-use crate::Detached;
+use crate::detached::Detached;
+use crate::open::Options;
 use anyhow::{anyhow, Context, Result};
 use coffer_crypto::SecretString;
 use coffer_engine::SecretSql;
@@ -133,10 +134,10 @@ impl Args {
         let statements = split::split(script).map_err(|e| anyhow!("{}: {e}", self.file.display()))?;
 
         let hidden = sensitive_values(&secrets);
-        let duck = Detached::open(&crate::Options {
+        let duck = Detached::open(&Options {
             extension_dir,
             local_files: true,
-            ..crate::Options::default()
+            ..Options::default()
         })
         .map_err(|e| anyhow!("cannot open DuckDB: {e}"))?;
         for sql in &secrets {

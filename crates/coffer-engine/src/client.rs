@@ -1,8 +1,9 @@
 //! One engine process: `coffer-engine serve` spawned with its pipes, spoken to with
 //! [`crate::protocol`], killed when its handle drops.
 
+use crate::error::{EngineError, Result};
 use crate::protocol::{self, Failure, Request, Response, Rows};
-use crate::{EngineError, Result};
+use crate::render::SecretSql;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -206,7 +207,7 @@ impl Engine {
     ///
     /// # Errors
     /// DuckDB refused it (the message never holds the values); the engine died.
-    pub fn register(&mut self, name: &str, sql: &crate::SecretSql) -> Result<()> {
+    pub fn register(&mut self, name: &str, sql: &SecretSql) -> Result<()> {
         let req = Request::Register {
             name: name.to_string(),
             sql: coffer_crypto::SecretString::from(sql.expose()),

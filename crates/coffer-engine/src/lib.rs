@@ -18,11 +18,13 @@
 #![deny(missing_docs)]
 
 mod client;
+mod error;
 pub mod protocol;
 mod render;
 
 pub use client::{Engine, EngineConfig};
 pub use coffer_core::plan::{self, plan, PlanEntry, Planner};
+pub use error::{EngineError, Result};
 pub use protocol::{Cell, Rows};
 pub use render::{drop_secret, secret_name, string, SecretSql};
 
@@ -37,47 +39,6 @@ use tracing::{debug, warn};
 pub const DUCKDB_VERSION: &str = "v1.5.5";
 /// DuckDB's platform name for extensions on this machine.
 pub const PLATFORM: &str = "linux_amd64";
-
-/// Errors of the engine and the data plane.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EngineError {
-    /// DuckDB refused a statement.
-    #[error("{0}")]
-    Duck(String),
-    /// A statement ran past its timeout and was interrupted.
-    #[error("{0}")]
-    Timeout(String),
-    /// A result larger than the engine sends.
-    #[error("{0}")]
-    TooLarge(String),
-    /// The engine process could not be started.
-    #[error("{0}")]
-    Start(String),
-    /// The engine process died or stopped answering; it is replaced at the next statement.
-    #[error("the DuckDB engine stopped: {0}; it is restarted for the next statement")]
-    Died(String),
-    /// A secret could not be opened to register it.
-    #[error("cannot load secret '{name}' into DuckDB: {source}")]
-    Secret {
-        /// The secret.
-        name: String,
-        /// Why.
-        source: Box<coffer_core::CoreError>,
-    },
-    /// The service refused (the caller may not list the project's secrets).
-    #[error(transparent)]
-    Core(Box<coffer_core::CoreError>),
-}
-
-impl From<coffer_core::CoreError> for EngineError {
-    fn from(e: coffer_core::CoreError) -> Self {
-        EngineError::Core(Box::new(e))
-    }
-}
-
-/// A `Result` with [`EngineError`].
-pub type Result<T> = std::result::Result<T, EngineError>;
 
 /// Where an extension is expected inside an extension directory.
 pub fn extension_path(extension_dir: &std::path::Path, name: &str) -> std::path::PathBuf {

@@ -38,7 +38,8 @@
 
 #![allow(unsafe_code)]
 
-use crate::{setup, Result, SandboxError};
+use crate::error::{setup, Result, SandboxError};
+use crate::threads::thread_count;
 use coffer_model::net::NetPolicy;
 use nix::errno::Errno;
 use nix::sys::signal::{SigSet, Signal};
@@ -425,7 +426,7 @@ fn supervise(listener: OwnedFd, child: Pid, policy: NetPolicy) -> ! {
 /// [`SandboxError::MultiThreaded`]; [`SandboxError::Setup`] when a step fails (seccomp
 /// user notification needs Linux 5.0, `pidfd_getfd` 5.6).
 pub fn confine(policy: &NetPolicy) -> Result<()> {
-    let threads = crate::thread_count()?;
+    let threads = thread_count()?;
     if threads != 1 {
         return Err(SandboxError::MultiThreaded { threads });
     }

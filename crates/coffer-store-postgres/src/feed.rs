@@ -4,6 +4,7 @@
 //! missed in between. Writers notify through `pg_notify` in their transaction
 //! ([`crate::rows`]), so a rolled-back write notifies nobody.
 
+use crate::error::describe;
 use coffer_store::StoreChange;
 use futures_util::StreamExt;
 use std::sync::mpsc::Sender;
@@ -57,7 +58,7 @@ pub(crate) async fn listen(
                 match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
                     Err(e) => {
                         if let Some(r) = ready.take() {
-                            let _ = r.send(Err(crate::rows::describe(&e)));
+                            let _ = r.send(Err(describe(&e)));
                             return;
                         }
                     }
@@ -99,7 +100,7 @@ pub(crate) async fn listen(
             }
             Err(e) => {
                 if let Some(r) = ready.take() {
-                    let _ = r.send(Err(crate::rows::describe(&e)));
+                    let _ = r.send(Err(describe(&e)));
                     return;
                 }
             }

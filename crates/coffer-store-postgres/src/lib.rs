@@ -24,10 +24,10 @@
 #![deny(missing_docs)]
 
 mod config;
+mod error;
 mod feed;
 mod migrations;
 mod rows;
-pub mod testing;
 
 use config::settings;
 pub use config::{connect_config, redact_url};
@@ -35,8 +35,9 @@ pub use config::{connect_config, redact_url};
 use coffer_store::sql::{Conn, SqlBackend, SqlState, Value};
 use coffer_store::{AuditEvent, Result, StoreChange, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use error::{pg, pool_err};
 use futures_executor::block_on;
-use rows::{pg, pool_err, Pg};
+use rows::Pg;
 use std::future::Future;
 use std::time::Duration;
 

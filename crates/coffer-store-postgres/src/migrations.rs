@@ -2,7 +2,7 @@
 //! lock (so nodes starting together migrate once); `coffer_schema.version` records how many
 //! ran.
 
-use crate::rows::pg;
+use crate::error::pg;
 use crate::PgStore;
 use coffer_store::sql::{first, SqlBackend};
 use coffer_store::{Result, StoreError};

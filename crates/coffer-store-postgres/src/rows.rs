@@ -1,7 +1,8 @@
 //! tokio-postgres as the shared logic sees it: PostgreSQL's [`Dialect`], a pooled connection or
 //! transaction as a [`Conn`] (each statement run to its end on the calling thread), its rows as
-//! [`Row`]s; and the driver's errors as ours, without the row data PostgreSQL may put in them.
+//! [`Row`]s (the driver's errors become ours in [`crate::error`]).
 
+use crate::error::{audit_err, pg};
 use crate::feed::{Note, CHANNEL};
 use coffer_store::sql::{codec, Conn, Dialect, Field, Notice, Row, Value};
 use coffer_store::{AuditEvent, Result, StoreError};
@@ -27,46 +28,6 @@ impl Dialect for Postgres {
         .iter()
         .map(|(table, seq)| format!("SELECT setval('{seq}', COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
         .collect()
-    }
-}
-
-pub(crate) fn pg(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Backend(describe(&e))
-}
-
-/// A driver error without the row data PostgreSQL may add in its DETAIL (sealed bytes).
-pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => format!("PostgreSQL {} ({})", d.message(), d.code().code()),
-        None => {
-            let mut s = e.to_string();
-            let mut source = std::error::Error::source(e);
-            while let Some(cause) = source {
-                s.push_str(": ");
-                s.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            s
-        }
-    }
-}
-
-fn audit_err(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Audit(describe(&e))
-}
-
-pub(crate) fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
-    match e {
-        deadpool_postgres::PoolError::Backend(e) => {
-            let why = describe(&e);
-            let hint = if why.contains("certificate") {
-                " (name the CA that signed the server's certificate with sslrootcert=PATH in the URL)"
-            } else {
-                ""
-            };
-            StoreError::Backend(format!("cannot reach PostgreSQL: {why}{hint}"))
-        }
-        other => StoreError::Backend(format!("cannot get a PostgreSQL connection: {other}")),
     }
 }
 

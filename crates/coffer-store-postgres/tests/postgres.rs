@@ -5,7 +5,8 @@ mod common;
 
 use coffer_store::prelude::*;
 use coffer_store::{Expect, StoreChange, StoreError};
-use coffer_store_postgres::{testing, PgStore};
+use coffer_store_postgres::PgStore;
+use coffer_store_postgres_testing as testing;
 use coffer_store_suite::{event, flight, record, run};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;

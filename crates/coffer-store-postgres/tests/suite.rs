@@ -4,7 +4,8 @@
 mod common;
 
 use coffer_store::Store;
-use coffer_store_postgres::{testing, PgStore};
+use coffer_store_postgres::PgStore;
+use coffer_store_postgres_testing as testing;
 
 /// The test server.
 struct Postgres;

@@ -5,11 +5,12 @@
 //! (ASCII), as DuckDB compares them: `get_secret(p, "MY_S3")` finds `my_s3`, and the two cannot
 //! coexist. The same holds for the names of projects, identities, tokens and flights.
 
+use crate::error::Result;
 #[cfg(doc)]
-use crate::StoreError;
-use crate::{
+use crate::error::StoreError;
+use crate::records::{
     AuditEvent, AuditFilter, Dump, Expect, FlightRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord,
-    ProjectRecord, Result, RunEnd, RunRecord, SecretRecord, StoreChange, TokenRecord,
+    ProjectRecord, RunEnd, RunRecord, SecretRecord, StoreChange, TokenRecord,
 };
 
 /// A persistent store of secrets, and of everything else coffer keeps: every area's trait.

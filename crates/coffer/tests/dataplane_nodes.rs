@@ -76,14 +76,14 @@ fn within(limit: Duration, what: &str, mut done: impl FnMut() -> bool) -> Durati
 
 #[test]
 fn postgres_live_instances_follow_another_nodes_changes_within_a_second() {
-    if coffer_store_postgres::testing::server_url().is_none() {
+    if coffer_store_postgres_testing::server_url().is_none() {
         eprintln!(
             "note: postgres_live_instances_follow_another_nodes_changes_within_a_second skipped: set {} to a PostgreSQL server URL (scripts/test.sh and CI do)",
-            coffer_store_postgres::testing::ENV
+            coffer_store_postgres_testing::ENV
         );
         return;
     }
-    let url = coffer_store_postgres::testing::fresh_database();
+    let url = coffer_store_postgres_testing::fresh_database();
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("master.key");
     let connect = || {

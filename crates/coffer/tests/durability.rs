@@ -48,14 +48,14 @@ fn kill_9_one_of_two_nodes_on_sqlite() {
 
 #[test]
 fn kill_9_one_of_two_nodes_on_postgres() {
-    if coffer_store_postgres::testing::server_url().is_none() {
+    if coffer_store_postgres_testing::server_url().is_none() {
         eprintln!(
             "skipped: {} is not set (scripts/test.sh and CI set it)",
-            coffer_store_postgres::testing::ENV
+            coffer_store_postgres_testing::ENV
         );
         return;
     }
-    kill_9_one_of_two_nodes(&Backend::Postgres(coffer_store_postgres::testing::fresh_database()));
+    kill_9_one_of_two_nodes(&Backend::Postgres(coffer_store_postgres_testing::fresh_database()));
 }
 
 /// Where the two nodes keep their store.

@@ -267,17 +267,17 @@ fn bad_arguments_change_nothing() {
 /// COFFER_TEST_POSTGRES_URL).
 #[test]
 fn migrate_round_trips_through_postgres() {
-    if coffer_store_postgres::testing::server_url().is_none() {
+    if coffer_store_postgres_testing::server_url().is_none() {
         eprintln!(
             "skipped: set {} to a PostgreSQL server (scripts/postgres.sh start DIR) to run it",
-            coffer_store_postgres::testing::ENV
+            coffer_store_postgres_testing::ENV
         );
         return;
     }
     let h = filled();
     let source = sqlite_url(&h.db_path());
     let before = listing(&h, &source);
-    let pg = coffer_store_postgres::testing::fresh_database();
+    let pg = coffer_store_postgres_testing::fresh_database();
     // The target in the environment: its password stays off the command line.
     let a = h.run_env(&["migrate"], &[("COFFER_MIGRATE_TO", pg.as_str())]).success();
     let out = stdout(&a);

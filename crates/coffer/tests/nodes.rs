@@ -37,16 +37,16 @@ impl Cluster {
 
     /// Two homes over a fresh PostgreSQL database; `None` (with a note) without a test server.
     fn postgres(test: &str) -> Option<Cluster> {
-        if coffer_store_postgres::testing::server_url().is_none() {
+        if coffer_store_postgres_testing::server_url().is_none() {
             eprintln!(
                 "note: {test} skipped: set {} to a PostgreSQL server URL (scripts/test.sh and CI do)",
-                coffer_store_postgres::testing::ENV
+                coffer_store_postgres_testing::ENV
             );
             return None;
         }
         Some(Cluster {
             homes: vec![Harness::new(), Harness::new()],
-            database: Some(coffer_store_postgres::testing::fresh_database()),
+            database: Some(coffer_store_postgres_testing::fresh_database()),
             name: "postgres",
         })
     }

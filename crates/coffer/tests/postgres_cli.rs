@@ -5,7 +5,7 @@
 
 mod common;
 
-use coffer_store_postgres::testing;
+use coffer_store_postgres_testing as testing;
 use common::{stderr, stdout, Harness};
 
 fn database() -> Option<String> {

@@ -8,7 +8,18 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use base64::engine::GeneralPurpose;
 use base64::Engine as _;
 
-use super::{MIN_BASE64_OFFSET_LEN, MIN_LINE_LEN};
+/// Values shorter than this (in bytes) get no base64 *core* patterns (the part of the value's
+/// encoding inside a longer base64 text that depends only on the value's bytes; see the module
+/// docs of [`mask`](super)). A 6-byte value has a core of 7 or 8 characters (42–48 bits) at
+/// every offset; a 3-byte value would have one of 3 characters, which occurs by chance in
+/// every few kilobytes of base64 text.
+pub const MIN_BASE64_OFFSET_LEN: usize = 6;
+
+/// Lines of a multi-line value shorter than this (in bytes, after trimming whitespace) are
+/// not masked on their own (the whole value and its encodings still are). Shorter lines are
+/// mostly structure (`}`, `---`, empty lines, short keys) that would blank unrelated text, and
+/// on their own reveal little of the value.
+pub const MIN_LINE_LEN: usize = 8;
 
 /// Appends every form of `value` (non-empty) to `out`: the value, the value trimmed of
 /// surrounding whitespace and quotes, their encodings, and the long lines of a multi-line

@@ -1,6 +1,6 @@
 //! For this crate's tests: the test server, or a note that there is none.
 
-use coffer_store_postgres::testing;
+use coffer_store_postgres_testing as testing;
 
 /// Whether a test server is configured; when not, says so on stderr (the test then passes
 /// without running).

@@ -1,6 +1,6 @@
 //! Projects, identities, tokens, grants, the audit log and the generation.
 
-use super::*;
+use super::fixtures::*;
 
 /// A write and its audit event are one: a refused write leaves no event.
 pub fn audit_is_atomic_with_writes(store: &dyn Store) {

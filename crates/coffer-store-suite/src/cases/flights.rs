@@ -1,6 +1,6 @@
 //! Flights, runs and logs.
 
-use super::*;
+use super::fixtures::*;
 
 /// Flights: written and read back unchanged, found case-insensitively, one name per project,
 /// listed by project then name, updated only at the expected version.

@@ -1,6 +1,6 @@
 //! Nodes, and everything at once (export and import).
 
-use super::*;
+use super::fixtures::*;
 
 /// A node's heartbeat creates its row, later ones move `heartbeat_at` (not `started_at`), and
 /// removing it says whether it was there.

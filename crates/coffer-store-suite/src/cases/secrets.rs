@@ -1,6 +1,6 @@
 //! Secrets: writes, versions, names.
 
-use super::*;
+use super::fixtures::*;
 
 /// What is written is read back unchanged.
 pub fn put_get_round_trip(store: &dyn Store) {

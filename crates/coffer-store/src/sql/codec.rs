@@ -2,11 +2,11 @@
 //! its list, in that order, and turns a JSON column that cannot be read into
 //! [`StoreError::Corrupt`]. Also the errors every backend words the same way.
 
-use super::conn::args;
-use super::{Row, Value};
-use crate::{
-    AuditEvent, FlightRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord, ProjectRecord, Result, RunRecord,
-    SealedRecord, SecretRecord, StoreError, TokenRecord,
+use super::value::{args, Row, Value};
+use crate::error::{Result, StoreError};
+use crate::records::{
+    AuditEvent, FlightRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord, ProjectRecord, RunRecord,
+    SealedRecord, SecretRecord, TokenRecord,
 };
 
 /// The columns of `secrets` and `secret_versions`, as [`secret_row`] reads them.

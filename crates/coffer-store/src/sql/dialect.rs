@@ -1,7 +1,5 @@
-//! Where the backends' SQL differs: a [`Dialect`] supplies the few pieces, and [`Statements`]
-//! holds every statement of the shared logic written with them, built once when a store opens.
-
-use super::{access::AccessSql, dump::DumpSql, flights::FlightSql, nodes::NodeSql, secrets::SecretSql};
+//! Where the backends' SQL differs: a [`Dialect`] supplies the few pieces, and [`Sql`] writes
+//! statements with them (see [`Statements`](super::Statements)).
 
 /// The pieces of SQL in which the backends differ. The defaults are PostgreSQL's (and the
 /// standard's) where there is one.
@@ -98,43 +96,5 @@ impl Sql<'_> {
     /// The row-lock clause.
     pub(crate) fn lock(&self) -> &'static str {
         self.0.lock_rows()
-    }
-}
-
-/// Every statement of the shared logic, in one backend's dialect.
-#[derive(Debug, Clone)]
-pub struct Statements {
-    pub(crate) secrets: SecretSql,
-    pub(crate) access: AccessSql,
-    pub(crate) flights: FlightSql,
-    pub(crate) nodes: NodeSql,
-    pub(crate) dump: DumpSql,
-    pub(crate) no_limit: Option<i64>,
-}
-
-impl Statements {
-    /// Writes every statement in `dialect`.
-    pub fn new(dialect: &dyn Dialect) -> Self {
-        let q = Sql(dialect);
-        Statements {
-            secrets: SecretSql::new(&q),
-            access: AccessSql::new(&q),
-            flights: FlightSql::new(&q),
-            nodes: NodeSql::new(&q),
-            dump: DumpSql::new(&q, dialect.after_import()),
-            no_limit: dialect.no_limit(),
-        }
-    }
-
-    /// The `INSERT` of one audit event (without its id), parameters in the order of
-    /// [`AuditEvent`](crate::AuditEvent)'s fields from `at`: what
-    /// [`Conn::insert_audit`](super::Conn::insert_audit) takes.
-    pub fn audit_insert(&self) -> &str {
-        &self.access.audit_insert
-    }
-
-    /// A `LIMIT` parameter: `limit`, or the dialect's "none" when it does not fit.
-    pub(crate) fn limit(&self, limit: Option<usize>) -> Option<i64> {
-        limit.and_then(|l| i64::try_from(l).ok()).or(self.no_limit)
     }
 }

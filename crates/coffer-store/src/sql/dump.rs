@@ -1,16 +1,18 @@
 //! Everything at once, for `coffer migrate`: rows exactly as stored, ids kept.
 
+use super::backend::{bump, SqlBackend};
 use super::codec::{
     audit_args, audit_row, chunk_row_at, flight_row, grant_row, identity_row, project_row, run_row, secret_row,
-    token_args, token_row, with_id, AUDIT_COLUMNS, CHUNK_COLUMNS, FLIGHT_COLUMNS, GRANT_COLUMNS, IDENTITY_COLUMNS,
-    PROJECT_COLUMNS, RUN_COLUMNS, SECRET_COLUMNS, TOKEN_COLUMNS,
+    token_args, token_row, with_id,
 };
-use super::conn::args;
-use super::dialect::Sql;
+use super::conn::{rows, Conn, Notice};
 use super::flights::{insert_flight, insert_run};
 use super::secrets::insert_secret;
-use super::{bump, rows, Conn, Notice, SqlBackend, Statements};
-use crate::{Dump, DumpStore, Result, StoreError};
+use super::statements::Statements;
+use super::value::args;
+use crate::error::{Result, StoreError};
+use crate::records::Dump;
+use crate::store::DumpStore;
 
 /// The tables an import needs empty, in the order they are checked. `projects` is not one: a
 /// fresh store holds `default` there (the first migration inserts it), and an import replaces
@@ -26,61 +28,6 @@ const MUST_BE_EMPTY: [&str; 9] = [
     "flight_run_logs",
     "audit_events",
 ];
-
-/// The statements of export and import.
-#[derive(Debug, Clone)]
-pub(crate) struct DumpSql {
-    projects: String,
-    /// Current versions, kept versions.
-    secrets: [String; 2],
-    identities: String,
-    tokens: String,
-    grants: String,
-    audit: String,
-    flights: String,
-    runs: String,
-    logs: String,
-    project_insert: String,
-    identity_insert: String,
-    token_insert: String,
-    grant_insert: String,
-    audit_insert: String,
-    /// Statements that end an import.
-    after: Vec<String>,
-}
-
-impl DumpSql {
-    pub(crate) fn new(q: &Sql<'_>, after: Vec<String>) -> Self {
-        let secrets = |table: &str| {
-            format!(
-                "SELECT {SECRET_COLUMNS} FROM {table} ORDER BY project, {}, version",
-                q.fold("name")
-            )
-        };
-        DumpSql {
-            projects: format!("SELECT {PROJECT_COLUMNS} FROM projects ORDER BY {}", q.order("name")),
-            secrets: [secrets("secrets"), secrets("secret_versions")],
-            identities: format!("SELECT {IDENTITY_COLUMNS} FROM identities ORDER BY id"),
-            tokens: format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY id"),
-            grants: format!(
-                "SELECT {GRANT_COLUMNS} FROM grants ORDER BY {}, identity_id",
-                q.fold("project")
-            ),
-            audit: format!("SELECT {AUDIT_COLUMNS} FROM audit_events ORDER BY id"),
-            flights: format!("SELECT {FLIGHT_COLUMNS} FROM flights ORDER BY id"),
-            runs: format!("SELECT {RUN_COLUMNS} FROM flight_runs ORDER BY flight_id, run_number"),
-            logs: format!(
-                "SELECT flight_id, run_number, {CHUNK_COLUMNS} FROM flight_run_logs ORDER BY flight_id, run_number, seq"
-            ),
-            project_insert: format!("INSERT INTO projects ({PROJECT_COLUMNS}) VALUES ({})", q.ps(3)),
-            identity_insert: format!("INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES ({})", q.ps(7)),
-            token_insert: format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ({})", q.ps(11)),
-            grant_insert: format!("INSERT INTO grants ({GRANT_COLUMNS}) VALUES ({})", q.ps(5)),
-            audit_insert: format!("INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES ({})", q.ps(10)),
-            after,
-        }
-    }
-}
 
 /// Inserts every row of `d`, ids kept, parents before children (foreign keys are on).
 fn import_rows(tx: &dyn Conn, sql: &Statements, d: &Dump) -> Result<()> {

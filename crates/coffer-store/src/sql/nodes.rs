@@ -1,33 +1,13 @@
 //! Several processes on one database: the generation, the change feed and the nodes'
 //! heartbeats.
 
-use super::codec::{node_row, NODE_COLUMNS};
-use super::conn::args;
-use super::dialect::Sql;
-use super::{first, rows, SqlBackend};
-use crate::{NodeRecord, NodeStore, Result, StoreChange, StoreError};
-
-/// The statements of nodes.
-#[derive(Debug, Clone)]
-pub(crate) struct NodeSql {
-    heartbeat: String,
-    list: String,
-    remove: String,
-}
-
-impl NodeSql {
-    pub(crate) fn new(q: &Sql<'_>) -> Self {
-        NodeSql {
-            heartbeat: format!(
-                "INSERT INTO nodes ({NODE_COLUMNS}) VALUES ({}) \
-                 ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, url = excluded.url",
-                q.ps(4)
-            ),
-            list: format!("SELECT {NODE_COLUMNS} FROM nodes ORDER BY id"),
-            remove: format!("DELETE FROM nodes WHERE id = {}", q.p(1)),
-        }
-    }
-}
+use super::backend::SqlBackend;
+use super::codec::node_row;
+use super::conn::{first, rows};
+use super::value::args;
+use crate::error::{Result, StoreError};
+use crate::records::{NodeRecord, StoreChange};
+use crate::store::NodeStore;
 
 impl<B: SqlBackend> NodeStore for B {
     fn generation(&self) -> Result<i64> {

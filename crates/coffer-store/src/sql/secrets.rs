@@ -1,72 +1,13 @@
 //! Secrets and their kept versions.
 
-use super::codec::{json, moved, secret_row, SECRET_COLUMNS as C};
-use super::conn::args;
-use super::dialect::Sql;
-use super::{bump, first, rows, write_audit, Conn, Notice, SqlBackend};
-use crate::{AuditEvent, Expect, Result, SecretRecord, SecretStore};
+use super::backend::{bump, write_audit, SqlBackend};
+use super::codec::{json, moved, secret_row};
+use super::conn::{first, rows, Conn, Notice};
+use super::value::args;
+use crate::error::Result;
+use crate::records::{AuditEvent, Expect, SecretRecord};
+use crate::store::SecretStore;
 use std::sync::atomic::Ordering;
-
-/// The statements of secrets.
-#[derive(Debug, Clone)]
-pub(crate) struct SecretSql {
-    version: String,
-    keep: String,
-    prune: String,
-    remove: String,
-    /// Into `secrets`, into `secret_versions`.
-    pub(crate) insert: [String; 2],
-    get: String,
-    list: String,
-    history: String,
-    all: String,
-    /// In `secrets`, in `secret_versions`.
-    rewrap: [String; 2],
-    delete: String,
-    delete_versions: String,
-}
-
-impl SecretSql {
-    pub(crate) fn new(q: &Sql<'_>) -> Self {
-        let (p1, p2) = (q.p(1), q.ci("name", 2));
-        let key = format!("project = {p1} AND {p2}");
-        let insert = |table: &str| format!("INSERT INTO {table} ({C}) VALUES ({})", q.ps(16));
-        let rewrap = |table: &str| {
-            format!(
-                "UPDATE {table} SET key_id = {}, wrapped_key = {} WHERE {key} AND version = {} AND key_id = {} \
-                 AND wrapped_key = {}",
-                q.p(6),
-                q.p(7),
-                q.p(3),
-                q.p(4),
-                q.p(5)
-            )
-        };
-        SecretSql {
-            version: format!("SELECT version FROM secrets WHERE {key}"),
-            keep: format!("INSERT INTO secret_versions ({C}) SELECT {C} FROM secrets WHERE {key}"),
-            prune: format!("DELETE FROM secret_versions WHERE {key} AND version <= {}", q.p(3)),
-            remove: format!("DELETE FROM secrets WHERE {key}"),
-            insert: [insert("secrets"), insert("secret_versions")],
-            get: format!("SELECT {C} FROM secrets WHERE {key}"),
-            list: format!(
-                "SELECT {C} FROM secrets WHERE project = {p1} ORDER BY {}",
-                q.order("name")
-            ),
-            history: format!(
-                "SELECT {C} FROM secret_versions WHERE {key} UNION ALL SELECT {C} FROM secrets WHERE {key} ORDER BY 12"
-            ),
-            all: format!(
-                "SELECT {C} FROM (SELECT {C} FROM secrets UNION ALL SELECT {C} FROM secret_versions) v \
-                 ORDER BY project, {}, version",
-                q.fold("name")
-            ),
-            rewrap: [rewrap("secrets"), rewrap("secret_versions")],
-            delete: format!("DELETE FROM secrets WHERE {key} RETURNING name"),
-            delete_versions: format!("DELETE FROM secret_versions WHERE {key}"),
-        }
-    }
-}
 
 /// Inserts one secret version with `insert` (into `secrets` or `secret_versions`).
 pub(crate) fn insert_secret(tx: &dyn Conn, insert: &str, r: &SecretRecord) -> Result<()> {

@@ -1,4 +1,6 @@
-//! For tests of every crate: a fresh database on the test server.
+//! For tests of every crate (a dev-dependency only: nothing here is compiled into coffer): a
+//! fresh database on the PostgreSQL test server, and helpers to run SQL on it and read it back.
+#![deny(missing_docs)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -108,11 +110,11 @@ pub fn with_client<T>(url: &str, f: impl AsyncFnOnce(&tokio_postgres::Client) ->
         .build()
         .expect("a runtime for the test connection");
     rt.block_on(async {
-        let (config, tls) = super::connect_config(url).expect("the test server's URL");
+        let (config, tls) = coffer_store_postgres::connect_config(url).expect("the test server's URL");
         let (client, conn) = config
             .connect(tls)
             .await
-            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", super::redact_url(url)));
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", coffer_store_postgres::redact_url(url)));
         let driver = tokio::spawn(conn);
         let out = f(&client).await;
         drop(client);

@@ -1,5 +1,5 @@
 //! [`Error`]: every failure of a [`crate::CofferApi`], whichever implementation answered, with
-//! the exit code the CLI gives it ([`Error::exit_code`]) and the HTTP status and stable code a
+//! the exit code the CLI gives it ([`crate::ToExitCode`]) and the HTTP status and stable code a
 //! server answers it with ([`Error::http_status`], [`Error::code`]): one table for both, so a
 //! command exits with the same code in local and remote mode.
 //!
@@ -80,22 +80,6 @@ impl Error {
         Error::Invalid {
             field: field.to_string(),
             message: message.into(),
-        }
-    }
-
-    /// The CLI's exit code: 2 for usage and validation errors, 3 for authentication and
-    /// permission errors, 1 for everything else (in remote mode, from the server's status and
-    /// code by the same rules).
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Core(e) | Error::Field { error: e, .. } => e.exit_code(),
-            Error::Invalid { .. } | Error::Usage(_) => 2,
-            Error::Server { status, body } => match (*status, body.code.as_str()) {
-                (401 | 403, _) => 3,
-                (_, "invalid" | "bad_request" | "ambiguous") => 2,
-                _ => 1,
-            },
-            Error::Unavailable(_) | Error::Transport { .. } => 1,
         }
     }
 
@@ -184,7 +168,7 @@ pub fn is_for_the_client(e: &CoreError) -> bool {
 
 /// How a service error reaches a remote client: its status, its code and, when its own
 /// message is not meant for the client, the generic message the client gets instead.
-fn classify(e: &CoreError) -> (u16, &'static str, Option<&'static str>) {
+pub(crate) fn classify(e: &CoreError) -> (u16, &'static str, Option<&'static str>) {
     match e.inner() {
         CoreError::Invalid(_) => (400, "invalid", None),
         CoreError::Usage(_) | CoreError::ReadOnly(_) => (400, "bad_request", None),
@@ -226,6 +210,7 @@ fn model_field(e: &ModelError) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::ToExitCode;
 
     #[test]
     fn exit_codes_follow_the_status_and_code_in_both_modes() {

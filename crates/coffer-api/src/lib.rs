@@ -9,7 +9,8 @@
 //!   become the service's and its answers become the response types.
 //! - `Remote` (feature `remote`): the API through a `coffer serve` server over HTTP (ureq),
 //!   the CLI's remote mode. It only carries requests and answers.
-//! - [`Error`]: every failure, with the CLI's exit code ([`Error::exit_code`]) and the HTTP
+//! - [`Error`]: every failure, with the CLI's exit code ([`ToExitCode`], also for the
+//!   service's and the SQL front's errors) and the HTTP
 //!   status and code a server answers with ([`Error::http_status`], [`Error::code`]).
 //! - [`SqlRunner`]: what runs `/sql` scripts for [`Local`] ([`PlainSql`] without DuckDB).
 //!
@@ -25,6 +26,7 @@
 mod api;
 mod error;
 mod error_body;
+mod exit;
 mod local;
 #[cfg(feature = "remote")]
 mod remote;
@@ -34,6 +36,7 @@ pub mod types;
 
 pub use api::CofferApi;
 pub use error::{is_for_the_client, Error, Result};
+pub use exit::ToExitCode;
 pub use local::{Local, SqlErrorRender};
 #[cfg(feature = "remote")]
 pub use remote::Remote;

@@ -8,8 +8,8 @@ use crate::caller::Role;
 use crate::hint::Hint;
 use coffer_model::{ModelError, Storage};
 
-/// Errors of the application layer. [`CoreError::exit_code`] maps them to the CLI's codes;
-/// [`CoreError::hint`] says what the user can do about one.
+/// Errors of the application layer. [`CoreError::hint`] says what the user can do about one;
+/// how a front end reports it (an exit code, an HTTP status) is the front end's to say.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CoreError {
@@ -139,20 +139,6 @@ impl CoreError {
             },
             _ => return None,
         })
-    }
-
-    /// The CLI exit code: 2 for usage and validation errors (writes to the read-only `env`
-    /// storage included), 3 for authentication and permission errors, 1 for everything else.
-    pub fn exit_code(&self) -> u8 {
-        match self.inner() {
-            CoreError::Invalid(_) | CoreError::Usage(_) | CoreError::Ambiguous { .. } | CoreError::ReadOnly(_) => 2,
-            CoreError::Unauthenticated(_)
-            | CoreError::Forbidden { .. }
-            | CoreError::NeedsSuperuser { .. }
-            | CoreError::NotPermitted(_)
-            | CoreError::TokenRefused(_) => 3,
-            _ => 1,
-        }
     }
 }
 

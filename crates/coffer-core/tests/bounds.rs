@@ -2,6 +2,7 @@
 
 mod common;
 
+use coffer_api::ToExitCode;
 use coffer_core::{CreateRequest, OnConflict, MAX_TEMPORARY_BYTES, MAX_TEMPORARY_SECRETS};
 use coffer_crypto::SecretString;
 use coffer_model::{InputValue, Storage};

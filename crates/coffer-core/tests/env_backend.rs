@@ -3,6 +3,7 @@
 
 mod common;
 
+use coffer_api::ToExitCode;
 use coffer_core::{Caller, CoreError, CreateRequest, OnConflict, Service};
 use coffer_crypto::SecretString;
 use coffer_model::{InputValue, SensitiveValue, Storage};

@@ -3,6 +3,7 @@
 
 mod common;
 
+use coffer_api::ToExitCode;
 use coffer_core::{CoreError, CreateRequest, FlightUpdate, OnConflict, Service};
 use coffer_crypto::SecretString;
 use coffer_model::flight::FlightSpec;

@@ -2,6 +2,7 @@
 
 mod common;
 
+use coffer_api::ToExitCode;
 use coffer_core::{Caller, CoreError, CreateOutcome, CreateRequest, OnConflict, Service};
 use coffer_crypto::{CryptoError, SecretString};
 use coffer_model::{InputValue, SensitiveValue, Storage};

@@ -12,6 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use coffer_api::is_for_the_client;
 use coffer_api::types::{ErrorBody, SqlErrorBody};
+use coffer_api::ToExitCode;
 use coffer_core::CoreError;
 use std::borrow::Cow;
 use std::error::Error as StdError;

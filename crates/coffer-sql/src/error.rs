@@ -113,19 +113,6 @@ impl SqlError {
         }
     }
 
-    /// The CLI exit code: 2 for syntax, semantic and validation errors, 3 for permission
-    /// errors and sandbox refusals, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            SqlError::Syntax { .. } | SqlError::Unsupported(_) | SqlError::Semantic(_) => 2,
-            SqlError::Core(e) => e.exit_code(),
-            // DuckDB's own parser errors are syntax errors too.
-            SqlError::Engine(m) if m.starts_with("Parser Error") => 2,
-            SqlError::Engine(_) => 1,
-            SqlError::Refused { .. } | SqlError::Forbidden(_) => 3,
-        }
-    }
-
     /// The message, followed for syntax errors by the offending line of `text` (whose first
     /// line is line `first_line` of the input) and a caret under the column.
     pub fn render(&self, text: &str) -> String {

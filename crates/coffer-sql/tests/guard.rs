@@ -1,6 +1,7 @@
 //! What reaches the embedded DuckDB: the role `use` in every session, and the sandbox's rules
 //! in a sandboxed one. A recording passthrough stands in for DuckDB, on a real SQLite store.
 
+use coffer_api::ToExitCode;
 use coffer_core::{Caller, Role, Service};
 use coffer_crypto::LocalKeyFile;
 use coffer_sql::{Passthrough, Session, SqlError, Table};

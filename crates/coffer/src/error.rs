@@ -1,5 +1,8 @@
 //! The CLI's own errors and its exit codes: [`UsageError`] (exit code 2), [`ExitWith`] (a
-//! command that reported its errors itself), and [`exit_code`], the exit code of any error.
+//! command that reported its errors itself), and [`exit_code`], the exit code of any error
+//! (coffer-api's table for the service's, the SQL front's and the API's errors).
+
+use coffer_api::ToExitCode;
 
 /// A CLI-level usage error (exit code 2).
 #[derive(Debug)]

@@ -1,5 +1,6 @@
 //! `/sql`: a script, run as `coffer sql` runs it, and its results.
 
+use crate::exit::ToExitCode;
 use serde::{Deserialize, Serialize};
 
 /// Run SQL: the statements of `coffer sql`, on the server.

@@ -5,7 +5,7 @@
 //! which each front end words itself.
 
 use crate::caller::Role;
-use crate::hint::Hint;
+use coffer_model::hint::Hint;
 use coffer_model::{ModelError, Storage};
 
 /// Errors of the application layer. [`CoreError::hint`] says what the user can do about one;
@@ -127,6 +127,7 @@ impl CoreError {
     pub fn hint(&self) -> Option<Hint> {
         Some(match self {
             CoreError::Hinted { hint, .. } => hint.clone(),
+            CoreError::Invalid(e) => return e.hint(),
             CoreError::AlreadyExists { .. } => Hint::ReplaceOrKeep,
             CoreError::Ambiguous { .. } => Hint::NameStorage,
             CoreError::Forbidden { caller, project, need } => Hint::GrantRole {

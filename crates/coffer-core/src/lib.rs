@@ -52,7 +52,6 @@ mod caller;
 mod clock;
 mod error;
 pub mod flights;
-mod hint;
 pub mod keys;
 pub mod nodes;
 pub mod plan;
@@ -63,9 +62,9 @@ mod types;
 
 pub use cache::ReadScope;
 pub use caller::{Caller, Role};
+pub use coffer_model::hint::Hint;
 pub use coffer_store::{AuditFilter, NodeRecord, StoreChange};
 pub use error::{CoreError, Result};
-pub use hint::Hint;
 pub use nodes::{LostNode, NodeEvent, NodeHeartbeat, NodeTiming};
 pub use secrets::{ENV_SECRET_PREFIX, MAX_TEMPORARY_BYTES, MAX_TEMPORARY_SECRETS};
 pub use service::{SecretObserver, Service};

@@ -132,12 +132,23 @@ pub enum ModelError {
         /// The request field at fault (`config`, `timeout_secs`, `secrets`, `kind`, `command`,
         /// `script`, `schedule`, `timezone`, `concurrency`), when one is.
         input: Option<&'static str>,
+        /// What to do about it, when there is more to it than the rule.
+        hint: Option<Box<crate::hint::Hint>>,
         /// The rule and what to do.
         rule: String,
     },
 }
 
 impl ModelError {
+    /// What the user can do about this error, when there is more to it than its message.
+    pub fn hint(&self) -> Option<crate::hint::Hint> {
+        match self {
+            ModelError::MissingField { ty, .. } if ty == "flights" => Some(crate::hint::Hint::SetAParam),
+            ModelError::InvalidFlight { hint, .. } => hint.as_deref().cloned(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid(ty: &str, field: &str, rule: impl Into<String>, shown: Option<&str>) -> Self {
         ModelError::InvalidValue {
             ty: ty.to_string(),

@@ -134,11 +134,11 @@ fn check_runnable(
         }
         FlightKind::Python | FlightKind::Sql => {
             let Some(script) = script else {
-                return Err(invalid(
-                    input,
-                    field,
-                    format!("a {} step needs a script (--file)", kind.name()),
-                ));
+                let mut e = invalid(input, field, format!("a {} step needs a script", kind.name()));
+                if let ModelError::InvalidFlight { hint, .. } = &mut e {
+                    *hint = Some(Box::new(crate::hint::Hint::GiveAScript));
+                }
+                return Err(e);
             };
             if script.trim().is_empty() {
                 return Err(invalid(input, field, "the script is empty"));
@@ -183,6 +183,7 @@ fn invalid(input: Option<&'static str>, field: impl Into<String>, rule: impl Int
     ModelError::InvalidFlight {
         field: field.into(),
         input,
+        hint: None,
         rule: rule.into(),
     }
 }
@@ -357,7 +358,7 @@ impl FlightSpec {
             return Err(invalid(
                 Some("timezone"),
                 "timezone",
-                "a time zone only applies to a schedule; give --schedule too",
+                "a time zone only applies to a schedule; give a schedule too",
             ));
         }
         if let Some(expr) = &self.schedule {
@@ -379,10 +380,10 @@ impl FlightSpec {
                 Some(slot) => *slot = v.clone(),
                 None => {
                     let allowed = if self.config.is_empty() {
-                        "this flight has no config keys; add the key with `flight update --config` first".to_string()
+                        "this flight has no config keys; add the key to the flight's config first".to_string()
                     } else {
                         format!(
-                            "a run may only override keys the flight has: {}; add new keys with `flight update`",
+                            "a run may only override keys the flight has: {}; add new keys to the flight's config first",
                             self.config.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
                         )
                     };

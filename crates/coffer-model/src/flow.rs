@@ -52,6 +52,7 @@ fn bad(field: impl Into<String>, rule: impl Into<String>) -> ModelError {
     ModelError::InvalidFlight {
         field: format!("flow file {}", field.into()),
         input: None,
+        hint: None,
         rule: rule.into(),
     }
 }

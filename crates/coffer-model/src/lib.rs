@@ -34,6 +34,7 @@ pub mod env;
 pub mod error;
 pub mod flight;
 pub mod flow;
+pub mod hint;
 pub mod lint;
 pub mod mask;
 pub mod names;

@@ -43,7 +43,7 @@ impl std::fmt::Display for ConfigWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "config key '{}' looks like {}; config values are readable by anyone who can read the flight: store it as a secret (coffer secret create ... --type flights) and attach it with --secret",
+            "config key '{}' looks like {}; config values are readable by anyone who can read the flight: store it as a secret (type flights) and attach it to the flight",
             self.key, self.looks_like
         )
     }

@@ -65,6 +65,7 @@ fn schedule_error(reason: impl std::fmt::Display) -> ModelError {
     ModelError::InvalidFlight {
         field: "schedule".into(),
         input: Some("schedule"),
+        hint: None,
         rule: format!("{reason}; {EXPR_HINT}"),
     }
 }
@@ -75,6 +76,7 @@ fn parse_zone(tz: Option<&str>) -> Result<Tz> {
         Some(name) => Tz::from_str(name.trim()).map_err(|_| ModelError::InvalidFlight {
             field: "timezone".into(),
             input: Some("timezone"),
+            hint: None,
             rule: format!("unknown time zone '{name}'; use an IANA name such as Europe/Berlin or UTC"),
         }),
     }

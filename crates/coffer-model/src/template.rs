@@ -133,6 +133,7 @@ pub fn refs(text: &str, what: &str) -> Result<Vec<SecretRef>> {
         let bad = |why: &str| ModelError::InvalidFlight {
             field: format!("template in {what} at {pos}"),
             input: None,
+            hint: None,
             rule: format!(
                 "{why}; write {{{{ secret('NAME') }}}} or {{{{ secret('NAME', 'KEY') }}}} (single or double quotes)"
             ),

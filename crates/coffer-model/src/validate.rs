@@ -497,11 +497,8 @@ fn check_required(ty: &TypeSpec, provider: &ProviderSpec, fields: &SecretFields)
     } else {
         format!("; required: {}", alt.join(", "))
     };
-    let hint = if ty.is_flights() {
-        "; set at least one param, e.g. --set API_KEY=-".to_string()
-    } else {
-        hint
-    };
+    // A flights secret's params: what to do is a Hint (ModelError::hint), worded by each front end.
+    let hint = if ty.is_flights() { String::new() } else { hint };
     Err(ModelError::MissingField {
         ty: ty.name.to_string(),
         provider: provider.name.to_string(),

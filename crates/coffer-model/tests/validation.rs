@@ -667,10 +667,14 @@ fn missing_required_field() {
         err("generic", None, &[], vec![]),
         "missing required field 'value' for secret type 'generic' with provider 'config'; required: value"
     );
+    // What to do is a Hint, as data: the CLI words it with its flags ("set at least one param,
+    // e.g. --set API_KEY=-", checked in crates/coffer/tests/cli.rs).
     assert_eq!(
         err("flights", None, &[], vec![]),
-        "missing required field 'params' for secret type 'flights' with provider 'config'; set at least one param, e.g. --set API_KEY=-"
+        "missing required field 'params' for secret type 'flights' with provider 'config'"
     );
+    let e = validate("flights", None, scopes(&[]), kv(vec![])).expect_err("no params");
+    assert_eq!(e.hint(), Some(coffer_model::hint::Hint::SetAParam));
 }
 
 #[test]

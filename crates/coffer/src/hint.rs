@@ -7,8 +7,10 @@ pub fn of(err: &anyhow::Error) -> Option<String> {
     err.chain().find_map(|cause| {
         let hint = if let Some(e) = cause.downcast_ref::<coffer_api::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<coffer_core::CoreError>() {
+            e.hint()
         } else {
-            cause.downcast_ref::<coffer_core::CoreError>()?.hint()
+            cause.downcast_ref::<coffer_model::ModelError>()?.hint()
         };
         hint.map(|h| words(&h))
     })
@@ -39,6 +41,8 @@ pub fn words(hint: &Hint) -> String {
         Hint::CancelOrRaiseConcurrency { flight } => {
             format!("wait, cancel one (coffer flight cancel {flight} RUN) or raise --concurrency")
         }
+        Hint::SetAParam => "set at least one param, e.g. --set API_KEY=-".into(),
+        Hint::GiveAScript => "give it with --file".into(),
         // A hint this build does not know (from a newer server): its neutral wording.
         other => other.to_string(),
     }

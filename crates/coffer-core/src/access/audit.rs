@@ -3,8 +3,8 @@
 use super::authz::Access;
 use crate::caller::{Caller, Role};
 use crate::error::{CoreError, Result};
-use crate::hint::Hint;
 use crate::types::access::AuditInfo;
+use coffer_model::hint::Hint;
 use coffer_store::AuditFilter;
 
 impl Access<'_> {

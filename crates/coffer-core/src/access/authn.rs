@@ -55,7 +55,7 @@ impl Access<'_> {
         }
         if record.expires_at.is_some_and(|e| e <= now) {
             return Err(CoreError::Unauthenticated(format!(
-                "token '{}' expired; create a new one with `coffer token create`",
+                "token '{}' expired; create a new token",
                 record.name
             )));
         }

@@ -4,8 +4,8 @@ use super::authz::{check_name, map_conflict, Access};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
-use crate::hint::Hint;
 use crate::types::access::ProjectInfo;
+use coffer_model::hint::Hint;
 use coffer_store::ProjectRecord;
 
 impl Access<'_> {

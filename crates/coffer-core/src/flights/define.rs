@@ -6,9 +6,9 @@ use super::templates::TemplateRefs;
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
-use crate::hint::Hint;
 use crate::types::flights::{FlightInfo, FlightSaved, FlightUpdate};
 use coffer_model::flight::FlightSpec;
+use coffer_model::hint::Hint;
 use coffer_store::{FlightRecord, StoreError};
 
 impl Flights<'_> {
@@ -56,7 +56,7 @@ impl Flights<'_> {
             let token = self
                 .store
                 .get_token(t)?
-                .ok_or_else(|| CoreError::Usage(format!("no token named '{t}'; list them with `coffer token list`")))?;
+                .ok_or_else(|| CoreError::Usage(format!("no token named '{t}'; the token list has their names")))?;
             let owner = self
                 .store
                 .get_identity_by_id(token.identity_id)?
@@ -116,9 +116,9 @@ impl Flights<'_> {
             Some(format!("kind={} version=1", record.spec.kind.name())),
         );
         self.store.create_flight(&record, &[ev]).map_err(|e| match e {
-            StoreError::Conflict { .. } => CoreError::Conflict(format!(
-                "flight '{name}' already exists; change it with `coffer flight update`"
-            )),
+            StoreError::Conflict { .. } => {
+                CoreError::Conflict(format!("flight '{name}' already exists; update it instead"))
+            }
             other => other.into(),
         })?;
         Ok(FlightSaved {
@@ -264,10 +264,9 @@ impl Flights<'_> {
             .collect();
         if let Some(n) = running.first() {
             return Err(CoreError::Conflict(format!(
-                "flight '{}' has {} running run(s); cancel them first (coffer flight cancel {} {n})",
+                "flight '{}' has {} running run(s); cancel them first (run {n})",
                 f.name,
-                running.len(),
-                f.name
+                running.len()
             )));
         }
         let ev = caller.event(project, &flight_object(&f.name), "flight.delete", "ok", None);

@@ -18,15 +18,16 @@ impl Flights<'_> {
     pub(super) fn run_identity(&self, f: &FlightRecord, run_number: i64) -> std::result::Result<Caller, String> {
         let client = format!("flight:{}#{run_number}", f.name);
         if let Some(t) = &f.spec.token_name {
-            let token = self.store.get_token(t).map_err(|e| e.to_string())?.ok_or_else(|| {
-                format!("token '{t}' no longer exists; create it again or change the flight's --token")
-            })?;
+            let token =
+                self.store.get_token(t).map_err(|e| e.to_string())?.ok_or_else(|| {
+                    format!("token '{t}' no longer exists; create it again or change the flight's token")
+                })?;
             let now = now_ms();
             if token.revoked_at.is_some() {
-                return Err(format!("token '{t}' is revoked; change the flight's --token"));
+                return Err(format!("token '{t}' is revoked; change the flight's token"));
             }
             if token.expires_at.is_some_and(|e| e <= now) {
-                return Err(format!("token '{t}' has expired; change the flight's --token"));
+                return Err(format!("token '{t}' has expired; change the flight's token"));
             }
             let owner = self
                 .store
@@ -47,7 +48,12 @@ impl Flights<'_> {
                     .store
                     .get_identity_by_id(id)
                     .map_err(|e| e.to_string())?
-                    .ok_or_else(|| format!("the flight's owner '{}' no longer exists; name a --token", f.owner))?;
+                    .ok_or_else(|| {
+                        format!(
+                            "the flight's owner '{}' no longer exists; give the flight a token",
+                            f.owner
+                        )
+                    })?;
                 Ok(Caller {
                     identity_id: Some(owner.id),
                     name: owner.name,
@@ -143,7 +149,7 @@ impl Flights<'_> {
             .map_err(|e| match e {
                 CoreError::NotFound { name, .. } if f.spec.secrets.iter().any(|n| n.eq_ignore_ascii_case(&name)) => {
                     format!(
-                        "attached secret '{name}' does not exist (dropped?); recreate it, or detach it with `coffer flight update {} --secret ...`",
+                        "attached secret '{name}' does not exist (dropped?); recreate it, or detach it from flight '{}'",
                         f.name
                     )
                 }
@@ -155,7 +161,7 @@ impl Flights<'_> {
                     None => format!("secret '{name}' does not exist"),
                 },
                 CoreError::Forbidden { caller, project, need } => format!(
-                    "the flight runs as '{caller}', which lacks role {need} in project '{project}' to read its secrets; grant it (coffer grant use {caller})"
+                    "the flight runs as '{caller}', which lacks role {need} in project '{project}' to read its secrets; a project admin can grant it"
                 ),
                 other => format!("cannot open the flight's secrets: {other}"),
             })?

@@ -5,9 +5,9 @@ use super::part::{flight_object, Flights};
 use crate::caller::{Caller, Role};
 use crate::clock::now_ms;
 use crate::error::{CoreError, Result};
-use crate::hint::Hint;
 use crate::types::flights::{Launch, RunInfo, RunRequest, Started};
 use coffer_model::flight::RunStatus;
+use coffer_model::hint::Hint;
 use coffer_store::{AuditEvent, LogChunk, RunEnd, RunRecord, StoreError};
 
 /// The most log bytes one [`Service::run_log`](crate::Service::run_log) answer carries (at least

@@ -2,7 +2,8 @@
 //! the secret, name the storage, have a role granted); each front end words it in its own
 //! terms: the CLI names its flags and commands (`--or-replace`, `coffer grant ...`), the SQL
 //! front its clauses (`OR REPLACE`), the HTTP API its request fields. [`Hint`]'s `Display` is
-//! the neutral wording, for readers of the HTTP API and the logs.
+//! the neutral wording, for readers of the HTTP API and the logs. [`crate::ModelError::hint`]
+//! and coffer-core's `CoreError::hint` give an error's hint.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -50,6 +51,10 @@ pub enum Hint {
         /// The flight.
         flight: String,
     },
+    /// A `flights` secret without params: set at least one.
+    SetAParam,
+    /// A Python or SQL flight (or step) without its script: give it.
+    GiveAScript,
 }
 
 impl fmt::Display for Hint {
@@ -73,6 +78,8 @@ impl fmt::Display for Hint {
             Hint::CancelOrRaiseConcurrency { .. } => {
                 f.write_str("wait, cancel one of its runs or raise its concurrency")
             }
+            Hint::SetAParam => f.write_str("set at least one param (params.NAME)"),
+            Hint::GiveAScript => f.write_str("give the script"),
         }
     }
 }

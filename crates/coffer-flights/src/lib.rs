@@ -553,6 +553,7 @@ impl Runner {
             let text = script.duplicate();
             // A feeder thread: a script larger than the pipe must not block the supervisor.
             let _ = std::thread::Builder::new().name("flight-stdin".into()).spawn(move || {
+                // Leaves the process: the script, on the child's stdin.
                 let _ = stdin.write_all(text.expose_secret().as_bytes());
             });
         }
@@ -725,6 +726,7 @@ impl Runner {
         step: &LaunchStep,
     ) -> std::result::Result<String, String> {
         let path = dir.join(name);
+        // No values: a script with templates goes through stdin instead.
         std::fs::write(
             &path,
             step.script.as_ref().map(|s| s.expose_secret()).unwrap_or_default(),
@@ -760,8 +762,8 @@ fn resolvable(program: &std::path::Path, env: &RunEnv) -> bool {
     let path = env
         .vars()
         .find(|v| v.0 == "PATH")
-        .map_or(DEFAULT_PATH.to_string(), |v| v.1.expose_secret().to_string());
-    std::env::split_paths(&path).any(|d| d.join(program).is_file())
+        .map_or(DEFAULT_PATH, |v| v.1.expose_secret());
+    std::env::split_paths(path).any(|d| d.join(program).is_file())
 }
 
 /// A copy of a step variable.

@@ -118,6 +118,13 @@ impl SecretBytes {
     }
 }
 
+impl From<SecretString> for SecretBytes {
+    /// The text's bytes: the buffer is handed over, not copied.
+    fn from(mut value: SecretString) -> Self {
+        SecretBytes(std::mem::take(&mut value.0).into_bytes())
+    }
+}
+
 impl Drop for SecretBytes {
     fn drop(&mut self) {
         self.0.zeroize();
@@ -154,5 +161,6 @@ mod tests {
         s.push('!');
         assert_eq!(s.expose_secret(), "abcdéfghijklmnop!");
         assert_eq!(SecretString::from("public").declassify(), "public");
+        assert_eq!(SecretBytes::from(s).expose_secret(), b"abcd\xc3\xa9fghijklmnop!");
     }
 }

@@ -5,6 +5,7 @@
 //! None of them may panic.
 #![no_main]
 
+use coffer_crypto::SecretString;
 use coffer_model::template::{refs, render, shell_line_index, shell_substitute, Pos};
 use coffer_model::ModelError;
 use libfuzzer_sys::fuzz_target;
@@ -30,10 +31,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(!r.name.is_empty());
             last = r.range.end;
         }
-        let same: Result<String, ModelError> = render(text, "fuzz", |r| Ok(text[r.range.clone()].to_string()));
-        assert_eq!(same.expect("refs succeeded"), text);
+        let same: Result<SecretString, ModelError> = render(text, "fuzz", |r| Ok(text[r.range.clone()].into()));
+        assert_eq!(same.expect("refs succeeded").expose_secret(), text);
     } else {
-        assert!(render::<ModelError>(text, "fuzz", |_| Ok(String::new())).is_err());
+        assert!(render::<ModelError>(text, "fuzz", |_| Ok(SecretString::from(""))).is_err());
     }
     let mut n = 0;
     let _ = shell_substitute::<ModelError>(text, "fuzz", |_| {

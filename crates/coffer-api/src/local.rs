@@ -205,8 +205,9 @@ impl CofferApi for Local {
     }
 
     fn run_sql(&self, project: &str, body: SqlBody) -> Result<SqlResponse> {
-        let result = self.sql.run(&self.service, &self.caller, project, &body.sql);
-        Ok(SqlResponse::from_outcomes(result, |e| (self.sql_error)(e, &body.sql)))
+        let sql = body.sql.expose_secret();
+        let result = self.sql.run(&self.service, &self.caller, project, sql);
+        Ok(SqlResponse::from_outcomes(result, |e| (self.sql_error)(e, sql)))
     }
 
     fn list_members(&self, project: &str) -> Result<Vec<MemberInfo>> {

@@ -14,7 +14,7 @@ use coffer_core::{
     AuditInfo, FlightInfo, IdentityInfo, KeyUsage, MemberInfo, ProjectInfo, PruneReport, RotationReport, RunInfo,
     SecretInfo, SecretVersionInfo, TokenInfo,
 };
-use coffer_crypto::SecretString;
+use coffer_crypto::{SecretBytes, SecretString};
 use coffer_model::Storage;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -56,11 +56,29 @@ fn flight_path(project: &str, flight: &str) -> String {
     format!("/v1/projects/{}/flights/{}", enc(project), enc(flight))
 }
 
-fn json<B: Serialize>(body: &B) -> Result<serde_json::Value> {
-    serde_json::to_value(body).map_err(|e| Error::Transport {
+/// `body` as JSON, written into a buffer of its exact size (counted first, so that it never
+/// grows and leaves a copy behind) that is zeroized on drop: a body can hold values (the
+/// fields of a secret, SQL with CREATE SECRET).
+fn json<B: Serialize>(body: &B) -> Result<SecretBytes> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let bad = |e: serde_json::Error| Error::Transport {
         message: "cannot write the request".into(),
         source: Some(Box::new(e)),
-    })
+    };
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, body).map_err(bad)?;
+    let mut out = SecretBytes::new(Vec::with_capacity(count.0));
+    serde_json::to_writer(out.expose_secret_mut(), body).map_err(bad)?;
+    Ok(out)
 }
 
 impl Remote {
@@ -82,14 +100,22 @@ impl Remote {
         Ok(Remote { base, token, agent })
     }
 
-    fn call<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<T> {
+    fn call<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<&SecretBytes>) -> Result<T> {
         let url = format!("{}{path}", self.base);
+        let mut bearer = SecretString::with_capacity(7 + self.token.len());
+        bearer.push_str("Bearer ");
+        // Leaves the process: the request's Authorization header.
+        bearer.push_str(self.token.expose_secret());
         let req = self
             .agent
             .request(method, &url)
-            .set("Authorization", &format!("Bearer {}", self.token.expose_secret()));
+            .set("Authorization", bearer.expose_secret());
+        drop(bearer);
         let resp = match body {
-            Some(b) => req.send_json(b),
+            // Leaves the process: the request's body.
+            Some(b) => req
+                .set("Content-Type", "application/json")
+                .send_bytes(b.expose_secret()),
             None => req.call(),
         };
         match resp {

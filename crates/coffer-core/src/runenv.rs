@@ -147,6 +147,7 @@ impl RunEnv {
     /// Sets every variable on `cmd` (which the caller cleared or not).
     pub fn apply(&self, cmd: &mut std::process::Command) {
         for e in &self.entries {
+            // Leaves the process: the child's environment (`cmd` holds a copy until dropped).
             cmd.env(&e.name, e.value.expose_secret());
         }
     }

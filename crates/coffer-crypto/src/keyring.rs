@@ -5,7 +5,7 @@
 //! context (the envelope's AAD) so a wrapped key moved to another secret does not open.
 
 use crate::error::{CryptoError, Result};
-use crate::secret::SecretBytes;
+use crate::secret::{SecretBytes, SecretString};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use nix::fcntl::{Flock, FlockArg};
@@ -246,6 +246,7 @@ impl LocalKeyFile {
             .open(path)
             .map_err(|e| io(path, e))?;
         let text = kf.render();
+        // Leaves the process: the key file.
         file.write_all(text.expose_secret()).map_err(|e| io(path, e))?;
         file.sync_all().map_err(|e| io(path, e))?;
         Ok(kf)
@@ -330,18 +331,24 @@ impl LocalKeyFile {
         Self::render_state(&self.read())
     }
 
+    /// The key file's text, in a buffer zeroized on drop (each key's hex form too).
     fn render_state(st: &KeyState) -> SecretBytes {
-        let mut out = String::from(
+        let mut out = SecretString::with_capacity(256 + 96 * st.keys.len());
+        out.push_str(
             "# coffer key file: the key-encryption keys of this store.\n\
              # Keep it secret (mode 0600) and back it up: without it no stored secret can be opened.\n",
         );
         out.push_str(HEADER);
         out.push('\n');
         for (v, k) in &st.keys {
-            out.push_str(&format!("key {v} {}\n", hex::encode(k.expose_secret())));
+            let mut hex_key = SecretBytes::new(vec![0; 2 * k.expose_secret().len()]);
+            hex::encode_to_slice(k.expose_secret(), hex_key.expose_secret_mut()).expect("twice the key's length");
+            out.push_str(&format!("key {v} "));
+            out.push_str(std::str::from_utf8(hex_key.expose_secret()).expect("hex is ASCII"));
+            out.push('\n');
         }
         out.push_str(&format!("current {}\n", st.current));
-        SecretBytes::new(out.into_bytes())
+        out.into()
     }
 
     /// The file's path.
@@ -506,6 +513,7 @@ impl LocalKeyFile {
             .mode(0o600)
             .open(&tmp)
             .map_err(|e| io(&tmp, e))?;
+        // Leaves the process: the key file.
         file.write_all(Self::render_state(st).expose_secret())
             .map_err(|e| io(&tmp, e))?;
         file.sync_all().map_err(|e| io(&tmp, e))?;

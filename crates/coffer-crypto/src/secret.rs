@@ -24,6 +24,37 @@ impl SecretString {
         SecretString(self.0.clone())
     }
 
+    /// An empty value with room for `capacity` bytes, to build with [`SecretString::push_str`].
+    pub fn with_capacity(capacity: usize) -> Self {
+        SecretString(String::with_capacity(capacity))
+    }
+
+    /// Appends `s`. When the value outgrows its buffer it moves to a larger one and the old
+    /// one is zeroized (a plain `String` would leave the old buffer behind as it is).
+    pub fn push_str(&mut self, s: &str) {
+        let needed = self.0.len() + s.len();
+        if needed > self.0.capacity() {
+            let mut grown = String::with_capacity(needed.max(2 * self.0.capacity()));
+            grown.push_str(&self.0);
+            std::mem::swap(&mut self.0, &mut grown);
+            grown.zeroize();
+        }
+        self.0.push_str(s);
+    }
+
+    /// Appends `c`, as [`SecretString::push_str`].
+    pub fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+
+    /// The text of a value that turned out not to be secret (a public field of its type, a
+    /// name, a map key): the buffer is handed over, not copied, so no copy is left behind.
+    /// Never for a value that is secret: that stays in its box, or is exposed where it
+    /// leaves the process.
+    pub fn declassify(mut self) -> String {
+        std::mem::take(&mut self.0)
+    }
+
     /// Length in bytes.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -87,6 +118,13 @@ impl SecretBytes {
     }
 }
 
+impl From<SecretString> for SecretBytes {
+    /// The text's bytes: the buffer is handed over, not copied.
+    fn from(mut value: SecretString) -> Self {
+        SecretBytes(std::mem::take(&mut value.0).into_bytes())
+    }
+}
+
 impl Drop for SecretBytes {
     fn drop(&mut self) {
         self.0.zeroize();
@@ -112,5 +150,17 @@ mod tests {
         assert_eq!(s.expose_secret(), "hunter2-distinctive");
         assert!(s == s.duplicate());
         assert!(s != SecretString::from("other"));
+    }
+
+    #[test]
+    fn built_values_grow_and_public_ones_are_handed_over() {
+        let mut s = SecretString::with_capacity(2);
+        for part in ["ab", "cdé", "", "fghijklmnop"] {
+            s.push_str(part);
+        }
+        s.push('!');
+        assert_eq!(s.expose_secret(), "abcdéfghijklmnop!");
+        assert_eq!(SecretString::from("public").declassify(), "public");
+        assert_eq!(SecretBytes::from(s).expose_secret(), b"abcd\xc3\xa9fghijklmnop!");
     }
 }

@@ -67,6 +67,7 @@ pub fn serve(
     while let Some(frame) = protocol::read_frame(&mut input)? {
         let response = match protocol::decode::<Request>(&frame) {
             Err(e) => error(Failure::Protocol, e.to_string()),
+            // Leaves the process: DuckDB, which keeps the secret for the session.
             Ok(Request::Register { name, sql }) => match conn.execute_batch(sql.expose_secret()) {
                 Ok(()) => Response::Done,
                 // DuckDB's later lines quote the statement: never send them.

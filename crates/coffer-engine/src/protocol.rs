@@ -60,6 +60,7 @@ impl std::fmt::Debug for Request {
 }
 
 fn ser_secret<S: Serializer>(v: &SecretString, s: S) -> std::result::Result<S::Ok, S::Error> {
+    // Leaves the process: a frame on the pipe to the engine, which hands it to DuckDB.
     s.serialize_str(v.expose_secret())
 }
 

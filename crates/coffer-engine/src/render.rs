@@ -120,16 +120,28 @@ fn public_value(v: &FieldValue) -> String {
     }
 }
 
+/// Appends `value` as a SQL string literal (quotes doubled), copying it into `out` only.
+fn push_literal(out: &mut SecretString, value: &SecretString) {
+    out.push('\'');
+    for (i, part) in value.expose_secret().split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("''");
+        }
+        out.push_str(part);
+    }
+    out.push('\'');
+}
+
 /// `CREATE OR REPLACE TEMPORARY SECRET "name" (TYPE .., PROVIDER .., SCOPE [..], key value, ..)`.
 pub fn create_secret(info: &SecretInfo, scopes: &[String], fields: &SecretFields) -> SecretSql {
-    // Sized up front so the buffer holding values is never reallocated (a reallocation would
-    // leave a copy behind that is not zeroized).
+    // Sized up front so that the buffer holding values is not reallocated (were it, the old
+    // one would be zeroized: SecretString::push_str).
     let values: usize = fields
         .sensitive_values()
         .iter()
         .map(|(k, v)| k.len() + 2 * v.len() + 16)
         .sum();
-    let mut out = String::with_capacity(1024 + values + 64 * fields.public.len() + 64 * scopes.len());
+    let mut out = SecretString::with_capacity(1024 + values + 64 * fields.public.len() + 64 * scopes.len());
     out.push_str("CREATE OR REPLACE TEMPORARY SECRET ");
     out.push_str(&ident(&info.name));
     out.push_str(" (TYPE ");
@@ -147,9 +159,7 @@ pub fn create_secret(info: &SecretInfo, scopes: &[String], fields: &SecretFields
         match v {
             SensitiveValue::Text(s) => {
                 out.push_str(&format!(", {k} "));
-                out.push('\'');
-                out.push_str(&s.expose_secret().replace('\'', "''"));
-                out.push('\'');
+                push_literal(&mut out, s);
             }
             SensitiveValue::Map(m) => {
                 out.push_str(&format!(", {k} MAP {{"));
@@ -160,9 +170,8 @@ pub fn create_secret(info: &SecretInfo, scopes: &[String], fields: &SecretFields
                     }
                     first = false;
                     out.push_str(&string(pk));
-                    out.push_str(": '");
-                    out.push_str(&pv.expose_secret().replace('\'', "''"));
-                    out.push('\'');
+                    out.push_str(": ");
+                    push_literal(&mut out, pv);
                 }
                 out.push('}');
             }
@@ -170,7 +179,7 @@ pub fn create_secret(info: &SecretInfo, scopes: &[String], fields: &SecretFields
     }
     out.push(')');
     SecretSql(
-        SecretString::new(out),
+        out,
         fields
             .sensitive_values()
             .into_iter()
@@ -181,7 +190,17 @@ pub fn create_secret(info: &SecretInfo, scopes: &[String], fields: &SecretFields
 
 #[cfg(test)]
 mod tests {
-    use super::secret_name;
+    use super::{push_literal, secret_name, string};
+    use coffer_crypto::SecretString;
+
+    #[test]
+    fn a_value_is_quoted_as_any_string_literal() {
+        for v in ["", "plain", "it's", "'", "''x'''", "é'ü"] {
+            let mut out = SecretString::with_capacity(0);
+            push_literal(&mut out, &SecretString::from(v));
+            assert_eq!(out.expose_secret(), string(v), "{v}");
+        }
+    }
 
     #[test]
     fn names_the_secret_of_a_statement() {

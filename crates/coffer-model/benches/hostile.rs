@@ -54,7 +54,7 @@ fn templates(c: &mut Criterion) {
         let text = fill("{{ secret('A', 'k') }} ", size);
         group.bench_with_input(BenchmarkId::new("render", mib(size)), &text, |b, text| {
             b.iter(|| {
-                template::render::<ModelError>(black_box(text), "bench", |_| Ok("value".to_string()))
+                template::render::<ModelError>(black_box(text), "bench", |_| Ok("value".into()))
                     .expect("valid")
                     .len()
             })

@@ -599,7 +599,7 @@ pub fn render_encoded(pairs: &[(String, SecretString)]) -> Result<String, Dotenv
         out.push_str(KESTRA_PREFIX);
         out.push_str(key);
         out.push('=');
-        out.push_str(&STANDARD.encode(value.expose_secret()));
+        STANDARD.encode_string(value.expose_secret(), &mut out);
         out.push('\n');
     }
     Ok(out)

@@ -10,6 +10,7 @@
 //! and column: it can only be a typo, and leaving it would hand the template text to the job.
 
 use crate::error::{ModelError, Result};
+use coffer_crypto::SecretString;
 
 /// Where a template sits: 1-based line and column (in characters) of its `{{`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,27 +176,25 @@ pub fn refs(text: &str, what: &str) -> Result<Vec<SecretRef>> {
     Ok(out)
 }
 
-/// `text` with every template replaced by `value(reference)`.
+/// `text` with every template replaced by `value(reference)`, in a [`SecretString`]: the
+/// values are copied into it only (each one is dropped, zeroized, once copied).
 ///
 /// # Errors
 /// What [`refs`] or `value` fails with.
 pub fn render<E>(
     text: &str,
     what: &str,
-    mut value: impl FnMut(&SecretRef) -> std::result::Result<String, E>,
-) -> std::result::Result<String, E>
+    mut value: impl FnMut(&SecretRef) -> std::result::Result<SecretString, E>,
+) -> std::result::Result<SecretString, E>
 where
     E: From<ModelError>,
 {
     let refs = refs(text, what)?;
-    if refs.is_empty() {
-        return Ok(text.to_string());
-    }
-    let mut out = String::with_capacity(text.len());
+    let mut out = SecretString::with_capacity(text.len());
     let mut last = 0;
     for r in &refs {
         out.push_str(&text[last..r.range.start]);
-        out.push_str(&value(r)?);
+        out.push_str(value(r)?.expose_secret());
         last = r.range.end;
     }
     out.push_str(&text[last..]);
@@ -384,11 +383,11 @@ mod tests {
 
     #[test]
     fn render_replaces_in_order_and_keeps_the_rest() {
-        let out: std::result::Result<String, ModelError> = render(
+        let out: std::result::Result<SecretString, ModelError> = render(
             "u={{ secret('U') }} p={{secret(\"P\",'k')}} o={{ outputs.x }}",
             "t",
-            |r| Ok(format!("<{}:{}>", r.name, r.key.as_deref().unwrap_or("-"))),
+            |r| Ok(format!("<{}:{}>", r.name, r.key.as_deref().unwrap_or("-")).into()),
         );
-        assert_eq!(out.expect("ok"), "u=<U:-> p=<P:k> o={{ outputs.x }}");
+        assert_eq!(out.expect("ok").expose_secret(), "u=<U:-> p=<P:k> o={{ outputs.x }}");
     }
 }

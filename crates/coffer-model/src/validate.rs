@@ -384,18 +384,17 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
                 }
                 fields.sensitive.insert(name.into(), SensitiveValue::Map(m));
             } else {
-                let m = entries
-                    .into_iter()
-                    .map(|(k, v)| (k, v.expose_secret().to_string()))
-                    .collect();
+                let m = entries.into_iter().map(|(k, v)| (k, v.declassify())).collect();
                 fields.public.insert(name.into(), FieldValue::Map(m));
             }
         }
         FieldKind::Bool => {
             let b = match value {
                 InputValue::Bool(b) => b,
-                InputValue::Text(t) => parse_bool(t.expose_secret())
-                    .ok_or_else(|| ModelError::invalid(ty.name, name, spec.kind.rule(), Some(t.expose_secret())))?,
+                InputValue::Text(t) => {
+                    let t = t.declassify();
+                    parse_bool(&t).ok_or_else(|| ModelError::invalid(ty.name, name, spec.kind.rule(), Some(&t)))?
+                }
                 InputValue::Int(i) => i != 0,
                 InputValue::Map(_) => return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), Some("a map"))),
             };
@@ -404,10 +403,10 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
         FieldKind::Port => {
             let (n, shown_text) = match value {
                 InputValue::Int(i) => (Some(i), i.to_string()),
-                InputValue::Text(t) => (
-                    t.expose_secret().trim().parse::<i64>().ok(),
-                    t.expose_secret().to_string(),
-                ),
+                InputValue::Text(t) => {
+                    let t = t.declassify();
+                    (t.trim().parse::<i64>().ok(), t)
+                }
                 InputValue::Bool(b) => (None, b.to_string()),
                 InputValue::Map(_) => (None, "a map".to_string()),
             };
@@ -419,20 +418,13 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
             }
         }
         FieldKind::OneOf(choices) => {
-            let t = text_of(ty, name, value)?;
-            let lower = t.expose_secret().to_ascii_lowercase();
+            let t = text_of(ty, name, value)?.declassify();
+            let lower = t.to_ascii_lowercase();
             if !choices.contains(&lower.as_str()) {
-                return Err(ModelError::invalid(
-                    ty.name,
-                    name,
-                    spec.kind.rule(),
-                    Some(t.expose_secret()),
-                ));
+                return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), Some(&t)));
             }
             // Checked case-insensitively, kept as written (DuckDB prints url_style=PATH as given).
-            fields
-                .public
-                .insert(name.into(), FieldValue::Text(t.expose_secret().to_string()));
+            fields.public.insert(name.into(), FieldValue::Text(t));
         }
         FieldKind::Text => {
             let t = text_of(ty, name, value)?;
@@ -447,9 +439,7 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
             if spec.sensitive {
                 fields.sensitive.insert(name.into(), SensitiveValue::Text(t));
             } else {
-                fields
-                    .public
-                    .insert(name.into(), FieldValue::Text(t.expose_secret().to_string()));
+                fields.public.insert(name.into(), FieldValue::Text(t.declassify()));
             }
         }
     }

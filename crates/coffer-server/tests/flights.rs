@@ -326,6 +326,52 @@ async fn create_get_list_update_delete() {
     );
 }
 
+/// The server takes kind `flow`, as the CLI's local mode does: a flow is created, runs its
+/// steps in order, and a flight can become one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_is_created_and_runs_as_in_local_mode() {
+    let app = App::start(true).await;
+    let steps = json!([
+        {"id": "first", "kind": "command", "command": ["true"]},
+        {"id": "second", "kind": "command", "command": ["sh", "-c", "echo $STEP"], "env": {"STEP": "two"}},
+    ]);
+    let r = app
+        .admin(
+            "POST",
+            F,
+            Some(json!({"name": "pipeline", "kind": "flow", "steps": steps})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["flight"]["kind"], "flow");
+    let r = app.admin("POST", &format!("{F}/pipeline/runs"), None).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let run = app
+        .wait_run(&format!("{F}/pipeline/runs/1"), Duration::from_secs(30))
+        .await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+
+    assert_eq!(
+        app.admin(
+            "POST",
+            F,
+            Some(json!({"name": "single", "kind": "command", "command": ["true"]}))
+        )
+        .await
+        .status,
+        201
+    );
+    let r = app
+        .admin(
+            "PATCH",
+            &format!("{F}/single"),
+            Some(json!({"kind": "flow", "command": [], "steps": steps})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["flight"]["kind"], "flow");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_logs_and_cancel() {
     let app = App::start(true).await;

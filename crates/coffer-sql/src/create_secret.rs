@@ -272,7 +272,8 @@ impl<'a> Cursor<'a> {
         }
         loop {
             let key = match self.value()? {
-                OptionValue::Text(s) => s.expose_secret().to_string(),
+                // A map key is a name, not a value.
+                OptionValue::Text(s) => s.declassify(),
                 OptionValue::Number(n) => n,
                 _ => return Err(self.error("a map key ('string')")),
             };
@@ -424,7 +425,8 @@ pub fn parse(tokens: &[TokenWithSpan]) -> Result<CreateSecret> {
 
 fn text_value(v: OptionValue, key: &str, pos: Option<Pos>) -> Result<String> {
     match v {
-        OptionValue::Text(s) => Ok(s.expose_secret().to_string()),
+        // A name (TYPE, PROVIDER, a storage), not a value.
+        OptionValue::Text(s) => Ok(s.declassify()),
         _ => Err(SqlError::syntax(format!("{key} takes a name or a 'string'"), pos)),
     }
 }

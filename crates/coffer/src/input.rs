@@ -20,8 +20,11 @@ fn classify(raw: Option<SecretString>) -> Source {
     match raw {
         None => Source::Prompt,
         Some(v) if v.expose_secret() == "-" => Source::Stdin,
+        // Not a value but where to read it: a path, handed over.
         Some(v) if v.expose_secret().starts_with('@') && v.len() > 1 => {
-            Source::File(v.expose_secret()[1..].to_string())
+            let mut path = v.declassify();
+            path.remove(0);
+            Source::File(path)
         }
         Some(v) => Source::Inline(v),
     }

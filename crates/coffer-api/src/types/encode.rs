@@ -1,4 +1,14 @@
-//! How the types write values that are not plain JSON: secret strings and bytes.
+//! How the types write values that are not plain JSON: secret strings and bytes; and how
+//! their `Debug` shows a value: [`Redacted`].
+
+/// What `Debug` shows for a value: `<redacted>`.
+pub(crate) struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
 
 /// A [`SecretString`] as a JSON string.
 pub(crate) mod secret_text {
@@ -6,6 +16,7 @@ pub(crate) mod secret_text {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub(crate) fn serialize<S: Serializer>(v: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+        // Leaves the process: a request or response body.
         s.serialize_str(v.expose_secret())
     }
 
@@ -37,14 +48,31 @@ pub(crate) mod secret_pairs {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub(crate) fn serialize<S: Serializer>(v: &[(String, SecretString)], s: S) -> Result<S::Ok, S::Error> {
+        // Leaves the process: a request or response body.
         s.collect_map(v.iter().map(|(k, v)| (k, v.expose_secret())))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, SecretString)>, D::Error> {
+    /// Into pairs, or any collection of them (a map).
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, C: FromIterator<(String, SecretString)>>(
+        d: D,
+    ) -> Result<C, D::Error> {
         Ok(IndexMap::<String, String>::deserialize(d)?
             .into_iter()
             .map(|(k, v)| (k, SecretString::new(v)))
             .collect())
+    }
+}
+
+/// A map of [`SecretString`]s as a JSON object of strings, in key order.
+pub(crate) mod secret_map {
+    pub(crate) use super::secret_pairs::deserialize;
+    use coffer_crypto::SecretString;
+    use serde::Serializer;
+    use std::collections::BTreeMap;
+
+    pub(crate) fn serialize<S: Serializer>(v: &BTreeMap<String, SecretString>, s: S) -> Result<S::Ok, S::Error> {
+        // Leaves the process: a response body.
+        s.collect_map(v.iter().map(|(k, v)| (k, v.expose_secret())))
     }
 }
 

@@ -19,7 +19,7 @@ pub struct FlightCreateBody {
     /// The flight's name.
     #[cfg_attr(feature = "openapi", schema(value_type = Name))]
     pub name: String,
-    /// `command`, `python` or `sql`.
+    /// `command`, `python`, `sql`, or `flow` (with `steps`).
     #[cfg_attr(feature = "openapi", schema(example = "python"))]
     pub kind: String,
     /// For `command`: the program and its arguments.
@@ -100,7 +100,7 @@ impl FlightCreateBody {
     /// An invalid `kind`.
     pub fn into_spec(self) -> crate::error::Result<(String, FlightSpec)> {
         let spec = FlightSpec {
-            kind: any_kind(&self.kind)?,
+            kind: flight_kind(&self.kind)?,
             command: self.command,
             script: self.script,
             config: self.config,
@@ -117,18 +117,13 @@ impl FlightCreateBody {
     }
 }
 
-/// A kind by name as a request gives it: a bad one is an `invalid` of field `kind`. `flow` is
-/// not one: the HTTP API defines no flows (yet), and refuses them up front.
+/// A kind by name as a request gives it, `flow` included (the kind of a flow file, in local
+/// mode and through the server alike): a bad one is an `invalid` of field `kind`.
 fn flight_kind(kind: &str) -> crate::error::Result<FlightKind> {
-    FlightKind::parse(kind).map_err(|e| Error::Core(e.into()))
-}
-
-/// A kind by name, `flow` included: the kind of a flow file the CLI sends in local mode.
-fn any_kind(kind: &str) -> crate::error::Result<FlightKind> {
     if kind.eq_ignore_ascii_case(FlightKind::Flow.name()) {
         return Ok(FlightKind::Flow);
     }
-    flight_kind(kind)
+    FlightKind::parse(kind).map_err(|e| Error::Core(e.into()))
 }
 
 fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -198,7 +193,7 @@ impl FlightUpdateBody {
     /// An invalid `kind`.
     pub fn into_update(self) -> crate::error::Result<FlightUpdate> {
         Ok(FlightUpdate {
-            kind: self.kind.as_deref().map(any_kind).transpose()?,
+            kind: self.kind.as_deref().map(flight_kind).transpose()?,
             command: self.command,
             script: self.script,
             config: self.config,
@@ -292,11 +287,10 @@ mod tests {
     }
 
     #[test]
-    fn requests_refuse_a_flow_that_the_cli_can_still_define_locally() {
-        // As before this crate: the HTTP API refuses kind `flow` up front (field `kind`), and the
-        // CLI's local mode creates flights from flow files.
-        let refused = body("flow").validate().expect_err("flow is refused");
-        assert_eq!((refused.code(), refused.field()), ("invalid", Some("kind".into())));
+    fn requests_accept_a_flow_as_the_cli_defines_it_locally() {
+        // The HTTP API takes kind `flow` as the CLI's local mode does (it refused it up front,
+        // while local mode created flights from flow files).
+        body("flow").validate().expect("flow is accepted");
         let (name, spec) = body("flow").into_spec().expect("a flow spec");
         assert_eq!((name.as_str(), spec.kind), ("f", FlightKind::Flow));
         assert!(body("Python").validate().is_ok());
@@ -311,7 +305,7 @@ mod tests {
             kind: Some("flow".into()),
             ..FlightUpdateBody::default()
         };
-        assert!(update.validate().is_err());
+        assert!(update.validate().is_ok());
         assert_eq!(update.into_update().expect("an update").kind, Some(FlightKind::Flow));
     }
 }

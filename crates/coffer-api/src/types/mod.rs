@@ -10,7 +10,7 @@
 use crate::error::Error;
 use coffer_crypto::SecretString;
 use coffer_model::InputValue;
-use encode::{pairs, secret_pairs, secret_text};
+use encode::{pairs, secret_map, secret_pairs, secret_text, Redacted};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -18,14 +18,18 @@ mod encode;
 mod flights;
 mod name;
 mod sql;
+#[cfg(test)]
+mod tests;
 
 pub use crate::error_body::ErrorBody;
 pub use flights::*;
 pub use name::Name;
 pub use sql::*;
 
-/// A field value in a create request: text, boolean, integer, or a map of text.
-#[derive(Debug, Serialize, Deserialize)]
+/// A field value in a create request: text, boolean, integer, or a map of text. Any of them
+/// may be a secret's value (an integer given for a sensitive text field): `Debug` shows the
+/// kind and a map's keys, never a value, and there is no `Clone`.
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum FieldInput {
     /// A boolean (use_ssl).
@@ -39,6 +43,32 @@ pub enum FieldInput {
     /// a key given twice keeps its last value.
     #[serde(with = "secret_pairs")]
     Map(Vec<(String, SecretString)>),
+}
+
+impl std::fmt::Debug for FieldInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            FieldInput::Bool(_) => "Bool",
+            FieldInput::Int(_) => "Int",
+            FieldInput::Text(_) => "Text",
+            FieldInput::Map(m) => {
+                return f
+                    .debug_tuple("Map")
+                    .field(&DebugMap(m.iter().map(|(k, _)| (k, Redacted))))
+                    .finish()
+            }
+        };
+        f.debug_tuple(kind).field(&Redacted).finish()
+    }
+}
+
+/// `Debug` of a map given as its entries.
+struct DebugMap<I>(I);
+
+impl<K: std::fmt::Debug, V: std::fmt::Debug, I: Iterator<Item = (K, V)> + Clone> std::fmt::Debug for DebugMap<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.clone()).finish()
+    }
 }
 
 impl From<InputValue> for FieldInput {
@@ -113,7 +143,7 @@ pub enum OnConflictBody {
 }
 
 /// Create a secret.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateSecretBody {
@@ -147,6 +177,21 @@ pub struct CreateSecretBody {
     #[serde(default, with = "pairs")]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: Vec<(String, FieldInput)>,
+}
+
+/// The fields' names, not their values (and no `Clone`: a body holds values).
+impl std::fmt::Debug for CreateSecretBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateSecretBody")
+            .field("name", &self.name)
+            .field("secret_type", &self.secret_type)
+            .field("provider", &self.provider)
+            .field("scope", &self.scope)
+            .field("temporary", &self.temporary)
+            .field("on_conflict", &self.on_conflict)
+            .field("fields", &DebugMap(self.fields.iter().map(|(k, v)| (k, v))))
+            .finish()
+    }
 }
 
 /// What a create did.
@@ -288,7 +333,9 @@ impl EnvBody {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvResponse {
     /// Variables.
-    pub env: BTreeMap<String, String>,
+    #[serde(with = "secret_map")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
+    pub env: BTreeMap<String, SecretString>,
     /// The names of the variables whose values are sensitive (to mask in logs).
     pub sensitive: Vec<String>,
     /// Variables left out, and why (a stored secret whose name steers a loader, shell or
@@ -306,7 +353,7 @@ impl EnvResponse {
             if is_sensitive {
                 sensitive.push(name.to_string());
             }
-            env.insert(name.to_string(), value.expose_secret().to_string());
+            env.insert(name.to_string(), value.duplicate());
         }
         EnvResponse {
             env,
@@ -325,7 +372,7 @@ impl EnvResponse {
         for (k, v) in self.env {
             let sensitive = self.sensitive.contains(&k);
             let source = format!("variable '{k}'");
-            env.add(Origin::Member, &k, SecretString::from(v), &source, sensitive)
+            env.add(Origin::Member, &k, v, &source, sensitive)
                 .map_err(Error::Usage)?;
         }
         Ok(crate::resolved::ResolvedEnv {
@@ -335,11 +382,14 @@ impl EnvResponse {
     }
 }
 
+/// The variables' names, not their values (and no `Clone`).
 impl std::fmt::Debug for EnvResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnvResponse")
-            .field("env", &self.env.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
+            .field("env", &DebugMap(self.env.keys().map(|k| (k, Redacted))))
+            .field("sensitive", &self.sensitive)
+            .field("warnings", &self.warnings)
+            .finish()
     }
 }
 
@@ -437,7 +487,7 @@ pub struct TokenCreated {
 impl std::fmt::Debug for TokenCreated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCreated")
-            .field("token", &"*******")
+            .field("token", &Redacted)
             .field("info", &self.info)
             .field("notice", &self.notice)
             .finish()

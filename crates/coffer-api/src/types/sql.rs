@@ -1,21 +1,26 @@
 //! `/sql`: a script, run as `coffer sql` runs it, and its results.
 
+use super::encode::{secret_text, Redacted};
 use crate::exit::ToExitCode;
+use coffer_crypto::SecretString;
 use serde::{Deserialize, Serialize};
 
 /// Run SQL: the statements of `coffer sql`, on the server.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SqlBody {
     /// One or more statements separated by `;`.
-    pub sql: String,
+    #[serde(with = "secret_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub sql: SecretString,
 }
 
+/// Not the statements, which can carry secret values (CREATE SECRET ... SECRET '...'); and
+/// no `Clone`.
 impl std::fmt::Debug for SqlBody {
-    // Statements can carry secret values (CREATE SECRET ... SECRET '...').
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlBody").finish_non_exhaustive()
+        f.debug_struct("SqlBody").field("sql", &Redacted).finish()
     }
 }
 

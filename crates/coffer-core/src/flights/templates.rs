@@ -132,23 +132,16 @@ impl TemplateRefs {
                 .chain(b.iter())
                 .find(|o| o.info.name.eq_ignore_ascii_case(&r.name))
                 .ok_or_else(|| format!("secret '{}' does not exist", r.name))?;
-            let v = SecretString::from(
-                template_value(o, r.key.as_deref())
-                    .map_err(|why| format!("{{{{ secret('{}') }}}} in {what} at {}: {why}", r.name, r.pos))?,
-            );
+            let v = template_value(o, r.key.as_deref())
+                .map_err(|why| format!("{{{{ secret('{}') }}}} in {what} at {}: {why}", r.name, r.pos))?;
             values.push(v.duplicate());
             Ok(v)
         };
         type ValueOf<'v> = dyn FnMut(&str, &template::SecretRef) -> std::result::Result<SecretString, String> + 'v;
         let render =
             |what: &str, text: &str, value_of: &mut ValueOf<'_>| -> std::result::Result<SecretString, String> {
-                template::render(text, what, |r| {
-                    value_of(what, r)
-                        .map(|v| v.expose_secret().to_string())
-                        .map_err(TemplateError::Message)
-                })
-                .map_err(|e| e.to_string())
-                .map(SecretString::from)
+                template::render(text, what, |r| value_of(what, r).map_err(TemplateError::Message))
+                    .map_err(|e| e.to_string())
             };
         let mut out_steps = Vec::new();
         for step in flight_steps(f) {
@@ -234,8 +227,8 @@ impl std::fmt::Display for TemplateError {
 }
 
 /// The value `{{ secret(NAME[, KEY]) }}` stands for: a `generic` secret's value; a `flights`
-/// secret's only param (or param KEY); a typed secret's field KEY.
-fn template_value(o: &OpenedSecret, key: Option<&str>) -> std::result::Result<String, String> {
+/// secret's only param (or param KEY); a typed secret's field KEY. A copy, zeroized on drop.
+fn template_value(o: &OpenedSecret, key: Option<&str>) -> std::result::Result<SecretString, String> {
     use coffer_model::{FieldValue, SensitiveValue};
     let fields = &o.fields;
     let params = || -> Vec<(&String, &SecretString)> {
@@ -247,11 +240,11 @@ fn template_value(o: &OpenedSecret, key: Option<&str>) -> std::result::Result<St
     match key {
         None => {
             if let Some(SensitiveValue::Text(v)) = fields.sensitive.get("value") {
-                return Ok(v.expose_secret().to_string());
+                return Ok(v.duplicate());
             }
             let p = params();
             if p.len() == 1 {
-                return Ok(p[0].1.expose_secret().to_string());
+                return Ok(p[0].1.duplicate());
             }
             let keys: Vec<String> = if o.info.secret_type == "flights" {
                 p.iter().map(|(k, _)| (*k).clone()).collect()
@@ -272,19 +265,19 @@ fn template_value(o: &OpenedSecret, key: Option<&str>) -> std::result::Result<St
         }
         Some(k) => {
             if let Some((_, v)) = params().into_iter().find(|(pk, _)| pk.as_str() == k) {
-                return Ok(v.expose_secret().to_string());
+                return Ok(v.duplicate());
             }
             let lower = k.to_ascii_lowercase();
             match fields.sensitive.get(&lower) {
-                Some(SensitiveValue::Text(v)) => return Ok(v.expose_secret().to_string()),
+                Some(SensitiveValue::Text(v)) => return Ok(v.duplicate()),
                 Some(SensitiveValue::Map(_)) => {
                     return Err(format!("field '{k}' of secret '{}' is a map, not a value", o.info.name))
                 }
                 None => {}
             }
             match fields.public.get(&lower) {
-                Some(FieldValue::Text(t)) => Ok(t.clone()),
-                Some(other) => Ok(other.to_display()),
+                Some(FieldValue::Text(t)) => Ok(t.as_str().into()),
+                Some(other) => Ok(other.to_display().into()),
                 None => {
                     let mut keys: Vec<String> = params().iter().map(|(k, _)| (*k).clone()).collect();
                     keys.extend(fields.public.keys().cloned());

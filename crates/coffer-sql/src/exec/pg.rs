@@ -124,9 +124,9 @@ impl Session<'_> {
         for (col, e) in columns.iter().zip(row) {
             let v = literal(e)?;
             match col.as_str() {
-                "name" => name = text_of(&v),
-                "type" => ty = text_of(&v),
-                "scope" => scopes.extend(text_of(&v)),
+                "name" => name = text_of(v),
+                "type" => ty = text_of(v),
+                "scope" => scopes.extend(text_of(v)),
                 c if PG_COLUMNS.iter().any(|(n, _)| *n == c) => {
                     if let Some(v) = v {
                         values.push((c.to_string(), v));
@@ -272,8 +272,8 @@ impl Session<'_> {
                             .into(),
                     ))
                 }
-                "type" => new_type = text_of(&v).map(|t| t.to_ascii_lowercase()),
-                "scope" => scopes = Some(text_of(&v).into_iter().collect()),
+                "type" => new_type = text_of(v).map(|t| t.to_ascii_lowercase()),
+                "scope" => scopes = Some(text_of(v).into_iter().collect()),
                 c if PG_COLUMNS.iter().any(|(n, _)| *n == c) => sets.push((c.to_string(), v)),
                 c => return Err(SqlError::Semantic(format!("table duckdb.secrets has no column '{c}'"))),
             }

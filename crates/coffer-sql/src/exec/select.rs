@@ -135,7 +135,8 @@ impl Session<'_> {
 
     fn string_arg(e: &Expr, what: &str) -> Result<String> {
         match literal(e)? {
-            Some(InputValue::Text(s)) => Ok(s.expose_secret().to_string()),
+            // A path or a type, not a value: handed over, not copied.
+            Some(InputValue::Text(s)) => Ok(s.declassify()),
             _ => Err(SqlError::Semantic(format!("{what} must be a 'string'"))),
         }
     }

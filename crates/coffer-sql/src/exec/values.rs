@@ -48,9 +48,10 @@ pub(super) fn literal(e: &Expr) -> Result<Option<InputValue>> {
     }
 }
 
-pub(super) fn text_of(v: &Option<InputValue>) -> Option<String> {
+/// The text of a public column's value (a name, a type, a scope): handed over, not copied.
+pub(super) fn text_of(v: Option<InputValue>) -> Option<String> {
     match v {
-        Some(InputValue::Text(s)) => Some(s.expose_secret().to_string()),
+        Some(InputValue::Text(s)) => Some(s.declassify()),
         Some(InputValue::Int(i)) => Some(i.to_string()),
         Some(InputValue::Bool(b)) => Some(b.to_string()),
         _ => None,

@@ -258,12 +258,14 @@ impl TokenCommand {
                         info: &'a TokenInfo,
                         notice: Option<&'a str>,
                     }
+                    // Leaves the process: stdout, this once.
                     return output::json(&Out {
                         token: token.expose_secret(),
                         info: &info,
                         notice: notice.as_deref(),
                     });
                 }
+                // Leaves the process: stdout, this once.
                 println!("{}", token.expose_secret());
                 eprintln!(
                     "created token '{}' for {} ({}); it is shown this once and stored only as a hash.\n  use it: export COFFER_TOKEN=<the line above>",

@@ -311,6 +311,7 @@ impl ExportArgs {
         let text = SecretString::new(text);
         private_stdout();
         let mut out = std::io::stdout().lock();
+        // Leaves the process: stdout (a file or pipe the caller chose).
         out.write_all(text.expose_secret().as_bytes())?;
         out.flush()?;
         eprintln!(

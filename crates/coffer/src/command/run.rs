@@ -141,7 +141,7 @@ impl Args {
         } else {
             None
         };
-        let mut child = match &workdir {
+        let mut cmd = match &workdir {
             Some(dir) => {
                 let sandbox = ctx.run_sandbox()?;
                 if let Some(why) = &sandbox.unavailable {
@@ -184,12 +184,14 @@ impl Args {
                 c
             }
         };
-        child.stdin(Stdio::inherit());
-        env.apply(&mut child);
+        cmd.stdin(Stdio::inherit());
+        env.apply(&mut cmd);
         if masker.is_some() {
-            child.stdout(Stdio::piped()).stderr(Stdio::piped());
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         }
-        let mut child = child.spawn().with_context(|| format!("cannot run '{program}'"))?;
+        let mut child = cmd.spawn().with_context(|| format!("cannot run '{program}'"))?;
+        // The command holds the environment's values: let them go once the child has its copy.
+        drop(cmd);
         drop(env);
         let status = if let Some(m) = &masker {
             let out = child.stdout.take();

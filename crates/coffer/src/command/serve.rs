@@ -178,6 +178,7 @@ impl Args {
             let local = listener.local_addr()?;
             let url = format!("http://{local}");
             if let Some(t) = service.bootstrap()? {
+                // Leaves the process: stderr, this once.
                 eprintln!(
                     "coffer: first start on an empty store: created the superuser '{}' and its token '{}'.\n\
                      It is shown this once and stored only as a hash:\n\n    {}\n\n\

@@ -84,7 +84,7 @@ impl Exec<'_> {
     fn run(&mut self, sql: &str) -> Result<Vec<Step>, SqlErrorBody> {
         let resp = match self {
             Exec::Local(session) => SqlResponse::from_outcomes(session.run_script(sql), |e| SqlErrorBody::of(&e, sql)),
-            Exec::Api(api, project) => match api.run_sql(project, SqlBody { sql: sql.to_string() }) {
+            Exec::Api(api, project) => match api.run_sql(project, SqlBody { sql: sql.into() }) {
                 Ok(resp) => resp,
                 Err(e) => {
                     let e = anyhow::Error::from(e);

@@ -50,12 +50,12 @@ impl Secrets<'_> {
             .fold((0usize, 0usize), |(c, b), (_, t)| (c + 1, b + size(&t.fields)));
         if count + 1 > MAX_TEMPORARY_SECRETS {
             return Err(CoreError::Usage(format!(
-                "project '{project}' holds {count} temporary secrets, the most one project may keep in memory ({MAX_TEMPORARY_SECRETS}); drop some (DROP TEMPORARY SECRET name) or make this one persistent"
+                "project '{project}' holds {count} temporary secrets, the most one project may keep in memory ({MAX_TEMPORARY_SECRETS}); drop some of them or make this one persistent"
             )));
         }
         if bytes + size(&v.fields) > MAX_TEMPORARY_BYTES {
             return Err(CoreError::Usage(format!(
-                "the temporary secrets of project '{project}' would take more than {} MiB of memory; drop some (DROP TEMPORARY SECRET name) or make this one persistent",
+                "the temporary secrets of project '{project}' would take more than {} MiB of memory; drop some of them or make this one persistent",
                 MAX_TEMPORARY_BYTES >> 20
             )));
         }

@@ -4,6 +4,7 @@
 //! fine, and a syntax error must render (message, line, caret) without panicking either.
 #![no_main]
 
+use coffer_api::ToExitCode;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

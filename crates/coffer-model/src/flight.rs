@@ -134,11 +134,12 @@ fn check_runnable(
         }
         FlightKind::Python | FlightKind::Sql => {
             let Some(script) = script else {
-                let mut e = invalid(input, field, format!("a {} step needs a script", kind.name()));
-                if let ModelError::InvalidFlight { hint, .. } = &mut e {
-                    *hint = Some(Box::new(crate::hint::Hint::GiveAScript));
-                }
-                return Err(e);
+                return Err(ModelError::InvalidFlight {
+                    field: field.into(),
+                    input,
+                    hint: Some(Box::new(crate::hint::Hint::GiveAScript)),
+                    rule: format!("a {} step needs a script", kind.name()),
+                });
             };
             if script.trim().is_empty() {
                 return Err(invalid(input, field, "the script is empty"));

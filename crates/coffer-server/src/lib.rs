@@ -23,6 +23,7 @@
 mod error;
 mod extract;
 mod handlers;
+mod mcp;
 mod openapi;
 mod router;
 mod state;

@@ -86,6 +86,14 @@ pub fn router(state: AppState) -> Router {
             "/v1/projects/{project}/flights/{flight}/runs/{run}/cancel",
             post(flights::cancel_run),
         )
+        .merge(
+            Router::new()
+                .route_service("/mcp", crate::mcp::service(&state, &state.mcp))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::mcp::authenticate,
+                )),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -118,6 +126,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Open MCP streams end with the server, or the graceful shutdown would wait for them.
+    let mcp = state.mcp.stop.clone();
+    let shutdown = async move {
+        shutdown.await;
+        mcp.cancel();
+    };
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -4,6 +4,7 @@
 
 use crate::error::{sql_error_body, ApiError};
 use crate::extract::Auth;
+use crate::mcp::McpConfig;
 use coffer_api::{Local, PlainSql, SqlRunner};
 use coffer_core::{Caller, Service};
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub(crate) service: Arc<Service>,
     pub(crate) sql: Arc<dyn SqlRunner>,
     pub(crate) flights: Option<Arc<coffer_flights::Runner>>,
+    pub(crate) mcp: McpConfig,
 }
 
 impl AppState {
@@ -24,6 +26,10 @@ impl AppState {
             service,
             sql: Arc::new(PlainSql),
             flights: None,
+            mcp: McpConfig {
+                read_only: false,
+                stop: coffer_mcp::CancellationToken::new(),
+            },
         }
     }
 
@@ -40,9 +46,15 @@ impl AppState {
         self
     }
 
+    /// Offers only the MCP tools that change nothing on `/mcp` (`coffer serve --mcp-read-only`).
+    pub fn with_mcp_read_only(mut self, read_only: bool) -> Self {
+        self.mcp.read_only = read_only;
+        self
+    }
+
     /// The API as `caller`: starting runs on the flight runner, running `/sql` with the SQL
     /// runner, statement errors that are not for the client logged (see [`sql_error_body`]).
-    fn api(&self, caller: Caller) -> Local {
+    pub(crate) fn api(&self, caller: Caller) -> Local {
         let api = Local::new(self.service.clone(), caller)
             .with_sql(self.sql.clone())
             .with_sql_errors(sql_error_body);

@@ -17,6 +17,7 @@ mod drop;
 mod env;
 mod history;
 mod index;
+mod masking;
 mod open;
 mod part;
 mod read;

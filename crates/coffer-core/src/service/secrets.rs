@@ -88,6 +88,16 @@ impl Service {
         self.secrets().list_secrets(caller, project)
     }
 
+    /// A masker of the sensitive values of every secret in `project` (every storage), for a
+    /// front end to scrub what it sends out (the MCP tools' answers). No caller check and no
+    /// audit event: the values never leave this process.
+    ///
+    /// # Errors
+    /// An unknown project, store and decryption errors.
+    pub fn output_masker(&self, project: &str) -> Result<coffer_model::mask::Masker> {
+        self.secrets().output_masker(project)
+    }
+
     /// One secret's metadata.
     ///
     /// # Errors

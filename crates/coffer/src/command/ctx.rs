@@ -55,6 +55,24 @@ impl Ctx {
         self.server.is_some()
     }
 
+    /// The server's API when `--server`/`COFFER_URL` is set (remote mode), as the token's
+    /// identity.
+    pub(super) fn remote(&self) -> Result<Option<coffer_api::Remote>> {
+        let Some(url) = &self.server else {
+            return Ok(None);
+        };
+        let token = self.token.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
+            UsageError(
+                "remote mode needs a token: set COFFER_TOKEN or pass --access-token (create one with `coffer token create`)"
+                    .into(),
+            )
+        })?;
+        Ok(Some(coffer_api::Remote::new(
+            url,
+            coffer_crypto::SecretString::from(token),
+        )?))
+    }
+
     /// Where commands act: the server when `--server`/`COFFER_URL` is set, else the embedded
     /// store as the machine's owner.
     pub(super) fn api(&self) -> Result<Box<dyn CofferApi>> {
@@ -67,19 +85,8 @@ impl Ctx {
     }
 
     pub(super) fn api_with(&self, runner: Option<coffer_flights::Runner>) -> Result<Box<dyn CofferApi>> {
-        match &self.server {
-            Some(url) => {
-                let token = self.token.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
-                    UsageError(
-                        "remote mode needs a token: set COFFER_TOKEN or pass --access-token (create one with `coffer token create`)"
-                            .into(),
-                    )
-                })?;
-                Ok(Box::new(coffer_api::Remote::new(
-                    url,
-                    coffer_crypto::SecretString::from(token),
-                )?))
-            }
+        match self.remote()? {
+            Some(remote) => Ok(Box::new(remote)),
             None => {
                 let api = coffer_api::Local::new(Arc::new(self.service()?), coffer_core::Caller::local());
                 Ok(Box::new(match runner {

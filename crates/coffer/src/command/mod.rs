@@ -6,6 +6,7 @@ mod env;
 mod flight;
 mod init;
 mod key;
+mod mcp;
 mod migrate;
 mod project;
 mod run;
@@ -93,6 +94,9 @@ enum Command {
     Sql(sql::Args),
     /// Serve the HTTP API (JSON, OpenAPI at /openapi.json) over the embedded store.
     Serve(serve::Args),
+    /// Serve MCP (Model Context Protocol) tools on stdin/stdout for an AI agent: flights,
+    /// secrets' metadata (never values), which_secret and SQL.
+    Mcp(mcp::Args),
     /// Create, list and delete projects.
     #[command(subcommand)]
     Project(project::Command),
@@ -205,6 +209,7 @@ impl Cli {
             Command::Which(a) => a.run(&ctx),
             Command::Sql(a) => a.run(&ctx),
             Command::Serve(a) => a.run(&ctx),
+            Command::Mcp(a) => a.run(&ctx),
             Command::Project(c) => c.run(&ctx),
             Command::User(c) => c.run(&ctx),
             Command::ServiceAccount(c) => c.run(&ctx),

@@ -49,6 +49,10 @@ pub struct Args {
     /// make room); an engine unused for 10 minutes is stopped.
     #[arg(long, env = "COFFER_SQL_ENGINES", value_name = "N", default_value_t = 16)]
     sql_engines: usize,
+    /// Offer only the MCP tools that change nothing on /mcp (its `query` then takes only
+    /// statements that change nothing).
+    #[arg(long, env = "COFFER_MCP_READ_ONLY")]
+    mcp_read_only: bool,
 }
 
 /// A duration flag, parsed with humantime.
@@ -227,7 +231,8 @@ impl Args {
             );
             let state = coffer_server::AppState::new(Arc::clone(&service))
                 .with_sql(Arc::clone(&sql) as Arc<dyn coffer_api::SqlRunner>)
-                .with_flights(Arc::clone(&runner));
+                .with_flights(Arc::clone(&runner))
+                .with_mcp_read_only(self.mcp_read_only);
             // Said once this node is registered and following the store, so whoever waits for
             // this line finds it in the nodes table.
             eprintln!("coffer: serving {} on {url} (OpenAPI at {url}/openapi.json)", ctx.home.display());

@@ -2,7 +2,7 @@
 //! names: `source_code`, `md_secret_names`, `md_token_name`, `schedule_cron`, run statuses in
 //! capitals.
 
-use crate::handler::Call;
+use crate::call::Call;
 use crate::params as p;
 use crate::reply::{md_status, Reply};
 use coffer_api::types::{FlightCreateBody, FlightSavedResponse, FlightUpdateBody, RunBody};
@@ -420,4 +420,3 @@ mod tests {
         }
     }
 }
-

@@ -3,6 +3,7 @@
 //! its answer passed through the project's masker.
 
 use crate::backend::Backend;
+use crate::call::Call;
 use crate::catalog;
 use crate::reply::Reply;
 use rmcp::model::{
@@ -35,20 +36,6 @@ impl CofferMcp {
     /// A server reaching coffer through `backend`.
     pub fn new(backend: Arc<dyn Backend>, options: Options) -> Self {
         CofferMcp { backend, options }
-    }
-}
-
-/// What a call needs on the blocking pool.
-pub(crate) struct Call {
-    pub api: Arc<dyn coffer_api::CofferApi + Send + Sync>,
-    pub read_only: bool,
-    pub default_project: String,
-}
-
-impl Call {
-    /// The project a call names, or the default one.
-    pub fn project(&self, given: Option<&String>) -> String {
-        given.cloned().unwrap_or_else(|| self.default_project.clone())
     }
 }
 

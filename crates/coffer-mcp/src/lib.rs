@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod backend;
+mod call;
 pub mod catalog;
 mod flights;
 mod handler;

@@ -4,7 +4,7 @@
 //! `INSERT`/`UPDATE` of `duckdb.secrets`) is refused ([`refusal`]); in read-only mode only
 //! statements that change nothing pass ([`read_only_refusal`]).
 
-use crate::handler::Call;
+use crate::call::Call;
 use crate::params as p;
 use crate::reply::Reply;
 use coffer_api::types::SqlBody;

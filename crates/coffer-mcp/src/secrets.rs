@@ -1,6 +1,6 @@
 //! The secret tools: metadata only. No tool takes or returns a secret value.
 
-use crate::handler::Call;
+use crate::call::Call;
 use crate::params as p;
 use crate::reply::Reply;
 use serde_json::{json, Value};

@@ -19,7 +19,7 @@ pub trait Backend: Send + Sync + 'static {
     ///
     /// # Errors
     /// An unknown project; store and decryption errors.
-    fn masker(&self, project: &str) -> coffer_api::Result<Option<Masker>>;
+    fn masker(&self, project: &str) -> coffer_api::Result<Option<Arc<Masker>>>;
 }
 
 /// One API for every call (stdio: the CLI's identity), masked with `service`'s values when
@@ -41,7 +41,7 @@ impl Backend for Fixed {
         Ok(Arc::clone(&self.api))
     }
 
-    fn masker(&self, project: &str) -> coffer_api::Result<Option<Masker>> {
+    fn masker(&self, project: &str) -> coffer_api::Result<Option<Arc<Masker>>> {
         match &self.service {
             Some(s) => Ok(Some(s.output_masker(project)?)),
             None => Ok(None),

@@ -120,7 +120,7 @@ impl ServerHandler for CofferMcp {
         .await
         .map_err(|e| ErrorData::internal_error(format!("tool '{name}' failed: {e}"), None))??;
         Ok(match answer {
-            (reply, Ok(masker)) => finish(reply, masker.as_ref()),
+            (reply, Ok(masker)) => finish(reply, masker.as_deref()),
             // The answer cannot be checked for values: it is not sent.
             (Reply::Err(text), Err(_)) => finish(Reply::Err(text), None),
             (Reply::Ok(_), Err(e)) => finish(

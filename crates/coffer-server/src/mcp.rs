@@ -37,7 +37,7 @@ impl coffer_mcp::Backend for ServerBackend {
         Ok(Arc::new(self.state.api(caller)))
     }
 
-    fn masker(&self, project: &str) -> coffer_api::Result<Option<coffer_model::mask::Masker>> {
+    fn masker(&self, project: &str) -> coffer_api::Result<Option<Arc<coffer_model::mask::Masker>>> {
         Ok(Some(self.state.service.output_masker(project)?))
     }
 }

@@ -132,6 +132,13 @@ pub async fn serve(
         shutdown.await;
         mcp.cancel();
     };
+    // No Nagle delay: an MCP answer is an event stream written in several pieces, and a client
+    // that waits for the last one would otherwise wait for the delayed ACK (about 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -6,11 +6,49 @@ use super::part::Secrets;
 use crate::error::{CoreError, Result};
 use coffer_model::mask::Masker;
 use coffer_model::SensitiveValue;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The maskers of [`Service::output_masker`](crate::Service::output_masker), one per project,
+/// each kept until a secret changes: in this process (every change is counted) or in another
+/// one on the same database (the store's generation moves).
+#[derive(Default)]
+pub(crate) struct Maskers {
+    changes: AtomicU64,
+    built: Mutex<HashMap<String, ((i64, u64), Arc<Masker>)>>,
+}
+
+impl Maskers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ((i64, u64), Arc<Masker>)>> {
+        self.built.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A secret changed in this process.
+    pub(crate) fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::SeqCst);
+    }
+}
 
 impl Secrets<'_> {
-    /// See [`Service::output_masker`](crate::Service::output_masker).
-    pub(crate) fn output_masker(&self, project: &str) -> Result<Masker> {
+    /// See [`Service::output_masker`](crate::Service::output_masker): `project`'s masker from
+    /// `maskers`, built again when a secret changed since.
+    pub(crate) fn output_masker(&self, maskers: &Maskers, project: &str) -> Result<Arc<Masker>> {
         let project = &self.access.canonical_project(project)?;
+        // Read before building: a change while building makes the next call build again.
+        let key = (self.cache.fresh(self.store)?, maskers.changes.load(Ordering::SeqCst));
+        if let Some((k, masker)) = maskers.lock().get(project) {
+            if *k == key {
+                return Ok(Arc::clone(masker));
+            }
+        }
+        let masker = Arc::new(self.build_masker(project)?);
+        maskers.lock().insert(project.clone(), (key, Arc::clone(&masker)));
+        Ok(masker)
+    }
+
+    /// A masker of the values of every secret of `project` (canonical), in every storage.
+    fn build_masker(&self, project: &String) -> Result<Masker> {
         let mut names: Vec<String> = self.temporary_infos(project).into_iter().map(|i| i.name).collect();
         names.extend(self.store.list_secrets(project)?.into_iter().map(|r| r.name));
         names.sort_unstable();

@@ -26,6 +26,7 @@ mod temporary;
 mod update;
 
 pub use env::ENV_SECRET_PREFIX;
+pub(crate) use masking::Maskers;
 pub(crate) use part::{Changes, Secrets};
 pub(crate) use read::open_record;
 pub(crate) use state::{EnvSecrets, ScopeIndexes, TemporarySecrets};

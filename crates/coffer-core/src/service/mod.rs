@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::flights::Flights;
 use crate::keys::Keys;
 use crate::nodes::Nodes;
-use crate::secrets::{Changes, EnvSecrets, ScopeIndexes, Secrets, TemporarySecrets};
+use crate::secrets::{Changes, EnvSecrets, Maskers, ScopeIndexes, Secrets, TemporarySecrets};
 use crate::types::secrets::SecretChange;
 use coffer_crypto::Keyring;
 use coffer_model::net::NetPolicy;
@@ -36,6 +36,7 @@ pub struct Service {
     indexes: ScopeIndexes,
     net: Mutex<NetPolicy>,
     observers: Observers,
+    maskers: Maskers,
 }
 
 impl std::fmt::Debug for Service {
@@ -56,6 +57,7 @@ impl Service {
             indexes: ScopeIndexes::default(),
             net: Mutex::new(NetPolicy::standard()),
             observers: Observers::default(),
+            maskers: Maskers::default(),
         }
     }
 
@@ -139,6 +141,7 @@ impl Service {
 
 impl Changes for Service {
     fn changed(&self, project: &str, change: SecretChange) {
+        self.maskers.changed();
         self.notify(project, change);
     }
 }

@@ -94,8 +94,8 @@ impl Service {
     ///
     /// # Errors
     /// An unknown project, store and decryption errors.
-    pub fn output_masker(&self, project: &str) -> Result<coffer_model::mask::Masker> {
-        self.secrets().output_masker(project)
+    pub fn output_masker(&self, project: &str) -> Result<std::sync::Arc<coffer_model::mask::Masker>> {
+        self.secrets().output_masker(&self.maskers, project)
     }
 
     /// One secret's metadata.

@@ -10,17 +10,21 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// A project's masker and what it was built from: the store's generation and the count of
+/// this process's changes.
+type Built = ((i64, u64), Arc<Masker>);
+
 /// The maskers of [`Service::output_masker`](crate::Service::output_masker), one per project,
 /// each kept until a secret changes: in this process (every change is counted) or in another
 /// one on the same database (the store's generation moves).
 #[derive(Default)]
 pub(crate) struct Maskers {
     changes: AtomicU64,
-    built: Mutex<HashMap<String, ((i64, u64), Arc<Masker>)>>,
+    built: Mutex<HashMap<String, Built>>,
 }
 
 impl Maskers {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ((i64, u64), Arc<Masker>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Built>> {
         self.built.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 

@@ -537,22 +537,14 @@ impl Command {
             }
             Command::Versions(a) => {
                 let versions = ctx.api()?.list_flight_versions(project, &a.name)?;
-                if a.format == Format::Json {
-                    return output::json(&versions);
-                }
-                let rows: Vec<Vec<String>> = versions
-                    .iter()
-                    .map(|v| {
-                        vec![
-                            v.version.to_string(),
-                            output::time(v.created_at),
-                            v.created_by.clone(),
-                            v.changes.join(", "),
-                        ]
-                    })
-                    .collect();
-                output::table(&["version", "created at", "by", "changes"], &rows);
-                Ok(())
+                output::list(a.format, &versions, &["version", "created at", "by", "changes"], |v| {
+                    vec![
+                        v.version.to_string(),
+                        output::time(v.created_at),
+                        v.created_by.clone(),
+                        v.changes.join(", "),
+                    ]
+                })
             }
             Command::List(a) => {
                 let list = ctx.api()?.list_flights(project)?;

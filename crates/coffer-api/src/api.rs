@@ -8,8 +8,8 @@ use crate::types::{
     SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
 };
 use coffer_core::{
-    AuditInfo, FlightInfo, IdentityInfo, KeyUsage, MemberInfo, ProjectInfo, PruneReport, RotationReport, RunInfo,
-    SecretInfo, SecretVersionInfo, TokenInfo,
+    AuditInfo, FlightInfo, FlightVersionInfo, IdentityInfo, KeyUsage, MemberInfo, ProjectInfo, PruneReport,
+    RotationReport, RunInfo, SecretInfo, SecretVersionInfo, TokenInfo,
 };
 use coffer_model::Storage;
 
@@ -87,7 +87,14 @@ pub trait CofferApi {
     fn create_flight(&self, project: &str, body: FlightCreateBody) -> Result<FlightSavedResponse>;
     /// One flight, by name or id (role `read`).
     fn get_flight(&self, project: &str, flight: &str) -> Result<FlightInfo>;
-    /// Changes a flight (role `write`).
+    /// A flight's kept versions, newest first: each with when, by whom and the fields it
+    /// changed (role `read`).
+    fn list_flight_versions(&self, project: &str, flight: &str) -> Result<Vec<FlightVersionInfo>>;
+    /// A flight as it was at `version`, its whole definition then; `version` in the answer is
+    /// that version (role `read`). Not found names the flight, the version and the latest.
+    fn get_flight_version(&self, project: &str, flight: &str, version: i64) -> Result<FlightInfo>;
+    /// Changes a flight (role `write`): a change makes its next version; an update that
+    /// changes nothing makes none and answers `unchanged`.
     fn update_flight(&self, project: &str, flight: &str, body: FlightUpdateBody) -> Result<FlightSavedResponse>;
     /// Deletes a flight with its runs and logs (role `write`).
     fn delete_flight(&self, project: &str, flight: &str) -> Result<()>;

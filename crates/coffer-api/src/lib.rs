@@ -35,6 +35,8 @@ mod sql;
 pub mod types;
 
 pub use api::CofferApi;
+/// The flight answers, from coffer-core: a flight, one of its kept versions, a run.
+pub use coffer_core::{FlightInfo, FlightVersionInfo, RunInfo};
 pub use error::{is_for_the_client, Error, Result};
 pub use exit::ToExitCode;
 pub use local::{Local, SqlErrorRender};

@@ -12,9 +12,9 @@ use crate::types::{
     ServiceAccountBody, SqlBody, SqlErrorBody, SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
 };
 use coffer_core::{
-    AuditFilter, AuditInfo, Caller, CreateRequest, FlightInfo, FlightSaved, IdentityInfo, KeyUsage, MemberInfo,
-    OnConflict, ProjectInfo, PruneReport, RotationReport, RunInfo, RunRequest, SecretInfo, SecretVersionInfo, Service,
-    TokenInfo,
+    AuditFilter, AuditInfo, Caller, CreateRequest, FlightInfo, FlightSaved, FlightVersionInfo, IdentityInfo, KeyUsage,
+    MemberInfo, OnConflict, ProjectInfo, PruneReport, RotationReport, RunInfo, RunRequest, SecretInfo,
+    SecretVersionInfo, Service, TokenInfo,
 };
 use coffer_flights::{Runner, Sink};
 use coffer_model::Storage;
@@ -113,6 +113,7 @@ fn saved(s: FlightSaved) -> FlightSavedResponse {
     FlightSavedResponse {
         flight: s.info,
         warnings: s.warnings,
+        unchanged: s.unchanged,
     }
 }
 
@@ -294,6 +295,16 @@ impl CofferApi for Local {
 
     fn get_flight(&self, project: &str, flight: &str) -> Result<FlightInfo> {
         Ok(self.service.get_flight(&self.caller, project, flight)?)
+    }
+
+    fn list_flight_versions(&self, project: &str, flight: &str) -> Result<Vec<FlightVersionInfo>> {
+        Ok(self.service.list_flight_versions(&self.caller, project, flight)?)
+    }
+
+    fn get_flight_version(&self, project: &str, flight: &str, version: i64) -> Result<FlightInfo> {
+        Ok(self
+            .service
+            .get_flight_version(&self.caller, project, flight, version)?)
     }
 
     fn update_flight(&self, project: &str, flight: &str, body: FlightUpdateBody) -> Result<FlightSavedResponse> {

@@ -11,8 +11,8 @@ use crate::types::{
     RunBody, ServiceAccountBody, SqlBody, SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
 };
 use coffer_core::{
-    AuditInfo, FlightInfo, IdentityInfo, KeyUsage, MemberInfo, ProjectInfo, PruneReport, RotationReport, RunInfo,
-    SecretInfo, SecretVersionInfo, TokenInfo,
+    AuditInfo, FlightInfo, FlightVersionInfo, IdentityInfo, KeyUsage, MemberInfo, ProjectInfo, PruneReport,
+    RotationReport, RunInfo, SecretInfo, SecretVersionInfo, TokenInfo,
 };
 use coffer_crypto::{SecretBytes, SecretString};
 use coffer_model::Storage;
@@ -323,6 +323,14 @@ impl CofferApi for Remote {
 
     fn get_flight(&self, project: &str, flight: &str) -> Result<FlightInfo> {
         self.get(&flight_path(project, flight))
+    }
+
+    fn list_flight_versions(&self, project: &str, flight: &str) -> Result<Vec<FlightVersionInfo>> {
+        self.get(&format!("{}/versions", flight_path(project, flight)))
+    }
+
+    fn get_flight_version(&self, project: &str, flight: &str, version: i64) -> Result<FlightInfo> {
+        self.get(&format!("{}/versions/{version}", flight_path(project, flight)))
     }
 
     fn update_flight(&self, project: &str, flight: &str, body: FlightUpdateBody) -> Result<FlightSavedResponse> {

@@ -69,7 +69,9 @@ pub use nodes::{LostNode, NodeEvent, NodeHeartbeat, NodeTiming};
 pub use secrets::{ENV_SECRET_PREFIX, MAX_TEMPORARY_BYTES, MAX_TEMPORARY_SECRETS};
 pub use service::{SecretObserver, Service};
 pub use types::access::{AuditInfo, IdentityInfo, MemberInfo, NewToken, ProjectInfo, TokenInfo};
-pub use types::flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, LaunchStep, RunInfo, RunRequest, Started};
+pub use types::flights::{
+    FlightInfo, FlightSaved, FlightUpdate, FlightVersionInfo, Launch, LaunchStep, RunInfo, RunRequest, Started,
+};
 pub use types::keys::{KeptKey, KeyUsage, PruneReport, RotationReport};
 pub use types::secrets::{
     CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretChange, SecretInfo, SecretUpdate, SecretVersionInfo,

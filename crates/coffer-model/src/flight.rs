@@ -440,6 +440,74 @@ impl RunStatus {
     pub fn is_final(self) -> bool {
         self != RunStatus::Running
     }
+
+    /// The status as MotherDuck names it, without its `RUN_STATUS_` prefix (the SQL surface
+    /// shows [`RunStatus::md_name`]): `SUCCEEDED`, `FAILED` (also a run killed at its
+    /// timeout), `CANCELLED` or `RUNNING`. coffer records a run `running` when it starts, so
+    /// none is ever `PENDING`.
+    pub fn md_status(self) -> &'static str {
+        match self {
+            RunStatus::Running => "RUNNING",
+            RunStatus::Succeeded => "SUCCEEDED",
+            RunStatus::Failed | RunStatus::TimedOut => "FAILED",
+            RunStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// The full MotherDuck name of the status, as the SQL functions show it:
+    /// `RUN_STATUS_SUCCEEDED` and so on ([`RunStatus::md_status`]).
+    pub fn md_name(self) -> String {
+        format!("{MD_STATUS_PREFIX}{}", self.md_status())
+    }
+}
+
+/// The prefix of MotherDuck's run status names (`RUN_STATUS_SUCCEEDED`).
+pub const MD_STATUS_PREFIX: &str = "RUN_STATUS_";
+
+/// The MotherDuck name of a stored status (`running`, `queued`, ...), for a status this coffer
+/// may not know (a newer node's): a known one as [`RunStatus::md_name`], `queued` and `pending`
+/// as `RUN_STATUS_PENDING`, anything else upper-cased after the prefix.
+pub fn md_status_name(stored: &str) -> String {
+    match RunStatus::parse(stored) {
+        Some(s) => s.md_name(),
+        None if matches!(stored, "queued" | "pending") => format!("{MD_STATUS_PREFIX}PENDING"),
+        None => format!("{MD_STATUS_PREFIX}{}", stored.to_ascii_uppercase()),
+    }
+}
+
+impl FlightSpec {
+    /// The fields of a definition that differ between `self` (a version) and `newer` (a
+    /// later one), named as `flight show --format json` names them, in that order: `kind`,
+    /// `command`, `script`, `steps`, `config`, `secrets`, `token_name`, `schedule`,
+    /// `timezone`, `timeout_secs`, `concurrency`. Bookkeeping (`runs_as_since`) is not a
+    /// change of its own: it moves with the token. Empty when the definitions are equal.
+    pub fn changed_fields(&self, newer: &FlightSpec) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut check = |changed: bool, name: &'static str| {
+            if changed {
+                out.push(name);
+            }
+        };
+        check(self.kind != newer.kind, "kind");
+        check(self.command != newer.command, "command");
+        check(self.script != newer.script, "script");
+        check(self.steps != newer.steps, "steps");
+        // Config keeps its order: a reordered map is a change (runs see the new order).
+        check(!self.config.iter().eq(newer.config.iter()), "config");
+        check(self.secrets != newer.secrets, "secrets");
+        check(self.token_name != newer.token_name, "token_name");
+        check(self.schedule != newer.schedule, "schedule");
+        check(self.timezone != newer.timezone, "timezone");
+        check(self.timeout_secs != newer.timeout_secs, "timeout_secs");
+        check(self.concurrency != newer.concurrency, "concurrency");
+        out
+    }
+
+    /// Whether `newer` defines the same flight: no field of [`FlightSpec::changed_fields`]
+    /// differs (an update to it is no change and makes no version).
+    pub fn same_definition(&self, newer: &FlightSpec) -> bool {
+        self.changed_fields(newer).is_empty()
+    }
 }
 
 #[cfg(test)]
@@ -525,6 +593,64 @@ mod tests {
         );
         s.steps[0].env = [("REGION".to_string(), "eu".to_string())].into_iter().collect();
         assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn md_status_names() {
+        let all = [
+            (RunStatus::Running, "RUN_STATUS_RUNNING"),
+            (RunStatus::Succeeded, "RUN_STATUS_SUCCEEDED"),
+            (RunStatus::Failed, "RUN_STATUS_FAILED"),
+            (RunStatus::Cancelled, "RUN_STATUS_CANCELLED"),
+            (RunStatus::TimedOut, "RUN_STATUS_FAILED"),
+        ];
+        for (s, md) in all {
+            assert_eq!(s.md_name(), md);
+            assert_eq!(md_status_name(s.name()), md);
+        }
+        assert_eq!(md_status_name("queued"), "RUN_STATUS_PENDING");
+        assert_eq!(md_status_name("pending"), "RUN_STATUS_PENDING");
+        assert_eq!(md_status_name("paused"), "RUN_STATUS_PAUSED");
+    }
+
+    #[test]
+    fn changed_fields_name_what_differs() {
+        let a = spec();
+        assert!(a.changed_fields(&a.clone()).is_empty());
+        assert!(a.same_definition(&a.clone()));
+        let mut b = a.clone();
+        b.command = vec!["false".into()];
+        b.config.insert("NEW".into(), "1".into());
+        b.schedule = Some("0 * * * *".into());
+        assert_eq!(a.changed_fields(&b), ["command", "config", "schedule"]);
+        let mut reordered = a.clone();
+        reordered.config.reverse();
+        assert_eq!(a.changed_fields(&reordered), ["config"], "config order is part of it");
+        let mut bookkeeping = a.clone();
+        bookkeeping.runs_as_since = Some(3);
+        assert!(a.same_definition(&bookkeeping));
+        let mut all = a.clone();
+        all.kind = FlightKind::Python;
+        all.command.clear();
+        all.script = Some("print(1)".into());
+        all.secrets = vec!["s".into()];
+        all.token_name = Some("t".into());
+        all.timezone = Some("UTC".into());
+        all.timeout_secs = Some(5);
+        all.concurrency = 2;
+        assert_eq!(
+            a.changed_fields(&all),
+            [
+                "kind",
+                "command",
+                "script",
+                "secrets",
+                "token_name",
+                "timezone",
+                "timeout_secs",
+                "concurrency"
+            ]
+        );
     }
 
     #[test]

@@ -172,10 +172,11 @@ fn serde_urlencoded_compat<T: DeserializeOwned>(query: &str) -> Result<T, String
 }
 
 /// The path segments: each a valid name, but `{flight}`, which may also be a flight id (a
-/// UUID), and `{run}`, a run number (a positive integer).
+/// UUID), and `{run}` or `{version}`, a run or version number (a positive integer).
 #[derive(Debug)]
 pub(crate) struct Names {
     names: Vec<String>,
+    /// The run or version number.
     run: Option<i64>,
 }
 
@@ -191,14 +192,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Names {
             run: None,
         };
         for (key, value) in map {
-            if key == "run" {
+            if key == "run" || key == "version" {
                 let n = value.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "invalid",
-                        format!("invalid run number '{value}': runs are numbered 1, 2, 3, ..."),
+                        format!("invalid {key} number '{value}': {key}s are numbered 1, 2, 3, ..."),
                     )
-                    .with_field("run")
+                    .with_field(key.clone())
                 })?;
                 out.run = Some(n);
                 continue;
@@ -234,7 +235,7 @@ impl Names {
         let a = self.names.pop().unwrap_or_default();
         (a, b)
     }
-    /// Project, flight and run number.
+    /// Project, flight and run (or version) number.
     pub(crate) fn run(self) -> (String, String, i64) {
         let n = self.run.unwrap_or_default();
         let (project, flight) = self.two();

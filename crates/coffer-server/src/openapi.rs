@@ -21,7 +21,7 @@ use utoipa::OpenApi;
         access::list_tokens, access::create_token, access::revoke_token, audit::list_audit, sql::run_sql,
         secrets::secret_history, secrets::rollback_secret, keys::key_status, keys::rotate_keys,
         flights::list_flights, flights::create_flight, flights::show_flight, flights::update_flight,
-        flights::delete_flight, flights::run_flight, flights::list_runs, flights::show_run, flights::run_logs,
+        flights::list_flight_versions, flights::show_flight_version, flights::delete_flight, flights::run_flight, flights::list_runs, flights::show_run, flights::run_logs,
         flights::cancel_run
     ),
     components(schemas(
@@ -31,7 +31,7 @@ use utoipa::OpenApi;
         AuditInfo, Name, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody, RollbackBody,
         coffer_core::SecretVersionInfo, coffer_core::KeyUsage, coffer_core::RotationReport, FlightCreateBody,
         FlightUpdateBody, FlightSavedResponse, RunBody, LogChunkBody, LogResponse, coffer_core::FlightInfo,
-        coffer_core::RunInfo
+        coffer_core::FlightVersionInfo, coffer_core::RunInfo
     )),
     modifiers(&BearerAuth, &PathNames),
     security(("bearer" = []))
@@ -53,7 +53,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// Every string path parameter is a name, which the `Names` extractor checks: each gets the
 /// [`Name`] schema with its pattern, so clients and API fuzzers know other segments get 400
-/// (a flight id, a UUID, matches it too). Run numbers are integers of at least 1.
+/// (a flight id, a UUID, matches it too). Run and version numbers are integers of at least 1.
 struct PathNames;
 
 impl utoipa::Modify for PathNames {

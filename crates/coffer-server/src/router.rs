@@ -71,6 +71,14 @@ pub fn router(state: AppState) -> Router {
                 .delete(flights::delete_flight),
         )
         .route(
+            "/v1/projects/{project}/flights/{flight}/versions",
+            get(flights::list_flight_versions),
+        )
+        .route(
+            "/v1/projects/{project}/flights/{flight}/versions/{version}",
+            get(flights::show_flight_version),
+        )
+        .route(
             "/v1/projects/{project}/flights/{flight}/runs",
             get(flights::list_runs).post(flights::run_flight),
         )

@@ -68,6 +68,16 @@ impl App {
             .await
     }
 
+    /// A new user with no role, and its token.
+    async fn user(&self, name: &str) -> String {
+        let r = self.admin("POST", "/v1/users", Some(json!({ "name": name }))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let body = json!({"name": format!("{name}-t"), "owner": name});
+        let r = self.admin("POST", "/v1/tokens", Some(body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["token"].as_str().expect("a token").to_string()
+    }
+
     async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
         let token = self.admin.clone();
         self.call(method, path, Some(&token), body).await
@@ -536,17 +546,7 @@ async fn roles_and_tokens() {
     let app = App::start(true).await;
     let def = json!({"name": "hello", "kind": "command", "command": ["true"]});
     assert_eq!(app.admin("POST", F, Some(def.clone())).await.status, 201);
-    assert_eq!(
-        app.admin("POST", "/v1/users", Some(json!({"name": "bob"})))
-            .await
-            .status,
-        201
-    );
-    let r = app
-        .admin("POST", "/v1/tokens", Some(json!({"name": "bob-t", "owner": "bob"})))
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let bob = r.body["token"].as_str().expect("a token").to_string();
+    let bob = app.user("bob").await;
 
     let r = app.call("GET", F, Some(&bob), None).await;
     error(&r, 403, "forbidden");
@@ -709,4 +709,115 @@ async fn tokens_form_a_tree() {
         error(&app.call("GET", "/v1/whoami", Some(t), None).await, 401, "unauthorized");
     }
     assert_eq!(app.admin("GET", "/v1/whoami", None).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_are_kept_listed_and_read_by_role() {
+    let app = App::start(false).await;
+    let def = json!({"name": "job", "kind": "command", "command": ["echo", "one"], "config": {"A": "1"}});
+    let r = app.admin("POST", F, Some(def)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["flight"]["flight_id"].as_str().expect("id").to_string();
+    let r = app
+        .admin(
+            "PATCH",
+            &format!("{F}/job"),
+            Some(json!({"command": ["echo", "two"], "config": {"A": "2"}})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["flight"]["version"].clone()),
+        (200, json!(2)),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["unchanged"], false);
+    // The same definition again changes nothing and makes no version.
+    let r = app
+        .admin("PATCH", &format!("{F}/job"), Some(json!({"command": ["echo", "two"]})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (r.body["unchanged"].clone(), r.body["flight"]["version"].clone()),
+        (json!(true), json!(2))
+    );
+
+    let r = app.admin("GET", &format!("{F}/job/versions"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list = r.body.as_array().expect("a list");
+    assert_eq!(list.len(), 2, "{}", r.body);
+    assert_eq!(list[0]["version"], 2);
+    assert_eq!(list[0]["changes"], json!(["command", "config"]));
+    assert_eq!(list[1]["changes"], json!(["created"]));
+    assert!(list[0]["created_by"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(list[0]["created_at"].as_i64().is_some());
+
+    for flight in ["job", id.as_str()] {
+        let r = app.admin("GET", &format!("{F}/{flight}/versions/1"), None).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            (r.body["version"].clone(), r.body["command"].clone()),
+            (json!(1), json!(["echo", "one"]))
+        );
+        assert_eq!(r.body["config"], json!({"A": "1"}));
+    }
+    let r = app.admin("GET", &format!("{F}/job/versions/9"), None).await;
+    error(&r, 404, "not_found");
+    let msg = r.body["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("'job'") && msg.contains("version 9") && msg.contains("latest version is 2"),
+        "{msg}"
+    );
+    for bad in ["0", "-1", "two", "99999999999999999999"] {
+        let r = app.admin("GET", &format!("{F}/job/versions/{bad}"), None).await;
+        error(&r, 400, "invalid");
+        assert_eq!(r.body["field"], "version", "{}", r.body);
+    }
+    error(
+        &app.admin("GET", &format!("{F}/ghost/versions"), None).await,
+        404,
+        "not_found",
+    );
+    error(
+        &app.call("GET", &format!("{F}/job/versions"), None, None).await,
+        401,
+        "unauthorized",
+    );
+
+    // No role: nothing, not even whether the flight exists; `read` reads and cannot write.
+    let bob = app.user("bob").await;
+    for path in [
+        format!("{F}/job/versions"),
+        format!("{F}/job/versions/1"),
+        format!("{F}/ghost/versions/1"),
+    ] {
+        let r = app.call("GET", &path, Some(&bob), None).await;
+        error(&r, 403, "forbidden");
+        assert_eq!(r.body["role_needed"], "read");
+        assert!(!r.body.to_string().contains("echo"), "{}", r.body);
+    }
+    let r = app
+        .admin("PUT", "/v1/projects/p/members/bob", Some(json!({"role": "read"})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app.call("GET", &format!("{F}/job/versions"), Some(&bob), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        app.call("GET", &format!("{F}/job/versions/1"), Some(&bob), None)
+            .await
+            .status,
+        200
+    );
+    let r = app
+        .call(
+            "PATCH",
+            &format!("{F}/job"),
+            Some(&bob),
+            Some(json!({"command": ["id"]})),
+        )
+        .await;
+    error(&r, 403, "forbidden");
+    assert_eq!(r.body["role_needed"], "write");
+    let r = app.admin("GET", &format!("{F}/job/versions"), None).await;
+    assert_eq!(r.body.as_array().map(Vec::len), Some(2), "no version was made");
 }

@@ -51,7 +51,7 @@ fn every_path_parameter_is_a_name() {
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {
             for p in op["parameters"].as_array().into_iter().flatten() {
-                if p["in"] == "path" && p["name"] == "run" {
+                if p["in"] == "path" && (p["name"] == "run" || p["name"] == "version") {
                     assert_eq!(p["schema"]["type"], "integer", "{method} {path}");
                     assert_eq!(p["schema"]["minimum"], 1, "{method} {path}");
                 } else if p["in"] == "path" {
@@ -83,6 +83,8 @@ fn flight_routes_are_documented() {
         (format!("{base}/{{flight}}/runs"), "post", "201"),
         (format!("{base}/{{flight}}/runs"), "post", "503"),
         (format!("{base}/{{flight}}/runs/{{run}}"), "get", "200"),
+        (format!("{base}/{{flight}}/versions"), "get", "200"),
+        (format!("{base}/{{flight}}/versions/{{version}}"), "get", "200"),
         (format!("{base}/{{flight}}/runs/{{run}}/logs"), "get", "200"),
         (format!("{base}/{{flight}}/runs/{{run}}/cancel"), "post", "200"),
     ];
@@ -97,6 +99,7 @@ fn flight_routes_are_documented() {
     for schema in [
         "FlightInfo",
         "RunInfo",
+        "FlightVersionInfo",
         "FlightSavedResponse",
         "LogResponse",
         "LogChunkBody",

@@ -393,7 +393,12 @@ fn run_goes_through_the_launcher_with_the_overrides() {
         )]
     );
     assert_eq!(int(&t, 0, "run_number"), 1);
-    assert_eq!(text(&t, 0, "status"), "succeeded", "{:?}", cell(&t, 0, "message"));
+    assert_eq!(
+        text(&t, 0, "status"),
+        "RUN_STATUS_SUCCEEDED",
+        "{:?}",
+        cell(&t, 0, "message")
+    );
     assert_eq!(text(&t, 0, "started_by"), "test:alice");
     assert_eq!(int(&t, 0, "flight_version"), 1);
     assert_eq!(text(&t, 0, "config"), "{REGION=ap-south-1, BATCH_SIZE=1000}");
@@ -518,24 +523,24 @@ fn list_runs_filters_and_orders() {
         [
             vec![
                 Value::Int(3),
-                Value::Text("succeeded".into()),
+                Value::Text("RUN_STATUS_SUCCEEDED".into()),
                 Value::Text("{REGION=us-east-1, BATCH_SIZE=1000}".into())
             ],
             vec![
                 Value::Int(2),
-                Value::Text("failed".into()),
+                Value::Text("RUN_STATUS_FAILED".into()),
                 Value::Text("{REGION=ap-south-1, BATCH_SIZE=1000}".into())
             ],
             vec![
                 Value::Int(1),
-                Value::Text("succeeded".into()),
+                Value::Text("RUN_STATUS_SUCCEEDED".into()),
                 Value::Text("{REGION=us-east-1, BATCH_SIZE=1000}".into())
             ],
         ]
     );
     let t = ok(
         &mut s,
-        "SELECT run_number, exit_code FROM md_list_flight_runs(flight_id := 'ingest') WHERE status = 'failed'",
+        "SELECT run_number, exit_code FROM md_list_flight_runs(flight_id := 'ingest') WHERE status = 'RUN_STATUS_FAILED'",
     );
     assert_eq!(t.rows, [vec![Value::Int(2), Value::Int(3)]]);
     let t = ok(
@@ -571,7 +576,7 @@ fn cancel_and_delete() {
     );
     launcher.end_with(Ending::Running);
     let t = ok(&mut s, "CALL MD_RUN_FLIGHT(flight_id := 'slow')");
-    assert_eq!(text(&t, 0, "status"), "running");
+    assert_eq!(text(&t, 0, "status"), "RUN_STATUS_RUNNING");
     // Its concurrency (1) is taken.
     let m = err(&mut s, "CALL MD_RUN_FLIGHT(flight_id := 'slow')");
     assert!(m.contains("concurrency"), "{m}");
@@ -754,7 +759,7 @@ fn a_run_that_cannot_start_is_a_failed_row_with_its_reason() {
         "CALL MD_CREATE_FLIGHT(name := 'f', command := ['true'], flight_secret_names := ['my_api_secret'], access_token_name := 'outsider-token')",
     );
     let t = ok(&mut s, "CALL MD_RUN_FLIGHT(flight_id := 'f')");
-    assert_eq!(text(&t, 0, "status"), "failed");
+    assert_eq!(text(&t, 0, "status"), "RUN_STATUS_FAILED");
     assert_eq!(cell(&t, 0, "exit_code"), &Value::Null);
     let m = text(&t, 0, "message");
     assert!(m.contains("'outsider'") && m.contains("use"), "{m}");
@@ -763,4 +768,102 @@ fn a_run_that_cannot_start_is_a_failed_row_with_its_reason() {
         "SELECT message FROM MD_LIST_FLIGHT_RUNS(flight_id := 'f') WHERE message IS NOT NULL",
     );
     assert_eq!(t.rows.len(), 1);
+}
+
+#[test]
+fn versions_are_listed_and_read_as_they_were() {
+    let e = env();
+    let mut s = session(&e.service, None);
+    refs(&e.service, &mut s);
+    let id = text(&ok(&mut s, CREATE_INGEST), 0, "flight_id").to_string();
+    ok(
+        &mut s,
+        "CALL MD_UPDATE_FLIGHT(flight_id := 'ingest', source_code := 'print(2)', config := MAP {'REGION': 'eu'})",
+    );
+    ok(&mut s, "CALL MD_UPDATE_FLIGHT(flight_id := 'ingest', timeout := 60)");
+    // The same value again changes nothing: no version.
+    let t = ok(&mut s, "CALL MD_UPDATE_FLIGHT(flight_id := 'ingest', timeout := 60)");
+    assert_eq!(int(&t, 0, "current_version"), 3);
+
+    let t = ok(&mut s, &format!("FROM MD_LIST_FLIGHT_VERSIONS(flight_id := '{id}')"));
+    let names: Vec<&str> = t.columns.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "flight_id",
+            "flight_name",
+            "version",
+            "created_at",
+            "created_by",
+            "changes"
+        ]
+    );
+    assert_eq!(t.rows.len(), 3);
+    assert_eq!(
+        (int(&t, 0, "version"), list(&t, 0, "changes")),
+        (3, vec!["timeout_secs".to_string()])
+    );
+    assert_eq!(list(&t, 1, "changes"), ["script", "config"]);
+    assert_eq!(list(&t, 2, "changes"), ["created"]);
+    assert_eq!(
+        (text(&t, 2, "flight_name"), text(&t, 2, "created_by")),
+        ("ingest", "test:alice")
+    );
+    let t = ok(
+        &mut s,
+        "SELECT version FROM MD_FLIGHT_VERSIONS(flight_id := 'ingest', \"LIMIT\" := 1, \"OFFSET\" := 1)",
+    );
+    assert_eq!(t.rows, [vec![Value::Int(2)]]);
+
+    let t = ok(
+        &mut s,
+        "FROM MD_GET_FLIGHT_VERSION(flight_id := 'ingest', version := 1)",
+    );
+    let get = ok(&mut s, "FROM MD_GET_FLIGHT(flight_id := 'ingest')");
+    let names: Vec<&str> = t.columns.iter().map(|(n, _)| n.as_str()).collect();
+    let get_names: Vec<&str> = get.columns.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names[..get_names.len()], get_names[..], "MD_GET_FLIGHT's columns first");
+    assert_eq!((int(&t, 0, "version"), int(&t, 0, "current_version")), (1, 3));
+    assert_eq!(text(&t, 0, "config"), "{REGION=us-east-1, BATCH_SIZE=1000}");
+    assert_eq!(text(&t, 0, "source_code"), "import os\nprint(os.environ['REGION'])");
+    assert_eq!(int(&t, 0, "timeout"), 600);
+    let t = ok(
+        &mut s,
+        &format!("SELECT source_code, timeout FROM MD_GET_FLIGHT_VERSION(flight_id := '{id}', version := 3)"),
+    );
+    assert_eq!(t.rows, [vec![Value::Text("print(2)".into()), Value::Int(60)]]);
+
+    let m = err(
+        &mut s,
+        "FROM MD_GET_FLIGHT_VERSION(flight_id := 'ingest', version := 9)",
+    );
+    assert!(
+        m.contains("'ingest'") && m.contains("no version 9") && m.contains("latest version is 3"),
+        "{m}"
+    );
+    let m = err(&mut s, "FROM MD_GET_FLIGHT_VERSION(flight_id := 'ingest')");
+    assert!(m.contains("needs version := N"), "{m}");
+    let m = err(
+        &mut s,
+        "FROM MD_GET_FLIGHT_VERSION(flight_id := 'ingest', version := 0)",
+    );
+    assert!(m.contains("'version'"), "{m}");
+    let m = err(&mut s, "FROM MD_LIST_FLIGHT_VERSIONS(flight_id := 'nope')");
+    assert!(m.contains("no flight named 'nope'"), "{m}");
+
+    // No role in the project: nothing.
+    e.service.create_user(&caller(), "outsider", false).expect("user");
+    let t = e
+        .service
+        .create_token(&caller(), Some("outsider"), "outsider-t", None)
+        .expect("token");
+    let outsider = e.service.authenticate(t.token.expose_secret(), "test").expect("login");
+    let mut theirs = Session::new(&e.service, PROJECT, outsider);
+    for q in [
+        "FROM MD_LIST_FLIGHT_VERSIONS(flight_id := 'ingest')",
+        "FROM MD_GET_FLIGHT_VERSION(flight_id := 'ingest', version := 1)",
+    ] {
+        let m = err(&mut theirs, q);
+        assert!(m.contains("permission denied") && !m.contains("REGION"), "{m}");
+    }
 }

@@ -11,6 +11,7 @@ use coffer_store::{Result, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_token_parent.sql"),
+    include_str!("../migrations/0003_flight_versions.sql"),
 ];
 
 /// The advisory lock held while migrating ("coffer" in ASCII).

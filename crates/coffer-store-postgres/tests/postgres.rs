@@ -323,3 +323,48 @@ fn tls_is_used_and_verified_when_the_server_offers_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_written_flight_version_cannot_be_changed() {
+    use coffer_store::sql::SqlBackend;
+    let Some(url) = common::fresh_database() else { return };
+    let store = PgStore::connect(&url).expect("connect");
+    let f = flight("f-1", "p", "fixed");
+    store.create_flight(&f, &[]).expect("create");
+    let err = store
+        .execute("UPDATE flight_versions SET spec = '{}', created_by = 'mallory'", &[])
+        .expect_err("immutable");
+    assert!(err.to_string().contains("flight versions are immutable"), "{err}");
+    let v = store.get_flight_version("f-1", 1).expect("get").expect("kept");
+    assert_eq!((v.spec, v.created_by.as_str()), (f.spec, "alice"));
+}
+
+#[test]
+fn flights_from_before_versions_get_their_current_one() {
+    let Some(url) = common::fresh_database() else { return };
+    drop(PgStore::connect(&url).expect("connect"));
+    // Back to the schema before versions, with a flight updated twice.
+    testing::execute(
+        &url,
+        "DROP TABLE flight_versions; DROP FUNCTION flight_versions_immutable(); \
+         UPDATE coffer_schema SET version = 2; \
+         INSERT INTO flights (id, project, name, spec, version, owner, owner_id, created_at, updated_at) \
+         VALUES ('f-1', 'default', 'old', '{\"kind\":\"command\",\"command\":[\"true\"]}', 3, 'alice', NULL, 1, 50); \
+         INSERT INTO audit_events (at, actor, project, object, action, result, client) VALUES \
+         (1, 'alice', 'default', 'flight:old', 'flight.create', 'ok', 'cli'), \
+         (40, 'bob', 'default', 'flight:old', 'flight.update', 'ok', 'cli'), \
+         (45, 'mallory', 'default', 'flight:old', 'flight.update', 'denied', 'cli')",
+    );
+    let store = PgStore::connect(&url).expect("migrate");
+    assert_eq!(
+        store.schema_version().expect("version"),
+        PgStore::known_schema_version()
+    );
+    let got: Vec<_> = store
+        .list_flight_versions("f-1")
+        .expect("versions")
+        .into_iter()
+        .map(|v| (v.version, v.created_at, v.created_by))
+        .collect();
+    assert_eq!(got, [(3, 50, "bob".to_string())]);
+}

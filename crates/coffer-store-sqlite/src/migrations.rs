@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_flights.sql"),
     include_str!("../migrations/0006_nodes.sql"),
     include_str!("../migrations/0007_token_parent.sql"),
+    include_str!("../migrations/0008_flight_versions.sql"),
 ];
 
 /// Runs the migrations the database at `conn` has not had, in one transaction.

@@ -133,6 +133,75 @@ fn tokens_from_before_parents_have_none() {
 }
 
 #[test]
+fn flights_from_before_versions_get_their_current_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.db");
+    {
+        let conn = Connection::open(&path).expect("raw");
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        let spec = coffer_store::sql::codec::json(&spec()).expect("spec");
+        conn.execute(
+            "INSERT INTO flights (id, project, name, spec, version, owner, owner_id, created_at, updated_at) \
+             VALUES ('f-1', 'default', 'old', ?1, 3, 'alice', NULL, 1, 50), \
+                    ('f-2', 'default', 'quiet', ?1, 1, 'carol', NULL, 1, 60)",
+            [&spec],
+        )
+        .expect("old flights");
+        conn.execute_batch(
+            "INSERT INTO audit_events (at, actor, project, object, action, result, client) VALUES \
+             (1, 'alice', 'default', 'flight:old', 'flight.create', 'ok', 'cli'), \
+             (40, 'bob', 'default', 'flight:old', 'flight.update', 'ok', 'cli'), \
+             (45, 'mallory', 'default', 'flight:old', 'flight.update', 'denied', 'cli')",
+        )
+        .expect("old events");
+        conn.pragma_update(None, "user_version", 7).expect("version");
+    }
+    let store = SqliteStore::open(&path).expect("open");
+    let versions = store.list_flight_versions("f-1").expect("versions");
+    let got: Vec<_> = versions
+        .iter()
+        .map(|v| (v.version, v.created_at, v.created_by.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [(3, 50, "bob")],
+        "only the current version is known, by its last writer"
+    );
+    assert_eq!(versions[0].spec, spec());
+    let quiet = store.list_flight_versions("f-2").expect("versions");
+    assert_eq!(quiet.len(), 1);
+    assert_eq!(quiet[0].created_by, "carol", "no audit event: the owner");
+}
+
+#[test]
+fn a_written_flight_version_cannot_be_changed() {
+    use coffer_store::sql::SqlBackend;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("c.db")).expect("open");
+    let f = FlightRecord {
+        id: "f-1".into(),
+        project: "default".into(),
+        name: "fixed".into(),
+        spec: spec(),
+        version: 1,
+        owner: "alice".into(),
+        owner_id: None,
+        created_at: 1,
+        updated_at: 1,
+        last_tick: None,
+    };
+    store.create_flight(&f, &[]).expect("create");
+    let err = store
+        .execute("UPDATE flight_versions SET spec = '{}', created_by = 'mallory'", &[])
+        .expect_err("immutable");
+    assert!(err.to_string().contains("flight versions are immutable"), "{err}");
+    let v = store.get_flight_version("f-1", 1).expect("get").expect("kept");
+    assert_eq!((v.spec, v.created_by.as_str()), (spec(), "alice"));
+}
+
+#[test]
 fn refuses_a_newer_schema() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -144,7 +213,7 @@ fn refuses_a_newer_schema() {
     let err = SqliteStore::open(&path).expect_err("newer schema");
     assert_eq!(
         err.to_string(),
-        "the database schema is version 99 but this coffer knows up to 7: upgrade coffer"
+        "the database schema is version 99 but this coffer knows up to 8: upgrade coffer"
     );
     let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);

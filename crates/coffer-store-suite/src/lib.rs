@@ -72,6 +72,7 @@ macro_rules! store_suite {
             claim_tick_is_compare_and_set,
             flight_writes_are_audited,
             flight_writes_leave_the_generation,
+            flight_versions_are_kept_and_immutable,
             nodes_heartbeat_and_leave,
         );
         $crate::store_suite!(@maker $backend; export_import_round_trip);

@@ -197,6 +197,22 @@ pub struct FlightRecord {
     pub last_tick: Option<i64>,
 }
 
+/// One version of a flight's definition: written with the create or update that made it, in
+/// the same transaction, and never changed afterwards (deleted only with its flight).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlightVersionRecord {
+    /// The flight's id.
+    pub flight_id: String,
+    /// 1 for the created flight, one more for every update.
+    pub version: i64,
+    /// The whole definition at that version.
+    pub spec: coffer_model::flight::FlightSpec,
+    /// When it was written (the flight's `updated_at` then), Unix milliseconds.
+    pub created_at: i64,
+    /// Who wrote it: the creator for version 1, the updater for the others.
+    pub created_by: String,
+}
+
 /// One run of a flight.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRecord {
@@ -318,6 +334,8 @@ pub struct Dump {
     pub audit: Vec<AuditEvent>,
     /// Every flight.
     pub flights: Vec<FlightRecord>,
+    /// Every kept version of every flight.
+    pub flight_versions: Vec<FlightVersionRecord>,
     /// Every run of every flight.
     pub runs: Vec<RunRecord>,
     /// Every log chunk: flight id, run number, chunk (with its `seq`).
@@ -336,6 +354,7 @@ impl Dump {
             ("grants", self.grants.len()),
             ("audit_events", self.audit.len()),
             ("flights", self.flights.len()),
+            ("flight_versions", self.flight_versions.len()),
             ("flight_runs", self.runs.len()),
             ("flight_run_logs", self.logs.len()),
         ]

@@ -9,8 +9,8 @@ use crate::error::Result;
 #[cfg(doc)]
 use crate::error::StoreError;
 use crate::records::{
-    AuditEvent, AuditFilter, Dump, Expect, FlightRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord,
-    ProjectRecord, RunEnd, RunRecord, SecretRecord, StoreChange, TokenRecord,
+    AuditEvent, AuditFilter, Dump, Expect, FlightRecord, FlightVersionRecord, GrantRecord, IdentityRecord, LogChunk,
+    NodeRecord, ProjectRecord, RunEnd, RunRecord, SecretRecord, StoreChange, TokenRecord,
 };
 
 /// A persistent store of secrets, and of everything else coffer keeps: every area's trait.
@@ -243,20 +243,42 @@ pub trait AuditStore {
     fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
 }
 
-/// Flights: their definitions and schedule ticks (not counted by the generation: no cache holds them).
+/// Flights: their definitions, every version of them, and schedule ticks (not counted by the
+/// generation: no cache holds them).
+///
+/// Each create and update also writes the flight's new version ([`FlightVersionRecord`]: the
+/// whole definition, when and by whom) in the same transaction, so a flight and its versions
+/// never disagree. A version, once written, is never changed: writing one whose number the
+/// flight already has fails, and the schema refuses an `UPDATE` of one.
 pub trait FlightStore {
-    /// Creates a flight, with `audit`.
+    /// Creates a flight and its version `flight.version` (written by its owner), with `audit`.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the project has a flight of that name (case-insensitive).
     fn create_flight(&self, flight: &FlightRecord, audit: &[AuditEvent]) -> Result<()>;
 
     /// Replaces a flight's definition (spec, version, updated_at; not its id, owner or
-    /// last_tick) if its stored version is still `expect_version`, with `audit`.
+    /// last_tick) if its stored version is still `expect_version`, and writes its version
+    /// `flight.version` as written by `by`, with `audit`.
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] when it is gone or its version moved on.
-    fn update_flight(&self, flight: &FlightRecord, expect_version: i64, audit: &[AuditEvent]) -> Result<()>;
+    /// [`StoreError::Conflict`] when it is gone or its version moved on;
+    /// [`StoreError::Backend`] when the version already exists (versions are immutable).
+    fn update_flight(&self, flight: &FlightRecord, expect_version: i64, by: &str, audit: &[AuditEvent]) -> Result<()>;
+
+    /// Version `version` of the flight with id `flight_id`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn get_flight_version(&self, flight_id: &str, version: i64) -> Result<Option<FlightVersionRecord>>;
+
+    /// Every kept version of the flight with id `flight_id`, newest first (empty when there is
+    /// no such flight). A flight from before versions were kept has its versions from the one
+    /// current then.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn list_flight_versions(&self, flight_id: &str) -> Result<Vec<FlightVersionRecord>>;
 
     /// The flight of that name in the project (case-insensitive).
     ///
@@ -276,7 +298,8 @@ pub trait FlightStore {
     /// [`StoreError::Backend`], [`StoreError::Corrupt`].
     fn list_flights(&self, project: Option<&str>) -> Result<Vec<FlightRecord>>;
 
-    /// Deletes a flight with its runs and logs, with `audit`; false when there was none.
+    /// Deletes a flight with its versions, runs and logs, with `audit`; false when there was
+    /// none.
     ///
     /// # Errors
     /// [`StoreError::Backend`].

@@ -49,6 +49,22 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints `items` as JSON with `--format json`, else as a table of `headers` with one row per
+/// item.
+pub fn list<T: Serialize>(
+    format: Format,
+    items: &[T],
+    headers: &[&str],
+    row: impl Fn(&T) -> Vec<String>,
+) -> anyhow::Result<()> {
+    if format == Format::Json {
+        return json(&items);
+    }
+    let rows: Vec<Vec<String>> = items.iter().map(row).collect();
+    table(headers, &rows);
+    Ok(())
+}
+
 /// Unix milliseconds as RFC 3339 UTC.
 pub fn time(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)

@@ -6,6 +6,7 @@ mod common;
 
 use common::server::Server;
 use common::{stderr, stdout, Harness};
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use std::time::{Duration, Instant};
 
@@ -806,7 +807,7 @@ fn sql_creates_runs_and_lists_flights() {
         .success();
     let out = stdout(&a);
     assert!(
-        out.contains("1,succeeded,\"{REGION=ap-south-1, BATCH_SIZE=5000}\""),
+        out.contains("1,RUN_STATUS_SUCCEEDED,\"{REGION=ap-south-1, BATCH_SIZE=5000}\""),
         "{out}\n{}",
         stderr(&a)
     );
@@ -1116,4 +1117,83 @@ tasks:
     h.run_env(&["flight", "create", "--from", &plugin.to_string_lossy()], &env)
         .code(2)
         .stderr(contains("task 1 ('write_to_s3')"));
+}
+
+#[test]
+fn versions_are_listed_and_shown_locally_and_through_a_server() {
+    let h = Harness::new();
+    h.run(&["flight", "create", "job", "--config", "REGION=us", "--", "echo", "one"])
+        .success();
+    h.run(&["flight", "update", "job", "--config", "REGION=eu"])
+        .success()
+        .stdout(contains("version 2"));
+    // The same definition again: no version.
+    h.run(&["flight", "update", "job", "--config", "REGION=eu"])
+        .success()
+        .stdout(contains("unchanged").and(contains("version 2")));
+    let a = h.run(&["flight", "versions", "job"]).success();
+    let table = stdout(&a);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    for col in ["version", "created at", "by", "changes"] {
+        assert!(lines[0].contains(col), "{table}");
+    }
+    assert!(
+        lines[1].trim_start().starts_with('2') && lines[1].contains("config"),
+        "{table}"
+    );
+    assert!(
+        lines[2].trim_start().starts_with('1') && lines[2].contains("created"),
+        "{table}"
+    );
+    let v = run_json(&h, &["flight", "versions", "job"]);
+    assert_eq!(v.as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(v[0]["changes"], serde_json::json!(["config"]));
+    assert_eq!(v[1]["changes"], serde_json::json!(["created"]));
+    let old = run_json(&h, &["flight", "show", "job", "--version", "1"]);
+    assert_eq!(
+        (old["version"].clone(), old["config"]["REGION"].clone()),
+        (1.into(), "us".into())
+    );
+    h.run(&["flight", "show", "job", "--version", "1"])
+        .success()
+        .stdout(contains("version     1").and(contains("REGION=us")));
+    h.run(&["flight", "show", "job", "--version", "5"])
+        .code(1)
+        .stderr(contains("no version 5").and(contains("latest version is 2")));
+    h.run(&["flight", "show", "job", "--version", "0"]).code(2);
+    h.run(&["flight", "versions", "ghost"])
+        .code(1)
+        .stderr(contains("no flight named 'ghost'"));
+
+    // The same through a server.
+    let server = Server::start(&h);
+    let admin = [
+        ("COFFER_URL", server.url.as_str()),
+        ("COFFER_TOKEN", server.admin_token.as_str()),
+    ];
+    h.run_env(&["flight", "update", "job", "--", "echo", "two"], &admin)
+        .success()
+        .stdout(contains("version 3"));
+    let a = h
+        .run_env(&["flight", "versions", "job", "--format", "json"], &admin)
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&a)).expect("JSON");
+    assert_eq!(v.as_array().map(Vec::len), Some(3), "{v}");
+    assert_eq!(v[0]["changes"], serde_json::json!(["command"]));
+    let a = h
+        .run_env(&["flight", "show", "job", "--version", "2", "--format", "json"], &admin)
+        .success();
+    let f: serde_json::Value = serde_json::from_str(&stdout(&a)).expect("JSON");
+    assert_eq!(
+        (f["version"].clone(), f["command"].clone()),
+        (2.into(), serde_json::json!(["echo", "one"]))
+    );
+    h.run_env(&["flight", "show", "job", "--version", "9"], &admin)
+        .code(1)
+        .stderr(contains("no version 9").and(contains("latest version is 3")));
+    h.run_env(&["flight", "versions", "job"], &admin)
+        .success()
+        .stdout(contains("command"));
+    server.stop();
 }

@@ -128,6 +128,7 @@ fn migrate_copies_everything_sealed_and_the_copy_works() {
         "secrets          2       2     ok",
         "secret_versions  1       1     ok",
         "flights          1       1     ok",
+        "flight_versions  1       1     ok",
         "flight_runs      1       1     ok",
     ] {
         assert!(out.contains(line), "missing '{line}' in:\n{out}");

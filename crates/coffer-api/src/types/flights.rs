@@ -217,6 +217,9 @@ pub struct FlightSavedResponse {
     pub flight: coffer_core::FlightInfo,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// True when an update changed nothing: no version was made and `flight` is as it was.
+    #[serde(default)]
+    pub unchanged: bool,
 }
 
 /// Start a run.

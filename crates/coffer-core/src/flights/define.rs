@@ -124,6 +124,7 @@ impl Flights<'_> {
         Ok(FlightSaved {
             info: self.flight_info(&record),
             warnings,
+            unchanged: false,
         })
     }
 
@@ -175,6 +176,14 @@ impl Flights<'_> {
             .iter()
             .map(ToString::to_string)
             .collect();
+        if record.spec.same_definition(&old.spec) {
+            // Nothing changes: no version is made (a redeploy of the same definition).
+            return Ok(FlightSaved {
+                info: self.flight_info(&old),
+                warnings,
+                unchanged: true,
+            });
+        }
         record.version = old.version + 1;
         record.updated_at = now_ms();
         let ev = caller.event(
@@ -185,7 +194,7 @@ impl Flights<'_> {
             Some(format!("version={}", record.version)),
         );
         self.store
-            .update_flight(&record, old.version, &[ev])
+            .update_flight(&record, old.version, &caller.name, &[ev])
             .map_err(|e| match e {
                 StoreError::Conflict { .. } => CoreError::Conflict(format!(
                     "flight '{}' was changed by another writer at the same time; try again",
@@ -196,6 +205,7 @@ impl Flights<'_> {
         Ok(FlightSaved {
             info: self.flight_info(&record),
             warnings,
+            unchanged: false,
         })
     }
 

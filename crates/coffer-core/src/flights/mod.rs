@@ -14,7 +14,8 @@
 //! - Running processes is not done here: see the `coffer-flights` crate.
 //!
 //! The part is `Flights` (`part`), a view over the store and the access and secrets parts, with one
-//! file per use case: `define` (create, update, show, delete), `runs` (start, finish, cancel,
+//! file per use case: `define` (create, update, show, delete), `versions` (a flight's kept
+//! versions, each immutable), `runs` (start, finish, cancel,
 //! list, logs), `launch` (the run's identity and environment), `templates`
 //! (`{{ secret(...) }}`), `run_tokens`, `schedule` and `recovery` (runs whose process is
 //! gone).
@@ -27,9 +28,10 @@ mod run_tokens;
 mod runs;
 mod schedule;
 mod templates;
+mod versions;
 
 pub use crate::types::flights::{
-    FlightInfo, FlightSaved, FlightUpdate, Launch, LaunchStep, RunInfo, RunRequest, Started,
+    FlightInfo, FlightSaved, FlightUpdate, FlightVersionInfo, Launch, LaunchStep, RunInfo, RunRequest, Started,
 };
 pub(crate) use part::Flights;
 #[cfg(test)] // for the node tests, which look the run tokens up

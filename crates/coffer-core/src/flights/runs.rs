@@ -20,6 +20,10 @@ impl Flights<'_> {
         let project = &self.access.canonical_project(project)?;
         self.access
             .authorize(caller, project, Role::Use, "flight.run", &flight_object(name))?;
+        // The run is locked to the version read here, in one row: its record names `f.version`
+        // and everything it runs (command, script, steps, config, secrets, token, timeout) comes
+        // from this `f`, never read again, so an update landing while it starts changes
+        // nothing of it (that update's version is another row, immutable like this one).
         let f = self.find_flight(project, name)?;
         let config = f.spec.effective_config(&req.overrides)?;
         let trigger = req.trigger.clone().unwrap_or_else(|| "manual".into());

@@ -5,7 +5,9 @@ use crate::caller::Caller;
 #[cfg(doc)]
 use crate::error::CoreError;
 use crate::error::Result;
-use crate::types::flights::{FlightInfo, FlightSaved, FlightUpdate, Launch, RunInfo, RunRequest, Started};
+use crate::types::flights::{
+    FlightInfo, FlightSaved, FlightUpdate, FlightVersionInfo, Launch, RunInfo, RunRequest, Started,
+};
 use coffer_model::flight::FlightSpec;
 use coffer_store::{LogChunk, RunEnd};
 
@@ -21,7 +23,9 @@ impl Service {
         self.flights().create_flight(caller, project, name, spec)
     }
 
-    /// Changes a flight (role `write`); its version goes up by one.
+    /// Changes a flight (role `write`): an update that changes the definition makes its next
+    /// version (kept, immutable); one that changes nothing makes none and returns the flight
+    /// as it is, marked [`FlightSaved::unchanged`].
     ///
     /// # Errors
     /// As [`Service::create_flight`]; [`CoreError::Missing`]; [`CoreError::Usage`] for an
@@ -42,6 +46,25 @@ impl Service {
     /// [`CoreError::Forbidden`], [`CoreError::Missing`].
     pub fn get_flight(&self, caller: &Caller, project: &str, name: &str) -> Result<FlightInfo> {
         self.flights().get_flight(caller, project, name)
+    }
+
+    /// A flight's kept versions, newest first, each with who wrote it, when, and the fields
+    /// it changed (role `read`, as for reading the flight); by name or by flight id.
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`], [`CoreError::Missing`].
+    pub fn list_flight_versions(&self, caller: &Caller, project: &str, name: &str) -> Result<Vec<FlightVersionInfo>> {
+        self.flights().list_flight_versions(caller, project, name)
+    }
+
+    /// A flight as it was at `version`: its whole definition then (role `read`, as for
+    /// reading the flight); by name or by flight id.
+    ///
+    /// # Errors
+    /// [`CoreError::Forbidden`]; [`CoreError::Missing`] for an unknown flight, or for a
+    /// version it does not have (naming the flight, the version and its latest version).
+    pub fn get_flight_version(&self, caller: &Caller, project: &str, name: &str, version: i64) -> Result<FlightInfo> {
+        self.flights().get_flight_version(caller, project, name, version)
     }
 
     /// The project's flights (role `read`), by name.

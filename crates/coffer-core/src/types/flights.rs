@@ -6,7 +6,7 @@ use crate::runenv::RunEnv;
 use crate::types::secrets::OpenedSecret;
 use coffer_crypto::SecretString;
 use coffer_model::flight::{FlightKind, FlightSpec, RunStatus, Step};
-use coffer_store::{FlightRecord, RunRecord};
+use coffer_store::{FlightRecord, FlightVersionRecord, RunRecord};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -102,6 +102,54 @@ pub struct FlightSaved {
     pub info: FlightInfo,
     /// Config values that look like credentials (key and kind, never the value).
     pub warnings: Vec<String>,
+    /// The update changed nothing: no version was made and the flight is as it was.
+    pub unchanged: bool,
+}
+
+/// One kept version of a flight, without its content (see
+/// [`Service::get_flight_version`](crate::Service::get_flight_version) for that).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FlightVersionInfo {
+    /// 1 for the created flight, one more per update that changed it.
+    pub version: i64,
+    /// When it was written, Unix milliseconds.
+    pub created_at: i64,
+    /// Who wrote it: the creator for version 1, the updater for the others.
+    pub created_by: String,
+    /// The fields that differ from the version before, as [`FlightInfo`] names them
+    /// (`script`, `config`, `schedule`, ...); `["created"]` for version 1, and
+    /// `["first_recorded"]` for the oldest version of a flight from before coffer kept
+    /// versions (the content of the ones before it is unknown).
+    pub changes: Vec<String>,
+}
+
+impl FlightVersionInfo {
+    /// The versions as shown, newest first, from the stored ones, newest first.
+    pub(crate) fn list(versions: &[FlightVersionRecord]) -> Vec<Self> {
+        versions
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let changes = match versions.get(i + 1) {
+                    Some(before) => before
+                        .spec
+                        .changed_fields(&v.spec)
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
+                    None if v.version == 1 => vec!["created".to_string()],
+                    None => vec!["first_recorded".to_string()],
+                };
+                FlightVersionInfo {
+                    version: v.version,
+                    created_at: v.created_at,
+                    created_by: v.created_by.clone(),
+                    changes,
+                }
+            })
+            .collect()
+    }
 }
 
 /// A change to a flight: `None` keeps a field, `Some` replaces it (config and secrets are

@@ -11,7 +11,7 @@ use coffer_api::types::{
     ErrorBody, FlightCreateBody, FlightSavedResponse, FlightUpdateBody, LogQuery, LogResponse, RunBody, RunsQuery,
 };
 use coffer_api::CofferApi;
-use coffer_core::{FlightInfo, RunInfo};
+use coffer_core::{FlightInfo, FlightVersionInfo, RunInfo};
 
 /// The project's flights, by name (role `read`).
 #[utoipa::path(get, path = "/v1/projects/{project}/flights", tag = "flights",
@@ -59,8 +59,42 @@ pub(crate) async fn show_flight(
         .map(Json)
 }
 
+/// A flight's kept versions, newest first: when, by whom, and the fields each changed from
+/// the one before (role `read`).
+#[utoipa::path(get, path = "/v1/projects/{project}/flights/{flight}/versions", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id")),
+    responses((status = 200, body = Vec<coffer_core::FlightVersionInfo>), (status = "4XX", body = ErrorBody)))]
+pub(crate) async fn list_flight_versions(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+) -> Result<Json<Vec<FlightVersionInfo>>, ApiError> {
+    let (project, flight) = names.two();
+    st.read(auth, move |api| api.list_flight_versions(&project, &flight))
+        .await
+        .map(Json)
+}
+
+/// A flight as it was at one version, its whole definition then (role `read`); 404 for a
+/// version it does not have, naming its latest version.
+#[utoipa::path(get, path = "/v1/projects/{project}/flights/{flight}/versions/{version}", tag = "flights",
+    params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id"),
+        ("version" = i64, Path, minimum = 1, description = "The version number")),
+    responses((status = 200, body = coffer_core::FlightInfo), (status = "4XX", body = ErrorBody)))]
+pub(crate) async fn show_flight_version(
+    State(st): State<AppState>,
+    auth: Auth,
+    names: Names,
+) -> Result<Json<FlightInfo>, ApiError> {
+    let (project, flight, version) = names.run();
+    st.read(auth, move |api| api.get_flight_version(&project, &flight, version))
+        .await
+        .map(Json)
+}
+
 /// Change a flight (role `write`): fields given replace (config and secrets whole), absent
-/// ones stay, `null` clears the optional ones; the version goes up by one.
+/// ones stay, `null` clears the optional ones. A change makes the flight's next version; an
+/// update that changes nothing makes none and answers `unchanged: true`.
 #[utoipa::path(patch, path = "/v1/projects/{project}/flights/{flight}", tag = "flights",
     params(("project" = String, Path), ("flight" = String, Path, description = "The flight's name or id")),
     request_body = FlightUpdateBody,

@@ -67,7 +67,7 @@ pub fn flights_round_trip(store: &dyn Store) {
     next.owner_id = None;
     next.last_tick = None;
     next.created_at = 1;
-    store.update_flight(&next, 1, &[]).expect("update at version 1");
+    store.update_flight(&next, 1, "bob", &[]).expect("update at version 1");
     let got = store.get_flight_by_id("f-1").expect("get").expect("some");
     assert_eq!(got.spec, next.spec);
     assert_eq!((got.version, got.updated_at), (2, next.updated_at));
@@ -85,7 +85,7 @@ pub fn flights_round_trip(store: &dyn Store) {
     let mut stale = next.clone();
     stale.version = 3;
     stale.spec.concurrency = 9;
-    match store.update_flight(&stale, 1, &[]) {
+    match store.update_flight(&stale, 1, "bob", &[]) {
         Err(StoreError::Conflict { name, what }) => {
             assert_eq!(name, "Nightly");
             assert!(what.contains("version 2"), "{what}");
@@ -101,10 +101,10 @@ pub fn flights_round_trip(store: &dyn Store) {
         "a refused update changes nothing"
     );
     assert!(matches!(
-        store.update_flight(&flight("f-404", "p", "ghost"), 1, &[]),
+        store.update_flight(&flight("f-404", "p", "ghost"), 1, "bob", &[]),
         Err(StoreError::Conflict { .. })
     ));
-    store.update_flight(&stale, 2, &[]).expect("update at version 2");
+    store.update_flight(&stale, 2, "bob", &[]).expect("update at version 2");
     assert_eq!(
         store.get_flight("p", "nightly").expect("get").map(|f| f.version),
         Some(3)
@@ -371,8 +371,8 @@ pub fn flight_writes_are_audited(store: &dyn Store) {
     assert!(store.create_flight(&f, &ev("create-refused", 2)).is_err());
     let mut next = f.clone();
     next.version = 2;
-    store.update_flight(&next, 1, &ev("update", 3)).expect("update");
-    assert!(store.update_flight(&next, 1, &ev("update-refused", 4)).is_err());
+    store.update_flight(&next, 1, "bob", &ev("update", 3)).expect("update");
+    assert!(store.update_flight(&next, 1, "bob", &ev("update-refused", 4)).is_err());
     let a = store.create_run(&run("f-1"), 2, &ev("run", 5)).expect("run a");
     let b = store.create_run(&run("f-1"), 2, &ev("run", 6)).expect("run b");
     assert!(store.create_run(&run("f-1"), 2, &ev("run-refused", 7)).is_err());
@@ -414,7 +414,7 @@ pub fn flight_writes_leave_the_generation(store: &dyn Store) {
     store.create_flight(&f, &[]).expect("create");
     let mut next = f.clone();
     next.version = 2;
-    store.update_flight(&next, 1, &[]).expect("update");
+    store.update_flight(&next, 1, "bob", &[]).expect("update");
     assert!(store.claim_tick("f-1", None, 5).expect("tick"));
     let n = store.create_run(&run("f-1"), 2, &[]).expect("run");
     store.append_log("f-1", n, &[chunk("stdout", 1, b"x")]).expect("log");
@@ -424,4 +424,99 @@ pub fn flight_writes_leave_the_generation(store: &dyn Store) {
         .expect("finish"));
     assert!(store.delete_flight("p", "quiet", &[]).expect("delete"));
     assert_eq!(store.generation().expect("generation"), before);
+}
+
+/// Versions: create writes version 1 and each update its version, with the whole definition,
+/// when and by whom; they are listed newest first and read one by one; a refused update
+/// writes none; a version once written never changes (writing its number again fails and
+/// changes nothing); they go with their flight and with its project.
+pub fn flight_versions_are_kept_and_immutable(store: &dyn Store) {
+    let project = ProjectRecord {
+        name: "p".into(),
+        created_at: 1,
+        created_by: "t".into(),
+    };
+    store.create_project(&project, &[]).expect("project");
+    let f = flight("f-1", "p", "versioned");
+    store.create_flight(&f, &[]).expect("create");
+    let v1 = store.get_flight_version("f-1", 1).expect("get").expect("version 1");
+    assert_eq!(
+        (
+            v1.flight_id.as_str(),
+            v1.version,
+            &v1.spec,
+            v1.created_at,
+            v1.created_by.as_str()
+        ),
+        ("f-1", 1, &f.spec, f.updated_at, "alice"),
+        "version 1 is the created definition, written by its owner"
+    );
+    let mut next = f.clone();
+    next.spec.command = vec!["date".into()];
+    next.spec.config.insert("NEW".into(), "v".into());
+    next.version = 2;
+    next.updated_at = f.updated_at + 10;
+    store.update_flight(&next, 1, "bob", &[]).expect("update");
+    let v2 = store.get_flight_version("f-1", 2).expect("get").expect("version 2");
+    assert_eq!(
+        (&v2.spec, v2.created_at, v2.created_by.as_str()),
+        (&next.spec, next.updated_at, "bob")
+    );
+    let order: Vec<&String> = v2.spec.config.keys().collect();
+    assert_eq!(order, ["ZONE", "ALPHA", "MIDDLE", "NEW"], "config order is kept");
+    assert_eq!(
+        store.get_flight_version("f-1", 1).expect("get"),
+        Some(v1.clone()),
+        "an update leaves the earlier version as it was"
+    );
+
+    // A refused update (stale) writes no version.
+    let mut stale = next.clone();
+    stale.version = 3;
+    stale.spec.concurrency = 9;
+    assert!(store.update_flight(&stale, 1, "mallory", &[]).is_err());
+    assert!(store.get_flight_version("f-1", 3).expect("get").is_none());
+
+    // Writing a version the flight has already is refused, whole: the flight and the version
+    // stay as they were.
+    let mut rewrite = next.clone();
+    rewrite.spec.command = vec!["rm".into(), "-rf".into(), "/".into()];
+    assert!(
+        store.update_flight(&rewrite, 2, "mallory", &[]).is_err(),
+        "version 2 exists: it cannot be written again"
+    );
+    assert_eq!(store.get_flight_version("f-1", 2).expect("get"), Some(v2.clone()));
+    assert_eq!(
+        store.get_flight_by_id("f-1").expect("get").map(|f| (f.version, f.spec)),
+        Some((2, next.spec.clone())),
+        "the flight did not move either"
+    );
+
+    let listed = store.list_flight_versions("f-1").expect("list");
+    assert_eq!(listed, [v2, v1], "newest first");
+    assert!(store.list_flight_versions("f-404").expect("list").is_empty());
+    assert!(store.get_flight_version("f-1", 7).expect("get").is_none());
+
+    // Another flight's versions are its own; deleting goes with the flight and the project.
+    store.create_flight(&flight("f-2", "p", "other"), &[]).expect("other");
+    store
+        .create_flight(&flight("f-3", "q", "elsewhere"), &[])
+        .expect("elsewhere");
+    assert_eq!(store.list_flight_versions("f-2").expect("list").len(), 1);
+    assert!(store.delete_flight("p", "versioned", &[]).expect("delete"));
+    assert!(store.list_flight_versions("f-1").expect("list").is_empty());
+    assert!(store.get_flight_version("f-1", 1).expect("get").is_none());
+    assert_eq!(store.list_flight_versions("f-2").expect("list").len(), 1);
+    assert!(store.delete_project("p", &[]).expect("delete project"));
+    assert!(store.list_flight_versions("f-2").expect("list").is_empty());
+    assert_eq!(
+        store.list_flight_versions("f-3").expect("list").len(),
+        1,
+        "other projects keep theirs"
+    );
+    // A flight created again under a deleted one's id starts over at version 1.
+    store
+        .create_flight(&flight("f-1", "q", "versioned"), &[])
+        .expect("again");
+    assert_eq!(store.list_flight_versions("f-1").expect("list").len(), 1);
 }

@@ -102,8 +102,12 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
         .expect("grant alice");
     s.append_audit(&[event("default", "secret:api", "use", 20)])
         .expect("audit");
-    s.create_flight(&flight("f-1", "analytics", "Nightly"), &[])
-        .expect("flight");
+    let nightly = flight("f-1", "analytics", "Nightly");
+    s.create_flight(&nightly, &[]).expect("flight");
+    let mut updated = nightly.clone();
+    updated.version = 2;
+    updated.spec.concurrency = 4;
+    s.update_flight(&updated, 1, "bob", &[]).expect("flight version 2");
     assert!(s.claim_tick("f-1", None, 1_700_000_000_000).expect("tick"));
     let first = s.create_run(&run("f-1"), 2, &[]).expect("run");
     s.append_log(
@@ -124,6 +128,7 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
     assert!(dump.projects.iter().any(|p| p == &analytics), "{:?}", dump.projects);
     assert_eq!((dump.secrets.len(), dump.versions.len()), (2, 2));
     assert_eq!((dump.runs.len(), dump.logs.len()), (2, 2));
+    assert_eq!(dump.flight_versions.len(), 2, "both versions of the flight");
     assert!(
         dump.audit.windows(2).all(|w| w[0].id < w[1].id),
         "the audit log is exported oldest first"
@@ -162,6 +167,10 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
         s.read_log("f-1", first, 0, 10).expect("log")
     );
     assert_eq!(t.running_runs().expect("running"), s.running_runs().expect("running"));
+    assert_eq!(
+        t.list_flight_versions("f-1").expect("versions"),
+        s.list_flight_versions("f-1").expect("versions")
+    );
 
     // Later writes go on from the imported rows.
     let carol = t.create_identity(&identity("carol", None), &[]).expect("carol");
@@ -175,6 +184,18 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
         .finish_run("f-1", second, &end("succeeded", Some(0)), &[])
         .expect("finish"));
     assert_eq!(t.create_run(&run("f-1"), 2, &[]).expect("third run"), second + 1);
+
+    // A dump without versions (from a store that kept none) gets each flight's current one.
+    let older = make();
+    let mut without = dump.clone();
+    without.flight_versions.clear();
+    older.import(&without).expect("import without versions");
+    let versions = older.list_flight_versions("f-1").expect("versions");
+    assert_eq!(
+        versions.iter().map(|v| (v.version, &v.spec)).collect::<Vec<_>>(),
+        [(2, &updated.spec)],
+        "the current version, the earlier ones unknown"
+    );
 
     // A store that is not empty is refused, and left as it was.
     for store in [t, s] {

@@ -5,8 +5,8 @@
 use super::value::{args, Row, Value};
 use crate::error::{Result, StoreError};
 use crate::records::{
-    AuditEvent, FlightRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord, ProjectRecord, RunRecord,
-    SealedRecord, SecretRecord, TokenRecord,
+    AuditEvent, FlightRecord, FlightVersionRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord, ProjectRecord,
+    RunRecord, SealedRecord, SecretRecord, TokenRecord,
 };
 
 /// The columns of `secrets` and `secret_versions`, as [`secret_row`] reads them.
@@ -25,6 +25,8 @@ pub const GRANT_COLUMNS: &str = "project, identity_id, role, granted_at, granted
 pub const AUDIT_COLUMNS: &str = "id, at, actor, token_name, project, object, action, result, client, detail";
 /// The columns of `flights`, as [`flight_row`] reads them.
 pub const FLIGHT_COLUMNS: &str = "id, project, name, spec, version, owner, owner_id, created_at, updated_at, last_tick";
+/// The columns of `flight_versions`, as [`flight_version_row`] reads them.
+pub const FLIGHT_VERSION_COLUMNS: &str = "flight_id, version, spec, created_at, created_by";
 /// The columns of `flight_runs`, as [`run_row`] reads them.
 pub const RUN_COLUMNS: &str = "flight_id, run_number, status, flight_version, config, exit_code, \"trigger\", \
      started_by, started_at, finished_at, message, runner, cancel_requested, scheduled_for";
@@ -237,6 +239,27 @@ pub fn flight_row(r: &dyn Row) -> Result<FlightRecord> {
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
         last_tick: r.get(9)?,
+    })
+}
+
+/// A row of [`FLIGHT_VERSION_COLUMNS`].
+///
+/// # Errors
+/// [`StoreError::Corrupt`] when the spec cannot be read; [`StoreError::Backend`].
+pub fn flight_version_row(r: &dyn Row) -> Result<FlightVersionRecord> {
+    let flight_id: String = r.get(0)?;
+    let version: i64 = r.get(1)?;
+    let spec: String = r.get(2)?;
+    let spec = serde_json::from_str(&spec).map_err(|_| StoreError::Corrupt {
+        name: format!("flight {flight_id} version {version}"),
+        reason: "spec is not a valid flight definition (JSON)".into(),
+    })?;
+    Ok(FlightVersionRecord {
+        flight_id,
+        version,
+        spec,
+        created_at: r.get(3)?,
+        created_by: r.get(4)?,
     })
 }
 

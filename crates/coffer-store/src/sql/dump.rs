@@ -2,11 +2,11 @@
 
 use super::backend::{bump, SqlBackend};
 use super::codec::{
-    audit_args, audit_row, chunk_row_at, flight_row, grant_row, identity_row, project_row, run_row, secret_row,
-    token_args, token_row, with_id,
+    audit_args, audit_row, chunk_row_at, flight_row, flight_version_row, grant_row, identity_row, project_row, run_row,
+    secret_row, token_args, token_row, with_id,
 };
 use super::conn::{rows, Conn, Notice};
-use super::flights::{insert_flight, insert_run};
+use super::flights::{insert_flight, insert_flight_version, insert_run};
 use super::secrets::insert_secret;
 use super::statements::Statements;
 use super::value::args;
@@ -17,13 +17,14 @@ use crate::store::DumpStore;
 /// The tables an import needs empty, in the order they are checked. `projects` is not one: a
 /// fresh store holds `default` there (the first migration inserts it), and an import replaces
 /// it whole.
-const MUST_BE_EMPTY: [&str; 9] = [
+const MUST_BE_EMPTY: [&str; 10] = [
     "secrets",
     "secret_versions",
     "identities",
     "tokens",
     "grants",
     "flights",
+    "flight_versions",
     "flight_runs",
     "flight_run_logs",
     "audit_events",
@@ -67,6 +68,11 @@ fn import_rows(tx: &dyn Conn, sql: &Statements, d: &Dump) -> Result<()> {
     for f in &d.flights {
         insert_flight(tx, &sql.flights, f)?;
     }
+    for v in &d.flight_versions {
+        insert_flight_version(tx, &sql.flights, v)?;
+    }
+    // A dump without versions (from a store that kept none) gets each flight's current one.
+    tx.execute(&sql.flights.version_backfill, &[])?;
     for run in &d.runs {
         insert_run(tx, &sql.flights, run, run.run_number)?;
     }
@@ -94,6 +100,7 @@ impl<B: SqlBackend> DumpStore for B {
                 grants: rows(c, &s.grants, &[], grant_row)?,
                 audit: rows(c, &s.audit, &[], audit_row)?,
                 flights: rows(c, &s.flights, &[], flight_row)?,
+                flight_versions: rows(c, &s.flight_versions, &[], flight_version_row)?,
                 runs: rows(c, &s.runs, &[], run_row)?,
                 logs: rows(c, &s.logs, &[], |r| Ok((r.get(0)?, r.get(1)?, chunk_row_at(r, 2)?)))?,
             })

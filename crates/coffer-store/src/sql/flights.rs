@@ -2,12 +2,12 @@
 //! them).
 
 use super::backend::{write_audit, SqlBackend};
-use super::codec::{chunk_row, conflict, flight_row, json, moved, run_row};
+use super::codec::{chunk_row, conflict, flight_row, flight_version_row, json, moved, run_row};
 use super::conn::{first, rows, Conn};
 use super::statements::flights::FlightSql;
 use super::value::args;
 use crate::error::{Result, StoreError};
-use crate::records::{AuditEvent, FlightRecord, LogChunk, RunEnd, RunRecord};
+use crate::records::{AuditEvent, FlightRecord, FlightVersionRecord, LogChunk, RunEnd, RunRecord};
 use crate::store::{FlightStore, RunStore};
 
 /// Inserts a flight unless one has its id or name; returns whether it did.
@@ -26,6 +26,28 @@ pub(crate) fn insert_flight(tx: &dyn Conn, sql: &FlightSql, f: &FlightRecord) ->
         f.last_tick,
     ];
     Ok(tx.execute(&sql.insert, &params)? > 0)
+}
+
+/// Inserts a version of a flight. A plain insert: a version the flight already has is an
+/// error (and the whole write with it), never a replacement.
+pub(crate) fn insert_flight_version(tx: &dyn Conn, sql: &FlightSql, v: &FlightVersionRecord) -> Result<()> {
+    let spec = json(&v.spec)?;
+    tx.execute(
+        &sql.version_insert,
+        &args![&v.flight_id, v.version, &spec, v.created_at, &v.created_by],
+    )?;
+    Ok(())
+}
+
+/// The version a create or update of `f` by `by` writes.
+fn version_of(f: &FlightRecord, by: &str) -> FlightVersionRecord {
+    FlightVersionRecord {
+        flight_id: f.id.clone(),
+        version: f.version,
+        spec: f.spec.clone(),
+        created_at: f.updated_at,
+        created_by: by.to_string(),
+    }
 }
 
 /// Inserts a run under `number`.
@@ -58,13 +80,14 @@ impl<B: SqlBackend> FlightStore for B {
             if !insert_flight(tx, &sql.flights, f)? {
                 return Ok(None);
             }
+            insert_flight_version(tx, &sql.flights, &version_of(f, &f.owner))?;
             write_audit(tx, sql, audit)?;
             Ok(Some(()))
         })?;
         done.ok_or_else(|| conflict("flight", &f.name))
     }
 
-    fn update_flight(&self, f: &FlightRecord, expect_version: i64, audit: &[AuditEvent]) -> Result<()> {
+    fn update_flight(&self, f: &FlightRecord, expect_version: i64, by: &str, audit: &[AuditEvent]) -> Result<()> {
         let sql = self.statements();
         let spec = json(&f.spec)?;
         let params = args![&f.id, &spec, f.version, f.updated_at, expect_version];
@@ -75,6 +98,7 @@ impl<B: SqlBackend> FlightStore for B {
                     format!("changed since it was read (version {v})")
                 }));
             }
+            insert_flight_version(tx, &sql.flights, &version_of(f, by))?;
             write_audit(tx, sql, audit)?;
             Ok(Some(()))
         })?;
@@ -89,6 +113,16 @@ impl<B: SqlBackend> FlightStore for B {
     fn get_flight_by_id(&self, id: &str) -> Result<Option<FlightRecord>> {
         let s = &self.statements().flights;
         self.read(|c| first(c, &s.by_id, &args![id], flight_row))
+    }
+
+    fn get_flight_version(&self, flight_id: &str, version: i64) -> Result<Option<FlightVersionRecord>> {
+        let s = &self.statements().flights;
+        self.read(|c| first(c, &s.version_get, &args![flight_id, version], flight_version_row))
+    }
+
+    fn list_flight_versions(&self, flight_id: &str) -> Result<Vec<FlightVersionRecord>> {
+        let s = &self.statements().flights;
+        self.read(|c| rows(c, &s.version_list, &args![flight_id], flight_version_row))
     }
 
     fn list_flights(&self, project: Option<&str>) -> Result<Vec<FlightRecord>> {

@@ -22,12 +22,14 @@ pub enum Command {
     /// Change a flight: the options given replace what the flight had (--config and
     /// --secret replace the whole map and list, not merged); its version goes up.
     Update(UpdateArgs),
-    /// Show one flight's definition.
+    /// Show one flight's definition (--version N: as it was at that version).
     Show(ShowArgs),
+    /// A flight's versions, newest first: version, when, by whom, the fields it changed.
+    Versions(NameArgs),
     /// List the project's flights.
     List(FormatArgs),
-    /// Delete a flight with its runs and logs.
-    Delete(ShowArgs),
+    /// Delete a flight with its versions, runs and logs.
+    Delete(NameArgs),
     /// Run a flight now. Locally the run executes in this process; with a server it runs
     /// there (--wait streams its log and exits with its exit code).
     Run(RunArgs),
@@ -128,9 +130,21 @@ pub struct UpdateArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct NameArgs {
+    /// The flight (name or id).
+    name: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ShowArgs {
     /// The flight (name or id).
     name: String,
+    /// Show the flight as it was at this version (see `coffer flight versions`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    version: Option<i64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -321,6 +335,13 @@ fn print_saved(saved: &FlightSavedResponse, verb: &str, format: Format) -> Resul
     if format == Format::Json {
         return output::json(&saved.flight);
     }
+    if saved.unchanged {
+        println!(
+            "flight '{}' unchanged: the update changes nothing, so it stays at version {}",
+            saved.flight.name, saved.flight.version
+        );
+        return Ok(());
+    }
     println!(
         "{verb} flight '{}' (version {}, id {})",
         saved.flight.name, saved.flight.version, saved.flight.flight_id
@@ -503,12 +524,27 @@ impl Command {
                 print_saved(&saved, "updated", a.format)
             }
             Command::Show(a) => {
-                let f = ctx.api()?.get_flight(project, &a.name)?;
+                let api = ctx.api()?;
+                let f = match a.version {
+                    Some(v) => api.get_flight_version(project, &a.name, v)?,
+                    None => api.get_flight(project, &a.name)?,
+                };
                 if a.format == Format::Json {
                     return output::json(&f);
                 }
                 print_flight(&f);
                 Ok(())
+            }
+            Command::Versions(a) => {
+                let versions = ctx.api()?.list_flight_versions(project, &a.name)?;
+                output::list(a.format, &versions, &["version", "created at", "by", "changes"], |v| {
+                    vec![
+                        v.version.to_string(),
+                        output::time(v.created_at),
+                        v.created_by.clone(),
+                        v.changes.join(", "),
+                    ]
+                })
             }
             Command::List(a) => {
                 let list = ctx.api()?.list_flights(project)?;

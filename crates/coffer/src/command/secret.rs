@@ -322,24 +322,17 @@ impl DropArgs {
 impl HistoryArgs {
     fn run(self, ctx: &Ctx) -> Result<()> {
         let versions = ctx.api()?.secret_history(&ctx.project, &self.name)?;
-        if self.format == Format::Json {
-            return output::json(&versions);
-        }
-        let rows: Vec<Vec<String>> = versions
-            .iter()
-            .map(|v| {
-                vec![
-                    v.version.to_string(),
-                    if v.current { "yes".into() } else { String::new() },
-                    v.secret_type.clone(),
-                    format!("[{}]", v.scope.join(", ")),
-                    output::time(v.updated_at),
-                    v.updated_by.clone(),
-                ]
-            })
-            .collect();
-        output::table(&["version", "current", "type", "scope", "written", "written_by"], &rows);
-        Ok(())
+        let headers = ["version", "current", "type", "scope", "written", "written_by"];
+        output::list(self.format, &versions, &headers, |v| {
+            vec![
+                v.version.to_string(),
+                if v.current { "yes".into() } else { String::new() },
+                v.secret_type.clone(),
+                format!("[{}]", v.scope.join(", ")),
+                output::time(v.updated_at),
+                v.updated_by.clone(),
+            ]
+        })
     }
 }
 

@@ -48,6 +48,7 @@ impl AccessSql {
                 format!("DELETE FROM secret_versions WHERE project = {p1}"),
                 format!("DELETE FROM grants WHERE {}", q.ci("project", 1)),
                 format!("DELETE FROM identities WHERE project = {p1} AND kind = 'service_account'"),
+                format!("DELETE FROM flight_versions WHERE flight_id IN {in_project}"),
                 format!("DELETE FROM flight_run_logs WHERE flight_id IN {in_project}"),
                 format!("DELETE FROM flight_runs WHERE flight_id IN {in_project}"),
                 format!("DELETE FROM flights WHERE {}", q.ci("project", 1)),

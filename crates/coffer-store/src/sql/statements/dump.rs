@@ -1,8 +1,8 @@
 //! The statements of export and import (`coffer migrate`), in a backend's dialect.
 
 use crate::sql::codec::{
-    AUDIT_COLUMNS, CHUNK_COLUMNS, FLIGHT_COLUMNS, GRANT_COLUMNS, IDENTITY_COLUMNS, PROJECT_COLUMNS, RUN_COLUMNS,
-    SECRET_COLUMNS, TOKEN_COLUMNS,
+    AUDIT_COLUMNS, CHUNK_COLUMNS, FLIGHT_COLUMNS, FLIGHT_VERSION_COLUMNS, GRANT_COLUMNS, IDENTITY_COLUMNS,
+    PROJECT_COLUMNS, RUN_COLUMNS, SECRET_COLUMNS, TOKEN_COLUMNS,
 };
 use crate::sql::dialect::Sql;
 
@@ -17,6 +17,7 @@ pub(crate) struct DumpSql {
     pub(crate) grants: String,
     pub(crate) audit: String,
     pub(crate) flights: String,
+    pub(crate) flight_versions: String,
     pub(crate) runs: String,
     pub(crate) logs: String,
     pub(crate) project_insert: String,
@@ -47,6 +48,9 @@ impl DumpSql {
             ),
             audit: format!("SELECT {AUDIT_COLUMNS} FROM audit_events ORDER BY id"),
             flights: format!("SELECT {FLIGHT_COLUMNS} FROM flights ORDER BY id"),
+            flight_versions: format!(
+                "SELECT {FLIGHT_VERSION_COLUMNS} FROM flight_versions ORDER BY flight_id, version"
+            ),
             runs: format!("SELECT {RUN_COLUMNS} FROM flight_runs ORDER BY flight_id, run_number"),
             logs: format!(
                 "SELECT flight_id, run_number, {CHUNK_COLUMNS} FROM flight_run_logs ORDER BY flight_id, run_number, seq"

@@ -1,7 +1,17 @@
 //! The statements of flights, their runs and the runs' logs, in a backend's dialect.
 
-use crate::sql::codec::{CHUNK_COLUMNS, FLIGHT_COLUMNS as F, RUN_COLUMNS as R};
+use crate::sql::codec::{CHUNK_COLUMNS, FLIGHT_COLUMNS as F, FLIGHT_VERSION_COLUMNS as V, RUN_COLUMNS as R};
 use crate::sql::dialect::Sql;
+
+/// Writes each flight's current version when it has none, as written by whoever made it: the
+/// actor of the flight's latest successful create or update in the audit log, else its owner.
+/// The same statement is in the migrations that add `flight_versions` (keep them alike).
+pub(crate) const VERSION_BACKFILL: &str =
+    "INSERT INTO flight_versions (flight_id, version, spec, created_at, created_by) \
+     SELECT f.id, f.version, f.spec, f.updated_at, COALESCE((SELECT a.actor FROM audit_events a \
+     WHERE a.project = f.project AND a.object = 'flight:' || f.name \
+     AND a.action IN ('flight.create', 'flight.update') AND a.result = 'ok' ORDER BY a.id DESC LIMIT 1), f.owner) \
+     FROM flights f WHERE NOT EXISTS (SELECT 1 FROM flight_versions v WHERE v.flight_id = f.id)";
 
 /// The statements of flights, runs and logs.
 #[derive(Debug, Clone)]
@@ -13,6 +23,13 @@ pub(crate) struct FlightSql {
     pub(crate) by_id: String,
     pub(crate) list: String,
     pub(crate) find: String,
+    /// Writes a version (a plain insert: one whose number is taken fails).
+    pub(crate) version_insert: String,
+    pub(crate) version_get: String,
+    pub(crate) version_list: String,
+    /// Writes the current version of every flight that has none (a flight from before
+    /// versions were kept, or imported without them).
+    pub(crate) version_backfill: String,
     /// What goes with a flight, in order.
     pub(crate) cascade: Vec<String>,
     pub(crate) claim: String,
@@ -56,7 +73,12 @@ impl FlightSql {
                 q.fold("name")
             ),
             find: format!("SELECT id FROM flights WHERE {by_name}{lock}"),
+            version_insert: format!("INSERT INTO flight_versions ({V}) VALUES ({})", q.ps(5)),
+            version_get: format!("SELECT {V} FROM flight_versions WHERE flight_id = {p1} AND version = {p2}"),
+            version_list: format!("SELECT {V} FROM flight_versions WHERE flight_id = {p1} ORDER BY version DESC"),
+            version_backfill: VERSION_BACKFILL.into(),
             cascade: vec![
+                format!("DELETE FROM flight_versions WHERE flight_id = {p1}"),
                 format!("DELETE FROM flight_run_logs WHERE flight_id = {p1}"),
                 format!("DELETE FROM flight_runs WHERE flight_id = {p1}"),
                 format!("DELETE FROM flights WHERE id = {p1}"),

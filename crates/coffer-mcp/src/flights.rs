@@ -71,7 +71,7 @@ fn run_view(r: &RunInfo) -> Value {
 /// A saved flight and the warnings about it.
 fn saved(r: coffer_api::Result<FlightSavedResponse>) -> Reply {
     match r {
-        Ok(s) => Reply::json(&json!({"flight": view(&s.flight), "warnings": s.warnings})),
+        Ok(s) => Reply::json(&json!({"flight": view(&s.flight), "unchanged": s.unchanged, "warnings": s.warnings})),
         Err(e) => e.into(),
     }
 }
@@ -215,7 +215,7 @@ pub(crate) fn get(call: &Call, a: p::GetFlight) -> Reply {
     let project = call.project(a.project.as_ref());
     let found = match a.version {
         None => call.api.get_flight(&project, &a.id),
-        Some(v) => versions_pending(v),
+        Some(v) => call.api.get_flight_version(&project, &a.id, v),
     };
     match found {
         Ok(f) => Reply::json(&view(&f)),
@@ -260,8 +260,8 @@ pub(crate) fn list(call: &Call, a: p::ListFlights) -> Reply {
 /// `list_flight_versions`.
 pub(crate) fn versions(call: &Call, a: p::FlightRef) -> Reply {
     let project = call.project(a.project.as_ref());
-    match versions_pending(project.len() as i64).map(|f| vec![f]) {
-        Ok(v) => Reply::json(&v.iter().map(view).collect::<Vec<_>>()),
+    match call.api.list_flight_versions(&project, &a.id) {
+        Ok(v) => Reply::json(&v),
         Err(e) => e.into(),
     }
 }
@@ -363,11 +363,6 @@ pub(crate) fn delete(call: &Call, a: p::FlightRef) -> Reply {
     }
 }
 
-// MERGE: replaced by the API's flight versions (branch `versions`).
-fn versions_pending(_v: i64) -> coffer_api::Result<FlightInfo> {
-    Err(coffer_api::Error::Unavailable("versions".into()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,6 +410,7 @@ mod tests {
             ("timed_out", "FAILED"),
             ("cancelled", "CANCELLED"),
             ("running", "RUNNING"),
+            ("pending", "PENDING"),
         ] {
             assert_eq!(md_status(coffer), md);
         }

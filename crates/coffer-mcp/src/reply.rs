@@ -64,14 +64,12 @@ pub fn words(hint: &Hint) -> String {
     }
 }
 
-/// coffer's run status as MotherDuck's MCP tools name it.
-pub fn md_status(status: &str) -> &'static str {
-    match status {
-        "succeeded" => "SUCCEEDED",
-        "cancelled" => "CANCELLED",
-        "running" => "RUNNING",
-        "pending" | "queued" => "PENDING",
-        // failed, timed_out (and any state a newer server adds that is not a success).
-        _ => "FAILED",
+/// coffer's run status as MotherDuck's MCP tools name it (`SUCCEEDED`, `FAILED`, ...; the SQL
+/// functions' `RUN_STATUS_` names without the prefix).
+pub fn md_status(status: &str) -> String {
+    let full = coffer_model::flight::md_status_name(status);
+    match full.strip_prefix(coffer_model::flight::MD_STATUS_PREFIX) {
+        Some(s) => s.to_string(),
+        None => full,
     }
 }

@@ -505,9 +505,16 @@ async def tool_tour(m: Mcp, group: str, env: Env, ctx: dict, skip_pending: bool)
           a.kind == "tool_error" and a.text.startswith(cli.split("; ")[0]), f"{a!r}\nCLI: {cli}")
     a = await m.call("no_such_tool", {})
     c.add(e, "unknown tool: JSON-RPC invalid params", a.kind == "protocol_error" and a.code == INVALID_PARAMS, a)
-    a = await m.call("list_flights", {"limit": "ten"})
-    c.add(e, "argument of the wrong type: JSON-RPC invalid params naming it",
-          a.kind == "protocol_error" and a.code == INVALID_PARAMS and "list_flights" in a.text, a)
+    marker = "ten-" + secrets.token_hex(8)
+    a = await m.call("list_flights", {"limit": marker})
+    c.add(e, "argument of the wrong type: JSON-RPC invalid params naming the field, not the value",
+          a.kind == "protocol_error" and a.code == INVALID_PARAMS and a.text.startswith("list_flights: limit: ")
+          and marker not in a.text, a)
+    a = await m.call("create_flight", {"name": "typed", "source_code": "print(1)\n", "md_secret_names": marker})
+    c.add(e, "a string for a list: JSON-RPC invalid params naming the field, not the value",
+          a.kind == "protocol_error" and a.code == INVALID_PARAMS
+          and a.text.startswith("create_flight: md_secret_names: ") and marker not in a.text, a)
+    ctx["markers"].append(marker)
     a = await m.call("list_secrets", {"bogus": 1})
     c.add(e, "unknown argument: JSON-RPC invalid params naming it",
           a.kind == "protocol_error" and a.code == INVALID_PARAMS and "bogus" in a.text, a)
@@ -644,6 +651,7 @@ async def run(args, checks: Checks, env: Env) -> None:
         "api_key": "mcpkey-" + secrets.token_urlsafe(36),
         "endpoint": "https://api-" + secrets.token_hex(20) + ".example.com/v1",
         "s3_secret": "mcps3-" + secrets.token_urlsafe(36),
+        "markers": [],  # values of wrongly typed arguments, shared by the transports' tours
     }
     record: list[str] = []
 
@@ -706,6 +714,10 @@ async def run(args, checks: Checks, env: Env) -> None:
         with open(path, encoding="utf-8", errors="replace") as f:
             texts.append((os.path.basename(path), f.read()))
     g = "leak scan"
+    # Arguments of the wrong type are not echoed, in answers nor in the servers' logs.
+    for marker in ctx["markers"]:
+        hits = [name for name, text in texts if marker in text]
+        checks.add(g, "a wrongly typed argument's value is in no answer and no log", not hits, f"found in {hits}")
     # The scan itself: a value's base64 inside other text, at any alignment, is found.
     for shift in range(3):
         probe = "log: " + base64.b64encode(b"x" * shift + ctx["api_key"].encode() + b"!").decode() + " end"

@@ -36,6 +36,31 @@ if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("
   echo "== installing python-dotenv==$PYTHON_DOTENV_VERSION into $VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "python-dotenv==$PYTHON_DOTENV_VERSION"
 fi
+# The official MCP Python SDK (PyPI `mcp`): scripts/mcp_clients.py drives coffer's MCP server
+# with it over stdio and Streamable HTTP.
+MCP_SDK_VERSION=2.3.0
+if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" \
+    != "$MCP_SDK_VERSION" ]; then
+  echo "== installing mcp==$MCP_SDK_VERSION into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "mcp==$MCP_SDK_VERSION"
+fi
+# MCP's Inspector CLI and conformance suite (npm), pinned, in a cache outside the repo, for
+# scripts/mcp_inspector.sh and scripts/mcp_conformance.sh. Both are the newest that run on
+# Debian's Node 20 (inspector 2.x needs Node >= 22.19; conformance >= 0.1.14 Node 22).
+export COFFER_NPM_DIR="${COFFER_NPM_DIR:-$HOME/.cache/coffer-npm}"
+MCP_INSPECTOR_CLI_VERSION=1.0.3
+MCP_CONFORMANCE_VERSION=0.1.13
+npm_version() { node -p "require('$COFFER_NPM_DIR/node_modules/$1/package.json').version" 2>/dev/null || true; }
+if [ "$(npm_version @modelcontextprotocol/inspector-cli)" != "$MCP_INSPECTOR_CLI_VERSION" ] \
+    || [ "$(npm_version @modelcontextprotocol/conformance)" != "$MCP_CONFORMANCE_VERSION" ]; then
+  echo "== installing @modelcontextprotocol/inspector-cli@$MCP_INSPECTOR_CLI_VERSION and" \
+    "@modelcontextprotocol/conformance@$MCP_CONFORMANCE_VERSION into $COFFER_NPM_DIR"
+  mkdir -p "$COFFER_NPM_DIR"
+  [ -f "$COFFER_NPM_DIR/package.json" ] || echo '{"private": true}' >"$COFFER_NPM_DIR/package.json"
+  npm install --prefix "$COFFER_NPM_DIR" --save-exact --no-audit --no-fund --loglevel=error \
+    "@modelcontextprotocol/inspector-cli@$MCP_INSPECTOR_CLI_VERSION" \
+    "@modelcontextprotocol/conformance@$MCP_CONFORMANCE_VERSION"
+fi
 # The Python of Python flights in tests: the venv has duckdb 1.5.5 (and its httpfs matches).
 export COFFER_TEST_PYTHON="$VENV/bin/python"
 
@@ -100,6 +125,12 @@ cargo test --workspace --locked "${FEATURES[@]}"
 echo "== scope table against DuckDB 1.5.5"
 "$VENV/bin/python" scripts/verify_scope_table.py
 "$VENV/bin/python" scripts/sql_differential.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
+echo "== MCP with real clients: the official Python SDK, the MCP Inspector CLI, the conformance suite"
+# --skip-pending: flight versions and requirements_txt land from other branches; drop the flag
+# once they are merged.
+"$VENV/bin/python" scripts/mcp_clients.py --coffer "$CARGO_TARGET_DIR/debug/coffer" --skip-pending
+bash scripts/mcp_inspector.sh "$CARGO_TARGET_DIR/debug/coffer"
+bash scripts/mcp_conformance.sh "$CARGO_TARGET_DIR/debug/coffer"
 echo "== schemathesis against a real coffer serve (no 5xx; status, content type, schema as documented)"
 COFFER_TEST_VENV="$VENV" bash scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/coffer"
 echo "== cargo doc"

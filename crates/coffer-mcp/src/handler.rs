@@ -40,13 +40,48 @@ impl CofferMcp {
 }
 
 /// `arguments` as the tool's parameters; a JSON-RPC "invalid params" error naming the field
-/// when they do not fit.
+/// when they do not fit, without the value given (as the HTTP API words its 400s): the error
+/// is also logged.
 pub(crate) fn args<T: DeserializeOwned>(
     tool: &str,
     arguments: Option<rmcp::model::JsonObject>,
 ) -> Result<T, ErrorData> {
     let value = serde_json::Value::Object(arguments.unwrap_or_default());
-    serde_json::from_value(value).map_err(|e| ErrorData::invalid_params(format!("{tool}: {e}"), None))
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = redact_serde(&e.into_inner().to_string());
+        let field = if path.is_empty() || path == "." || path.contains('?') {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        ErrorData::invalid_params(format!("{tool}: {field}{message}"), None)
+    })
+}
+
+/// A serde error message with every quoted string replaced by `"…"`: serde quotes the values
+/// it could not use and back-quotes field names, which stay (coffer-server's `redact_serde`).
+fn redact_serde(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_quote = false;
+    for c in message.chars() {
+        match (c, in_quote) {
+            ('"', false) => {
+                in_quote = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                in_quote = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    if in_quote {
+        out.push('"');
+    }
+    out
 }
 
 /// The project named in `arguments`, for masking (the default when absent or not a string).
@@ -175,4 +210,42 @@ fn dispatch(tool: &str, call: &Call, arguments: Option<rmcp::model::JsonObject>)
         "query" => query::run(call, args(tool, arguments)?),
         other => return Err(ErrorData::invalid_params(format!("no tool '{other}'"), None)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params as p;
+
+    fn object(v: serde_json::Value) -> Option<rmcp::model::JsonObject> {
+        v.as_object().cloned()
+    }
+
+    #[test]
+    fn argument_errors_name_the_field_and_not_the_value() {
+        let e = args::<p::ListFlights>("list_flights", object(serde_json::json!({"limit": "hunter2"})))
+            .expect_err("a string is no number");
+        assert!(
+            e.message.starts_with("list_flights: limit: invalid type: string"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
+        let e = args::<p::CreateFlight>(
+            "create_flight",
+            object(serde_json::json!({"name": "f", "source_code": "x", "md_secret_names": "hunter2"})),
+        )
+        .expect_err("a string is no list");
+        assert!(
+            e.message.starts_with("create_flight: md_secret_names: "),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
+        let e = args::<p::ProjectOnly>("list_secrets", object(serde_json::json!({"bogus": 1})))
+            .expect_err("unknown argument");
+        assert!(e.message.contains("unknown field `bogus`"), "{}", e.message);
+        let e = args::<p::FlightRef>("get_flight", object(serde_json::json!({}))).expect_err("no id");
+        assert!(e.message.contains("missing field `id`"), "{}", e.message);
+    }
 }

@@ -78,6 +78,7 @@ const DEFINITION: &[&str] = &[
     "timeout",
     "concurrency",
     "requirements_txt",
+    "source_builds",
 ];
 
 impl Func {
@@ -534,20 +535,21 @@ impl Params {
         }
     }
 
-    fn refuse_requirements(&mut self) -> Result<()> {
+    /// `requirements_txt` (NULL or '' removes it) and `source_builds` (TRUE or FALSE).
+    fn requirements(&mut self) -> Result<(Option<Option<String>>, Option<bool>)> {
         let given = self.take("requirements_txt");
-        match self.text(given)? {
-            Some(Some(r)) if !r.trim().is_empty() => Err(self.error(
-                "requirements_txt",
-                "is not supported: coffer runs a python flight with the python3 of the machine that runs it and installs no packages; install them there and leave requirements_txt out",
-            )),
-            _ => Ok(()),
-        }
+        let text = self.text(given)?.map(|t| t.filter(|s| !s.trim().is_empty()));
+        let builds = match self.take("source_builds") {
+            None => None,
+            Some((_, Lit::Bool(b))) => Some(b),
+            Some((p, other)) => return Err(self.error(&p, format!("must be TRUE or FALSE, not {}", other.describe()))),
+        };
+        Ok((text, builds))
     }
 
     /// The definition parameters of create and update, all optional.
     fn definition(&mut self) -> Result<FlightUpdate> {
-        self.refuse_requirements()?;
+        let (requirements, source_builds) = self.requirements()?;
         let kind = self.kind()?;
         let script = self.take_either("script", "source_code")?;
         let script_param = script.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
@@ -602,6 +604,8 @@ impl Params {
             timeout_secs,
             concurrency,
             steps: None,
+            requirements,
+            source_builds,
         })
     }
 
@@ -661,6 +665,8 @@ pub(crate) fn call(ctx: &Ctx<'_>, func: Func, args: &[FunctionArg]) -> Result<Ta
                 concurrency: d.concurrency.unwrap_or(1),
                 steps: vec![],
                 runs_as_since: None,
+                requirements: d.requirements.flatten(),
+                source_builds: d.source_builds.unwrap_or(false),
             };
             let saved = svc.create_flight(caller, project, &name, spec)?;
             Ok(table(func, vec![flight_row(&saved.info, Some(&saved.warnings))]))
@@ -675,14 +681,9 @@ pub(crate) fn call(ctx: &Ctx<'_>, func: Func, args: &[FunctionArg]) -> Result<Ta
             }
             let update = p.definition()?;
             if update.is_empty() {
-                let changeable: Vec<&str> = DEFINITION
-                    .iter()
-                    .copied()
-                    .filter(|n| *n != "requirements_txt")
-                    .collect();
                 return Err(SqlError::Semantic(format!(
                     "MD_UPDATE_FLIGHT changes nothing: give at least one of {}",
-                    changeable.join(", ")
+                    DEFINITION.join(", ")
                 )));
             }
             let saved = svc.update_flight(caller, project, &id, update)?;

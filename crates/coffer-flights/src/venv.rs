@@ -15,7 +15,7 @@
 //!   config or secrets. It reaches the network under the same rule as runs: anywhere but
 //!   cloud metadata addresses and coffer's own non-API listeners.
 //! - Once built, the environment is handed to coffer's own user (when the run user is
-//!   another one) with its write bits removed, and runs get it on their read-only list:
+//!   another one), writable by that user only, and runs get it on their read-only list:
 //!   a run cannot change what the next run imports.
 //! - The environment is made by the flight's interpreter with `--system-site-packages`; when
 //!   that interpreter is itself a virtual environment, a `.pth` file adds its site-packages,
@@ -80,10 +80,10 @@ fn published(root: &Path, key: &str) -> Option<PathBuf> {
 }
 
 /// Hands the finished environment `dir` to `owner` (when runs execute as another user) and
-/// removes its write bits: directories 0755, files 0755 or 0644, anything else (a socket,
-/// a fifo) removed. Top-down, so that every directory is the owner's before its entries are
-/// looked at (the run user can no longer swap one for a symlink); symlinks are never
-/// followed.
+/// makes it writable by its owner only: directories 0755, files 0755 or 0644 (no setuid),
+/// anything else (a socket, a fifo) removed. Top-down, so that every directory is the owner's
+/// before its entries are looked at (the run user can no longer swap one for a symlink);
+/// symlinks are never followed.
 fn seal(dir: &Path, owner: Option<(Uid, Gid)>) -> std::io::Result<()> {
     let chown = |p: &Path| -> std::io::Result<()> {
         match owner {
@@ -194,12 +194,17 @@ impl Steps {
         log.tell(
             sink,
             &format!(
-                "building python environment {short} for the flight's requirements ({}, {}) in the run's sandbox\n",
+                "building python environment {short} for the flight's requirements ({}, {}){}\n",
                 if uv.is_some() { "uv" } else { "pip" },
                 if source_builds {
                     "source builds allowed"
                 } else {
                     "wheels only"
+                },
+                if matches!(self.settings.sandbox, Isolation::Sandboxed(_)) {
+                    " in the run's sandbox"
+                } else {
+                    ""
                 }
             ),
         );

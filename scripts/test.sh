@@ -126,9 +126,7 @@ echo "== scope table against DuckDB 1.5.5"
 "$VENV/bin/python" scripts/verify_scope_table.py
 "$VENV/bin/python" scripts/sql_differential.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
 echo "== MCP with real clients: the official Python SDK, the MCP Inspector CLI, the conformance suite"
-# --skip-pending: flight versions and requirements_txt land from other branches; drop the flag
-# once they are merged.
-"$VENV/bin/python" scripts/mcp_clients.py --coffer "$CARGO_TARGET_DIR/debug/coffer" --skip-pending
+"$VENV/bin/python" scripts/mcp_clients.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
 bash scripts/mcp_inspector.sh "$CARGO_TARGET_DIR/debug/coffer"
 bash scripts/mcp_conformance.sh "$CARGO_TARGET_DIR/debug/coffer"
 echo "== schemathesis against a real coffer serve (no 5xx; status, content type, schema as documented)"

@@ -24,6 +24,8 @@ fn spec(argv: &[&str]) -> FlightSpec {
         concurrency: 64,
         steps: vec![],
         runs_as_since: None,
+        requirements: None,
+        source_builds: false,
     }
 }
 

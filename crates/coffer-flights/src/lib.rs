@@ -27,6 +27,7 @@ mod runner;
 mod scheduler;
 mod settings;
 mod step;
+mod venv;
 
 pub use log::Sink;
 pub use runner::{host_name, Runner};

@@ -4,7 +4,8 @@
 
 use crate::log::{now_ms, Log, Sink};
 use crate::settings::{DuckDbEnv, Isolation, Settings};
-use crate::step::Steps;
+use crate::step::{RunCtx, Steps};
+use crate::venv::Prepared;
 use coffer_core::flights::{Launch, RunInfo, RunRequest, Started};
 use coffer_core::{Caller, CoreError, Service};
 use coffer_model::flight::{FlightKind, RunStatus};
@@ -239,16 +240,29 @@ impl Runner {
                 "warning: this run is not sandboxed (coffer was started with --unsandboxed-runs): it can read what coffer's user can\n",
             ),
         }
-        let deadline = launch.timeout.map(|t| Instant::now() + t);
+        let mut ctx = RunCtx {
+            service,
+            launch,
+            dir: dir.path(),
+            masker: &masker,
+            deadline: launch.timeout.map(|t| Instant::now() + t),
+            venv: None,
+        };
+        let venv = match &launch.requirements {
+            Some(text) => match self.steps.venv(&ctx, text, launch.source_builds, log, sink)? {
+                Prepared::Ready(v) => Some(v),
+                Prepared::Ended(end) => return Ok(end),
+            },
+            None => None,
+        };
+        ctx.venv = venv.as_deref();
         let flow = launch.kind == FlightKind::Flow;
         let mut last = None;
         for step in &launch.steps {
             if flow {
                 log.tell(sink, &format!("step '{}' ({}) starting\n", step.id, step.kind.name()));
             }
-            let end = self
-                .steps
-                .run(service, launch, step, dir.path(), &env, &masker, deadline, log, sink)?;
+            let end = self.steps.run(&ctx, step, &env, log, sink)?;
             if end.status != RunStatus::Succeeded.name() {
                 let message = end
                     .message

@@ -87,6 +87,10 @@ pub struct Settings {
     pub sandbox: Isolation,
     /// The text of the `sitecustomize.py` put on the `PYTHONPATH` of `python` flights.
     pub python_site: Option<String>,
+    /// Where the virtual environments of flights with requirements are built and kept (one
+    /// per requirements text, interpreter and `source_builds`); None: such runs fail, saying
+    /// so.
+    pub venv_dir: Option<PathBuf>,
     /// Between SIGTERM and SIGKILL.
     pub kill_grace: Duration,
     /// How often a run checks whether it was cancelled.
@@ -105,6 +109,7 @@ impl Default for Settings {
                 .unwrap_or_else(|| PathBuf::from("coffer-engine")),
             sandbox: Isolation::Unsandboxed,
             python_site: None,
+            venv_dir: None,
             kill_grace: Duration::from_secs(5),
             cancel_poll: Duration::from_millis(250),
         }

@@ -25,6 +25,29 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tracing::{info, warn};
 
+/// What every process of a run shares: where it runs, how its output is masked, when it
+/// must end, and the python environment of its python steps.
+pub(crate) struct RunCtx<'a> {
+    pub(crate) service: &'a Service,
+    pub(crate) launch: &'a Launch,
+    pub(crate) dir: &'a std::path::Path,
+    pub(crate) masker: &'a Masker,
+    pub(crate) deadline: Option<Instant>,
+    /// The directory of the python environment (see [`crate::venv`]).
+    pub(crate) venv: Option<&'a std::path::Path>,
+}
+
+/// One process of a run: its argv, environment, what it reads on stdin (a script holding
+/// values) and what it may read and write besides the system and the run's directory.
+pub(crate) struct Proc {
+    pub(crate) program: PathBuf,
+    pub(crate) args: Vec<String>,
+    pub(crate) env: RunEnv,
+    pub(crate) stdin: Option<SecretString>,
+    pub(crate) read: Option<PathBuf>,
+    pub(crate) write: Option<PathBuf>,
+}
+
 /// Why a step's process was stopped.
 enum Stop {
     TimedOut(Duration),
@@ -61,13 +84,26 @@ impl Steps {
         self.active.lock().map(|a| a.len()).unwrap_or(0)
     }
 
-    /// The runner's own variables of a step: `PATH`, `HOME` and `TMPDIR` (the working
-    /// directory), the allowed variables of coffer's environment, and what its kind needs.
-    fn step_env(&self, step: &LaunchStep, dir: &std::path::Path, base: &RunEnv) -> std::result::Result<RunEnv, String> {
-        let mut env = base.duplicate();
+    /// A variable of coffer's own environment, when it is allowed through.
+    fn own(&self, name: &str) -> Option<String> {
+        self.allowed(name).then(|| std::env::var(name).ok()).flatten()
+    }
+
+    /// Adds the runner's own variables to `env`: `PATH` (with `bin` first, when given),
+    /// `HOME` and `TMPDIR` (the working directory), and the allowed variables of coffer's
+    /// environment.
+    pub(crate) fn add_own_env(
+        &self,
+        env: &mut RunEnv,
+        dir: &std::path::Path,
+        bin: Option<&std::path::Path>,
+    ) -> std::result::Result<(), String> {
         let dir_text = dir.to_string_lossy();
-        let own = |name: &str| -> Option<String> { self.allowed(name).then(|| std::env::var(name).ok()).flatten() };
-        env.add_runner("PATH", own("PATH").unwrap_or_else(|| DEFAULT_PATH.to_string()), false)?;
+        let mut path = self.own("PATH").unwrap_or_else(|| DEFAULT_PATH.to_string());
+        if let Some(bin) = bin {
+            path = format!("{}:{path}", bin.display());
+        }
+        env.add_runner("PATH", path, false)?;
         env.add_runner("HOME", dir_text.as_ref(), false)?;
         env.add_runner("TMPDIR", dir_text.as_ref(), false)?;
         for name in &self.settings.env_allow {
@@ -78,6 +114,17 @@ impl Steps {
                 env.add_runner(name, v, false)?;
             }
         }
+        Ok(())
+    }
+
+    /// The runner's own variables of a step ([`Steps::add_own_env`]) and what its kind needs
+    /// (a python step in an environment of its own has its `bin` first on `PATH`).
+    fn step_env(&self, ctx: &RunCtx<'_>, step: &LaunchStep, base: &RunEnv) -> std::result::Result<RunEnv, String> {
+        let mut env = base.duplicate();
+        let dir = ctx.dir;
+        let venv = ctx.venv.filter(|_| step.kind == FlightKind::Python);
+        self.add_own_env(&mut env, dir, venv.map(|v| v.join("bin")).as_deref())?;
+        let own = |name: &str| self.own(name);
         match step.kind {
             FlightKind::Python => {
                 if self.settings.python_site.is_some() {
@@ -107,19 +154,15 @@ impl Steps {
 
     /// Runs one step to its end: the run's end, were this step its last (from its exit
     /// status, and why it was stopped if it was).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn run(
         &self,
-        service: &Service,
-        launch: &Launch,
+        ctx: &RunCtx<'_>,
         step: &LaunchStep,
-        dir: &std::path::Path,
         base: &RunEnv,
-        masker: &Masker,
-        deadline: Option<Instant>,
         log: &mut Log<'_>,
         sink: Sink<'_>,
     ) -> std::result::Result<RunEnd, String> {
+        let dir = ctx.dir;
         let (program, args): (PathBuf, Vec<String>) = match step.kind {
             FlightKind::Command => {
                 let (p, a) = step
@@ -144,7 +187,10 @@ impl Steps {
                     self.give(&site_dir)?;
                     self.give(&site_dir.join("sitecustomize.py"))?;
                 }
-                (self.settings.python.clone(), vec![script_arg])
+                let python = ctx
+                    .venv
+                    .map_or_else(|| self.settings.python.clone(), |v| v.join("bin").join("python"));
+                (python, vec![script_arg])
             }
             FlightKind::Sql => {
                 let script_arg = if step.script_has_secrets {
@@ -156,20 +202,56 @@ impl Steps {
             }
             FlightKind::Flow => return Err("a step cannot itself be a flow".into()),
         };
-        let env = self.step_env(step, dir, base)?;
+        let env = self.step_env(ctx, step, base)?;
+        let script = step.script.as_ref().filter(|_| step.script_has_secrets);
+        let proc = Proc {
+            program,
+            args,
+            env,
+            stdin: script.map(SecretString::duplicate),
+            read: ctx
+                .venv
+                .filter(|_| step.kind == FlightKind::Python)
+                .map(std::path::Path::to_path_buf),
+            write: None,
+        };
+        self.supervise(ctx, proc, log, sink)
+    }
+
+    /// Starts `proc` (in the run's sandbox, when runs are sandboxed) and follows it to its
+    /// end: its output masked into the log, stopped at the deadline, on cancel or shutdown.
+    pub(crate) fn supervise(
+        &self,
+        ctx: &RunCtx<'_>,
+        proc: Proc,
+        log: &mut Log<'_>,
+        sink: Sink<'_>,
+    ) -> std::result::Result<RunEnd, String> {
+        let (service, launch, dir, masker, deadline) = (ctx.service, ctx.launch, ctx.dir, ctx.masker, ctx.deadline);
+        let Proc {
+            program,
+            args,
+            env,
+            stdin,
+            read,
+            write,
+        } = proc;
         let mut cmd = match &self.settings.sandbox {
             Isolation::Sandboxed(sandbox) => {
                 // The helper would only fail after the fork: say it as a direct start would.
-                if !resolvable(&program, &env) {
+                if which(&program, &env).is_none() {
                     return Err(format!(
                         "cannot start '{}': {}",
                         program.display(),
                         std::io::Error::from(std::io::ErrorKind::NotFound)
                     ));
                 }
+                let mut policy = sandbox.policy(dir);
+                policy.read.extend(read);
+                policy.write.extend(write);
                 let mut c = Command::new(&sandbox.helper);
                 c.arg("__sandbox")
-                    .args(sandbox.policy(dir).to_args())
+                    .args(policy.to_args())
                     .arg("--")
                     .arg(&program)
                     .args(&args);
@@ -183,11 +265,7 @@ impl Steps {
         };
         cmd.current_dir(dir)
             .env_clear()
-            .stdin(if step.script_has_secrets {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
@@ -198,13 +276,12 @@ impl Steps {
         // The environment holds values; let it go as soon as the process has its copy.
         drop(cmd);
         drop(env);
-        if let (true, Some(mut stdin), Some(script)) = (step.script_has_secrets, child.stdin.take(), &step.script) {
+        if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
             use std::io::Write as _;
-            let text = script.duplicate();
             // A feeder thread: a script larger than the pipe must not block the supervisor.
             let _ = std::thread::Builder::new().name("flight-stdin".into()).spawn(move || {
                 // Leaves the process: the script, on the child's stdin.
-                let _ = stdin.write_all(text.expose_secret().as_bytes());
+                let _ = pipe.write_all(text.expose_secret().as_bytes());
             });
         }
         let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
@@ -404,16 +481,18 @@ impl Steps {
     }
 }
 
-/// Whether `program` names a file, directly or on the run's `PATH`.
-fn resolvable(program: &std::path::Path, env: &RunEnv) -> bool {
+/// The file `program` names, directly or on the run's `PATH`.
+pub(crate) fn which(program: &std::path::Path, env: &RunEnv) -> Option<PathBuf> {
     if program.components().count() > 1 || program.is_absolute() {
-        return program.is_file();
+        return program.is_file().then(|| program.to_path_buf());
     }
     let path = env
         .vars()
         .find(|v| v.0 == "PATH")
         .map_or(DEFAULT_PATH, |v| v.1.expose_secret());
-    std::env::split_paths(path).any(|d| d.join(program).is_file())
+    std::env::split_paths(path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
 }
 
 /// A copy of a step variable.

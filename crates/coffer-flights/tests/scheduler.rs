@@ -37,6 +37,8 @@ fn spec(schedule: &str, command: &[&str], concurrency: u32) -> FlightSpec {
         concurrency,
         steps: vec![],
         runs_as_since: None,
+        requirements: None,
+        source_builds: false,
     }
 }
 

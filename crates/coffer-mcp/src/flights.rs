@@ -33,6 +33,8 @@ pub(crate) fn view(f: &FlightInfo) -> Value {
         "version": f.version,
         "kind": f.kind,
         "source_code": source,
+        "requirements_txt": f.requirements,
+        "source_builds": f.source_builds,
         "config": f.config,
         "md_secret_names": f.secrets,
         "md_token_name": f.token_name,
@@ -103,8 +105,9 @@ pub(crate) fn create(call: &Call, a: p::CreateFlight) -> Reply {
         timeout_secs: a.timeout,
         concurrency: None,
         steps: Vec::new(),
+        requirements: a.requirements_txt,
+        source_builds: a.source_builds.unwrap_or(false),
     };
-    let _ = a.requirements_txt;
     saved(body.validate().and_then(|()| call.api.create_flight(&project, body)))
 }
 
@@ -141,8 +144,10 @@ pub(crate) fn update(call: &Call, a: p::UpdateFlight) -> Reply {
         timeout_secs: a.timeout.map(|t| Some(t).filter(|t| *t > 0)),
         concurrency: None,
         steps: None,
+        // "" removes them (the API reads an empty text as none).
+        requirements: a.requirements_txt.map(Some),
+        source_builds: a.source_builds,
     };
-    let _ = a.requirements_txt;
     saved(
         body.validate()
             .and_then(|()| call.api.update_flight(&project, &a.id, body)),

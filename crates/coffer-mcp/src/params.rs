@@ -41,6 +41,9 @@ pub struct CreateFlight {
     pub kind: Option<String>,
     /// coffer's extra: seconds before a run is killed (no limit when absent).
     pub timeout: Option<u64>,
+    /// coffer's extra: let installing `requirements_txt` build packages from source (runs
+    /// their build code); wheels only when absent or false.
+    pub source_builds: Option<bool>,
 }
 
 /// `update_flight`: absent fields stay as they are.
@@ -68,6 +71,8 @@ pub struct UpdateFlight {
     pub kind: Option<String>,
     /// coffer's extra: the new timeout in seconds; `0` removes it.
     pub timeout: Option<u64>,
+    /// coffer's extra: whether installing the requirements may build from source.
+    pub source_builds: Option<bool>,
 }
 
 /// One exact-match edit of a flight's source.

@@ -54,7 +54,7 @@ pub fn words(hint: &Hint) -> String {
             "create it first with the CLI (coffer secret create {name} --type flights ...), the HTTP API or the web page: secret values never pass through MCP"
         ),
         Hint::NameAChange => {
-            "give at least one of source_code, requirements_txt, config, md_secret_names, md_token_name, schedule_cron, kind, timeout".into()
+            "give at least one of source_code, requirements_txt, config, md_secret_names, md_token_name, schedule_cron, kind, timeout, source_builds".into()
         }
         Hint::CancelOrRaiseConcurrency { flight } => {
             format!("wait, or cancel a run of '{flight}' with cancel_flight_run")

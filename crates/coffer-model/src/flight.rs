@@ -91,6 +91,18 @@ pub struct FlightSpec {
     /// means since version 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs_as_since: Option<i64>,
+    /// For `python` (and flows with a python step): a requirements.txt installed into a
+    /// virtual environment the python steps run in (see [`crate::requirements`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<String>,
+    /// Whether installing `requirements` may build packages from source (run their build
+    /// code); wheels only when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub source_builds: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One step of a `flow` flight.
@@ -365,7 +377,36 @@ impl FlightSpec {
         if let Some(expr) = &self.schedule {
             crate::schedule::Schedule::parse(expr, self.timezone.as_deref())?;
         }
-        Ok(())
+        self.check_requirements()
+    }
+
+    /// Whether its python steps run in an environment of their own (it has requirements).
+    pub fn has_python(&self) -> bool {
+        self.kind == FlightKind::Python || self.steps.iter().any(|s| s.kind == FlightKind::Python)
+    }
+
+    fn check_requirements(&self) -> Result<()> {
+        let Some(text) = &self.requirements else {
+            if self.source_builds {
+                return Err(invalid(
+                    Some("source_builds"),
+                    "source_builds",
+                    "only applies to installing requirements; give requirements too, or leave source_builds false",
+                ));
+            }
+            return Ok(());
+        };
+        if !self.has_python() {
+            return Err(invalid(
+                Some("requirements"),
+                "requirements",
+                format!(
+                    "only python flights (and flows with a python step) install requirements, not a {} flight; leave requirements out",
+                    self.kind.name()
+                ),
+            ));
+        }
+        crate::requirements::check(text)
     }
 
     /// The effective config of a run: the stored map with `overrides` applied. An override
@@ -479,7 +520,7 @@ impl FlightSpec {
     /// The fields of a definition that differ between `self` (a version) and `newer` (a
     /// later one), named as `flight show --format json` names them, in that order: `kind`,
     /// `command`, `script`, `steps`, `config`, `secrets`, `token_name`, `schedule`,
-    /// `timezone`, `timeout_secs`, `concurrency`. Bookkeeping (`runs_as_since`) is not a
+    /// `timezone`, `timeout_secs`, `concurrency`, `requirements`, `source_builds`. Bookkeeping (`runs_as_since`) is not a
     /// change of its own: it moves with the token. Empty when the definitions are equal.
     pub fn changed_fields(&self, newer: &FlightSpec) -> Vec<&'static str> {
         let mut out = Vec::new();
@@ -500,6 +541,8 @@ impl FlightSpec {
         check(self.timezone != newer.timezone, "timezone");
         check(self.timeout_secs != newer.timeout_secs, "timeout_secs");
         check(self.concurrency != newer.concurrency, "concurrency");
+        check(self.requirements != newer.requirements, "requirements");
+        check(self.source_builds != newer.source_builds, "source_builds");
         out
     }
 
@@ -533,6 +576,8 @@ mod tests {
             concurrency: 1,
             steps: vec![],
             runs_as_since: None,
+            requirements: None,
+            source_builds: false,
         }
     }
 
@@ -670,5 +715,40 @@ mod tests {
         assert!(s.validate().is_ok());
         s.secrets = vec!["a".into(), "A".into()];
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn requirements_are_for_python_only() {
+        let mut s = spec();
+        s.requirements = Some("six==1.16.0".into());
+        let err = s.validate().expect_err("a command flight").to_string();
+        assert!(
+            err.contains("only python flights") && err.contains("not a command flight"),
+            "{err}"
+        );
+        s.kind = FlightKind::Python;
+        s.command.clear();
+        s.script = Some("import six".into());
+        assert!(s.validate().is_ok());
+        s.source_builds = true;
+        assert!(s.validate().is_ok());
+        s.requirements = Some("six\n--index-url https://evil.example/simple".into());
+        let err = s.validate().expect_err("an option line");
+        assert!(
+            matches!(&err, ModelError::InvalidFlight { input: Some("requirements"), field, .. } if field == "requirements line 2"),
+            "{err}"
+        );
+        s.requirements = None;
+        let err = s.validate().expect_err("source builds alone").to_string();
+        assert!(err.contains("source_builds"), "{err}");
+        // Old stored specs (without the fields) still load, and new ones without
+        // requirements store as before.
+        let old: FlightSpec = serde_json::from_str(r#"{"kind":"python","script":"x"}"#).expect("old spec");
+        assert_eq!((old.requirements, old.source_builds), (None, false));
+        let json = serde_json::to_string(&spec()).expect("json");
+        assert!(
+            !json.contains("requirements") && !json.contains("source_builds"),
+            "{json}"
+        );
     }
 }

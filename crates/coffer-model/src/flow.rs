@@ -268,6 +268,8 @@ pub fn parse(yaml: &str) -> Result<Flow> {
         },
         steps,
         runs_as_since: None,
+        requirements: None,
+        source_builds: false,
     };
     spec.validate()?;
     Ok(Flow { name, project, spec })

@@ -39,6 +39,7 @@ pub mod lint;
 pub mod mask;
 pub mod names;
 pub mod net;
+pub mod requirements;
 pub mod reserved;
 pub mod schedule;
 pub mod scope;

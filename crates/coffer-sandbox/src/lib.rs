@@ -71,6 +71,32 @@ pub struct RunAs {
     pub gid: u32,
 }
 
+/// Whether `user` (no supplementary groups) may open `path`: search permission on every
+/// directory above it and read permission on it, by the mode bits that apply to that user.
+pub fn reachable_by(path: &Path, user: &RunAs) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let allowed = |m: &std::fs::Metadata, bit: u32| {
+        let mode = m.mode();
+        if m.uid() == user.uid {
+            mode & (bit << 6) != 0
+        } else if m.gid() == user.gid {
+            mode & (bit << 3) != 0
+        } else {
+            mode & bit != 0
+        }
+    };
+    let Ok(full) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    for dir in full.ancestors().skip(1) {
+        match std::fs::metadata(dir) {
+            Ok(m) if allowed(&m, 0o1) => {}
+            _ => return false,
+        }
+    }
+    std::fs::metadata(&full).is_ok_and(|m| allowed(&m, 0o4))
+}
+
 /// What a sandboxed process may reach.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {

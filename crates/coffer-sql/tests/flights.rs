@@ -372,6 +372,40 @@ fn update_replaces_config_and_bumps_the_version() {
 }
 
 #[test]
+fn requirements_txt_is_stored_changed_and_cleared() {
+    let e = env();
+    let mut s = session(&e.service, None);
+    ok(
+        &mut s,
+        "CALL MD_CREATE_FLIGHT(name := 'py', source_code := 'import six', requirements_txt := $$six==1.16.0
+# pinned
+$$)",
+    );
+    let f = e.service.get_flight(&caller(), PROJECT, "py").expect("flight");
+    assert_eq!(f.requirements.as_deref(), Some("six==1.16.0\n# pinned\n"));
+    assert!(!f.source_builds);
+    let t = ok(
+        &mut s,
+        "CALL MD_UPDATE_FLIGHT(flight_id := 'py', requirements_txt := 'six==1.15.0', source_builds := TRUE)",
+    );
+    assert_eq!(int(&t, 0, "current_version"), 2);
+    let f = e.service.get_flight(&caller(), PROJECT, "py").expect("flight");
+    assert_eq!(
+        (f.requirements.as_deref(), f.source_builds),
+        (Some("six==1.15.0"), true)
+    );
+    // '' (or NULL) removes them, and source_builds with them.
+    ok(
+        &mut s,
+        "CALL MD_UPDATE_FLIGHT(flight_id := 'py', requirements_txt := '')",
+    );
+    let f = e.service.get_flight(&caller(), PROJECT, "py").expect("flight");
+    assert_eq!((f.version, f.requirements, f.source_builds), (3, None, false));
+    let m = err(&mut s, "CALL MD_UPDATE_FLIGHT(flight_id := 'py')");
+    assert!(m.contains("requirements_txt") && m.contains("source_builds"), "{m}");
+}
+
+#[test]
 fn run_goes_through_the_launcher_with_the_overrides() {
     let e = env();
     let launcher = TestLauncher::new(&e.service);
@@ -689,8 +723,20 @@ fn parameters_are_checked_by_name_and_type() {
             &["'script'", "literal"],
         ),
         (
-            "CALL MD_CREATE_FLIGHT(name := 'f', source_code := 'x', requirements_txt := 'duckdb==1.5.2')",
-            &["'requirements_txt'", "not supported"],
+            "CALL MD_CREATE_FLIGHT(name := 'f', source_code := 'x', requirements_txt := 'six\n-r /etc/passwd')",
+            &["requirements line 2", "'-r'", "another file"],
+        ),
+        (
+            "CALL MD_CREATE_FLIGHT(name := 'f', source_code := 'x', requirements_txt := '--index-url https://evil.example/simple')",
+            &["requirements line 1", "where packages come from"],
+        ),
+        (
+            "CALL MD_CREATE_FLIGHT(name := 'f', source_code := 'x', requirements_txt := 'six', source_builds := 'yes')",
+            &["'source_builds'", "TRUE or FALSE"],
+        ),
+        (
+            "CALL MD_CREATE_FLIGHT(name := 'f', kind := 'command', command := ['true'], requirements_txt := 'six')",
+            &["only python flights"],
         ),
         ("CALL MD_CREATE_FLIGHT(name := 'f', kind := 'python')", &["script"]),
         (

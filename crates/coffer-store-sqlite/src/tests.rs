@@ -20,6 +20,8 @@ fn spec() -> coffer_model::flight::FlightSpec {
         concurrency: 1,
         steps: vec![],
         runs_as_since: None,
+        requirements: None,
+        source_builds: false,
     }
 }
 

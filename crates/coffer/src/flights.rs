@@ -34,7 +34,17 @@ impl DuckDbEnv for DuckEnv {
     }
 }
 
-/// The runner settings of this machine: `COFFER_PYTHON` (default `python3`), the variables
+/// Where the virtual environments of flights with requirements live: `COFFER_VENV_DIR`, or
+/// `venvs` in coffer's home. A coffer running as root runs flights as an unprivileged user,
+/// who must be able to reach it: then point `COFFER_VENV_DIR` outside the home (0700).
+pub fn venv_dir(home: &Path) -> PathBuf {
+    std::env::var_os("COFFER_VENV_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join("venvs"))
+}
+
+/// The runner settings of this machine: `COFFER_PYTHON` (default `python3`), [`venv_dir`], the variables
 /// named in `COFFER_FLIGHT_ENV_ALLOW` (comma-separated) passed through, `COFFER_URL` given to
 /// runs as the server's address, every run in `sandbox` (none: unsandboxed).
 pub fn settings(
@@ -68,6 +78,7 @@ pub fn settings(
         }),
         python,
         python_site: Some(PYTHON_SITE.to_string()),
+        venv_dir: Some(venv_dir(home)),
         engine_exe: coffer_engine::EngineConfig::default_exe(),
         ..Settings::default()
     }

@@ -132,7 +132,7 @@ impl RunSandbox {
         read.extend(python_prefixes(python));
         if let Some(user) = &self.run_as {
             read.retain(|p| {
-                let ok = reachable_by(p, user);
+                let ok = coffer_sandbox::reachable_by(p, user);
                 if !ok && p.exists() {
                     eprintln!(
                         "coffer: warning: runs execute as '{}', who cannot read {}: runs will not see it (make it and its parent directories readable by that user, writable only by coffer's; e.g. set COFFER_EXTENSION_DIR or COFFER_PYTHON to a directory outside coffer's home)",
@@ -185,32 +185,6 @@ fn local_addresses() -> Vec<std::net::IpAddr> {
     out.sort();
     out.dedup();
     out
-}
-
-/// Whether `user` (no supplementary groups) may open `path`: search permission on every
-/// directory above it and read permission on it, by the mode bits that apply to that user.
-fn reachable_by(path: &Path, user: &RunAs) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let allowed = |m: &std::fs::Metadata, bit: u32| {
-        let mode = m.mode();
-        if m.uid() == user.uid {
-            mode & (bit << 6) != 0
-        } else if m.gid() == user.gid {
-            mode & (bit << 3) != 0
-        } else {
-            mode & bit != 0
-        }
-    };
-    let Ok(full) = std::fs::canonicalize(path) else {
-        return false;
-    };
-    for dir in full.ancestors().skip(1) {
-        match std::fs::metadata(dir) {
-            Ok(m) if allowed(&m, 0o1) => {}
-            _ => return false,
-        }
-    }
-    std::fs::metadata(&full).is_ok_and(|m| allowed(&m, 0o4))
 }
 
 /// What an engine reads: its directory (the executable), the library path (a libduckdb.so

@@ -56,6 +56,20 @@ pub struct FlightCreateBody {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub steps: Vec<coffer_model::flight::Step>,
+    /// For `python`: a requirements.txt (requirement lines, markers and `--hash=` options; no
+    /// pip options or local paths), installed into a virtual environment the runs share.
+    /// Empty means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<String>,
+    /// Let installing the requirements build packages from source (run their build code);
+    /// wheels only when false (the default).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub source_builds: bool,
+}
+
+/// A requirements text as a request gives it: empty (or only spaces) means none.
+fn requirements_of(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty())
 }
 
 impl FlightCreateBody {
@@ -91,6 +105,8 @@ impl FlightCreateBody {
             timeout_secs: spec.timeout_secs,
             concurrency: Some(spec.concurrency),
             steps: spec.steps,
+            requirements: spec.requirements,
+            source_builds: spec.source_builds,
         }
     }
 
@@ -112,6 +128,8 @@ impl FlightCreateBody {
             concurrency: self.concurrency.unwrap_or(1),
             steps: self.steps,
             runs_as_since: None,
+            requirements: requirements_of(self.requirements),
+            source_builds: self.source_builds,
         };
         Ok((self.name, spec))
     }
@@ -131,7 +149,8 @@ fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<O
 }
 
 /// Change a flight: absent fields stay, present ones replace (config and secrets whole, not
-/// merged); `null` clears `token_name`, `schedule`, `timezone` and `timeout_secs`.
+/// merged); `null` clears `token_name`, `schedule`, `timezone`, `timeout_secs` and
+/// `requirements`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -176,6 +195,14 @@ pub struct FlightUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
     pub steps: Option<Vec<coffer_model::flight::Step>>,
+    /// New requirements.txt; `null` or an empty text removes it (and `source_builds` with it,
+    /// unless given).
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub requirements: Option<Option<String>>,
+    /// Whether installing the requirements may build packages from source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_builds: Option<bool>,
 }
 
 impl FlightUpdateBody {
@@ -204,6 +231,8 @@ impl FlightUpdateBody {
             timeout_secs: self.timeout_secs,
             concurrency: self.concurrency,
             steps: self.steps,
+            requirements: self.requirements.map(requirements_of),
+            source_builds: self.source_builds,
         })
     }
 }
@@ -310,5 +339,30 @@ mod tests {
         };
         assert!(update.validate().is_ok());
         assert_eq!(update.into_update().expect("an update").kind, Some(FlightKind::Flow));
+    }
+
+    #[test]
+    fn requirements_absent_null_and_empty() {
+        let parse = |v: serde_json::Value| -> FlightUpdateBody { serde_json::from_value(v).expect("a body") };
+        assert_eq!(parse(serde_json::json!({})).requirements, None, "absent: unchanged");
+        let cleared = parse(serde_json::json!({"requirements": null}))
+            .into_update()
+            .expect("update");
+        assert_eq!(cleared.requirements, Some(None), "null clears");
+        let emptied = parse(serde_json::json!({"requirements": " \n"}))
+            .into_update()
+            .expect("update");
+        assert_eq!(emptied.requirements, Some(None), "empty clears");
+        let set = parse(serde_json::json!({"requirements": "six==1.16.0", "source_builds": true}))
+            .into_update()
+            .expect("update");
+        assert_eq!(set.requirements, Some(Some("six==1.16.0".into())));
+        assert_eq!(set.source_builds, Some(true));
+        let create: FlightCreateBody = serde_json::from_value(
+            serde_json::json!({"name": "f", "kind": "python", "script": "x", "requirements": ""}),
+        )
+        .expect("a body");
+        let (_, spec) = create.into_spec().expect("spec");
+        assert_eq!((spec.requirements, spec.source_builds), (None, false));
     }
 }

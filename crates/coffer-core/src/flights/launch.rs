@@ -229,6 +229,8 @@ impl Flights<'_> {
             duckdb,
             timeout: f.spec.timeout_secs.map(std::time::Duration::from_secs),
             identity,
+            requirements: f.spec.requirements.clone(),
+            source_builds: f.spec.source_builds,
             run_token,
         })
     }

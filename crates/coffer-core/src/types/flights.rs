@@ -60,6 +60,12 @@ pub struct FlightInfo {
     pub updated_at: i64,
     /// The next scheduled run, Unix milliseconds.
     pub next_run_at: Option<i64>,
+    /// For `python`: the requirements.txt its runs' environment is built from.
+    #[serde(default)]
+    pub requirements: Option<String>,
+    /// Whether installing the requirements may build packages from source.
+    #[serde(default)]
+    pub source_builds: bool,
 }
 
 impl FlightInfo {
@@ -91,6 +97,8 @@ impl FlightInfo {
             created_at: r.created_at,
             updated_at: r.updated_at,
             next_run_at,
+            requirements: r.spec.requirements.clone(),
+            source_builds: r.spec.source_builds,
         }
     }
 }
@@ -178,11 +186,16 @@ pub struct FlightUpdate {
     pub concurrency: Option<u32>,
     /// New steps (a flow's; replaces them all).
     pub steps: Option<Vec<Step>>,
+    /// New requirements.txt (`Some(None)` removes it, and then `source_builds` too unless
+    /// given).
+    pub requirements: Option<Option<String>>,
+    /// Whether installing the requirements may build from source.
+    pub source_builds: Option<bool>,
 }
 
 impl FlightUpdate {
     /// Whether it changes what the flight runs (its kind, command, script, steps, config,
-    /// secrets or token), as opposed to when (schedule, time zone) or how long (timeout,
+    /// secrets, token or requirements), as opposed to when (schedule, time zone) or how long (timeout,
     /// concurrency).
     pub fn changes_what_runs(&self) -> bool {
         self.kind.is_some()
@@ -192,6 +205,8 @@ impl FlightUpdate {
             || self.secrets.is_some()
             || self.token_name.is_some()
             || self.steps.is_some()
+            || self.requirements.is_some()
+            || self.source_builds.is_some()
     }
 
     /// Whether it changes nothing.
@@ -207,6 +222,8 @@ impl FlightUpdate {
             && self.timeout_secs.is_none()
             && self.concurrency.is_none()
             && self.steps.is_none()
+            && self.requirements.is_none()
+            && self.source_builds.is_none()
     }
 
     pub(crate) fn apply(self, spec: &mut FlightSpec) {
@@ -248,6 +265,15 @@ impl FlightUpdate {
         }
         if let Some(c) = self.concurrency {
             spec.concurrency = c;
+        }
+        if let Some(r) = self.requirements {
+            if r.is_none() && self.source_builds.is_none() {
+                spec.source_builds = false;
+            }
+            spec.requirements = r;
+        }
+        if let Some(b) = self.source_builds {
+            spec.source_builds = b;
         }
     }
 }
@@ -349,6 +375,10 @@ pub struct Launch {
     pub timeout: Option<std::time::Duration>,
     /// The identity the run acts as.
     pub identity: Caller,
+    /// The requirements.txt its python steps' environment is built from, if any.
+    pub requirements: Option<String>,
+    /// Whether installing `requirements` may build packages from source.
+    pub source_builds: bool,
     /// The run's own token, revoked at the end.
     pub(crate) run_token: Option<String>,
 }

@@ -38,6 +38,7 @@ pub(super) const DEFINITION: &[&str] = &[
     "timeout",
     "concurrency",
     "requirements_txt",
+    "source_builds",
 ];
 
 impl Func {

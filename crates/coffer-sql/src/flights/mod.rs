@@ -108,6 +108,8 @@ pub(crate) fn call(ctx: &Ctx<'_>, func: Func, args: &[FunctionArg]) -> Result<Ta
                 concurrency: d.concurrency.unwrap_or(1),
                 steps: vec![],
                 runs_as_since: None,
+                requirements: d.requirements.flatten(),
+                source_builds: d.source_builds.unwrap_or(false),
             };
             let saved = svc.create_flight(caller, project, &name, spec)?;
             Ok(table(func, vec![flight_row(&saved.info, Some(&saved.warnings))]))
@@ -122,14 +124,9 @@ pub(crate) fn call(ctx: &Ctx<'_>, func: Func, args: &[FunctionArg]) -> Result<Ta
             }
             let update = p.definition()?;
             if update.is_empty() {
-                let changeable: Vec<&str> = DEFINITION
-                    .iter()
-                    .copied()
-                    .filter(|n| *n != "requirements_txt")
-                    .collect();
                 return Err(SqlError::Semantic(format!(
                     "MD_UPDATE_FLIGHT changes nothing: give at least one of {}",
-                    changeable.join(", ")
+                    DEFINITION.join(", ")
                 )));
             }
             let saved = svc.update_flight(caller, project, &id, update)?;

@@ -279,20 +279,21 @@ impl Params {
         }
     }
 
-    pub(super) fn refuse_requirements(&mut self) -> Result<()> {
+    /// `requirements_txt` (NULL or '' removes it) and `source_builds` (TRUE or FALSE).
+    pub(super) fn requirements(&mut self) -> Result<(Option<Option<String>>, Option<bool>)> {
         let given = self.take("requirements_txt");
-        match self.text(given)? {
-            Some(Some(r)) if !r.trim().is_empty() => Err(self.error(
-                "requirements_txt",
-                "is not supported: coffer runs a python flight with the python3 of the machine that runs it and installs no packages; install them there and leave requirements_txt out",
-            )),
-            _ => Ok(()),
-        }
+        let text = self.text(given)?.map(|t| t.filter(|s| !s.trim().is_empty()));
+        let builds = match self.take("source_builds") {
+            None => None,
+            Some((_, Lit::Bool(b))) => Some(b),
+            Some((p, other)) => return Err(self.error(&p, format!("must be TRUE or FALSE, not {}", other.describe()))),
+        };
+        Ok((text, builds))
     }
 
     /// The definition parameters of create and update, all optional.
     pub(super) fn definition(&mut self) -> Result<FlightUpdate> {
-        self.refuse_requirements()?;
+        let (requirements, source_builds) = self.requirements()?;
         let kind = self.kind()?;
         let script = self.take_either("script", "source_code")?;
         let script_param = script.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
@@ -347,6 +348,8 @@ impl Params {
             timeout_secs,
             concurrency,
             steps: None,
+            requirements,
+            source_builds,
         })
     }
 

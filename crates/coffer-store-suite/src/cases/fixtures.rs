@@ -97,6 +97,8 @@ pub fn flight(id: &str, project: &str, name: &str) -> FlightRecord {
             concurrency: 2,
             steps: vec![],
             runs_as_since: None,
+            requirements: None,
+            source_builds: false,
         },
         version: 1,
         owner: "alice".into(),

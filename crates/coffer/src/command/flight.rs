@@ -74,6 +74,16 @@ pub struct Definition {
     /// How many runs may run at once (default 1).
     #[arg(long, value_name = "N")]
     concurrency: Option<u32>,
+    /// For a python flight: a requirements.txt (`-` reads stdin), installed into a virtual
+    /// environment its runs share (built by the first run; wheels only unless
+    /// --source-builds). Requirement lines only: no pip options or local paths. An empty
+    /// file removes the requirements.
+    #[arg(long, value_name = "FILE")]
+    requirements: Option<String>,
+    /// Let installing the requirements build packages from source (runs their build code in
+    /// the run's sandbox); wheels only by default.
+    #[arg(long)]
+    source_builds: bool,
     /// For a command flight: the program and its arguments.
     #[arg(last = true, value_name = "ARGV")]
     command: Vec<String>,
@@ -124,6 +134,12 @@ pub struct UpdateArgs {
     /// Remove the timeout.
     #[arg(long, conflicts_with = "timeout")]
     no_timeout: bool,
+    /// Remove the requirements (the runs use the plain interpreter again).
+    #[arg(long, conflicts_with = "requirements")]
+    no_requirements: bool,
+    /// Wheels only again when installing the requirements.
+    #[arg(long, conflicts_with = "source_builds")]
+    no_source_builds: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -212,6 +228,12 @@ fn read_script(path: &str) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| usage(format!("the script '{path}' is not UTF-8 text")))
 }
 
+/// The requirements in file `path` (`-`: stdin); an empty (or blank) file means none.
+fn read_requirements(path: &str) -> Result<Option<String>> {
+    let text = read_script(path).map_err(|e| usage(format!("--requirements: {e:#}")))?;
+    Ok(Some(text).filter(|t| !t.trim().is_empty()))
+}
+
 fn parse_timeout(t: &str) -> Result<u64> {
     let d = humantime::parse_duration(t)
         .map_err(|e| usage(format!("invalid --timeout '{t}': {e}; use e.g. 90s, 15m or 2h")))?;
@@ -220,6 +242,23 @@ fn parse_timeout(t: &str) -> Result<u64> {
 
 fn config_map(items: &[String]) -> Result<indexmap::IndexMap<String, String>> {
     Ok(coffer_model::flight::parse_config(items)?)
+}
+
+impl UpdateArgs {
+    /// The change of requirements and source builds (absent: unchanged).
+    fn requirements(&self) -> Result<(Option<Option<String>>, Option<bool>)> {
+        let text = if self.no_requirements {
+            Some(None)
+        } else {
+            self.def.requirements.as_deref().map(read_requirements).transpose()?
+        };
+        let builds = if self.no_source_builds {
+            Some(false)
+        } else {
+            self.def.source_builds.then_some(true)
+        };
+        Ok((text, builds))
+    }
 }
 
 impl Definition {
@@ -250,6 +289,13 @@ impl Definition {
             concurrency: self.concurrency.unwrap_or(1),
             steps: vec![],
             runs_as_since: None,
+            requirements: self
+                .requirements
+                .as_deref()
+                .map(read_requirements)
+                .transpose()?
+                .flatten(),
+            source_builds: self.source_builds,
         })
     }
 }
@@ -306,6 +352,19 @@ fn print_flight(f: &FlightInfo) {
     println!("concurrency {}", f.concurrency);
     println!("created     {}", output::time(f.created_at));
     println!("updated     {}", output::time(f.updated_at));
+    if let Some(req) = &f.requirements {
+        println!(
+            "requirements ({}):",
+            if f.source_builds {
+                "source builds allowed"
+            } else {
+                "wheels only"
+            }
+        );
+        for line in req.lines() {
+            println!("  {line}");
+        }
+    }
     if let Some(script) = &f.script {
         println!("script:");
         for line in script.lines() {
@@ -444,6 +503,10 @@ impl Command {
                         if let Some(t) = &a.def.timeout {
                             spec.timeout_secs = Some(parse_timeout(t)?);
                         }
+                        if let Some(r) = &a.def.requirements {
+                            spec.requirements = read_requirements(r)?;
+                        }
+                        spec.source_builds |= a.def.source_builds;
                         (
                             a.name.clone().unwrap_or(flow.name),
                             flow.project.unwrap_or_else(|| project.to_string()),
@@ -465,6 +528,8 @@ impl Command {
                         )));
                     }
                     let spec = flow.spec;
+                    // A flow file has no requirements: only the options say.
+                    let (requirements, source_builds) = a.requirements()?;
                     let update = FlightUpdateBody {
                         kind: Some(spec.kind.name().into()),
                         command: Some(spec.command),
@@ -477,12 +542,15 @@ impl Command {
                         timeout_secs: Some(spec.timeout_secs),
                         concurrency: Some(spec.concurrency),
                         steps: Some(spec.steps),
+                        requirements,
+                        source_builds,
                     };
                     let saved = api.update_flight(project, &a.name, update)?;
                     return print_saved(&saved, "updated", a.format);
                 }
                 let d = &a.def;
                 let kind = d.kind()?;
+                let (requirements, source_builds) = a.requirements()?;
                 let update = FlightUpdateBody {
                     kind: kind.map(|k| k.name().into()),
                     command: (!d.command.is_empty()).then(|| d.command.clone()),
@@ -519,6 +587,8 @@ impl Command {
                     },
                     concurrency: d.concurrency,
                     steps: None,
+                    requirements,
+                    source_builds,
                 };
                 let saved = api.update_flight(project, &a.name, update)?;
                 print_saved(&saved, "updated", a.format)

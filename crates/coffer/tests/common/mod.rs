@@ -175,6 +175,7 @@ impl Harness {
             .env_remove("COFFER_DATABASE_URL")
             .env_remove("COFFER_MIGRATE_FROM")
             .env_remove("COFFER_MIGRATE_TO")
+            .env_remove("COFFER_VENV_DIR")
             .env_remove("COFFER_LOG")
             .env_remove("RUST_LOG")
             .env_remove("NO_COLOR");

@@ -4,20 +4,13 @@
 //! handlers, so roles apply exactly as on the HTTP API.
 
 use crate::extract::{Auth, BODY_LIMIT};
-use crate::state::AppState;
+use crate::state::{AppState, McpConfig};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use coffer_api::CofferApi;
 use coffer_core::Caller;
 use std::sync::Arc;
-
-/// How `/mcp` is served.
-#[derive(Clone)]
-pub(crate) struct McpConfig {
-    pub read_only: bool,
-    pub stop: coffer_mcp::CancellationToken,
-}
 
 /// The tools' way into coffer: the caller authentication put in the request's extensions.
 struct ServerBackend {

@@ -4,10 +4,16 @@
 
 use crate::error::{sql_error_body, ApiError};
 use crate::extract::Auth;
-use crate::mcp::McpConfig;
 use coffer_api::{Local, PlainSql, SqlRunner};
 use coffer_core::{Caller, Service};
 use std::sync::Arc;
+
+/// How `/mcp` is served.
+#[derive(Clone)]
+pub(crate) struct McpConfig {
+    pub read_only: bool,
+    pub stop: coffer_mcp::CancellationToken,
+}
 
 /// The server's state: the application layer, the SQL runner and the flight runner.
 #[derive(Clone)]

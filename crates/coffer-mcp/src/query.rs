@@ -160,7 +160,7 @@ pub(crate) fn run(call: &Call, a: p::Query) -> Reply {
         .collect();
     let answer = json!({ "results": results });
     if failed {
-        match serde_json::to_string_pretty(&answer) {
+        match serde_json::to_string(&answer) {
             Ok(s) => Reply::Err(s),
             Err(e) => Reply::Err(format!("cannot encode the answer: {e}")),
         }

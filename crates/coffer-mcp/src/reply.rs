@@ -13,9 +13,9 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// `value` as pretty JSON.
+    /// `value` as compact JSON (fewer tokens in a model's context than pretty JSON).
     pub fn json<T: Serialize>(value: &T) -> Reply {
-        match serde_json::to_string_pretty(value) {
+        match serde_json::to_string(value) {
             Ok(s) => Reply::Ok(s),
             Err(e) => Reply::Err(format!("cannot encode the answer: {e}")),
         }

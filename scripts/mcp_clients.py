@@ -179,7 +179,12 @@ class Env:
         self.work = work
         self.user_home = os.path.join(work, "user-home")
         os.makedirs(self.user_home, exist_ok=True)
+        # Python environments of flights with requirements: the run user (nobody, when root)
+        # builds and reads them, and cannot reach into the 0700 work directory.
+        self.venvs = tempfile.mkdtemp(prefix="coffer-mcp-venvs-")
+        os.chmod(self.venvs, 0o755)
         self.env = {
+            "COFFER_VENV_DIR": self.venvs,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.user_home,
             "USER": "coffer-mcp-clients",
@@ -372,7 +377,7 @@ async def tool_tour(m: Mcp, group: str, env: Env, ctx: dict, skip_pending: bool)
     transport = group.split(":")[0]
     seed = f"{transport}: seed-003"
     q = f"{transport}: query"
-    pend = f"{transport}: pending"
+    pend = f"{transport}: versions and requirements"
 
     a = await m.call("get_flight_guide", {})
     c.add(group, "get_flight_guide: the guide", a.kind == "ok" and a.text.startswith("# Writing a coffer flight")
@@ -458,7 +463,7 @@ async def tool_tour(m: Mcp, group: str, env: Env, ctx: dict, skip_pending: bool)
     c.add(group, "edit_flight_source: an edit that does not match is a tool error",
           a.kind == "tool_error" and "edits[1].old_string: not found" in a.text, a)
 
-    # Pending (flight versions): list_flight_versions and get_flight with a version.
+    # Flight versions: list_flight_versions and get_flight with a version.
     a = await m.call("list_flight_versions", {"id": "templated"})
     b = await m.call("get_flight", {"id": "templated", "version": 1})
     if skip_pending:
@@ -470,16 +475,24 @@ async def tool_tour(m: Mcp, group: str, env: Env, ctx: dict, skip_pending: bool)
         f = (b.json() or {}) if b.kind == "ok" else {}
         c.add(pend, "get_flight version 1: the first source",
               f.get("version") == 1 and f.get("source_code") == TEMPLATED_SOURCE, b)
-    # Pending (requirements_txt): kept and shown.
-    reqs = "duckdb==1.5.5\n"
-    a = await m.call("create_flight", {"name": "with-reqs", "source_code": "print('hi')\n",
-                                       "requirements_txt": reqs})
+    # requirements_txt: kept, shown, installed from PyPI for the run (a small
+    # pure-Python wheel), which imports it.
+    reqs = "six==1.16.0\n"
+    a = await m.call("create_flight", {"name": "with-reqs", "requirements_txt": reqs,
+                                       "source_code": "import six\nprint('six', six.__version__)\n"})
     b = await m.call("get_flight", {"id": "with-reqs"})
     c.add(group, "create_flight with requirements_txt: accepted", a.kind == "ok", a)
     if skip_pending:
         c.skip(pend, "get_flight shows requirements_txt", "--skip-pending (requirements_txt)")
+        c.skip(pend, "a run imports the required package", "--skip-pending (requirements_txt)")
     else:
         c.add(pend, "get_flight shows requirements_txt", (b.json() or {}).get("requirements_txt") == reqs, b)
+        a = await m.call("run_flight", {"id": "with-reqs"})
+        n = (a.json() or {}).get("run_number", 1)
+        done = await wait_run(m, "with-reqs", n, {"SUCCEEDED", "FAILED", "CANCELLED"}, seconds=240)
+        logs = await m.call("get_flight_logs", {"id": "with-reqs", "run_number": n})
+        c.add(pend, "a run imports the required package (six 1.16.0 from PyPI)",
+              (done or {}).get("status") == "SUCCEEDED" and "six 1.16.0" in logs.text, logs)
 
     a = await m.call("create_flight", {"name": "sleeper", "source_code": SLEEPER_SOURCE})
     a = await m.call("run_flight", {"id": "sleeper"})
@@ -785,6 +798,7 @@ def main() -> int:
         status = 1
     finally:
         env.stop_servers()
+        shutil.rmtree(env.venvs, ignore_errors=True)
         if args.keep or status:
             print(f"   work directory kept: {work}", flush=True)
         else:

@@ -148,7 +148,7 @@ impl Steps {
         };
         if let Some(user) = run_as.as_ref().filter(|u| !coffer_sandbox::reachable_by(&root, u)) {
             return Err(format!(
-                "runs execute as '{}', who cannot reach the directory of python environments {}: set COFFER_VENV_DIR to a directory outside coffer's home whose parents that user may search (e.g. /var/lib/coffer-venvs)",
+                "runs execute as '{}', who cannot reach the directory of python environments {}: set COFFER_VENV_DIR to a directory outside coffer's home whose parents that user may search (e.g. /var/cache/coffer/venvs)",
                 user.name,
                 root.display()
             ));

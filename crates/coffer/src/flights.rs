@@ -34,14 +34,24 @@ impl DuckDbEnv for DuckEnv {
     }
 }
 
-/// Where the virtual environments of flights with requirements live: `COFFER_VENV_DIR`, or
-/// `venvs` in coffer's home. A coffer running as root runs flights as an unprivileged user,
-/// who must be able to reach it: then point `COFFER_VENV_DIR` outside the home (0700).
+/// Where a coffer running as root keeps the virtual environments of flights by default: it
+/// runs flights as an unprivileged user, who cannot enter its 0700 home but must read them
+/// (the environments are rebuilt from their requirements when removed: a cache).
+pub const ROOT_VENV_DIR: &str = "/var/cache/coffer/venvs";
+
+/// Where the virtual environments of flights with requirements live: `COFFER_VENV_DIR`, else
+/// [`ROOT_VENV_DIR`] when coffer runs as root, else `venvs` in coffer's home.
 pub fn venv_dir(home: &Path) -> PathBuf {
     std::env::var_os("COFFER_VENV_DIR")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| home.join("venvs"))
+        .unwrap_or_else(|| {
+            if coffer_sandbox::is_root() {
+                PathBuf::from(ROOT_VENV_DIR)
+            } else {
+                home.join("venvs")
+            }
+        })
 }
 
 /// The runner settings of this machine: `COFFER_PYTHON` (default `python3`), [`venv_dir`], the variables

@@ -328,3 +328,29 @@ fn option_lines_and_non_python_flights_are_refused() {
         );
     }
 }
+
+/// Without `COFFER_VENV_DIR`, environments go where the run user can read them: the home's
+/// `venvs` for an ordinary user, `/var/cache/coffer/venvs` for a coffer running as root (its
+/// runs execute as `nobody`, who cannot enter the 0700 home).
+#[test]
+fn the_default_directory_of_environments_is_reachable_by_runs() {
+    require_pypi();
+    let python = common::s3::env_path("COFFER_TEST_PYTHON", "a python3 with duckdb 1.5.5");
+    let h = Harness::with_env(&[("COFFER_PYTHON", &python.to_string_lossy())]);
+    let script = h.input_file("job.py", SCRIPT);
+    let req = h.input_file("requirements.txt", "six==1.16.0\n");
+    create_python(&h, "default-dir", &script, &req, &[]).success();
+    h.run(&["flight", "run", "default-dir", "--wait"]).success();
+    let log = log_of(&h, "default-dir", "1");
+    assert!(log.contains("six 1.16.0"), "{log}");
+    let expected = if coffer_sandbox::is_root() {
+        PathBuf::from("/var/cache/coffer/venvs")
+    } else {
+        h.home().join("venvs")
+    };
+    assert!(
+        !environments(&expected).is_empty(),
+        "no environment in {}: {log}",
+        expected.display()
+    );
+}

@@ -274,3 +274,31 @@ fn a_run_is_locked_to_the_version_current_when_it_starts() {
     updater.join().expect("updater");
     assert!(!versions_seen.is_empty());
 }
+
+/// A read-modify-write names the version it read: written over that version only, refused
+/// (nothing changed) once another change came in between.
+#[test]
+fn an_update_for_a_version_is_refused_once_the_flight_moved_on() {
+    let env = Env::new();
+    let svc = env.service();
+    svc.create_flight(&actor(), "p", "job", spec(&["echo", "one"]))
+        .expect("create");
+    let edit = |argv: &[&str], read: i64| {
+        svc.update_flight(
+            &actor(),
+            "p",
+            "job",
+            FlightUpdate {
+                command: Some(argv.iter().map(|s| s.to_string()).collect()),
+                if_version: Some(read),
+                ..Default::default()
+            },
+        )
+    };
+    assert_eq!(edit(&["echo", "two"], 1).expect("over version 1").info.version, 2);
+    let stale = edit(&["echo", "three"], 1).expect_err("version 1 is gone");
+    let text = stale.to_string();
+    assert!(text.contains("is at version 2, not 1"), "{text}");
+    let now = svc.get_flight(&actor(), "p", "job").expect("get");
+    assert_eq!((now.version, now.command.join(" ")), (2, "echo two".to_string()));
+}

@@ -147,6 +147,7 @@ pub(crate) fn update(call: &Call, a: p::UpdateFlight) -> Reply {
         // "" removes them (the API reads an empty text as none).
         requirements: a.requirements_txt.map(Some),
         source_builds: a.source_builds,
+        if_version: None,
     };
     saved(
         body.validate()
@@ -178,8 +179,10 @@ pub(crate) fn edit_source(call: &Call, a: p::EditFlightSource) -> Reply {
     if edited == original {
         return Reply::Err("edits: they leave the source as it is, so no version was made".into());
     }
+    // Written only over the version the edits were made on.
     let body = FlightUpdateBody {
         script: Some(edited),
+        if_version: Some(flight.version),
         ..FlightUpdateBody::default()
     };
     saved(call.api.update_flight(&project, &flight.flight_id, body))

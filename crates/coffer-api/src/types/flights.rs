@@ -203,6 +203,11 @@ pub struct FlightUpdateBody {
     /// Whether installing the requirements may build packages from source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_builds: Option<bool>,
+    /// Apply only while the flight is at this version (409 `conflict` otherwise): a client
+    /// that read the flight, changed it and writes it back overwrites nothing made in between.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub if_version: Option<i64>,
 }
 
 impl FlightUpdateBody {
@@ -233,6 +238,7 @@ impl FlightUpdateBody {
             steps: self.steps,
             requirements: self.requirements.map(requirements_of),
             source_builds: self.source_builds,
+            if_version: self.if_version,
         })
     }
 }

@@ -143,6 +143,12 @@ impl Flights<'_> {
             return Err(CoreError::Usage("nothing to update".into()).with_hint(Hint::NameAChange));
         }
         let old = self.find_flight(project, name)?;
+        if let Some(expected) = update.if_version.filter(|v| *v != old.version) {
+            return Err(CoreError::Conflict(format!(
+                "flight '{}' is at version {}, not {expected}: it changed since it was read; read it again and redo the change",
+                old.name, old.version
+            )));
+        }
         // Its runs act as an identity (the token's owner, or the flight's owner): changing what
         // they run is acting as that identity, so only who may act as it can.
         if update.changes_what_runs() {

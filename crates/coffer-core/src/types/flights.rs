@@ -191,6 +191,9 @@ pub struct FlightUpdate {
     pub requirements: Option<Option<String>>,
     /// Whether installing the requirements may build from source.
     pub source_builds: Option<bool>,
+    /// Applies only while the flight is at this version (a read-modify-write, such as an
+    /// edit of its source, then cannot overwrite a change made in between). Not a change.
+    pub if_version: Option<i64>,
 }
 
 impl FlightUpdate {

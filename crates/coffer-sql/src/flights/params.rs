@@ -350,6 +350,7 @@ impl Params {
             steps: None,
             requirements,
             source_builds,
+            if_version: None,
         })
     }
 

@@ -544,6 +544,7 @@ impl Command {
                         steps: Some(spec.steps),
                         requirements,
                         source_builds,
+                        if_version: None,
                     };
                     let saved = api.update_flight(project, &a.name, update)?;
                     return print_saved(&saved, "updated", a.format);
@@ -589,6 +590,7 @@ impl Command {
                     steps: None,
                     requirements,
                     source_builds,
+                    if_version: None,
                 };
                 let saved = api.update_flight(project, &a.name, update)?;
                 print_saved(&saved, "updated", a.format)

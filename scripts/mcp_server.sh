@@ -1,5 +1,5 @@
-# Sourced by scripts/mcp_inspector.sh and scripts/mcp_conformance.sh: a throw-away `coffer
-# serve` on a free loopback port, and its stop. Not run on its own.
+# Sourced by scripts/mcp_inspector.sh, scripts/mcp_conformance.sh and scripts/schemathesis.sh:
+# a throw-away `coffer serve` on a free loopback port, and its stop. Not run on its own.
 #
 #   mcp_start_server BIN WORK [serve options...]
 #       starts BIN serve in WORK/home (created), its output in WORK/server.log; sets MCP_URL

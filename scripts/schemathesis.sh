@@ -40,21 +40,10 @@ ST="$VENV/bin/schemathesis"
 mkdir -p "$(dirname "$LOG")"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/coffer-schemathesis.XXXXXX")"
-SERVER_PID=""
+# The throw-away server's start and stop (shared with the MCP client scripts).
+. "$(dirname "${BASH_SOURCE[0]}")/mcp_server.sh"
 stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      echo "schemathesis.sh: the server did not stop on SIGTERM within 5s; killing it" >&2
-      kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=""
+  mcp_stop_server || true
 }
 cleanup() {
   stop_server
@@ -73,35 +62,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- start a real server on a free loopback port, in a fresh home -------------------------
-mkdir -p "$WORK/home" "$WORK/user-home"
-SERVER_LOG="$WORK/server.log"
-env -i PATH="$PATH" HOME="$WORK/user-home" USER=coffer-schemathesis \
-  LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}" COFFER_HOME="$WORK/home/coffer" \
-  "$BIN" serve --listen 127.0.0.1:0 </dev/null >"$SERVER_LOG" 2>&1 &
-SERVER_PID=$!
-
-URL=""
-for _ in $(seq 1 300); do
-  URL="$(sed -n 's/^coffer: serving .* on \(http:\/\/127\.0\.0\.1:[0-9]*\) .*/\1/p' "$SERVER_LOG" 2>/dev/null | head -n 1 || true)"
-  [ -n "$URL" ] && break
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    cat "$SERVER_LOG" >&2
-    echo "schemathesis.sh: the server exited before serving" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-if [ -z "$URL" ]; then
-  cat "$SERVER_LOG" >&2
-  echo "schemathesis.sh: the server did not start within 30s" >&2
-  exit 1
-fi
-TOKEN="$(sed -n 's/^    \(coffer_[^[:space:]]*\)$/\1/p' "$SERVER_LOG" | head -n 1)"
-if [ -z "$TOKEN" ]; then
-  cat "$SERVER_LOG" >&2
-  echo "schemathesis.sh: no bootstrap token in the server's output" >&2
-  exit 1
-fi
+mcp_start_server "$BIN" "$WORK" || { echo "schemathesis.sh: cannot start the server" >&2; exit 1; }
+URL="$MCP_URL"
+TOKEN="$MCP_TOKEN"
 
 # ---- some data, so generated requests hit real objects as well as missing ones ------------
 # (Python's urllib rather than curl: the venv's Python is there wherever this script runs.)
@@ -162,16 +125,16 @@ set -e
 elapsed=$(($(date +%s) - start))
 
 # A server that died during the run is a failure whatever schemathesis said.
-if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+if ! kill -0 "$MCP_SERVER_PID" 2>/dev/null; then
   echo "schemathesis.sh: the server exited during the run; its log:" >&2
-  tail -n 50 "$SERVER_LOG" >&2
+  tail -n 50 "$MCP_SERVER_LOG" >&2
   rc=1
 fi
 stop_server
 # A handler's panic or an internal error (logged at ERROR) fails the run too.
-if grep -qE 'panicked|ERROR' "$SERVER_LOG"; then
+if grep -qE 'panicked|ERROR' "$MCP_SERVER_LOG"; then
   echo "schemathesis.sh: the server logged a panic or an internal error:" >&2
-  grep -E 'panicked|ERROR' "$SERVER_LOG" | head -n 20 >&2
+  grep -E 'panicked|ERROR' "$MCP_SERVER_LOG" | head -n 20 >&2
   rc=1
 fi
 

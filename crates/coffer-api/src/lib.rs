@@ -28,6 +28,7 @@ mod error;
 mod error_body;
 mod exit;
 mod local;
+mod redact;
 #[cfg(feature = "remote")]
 mod remote;
 mod resolved;
@@ -40,6 +41,7 @@ pub use coffer_core::{FlightInfo, FlightVersionInfo, RunInfo};
 pub use error::{is_for_the_client, Error, Result};
 pub use exit::ToExitCode;
 pub use local::{Local, SqlErrorRender};
+pub use redact::redact_serde;
 #[cfg(feature = "remote")]
 pub use remote::Remote;
 pub use resolved::ResolvedEnv;

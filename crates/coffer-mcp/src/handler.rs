@@ -49,7 +49,7 @@ pub(crate) fn args<T: DeserializeOwned>(
     let value = serde_json::Value::Object(arguments.unwrap_or_default());
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let message = redact_serde(&e.into_inner().to_string());
+        let message = coffer_api::redact_serde(&e.into_inner().to_string());
         let field = if path.is_empty() || path == "." || path.contains('?') {
             String::new()
         } else {
@@ -57,31 +57,6 @@ pub(crate) fn args<T: DeserializeOwned>(
         };
         ErrorData::invalid_params(format!("{tool}: {field}{message}"), None)
     })
-}
-
-/// A serde error message with every quoted string replaced by `"…"`: serde quotes the values
-/// it could not use and back-quotes field names, which stay (coffer-server's `redact_serde`).
-fn redact_serde(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut in_quote = false;
-    for c in message.chars() {
-        match (c, in_quote) {
-            ('"', false) => {
-                in_quote = true;
-                out.push_str("\"…");
-            }
-            ('"', true) => {
-                in_quote = false;
-                out.push('"');
-            }
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    if in_quote {
-        out.push('"');
-    }
-    out
 }
 
 /// The project named in `arguments`, for masking (the default when absent or not a string).

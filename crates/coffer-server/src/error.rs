@@ -201,31 +201,6 @@ impl From<CoreError> for ApiError {
     }
 }
 
-/// A serde error message with every quoted string replaced by `"…"`: serde quotes the values
-/// it could not use (which may be secrets) and back-quotes field names, which stay.
-pub fn redact_serde(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut in_quote = false;
-    for c in message.chars() {
-        match (c, in_quote) {
-            ('"', false) => {
-                in_quote = true;
-                out.push_str("\"…");
-            }
-            ('"', true) => {
-                in_quote = false;
-                out.push('"');
-            }
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    if in_quote {
-        out.push('"');
-    }
-    out
-}
-
 /// A statement's error as `coffer sql` prints it; but an error of the store, the keyring or the
 /// audit log, or an unexpected one, is logged, and the client gets the generic message and
 /// request id an [`ApiError`] would give, with the exit code `coffer sql` would give. The
@@ -250,11 +225,11 @@ mod tests {
     #[test]
     fn serde_messages_lose_their_values() {
         assert_eq!(
-            super::redact_serde("invalid type: string \"hunter2\", expected a map at line 1 column 9"),
+            coffer_api::redact_serde("invalid type: string \"hunter2\", expected a map at line 1 column 9"),
             "invalid type: string \"…\", expected a map at line 1 column 9"
         );
         assert_eq!(
-            super::redact_serde("unknown field `nme`, expected one of `name`, `type`"),
+            coffer_api::redact_serde("unknown field `nme`, expected one of `name`, `type`"),
             "unknown field `nme`, expected one of `name`, `type`"
         );
     }

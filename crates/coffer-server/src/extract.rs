@@ -2,11 +2,12 @@
 //! type, size, syntax, unknown fields and wrong types named with their path), query strings
 //! and path segments.
 
-use crate::error::{redact_serde, ApiError};
+use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use coffer_api::redact_serde;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 

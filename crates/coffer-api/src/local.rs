@@ -261,11 +261,14 @@ impl CofferApi for Local {
             let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
             i64::try_from(now).unwrap_or(i64::MAX).saturating_sub(ms)
         });
+        let (from, to) = query.window_ms()?;
         let filter = AuditFilter {
             project: query.project,
             object: query.secret.map(|n| format!("secret:{n}")),
             actor: query.actor,
-            since,
+            since: since.max(from),
+            until: to,
+            before_id: query.before_id,
             limit: Some(query.limit.unwrap_or(1000) as usize),
         };
         Ok(self.service.list_audit(&self.caller, &filter)?)

@@ -293,6 +293,9 @@ impl CofferApi for Remote {
             ("secret", &query.secret),
             ("actor", &query.actor),
             ("since", &query.since),
+            ("from", &query.from),
+            ("to", &query.to),
+            ("before_id", &query.before_id.map(|i| i.to_string())),
         ] {
             if let Some(v) = v {
                 q.push(format!("{k}={}", enc(v)));

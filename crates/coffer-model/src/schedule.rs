@@ -150,6 +150,14 @@ impl Schedule {
         &self.expr
     }
 
+    /// The schedule in words, with its time zone: "At 09:00 AM, Monday through Friday (UTC)".
+    /// croner's own reading where cronspeak does not read an expression (croner's `L`, `W`, `#`
+    /// and seconds).
+    pub fn describe(&self) -> String {
+        let words = cronspeak::describe(&self.expr).unwrap_or_else(|_| self.cron.describe());
+        format!("{words} ({})", self.timezone_name())
+    }
+
     /// The IANA name of the schedule's time zone (`UTC` when none was given).
     pub fn timezone_name(&self) -> &'static str {
         self.tz.name()
@@ -228,5 +236,20 @@ mod tests {
     fn never_firing_is_refused() {
         let err = Schedule::parse("0 0 30 2 *", None).expect_err("feb 30");
         assert!(err.to_string().contains("never fires"), "{err}");
+    }
+
+    #[test]
+    fn schedules_read_in_words_with_their_zone() {
+        let s = Schedule::parse("0 9 * * 1-5", Some("Europe/Paris")).expect("parse");
+        assert_eq!(s.describe(), "At 09:00 AM, Monday through Friday (Europe/Paris)");
+        let s = Schedule::parse("*/15 * * * *", None).expect("parse");
+        assert_eq!(s.describe(), "Every 15 minutes (UTC)");
+        // croner's extensions, which cronspeak does not read, still get words.
+        let s = Schedule::parse("0 0 L * *", None).expect("parse");
+        assert!(
+            s.describe().ends_with("(UTC)") && s.describe().len() > 10,
+            "{}",
+            s.describe()
+        );
     }
 }

@@ -28,6 +28,7 @@ mod openapi;
 mod router;
 mod state;
 
+pub use coffer_web::{CookieSecurity, WebConfig};
 pub use error::ApiError;
 pub use extract::BODY_LIMIT;
 pub use openapi::openapi;

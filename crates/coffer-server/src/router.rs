@@ -14,8 +14,23 @@ use axum::{Json, Router};
 use std::future::Future;
 use std::net::SocketAddr;
 
-/// The router with every route, the body limit and JSON errors for unknown routes.
+/// The router with every route, the body limit and JSON errors for unknown routes, and the web
+/// page at `/` unless it is turned off.
 pub fn router(state: AppState) -> Router {
+    build(state).0
+}
+
+/// [`router`], and the web page's state (for its session sweeps) when it is served.
+fn build(state: AppState) -> (Router, Option<coffer_web::WebState>) {
+    let web = state.web_state();
+    let api = api_router(state);
+    match web {
+        Some(w) => (api.merge(coffer_web::router(w.clone())), Some(w)),
+        None => (api, None),
+    }
+}
+
+fn api_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(server::health))
         .route("/openapi.json", get(openapi_json))
@@ -147,12 +162,24 @@ pub async fn serve(
             tracing::debug!("cannot set TCP_NODELAY: {e}");
         }
     });
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let (router, web) = build(state);
+    // Idle and expired web sessions end (and their tokens are revoked) within a minute.
+    let sweeper = web.map(|w| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                w.sweep().await;
+            }
+        })
+    });
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    if let Some(s) = sweeper {
+        s.abort();
+    }
+    served
 }
 
 async fn openapi_json() -> impl IntoResponse {

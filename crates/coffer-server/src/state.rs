@@ -22,6 +22,8 @@ pub struct AppState {
     pub(crate) sql: Arc<dyn SqlRunner>,
     pub(crate) flights: Option<Arc<coffer_flights::Runner>>,
     pub(crate) mcp: McpConfig,
+    /// The web page at `/`, when served.
+    pub(crate) web: Option<coffer_web::WebConfig>,
 }
 
 impl AppState {
@@ -36,7 +38,25 @@ impl AppState {
                 read_only: false,
                 stop: coffer_mcp::CancellationToken::new(),
             },
+            web: Some(coffer_web::WebConfig::default()),
         }
+    }
+
+    /// Serves the web page at `/` with `config`, or not at all (`None`).
+    pub fn with_web(mut self, config: Option<coffer_web::WebConfig>) -> Self {
+        self.web = config;
+        self
+    }
+
+    /// The web page's state over this server's API, when it is served.
+    pub(crate) fn web_state(&self) -> Option<coffer_web::WebState> {
+        let config = self.web.clone()?;
+        let state = self.clone();
+        Some(coffer_web::WebState::new(
+            self.service.clone(),
+            Arc::new(move |caller| state.api(caller)),
+            config,
+        ))
     }
 
     /// Runs `/sql` with `runner` (the binary's runner adds the embedded DuckDB).

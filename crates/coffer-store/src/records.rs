@@ -167,6 +167,10 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     /// Only events at or after this time (Unix milliseconds).
     pub since: Option<i64>,
+    /// Only events at or before this time (Unix milliseconds).
+    pub until: Option<i64>,
+    /// Only events older than this one (its id): the next page of a listing, newest first.
+    pub before_id: Option<i64>,
     /// At most this many, newest kept.
     pub limit: Option<usize>,
 }

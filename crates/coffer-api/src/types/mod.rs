@@ -533,6 +533,16 @@ pub struct AuditQuery {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", param(pattern = "^[1-9][0-9]{0,5}(s|m|h|d|w)$"))]
     pub since: Option<String>,
+    /// Only events at or after this time, RFC 3339 (`2026-12-06T09:00:00Z`).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Only events at or before this time, RFC 3339.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Only events older than this one (its id): the next page, newest first.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
+    pub before_id: Option<i64>,
     /// At most this many (newest kept; default 1000).
     #[serde(default)]
     pub limit: Option<u32>,
@@ -548,6 +558,28 @@ impl AuditQuery {
             .as_deref()
             .map(|s| parse_duration_ms("since", s).map_err(|m| Error::invalid("since", m)))
             .transpose()
+    }
+
+    /// `from` and `to` in Unix milliseconds.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] of field `from` or `to` for a time that is not RFC 3339.
+    pub fn window_ms(&self) -> crate::error::Result<(Option<i64>, Option<i64>)> {
+        let at = |field: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|t| {
+                    time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
+                        .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+                        .map_err(|_| {
+                            Error::invalid(
+                                field,
+                                format!("invalid time '{t}' for {field}: use RFC 3339, e.g. 2026-12-06T09:00:00Z"),
+                            )
+                        })
+                })
+                .transpose()
+        };
+        Ok((at("from", &self.from)?, at("to", &self.to)?))
     }
 }
 

@@ -2,9 +2,7 @@
 
 use super::Service;
 use crate::caller::{Caller, Role};
-#[cfg(doc)]
-use crate::error::CoreError;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::types::access::{AuditInfo, IdentityInfo, MemberInfo, NewToken, ProjectInfo, TokenInfo};
 use coffer_store::AuditFilter;
 
@@ -23,6 +21,37 @@ impl Service {
     /// [`CoreError::Unauthenticated`] for a malformed, unknown, expired or revoked token.
     pub fn authenticate(&self, token: &str, client: &str) -> Result<Caller> {
         self.access().authenticate(token, client)
+    }
+
+    /// Records a sign-in to the web page in the audit log, as the server's event
+    /// (`session.signin` on `web`): `who` is the token's identity when the token was good,
+    /// `result` is `ok` or `denied`, `detail` why it was refused (never the token).
+    ///
+    /// # Errors
+    /// [`CoreError::Audit`] when the event cannot be written.
+    pub fn audit_sign_in(
+        &self,
+        who: Option<&Caller>,
+        client: &str,
+        result: &str,
+        detail: Option<String>,
+    ) -> Result<()> {
+        let anonymous;
+        let caller = match who {
+            Some(c) => c,
+            None => {
+                anonymous = Caller {
+                    identity_id: None,
+                    name: "unknown".into(),
+                    superuser: false,
+                    token_name: None,
+                    client: client.to_string(),
+                };
+                &anonymous
+            }
+        };
+        let ev = caller.event(crate::access::SERVER_PROJECT, "web", "session.signin", result, detail);
+        self.store.append_audit(&[ev]).map_err(CoreError::Audit)
     }
 
     /// On a store with no identity yet: creates the superuser `admin` and its token

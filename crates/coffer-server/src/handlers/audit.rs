@@ -18,5 +18,6 @@ pub(crate) async fn list_audit(
     Q(q): Q<AuditQuery>,
 ) -> Result<Json<Vec<AuditInfo>>, ApiError> {
     q.since_ms()?;
+    q.window_ms()?;
     st.read(auth, move |api| api.list_audit(q)).await.map(Json)
 }

@@ -283,6 +283,32 @@ pub fn audit_filters(store: &dyn Store) {
         }),
         [108, 109]
     );
+    assert_eq!(
+        q(AuditFilter {
+            since: Some(102),
+            until: Some(105),
+            ..Default::default()
+        }),
+        [102, 103, 104, 105]
+    );
+    // Paging, newest first: the page after the newest two starts below the older one's id.
+    let ids: Vec<i64> = store
+        .list_audit(&AuditFilter {
+            limit: Some(2),
+            ..Default::default()
+        })
+        .expect("list")
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(
+        q(AuditFilter {
+            before_id: Some(ids[0]),
+            limit: Some(3),
+            ..Default::default()
+        }),
+        [105, 106, 107]
+    );
 }
 
 /// The generation moves with every change of a secret, project, identity, token or grant, and

@@ -220,6 +220,8 @@ impl<B: SqlBackend> AuditStore for B {
             f.object.as_deref(),
             f.actor.as_deref(),
             f.since,
+            f.until,
+            f.before_id,
             sql.limit(f.limit),
         ];
         self.read(|c| rows(c, &sql.access.audit_list, &params, audit_row))

@@ -361,6 +361,7 @@ impl AuditArgs {
             actor: self.actor,
             since: self.since,
             limit: Some(self.limit),
+            ..AuditQuery::default()
         })?;
         if self.format == Format::Json {
             return output::json(&events);

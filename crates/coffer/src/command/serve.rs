@@ -53,6 +53,49 @@ pub struct Args {
     /// statements that change nothing).
     #[arg(long, env = "COFFER_MCP_READ_ONLY")]
     mcp_read_only: bool,
+    /// Do not serve the web page at / (the HTTP API and /mcp stay).
+    #[arg(long, env = "COFFER_NO_WEB")]
+    no_web: bool,
+    /// A web session ends after this long without a request.
+    #[arg(
+        long,
+        env = "COFFER_WEB_IDLE_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "30m"
+    )]
+    web_idle_timeout: String,
+    /// A web session ends this long after sign-in, whatever happens (and never after the token
+    /// it was signed in with).
+    #[arg(long, env = "COFFER_WEB_SESSION_MAX", value_name = "DURATION", default_value = "12h")]
+    web_session_max: String,
+    /// Mark the web session cookie Secure on every response (by default it is Secure when a
+    /// proxy in front says the request came over https: X-Forwarded-Proto or Forwarded).
+    #[arg(long, env = "COFFER_WEB_SECURE_COOKIES")]
+    web_secure_cookies: bool,
+}
+
+impl Args {
+    /// The web page's settings, or `None` with --no-web.
+    fn web(&self) -> Result<Option<coffer_server::WebConfig>> {
+        if self.no_web {
+            return Ok(None);
+        }
+        let idle = duration("web-idle-timeout", &self.web_idle_timeout)?;
+        let absolute = duration("web-session-max", &self.web_session_max)?;
+        if idle.is_zero() || absolute.is_zero() {
+            return Err(UsageError("--web-idle-timeout and --web-session-max must be longer than 0".into()).into());
+        }
+        Ok(Some(coffer_server::WebConfig {
+            idle,
+            absolute,
+            cookies: if self.web_secure_cookies {
+                coffer_server::CookieSecurity::Always
+            } else {
+                coffer_server::CookieSecurity::Auto
+            },
+            ..coffer_server::WebConfig::default()
+        }))
+    }
 }
 
 /// A duration flag, parsed with humantime.
@@ -150,6 +193,7 @@ impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let timing = self.timing()?;
         let limits = self.limits()?;
+        let web = self.web()?;
         let sandbox = ctx.run_sandbox()?;
         if let Some(why) = &sandbox.unavailable {
             return Err(UsageError(format!("cannot serve: {why}")).into());
@@ -232,7 +276,8 @@ impl Args {
             let state = coffer_server::AppState::new(Arc::clone(&service))
                 .with_sql(Arc::clone(&sql) as Arc<dyn coffer_api::SqlRunner>)
                 .with_flights(Arc::clone(&runner))
-                .with_mcp_read_only(self.mcp_read_only);
+                .with_mcp_read_only(self.mcp_read_only)
+                .with_web(web);
             // Said once this node is registered and following the store, so whoever waits for
             // this line finds it in the nodes table.
             eprintln!("coffer: serving {} on {url} (OpenAPI at {url}/openapi.json)", ctx.home.display());

@@ -107,7 +107,8 @@ impl AccessSql {
             ),
             audit_list: format!(
                 "SELECT * FROM (SELECT {AUDIT_COLUMNS} FROM audit_events WHERE ({} OR {}) AND ({} OR {}) \
-                 AND ({} OR {}) AND ({} OR at >= {}) ORDER BY id DESC LIMIT {}) e ORDER BY id",
+                 AND ({} OR {}) AND ({} OR at >= {}) AND ({} OR at <= {}) AND ({} OR id < {}) \
+                 ORDER BY id DESC LIMIT {}) e ORDER BY id",
                 flag(1, "text"),
                 q.ci_text("project", 1),
                 flag(2, "text"),
@@ -116,7 +117,11 @@ impl AccessSql {
                 q.ci_text("actor", 3),
                 flag(4, "bigint"),
                 q.p(4),
-                q.p(5)
+                flag(5, "bigint"),
+                q.p(5),
+                flag(6, "bigint"),
+                q.p(6),
+                q.p(7)
             ),
             audit_insert: format!(
                 "INSERT INTO audit_events (at, actor, token_name, project, object, action, result, client, detail) \

@@ -1,4 +1,5 @@
-# Sourced by scripts/mcp_inspector.sh, scripts/mcp_conformance.sh and scripts/schemathesis.sh:
+# Sourced by scripts/mcp_inspector.sh, scripts/mcp_conformance.sh, scripts/schemathesis.sh and
+# scripts/web_browser.sh:
 # a throw-away `coffer serve` on a free loopback port, and its stop. Not run on its own.
 #
 #   mcp_start_server BIN WORK [serve options...]
@@ -18,6 +19,7 @@ mcp_start_server() {
   MCP_SERVER_LOG="$work/server.log"
   env -i PATH="$PATH" HOME="$work/user-home" USER=coffer-mcp-test \
     LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}" COFFER_HOME="$work/home/coffer" \
+    ${COFFER_PYTHON:+COFFER_PYTHON="$COFFER_PYTHON"} \
     "$bin" serve --listen 127.0.0.1:0 "$@" </dev/null >"$MCP_SERVER_LOG" 2>&1 &
   MCP_SERVER_PID=$!
   MCP_URL=""

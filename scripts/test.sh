@@ -61,6 +61,18 @@ if [ "$(npm_version @modelcontextprotocol/inspector-cli)" != "$MCP_INSPECTOR_CLI
     "@modelcontextprotocol/inspector-cli@$MCP_INSPECTOR_CLI_VERSION" \
     "@modelcontextprotocol/conformance@$MCP_CONFORMANCE_VERSION"
 fi
+# playwright-core drives Debian's Chromium (installed by .ci/run) for the web page's browser
+# tests (scripts/web_browser.sh); axe-core checks every page's accessibility.
+PLAYWRIGHT_CORE_VERSION=1.64.1
+AXE_CORE_VERSION=4.14.1
+if [ "$(npm_version playwright-core)" != "$PLAYWRIGHT_CORE_VERSION" ] \
+    || [ "$(npm_version axe-core)" != "$AXE_CORE_VERSION" ]; then
+  echo "== installing playwright-core@$PLAYWRIGHT_CORE_VERSION and axe-core@$AXE_CORE_VERSION into $COFFER_NPM_DIR"
+  mkdir -p "$COFFER_NPM_DIR"
+  [ -f "$COFFER_NPM_DIR/package.json" ] || echo '{"private": true}' >"$COFFER_NPM_DIR/package.json"
+  npm install --prefix "$COFFER_NPM_DIR" --save-exact --no-audit --no-fund --loglevel=error \
+    "playwright-core@$PLAYWRIGHT_CORE_VERSION" "axe-core@$AXE_CORE_VERSION"
+fi
 # The Python of Python flights in tests: the venv has duckdb 1.5.5 (and its httpfs matches).
 export COFFER_TEST_PYTHON="$VENV/bin/python"
 
@@ -129,6 +141,8 @@ echo "== MCP with real clients: the official Python SDK, the MCP Inspector CLI, 
 "$VENV/bin/python" scripts/mcp_clients.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
 bash scripts/mcp_inspector.sh "$CARGO_TARGET_DIR/debug/coffer"
 bash scripts/mcp_conformance.sh "$CARGO_TARGET_DIR/debug/coffer"
+echo "== the web page in Chromium (playwright-core, axe-core on every page)"
+bash scripts/web_browser.sh "$CARGO_TARGET_DIR/debug/coffer" "$CARGO_TARGET_DIR/web-screenshots"
 echo "== schemathesis against a real coffer serve (no 5xx; status, content type, schema as documented)"
 COFFER_TEST_VENV="$VENV" bash scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/coffer"
 echo "== cargo doc"

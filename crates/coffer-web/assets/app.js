@@ -58,6 +58,8 @@ document.addEventListener("DOMContentLoaded", function () {
       if (exit && s.exit_code !== null) exit.textContent = String(s.exit_code);
       var duration = document.getElementById("run-duration");
       if (duration) duration.textContent = s.duration;
+      var cancel = document.querySelector('form[action$="/cancel"]');
+      if (cancel) cancel.remove();
       var live = document.getElementById("log-live");
       if (live) live.textContent = "The run has ended.";
     });

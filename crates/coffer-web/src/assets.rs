@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
+const ICON: &str = include_str!("../assets/favicon.svg");
 
 fn version(content: &str) -> String {
     hex::encode(&Sha256::digest(content.as_bytes())[..6])
@@ -42,4 +43,14 @@ pub(crate) async fn css() -> Response {
 
 pub(crate) async fn js() -> Response {
     asset("text/javascript; charset=utf-8", JS)
+}
+
+/// The icon's URL (browsers ask for `/favicon.ico` without one).
+pub(crate) fn icon_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| format!("/assets/favicon.svg?v={}", version(ICON)))
+}
+
+pub(crate) async fn icon() -> Response {
+    asset("image/svg+xml", ICON)
 }

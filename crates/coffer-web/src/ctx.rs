@@ -2,14 +2,15 @@
 //! the session's identity ([`Ctx::call`]), with the page chrome (projects, the role in the
 //! current one) loaded in the same call.
 
+use crate::chrome::{Chrome, Level};
 use crate::session::{Ended, Session};
-use crate::WebState;
+use crate::state::WebState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use coffer_api::{CofferApi, Local};
-use coffer_core::{CoreError, ProjectInfo};
+use coffer_core::CoreError;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -17,48 +18,6 @@ use std::sync::Arc;
 pub(crate) const SECURE_COOKIE: &str = "__Host-coffer_session";
 /// The session cookie's name over plain HTTP.
 pub(crate) const COOKIE: &str = "coffer_session";
-
-/// A role, as the page compares them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Level {
-    None,
-    Read,
-    Use,
-    Write,
-    Admin,
-}
-
-impl Level {
-    fn of(role: &str) -> Level {
-        match role {
-            "read" => Level::Read,
-            "use" => Level::Use,
-            "write" => Level::Write,
-            "admin" => Level::Admin,
-            _ => Level::None,
-        }
-    }
-}
-
-/// What every page shows around its content.
-pub(crate) struct Chrome {
-    pub identity: String,
-    pub superuser: bool,
-    pub csrf: String,
-    pub projects: Vec<ProjectInfo>,
-    /// The project of the page, if it is about one.
-    pub project: Option<String>,
-    /// The caller's role in it.
-    pub level: Level,
-    pub flash: Option<crate::session::Flash>,
-}
-
-impl Chrome {
-    /// Whether the caller holds `level` (or more) in the page's project.
-    pub fn can(&self, level: Level) -> bool {
-        self.level >= level
-    }
-}
 
 /// A signed-in request.
 pub(crate) struct Ctx {
@@ -135,31 +94,11 @@ impl FromRequestParts<WebState> for Ctx {
             }),
             Err((why, gone)) => {
                 if let Some(s) = gone {
-                    revoke(state, vec![s]).await;
+                    state.revoke(vec![s]).await;
                 }
                 Err(to_sign_in(parts, Some(why)))
             }
         }
-    }
-}
-
-/// Revokes the tokens of ended sessions (failures are logged: the token expires anyway).
-pub(crate) async fn revoke(state: &WebState, sessions: Vec<Arc<Session>>) {
-    let service = state.inner.service.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        for s in sessions {
-            let result = service
-                .authenticate(s.token.expose_secret(), "local")
-                .and_then(|caller| service.revoke_token(&caller, &s.token_name));
-            match result {
-                Ok(_) | Err(CoreError::Unauthenticated(_)) => {}
-                Err(e) => tracing::warn!("cannot revoke the token of an ended web session: {e}"),
-            }
-        }
-    })
-    .await;
-    if let Err(e) = done {
-        tracing::warn!("revoking ended web sessions failed: {e}");
     }
 }
 

@@ -44,10 +44,27 @@ pub(crate) fn inputs(ty: &TypeSpec, p: &ProviderSpec, values: &FormData, errors:
         @if let Some(alt) = alternatives(p) {
             p.help { "Set " (alt) "." }
         }
-        @for f in p.fields {
+        @for f in p.fields.iter().filter(|f| primary(p, f)) {
             (input(f, required(p, f.name), generic, values, errors.get(f.name).map(String::as_str)))
         }
+        @let more: Vec<&FieldSpec> = p.fields.iter().filter(|f| !primary(p, f)).collect();
+        @if !more.is_empty() {
+            @let open = more.iter().any(|f| errors.contains_key(f.name) || values.get(&input_name(f.name)).is_some());
+            details.more open[open] {
+                summary { "More fields (" (more.len()) ")" }
+                @for f in more {
+                    (input(f, required(p, f.name), generic, values, errors.get(f.name).map(String::as_str)))
+                }
+            }
+        }
     }
+}
+
+/// The fields shown at once: those any alternative requires, and the provider's first few;
+/// the rest are under "More fields".
+fn primary(p: &ProviderSpec, f: &FieldSpec) -> bool {
+    const FIRST: usize = 6;
+    p.required.iter().any(|alt| alt.contains(&f.name)) || p.fields.iter().take(FIRST).any(|g| g.name == f.name)
 }
 
 fn label(f: &FieldSpec, generic: bool) -> String {

@@ -1,7 +1,8 @@
 //! The flights pages: the list, a flight (config, attached secrets, token, schedule in words,
 //! version history, runs, "run now" with overrides), create and edit, delete, one version.
 
-use crate::ctx::{Chrome, Ctx, Level, PageError};
+use crate::chrome::{Chrome, Level};
+use crate::ctx::{Ctx, PageError};
 use crate::form::{FormData, Posted};
 use crate::format::{duration, enc, error_text, iso, time};
 use crate::layout::{badge, csrf, described_by, field_error, page, page_with_status, table, Nav};
@@ -18,6 +19,8 @@ use std::collections::HashMap;
 
 /// Runs shown on a flight's page.
 const RUNS_SHOWN: usize = 50;
+/// Up to this many secrets, the flight form offers checkboxes; more, a multiple select.
+const CHECKBOXES: usize = 40;
 
 pub(crate) fn flight_url(project: &str, flight: &str) -> String {
     format!("/p/{}/flights/{}", enc(project), enc(flight))
@@ -103,8 +106,8 @@ fn definition(f: &FlightInfo) -> Markup {
                     tbody { @for (k, v) in &f.config { tr { td { code { (k) } } td { code { (v) } } } } } }
             }))
         }
-        @if let Some(s) = &f.script { h2 { "Script" } pre.code tabindex="0" { (s) } }
-        @if let Some(r) = &f.requirements { h2 { "Requirements" } pre.code tabindex="0" { (r) } }
+        @if let Some(s) = &f.script { h2 #script-title { "Script" } pre.code tabindex="0" aria-labelledby="script-title" { (s) } }
+        @if let Some(r) = &f.requirements { h2 #requirements-title { "Requirements" } pre.code tabindex="0" aria-labelledby="requirements-title" { (r) } }
     }
 }
 
@@ -133,6 +136,7 @@ pub(crate) async fn show(ctx: Ctx, Path((project, flight)): Path<(String, String
         @if c.can(Level::Use) { (run_now(&c, &url, &f)) }
         h2 { "Runs" }
         (runs_table(&project, &f.name, &runs))
+        h2 { "Definition" }
         (definition(&f))
         h2 { "Versions" }
         (versions_table(&url, &versions))
@@ -442,13 +446,21 @@ fn form_page(
             fieldset {
                 legend { "Attached secrets" }
                 @if secrets.is_empty() { p.help { "The project has no secrets yet." } }
-                div.checks {
-                    @for (i, s) in secrets.iter().enumerate() {
-                        label.check for={ "sec-" (i) } {
-                            input id={ "sec-" (i) } type="checkbox" name="secrets" value=(s) checked[v.secrets.contains(s)];
-                            " " code { (s) }
+                @if secrets.len() <= CHECKBOXES {
+                    div.checks {
+                        @for (i, s) in secrets.iter().enumerate() {
+                            label.check for={ "sec-" (i) } {
+                                input id={ "sec-" (i) } type="checkbox" name="secrets" value=(s) checked[v.secrets.contains(s)];
+                                " " code { (s) }
+                            }
                         }
                     }
+                } @else {
+                    label.visually-hidden for="fl-secrets" { "Attached secrets" }
+                    select #fl-secrets name="secrets" multiple size="10" aria-describedby="fl-secrets-help" {
+                        @for s in secrets { option value=(s) selected[v.secrets.contains(s)] { (s) } }
+                    }
+                    p.help #fl-secrets-help { "Ctrl-click (Cmd-click) to pick several." }
                 }
                 (field_error("fl-secrets", e("secrets")))
             }

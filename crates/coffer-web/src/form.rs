@@ -5,7 +5,7 @@
 use crate::ctx::Ctx;
 use crate::layout::error_page;
 use crate::session::same;
-use crate::WebState;
+use crate::state::WebState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;

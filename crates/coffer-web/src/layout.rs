@@ -2,7 +2,7 @@
 //! every page uses.
 
 use crate::assets;
-use crate::ctx::{Chrome, Level};
+use crate::chrome::{Chrome, Level};
 use crate::format::enc;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -25,6 +25,7 @@ fn head(title: &str) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " \u{00b7} coffer" }
+            link rel="icon" type="image/svg+xml" href=(assets::icon_url());
             link rel="stylesheet" href=(assets::css_url());
             script src=(assets::js_url()) defer {}
         }

@@ -1,17 +1,19 @@
 //! Members of a project (admins): roles granted and revoked, service accounts created; and
 //! access tokens: listed, created (shown once, with a copy button), revoked.
 
-use crate::ctx::{Chrome, Ctx, PageError};
+use crate::chrome::Chrome;
+use crate::ctx::{Ctx, PageError};
 use crate::form::Posted;
 use crate::format::{enc, error_text, iso, time};
 use crate::layout::{badge, csrf, field_error, page_with_status, table, Nav};
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use coffer_api::types::{GrantBody, ServiceAccountBody, TokenBody};
 use coffer_api::CofferApi;
 use coffer_core::{IdentityInfo, MemberInfo, TokenInfo};
 use maud::html;
+use std::collections::HashMap;
 
 const ROLES: [&str; 4] = ["read", "use", "write", "admin"];
 
@@ -203,14 +205,41 @@ pub(crate) async fn create_service_account(
     }
 }
 
-/// `GET /tokens`.
-pub(crate) async fn tokens(ctx: Ctx) -> Result<Response, PageError> {
+/// Tokens per page of the list.
+const TOKENS_PAGE: usize = 100;
+
+/// Which tokens the list shows: active ones (the default), or all, and which page.
+#[derive(Default)]
+pub(crate) struct TokenView {
+    all: bool,
+    page: usize,
+}
+
+impl TokenView {
+    fn of(q: &HashMap<String, String>) -> TokenView {
+        TokenView {
+            all: q.get("show").is_some_and(|v| v == "all"),
+            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+        }
+    }
+}
+
+/// `GET /tokens?show=all&page=N`.
+pub(crate) async fn tokens(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let (c, (tokens, identities)) = ctx
         .page(None, |api| {
             Ok((api.list_tokens()?, api.list_identities().unwrap_or_default()))
         })
         .await?;
-    Ok(tokens_page(StatusCode::OK, &c, &tokens, &identities, None, None))
+    Ok(tokens_page(
+        StatusCode::OK,
+        &c,
+        &tokens,
+        &identities,
+        &TokenView::of(&q),
+        None,
+        None,
+    ))
 }
 
 fn tokens_page(
@@ -218,9 +247,16 @@ fn tokens_page(
     c: &Chrome,
     tokens: &[TokenInfo],
     identities: &[IdentityInfo],
+    view: &TokenView,
     created: Option<(&str, &str, Option<&str>)>,
     error: Option<&str>,
 ) -> Response {
+    let listed: Vec<&TokenInfo> = tokens.iter().filter(|t| view.all || t.status == "active").collect();
+    let pages = listed.len().div_ceil(TOKENS_PAGE).max(1);
+    let page_no = view.page.clamp(1, pages);
+    let first = (page_no - 1) * TOKENS_PAGE;
+    let rows = &listed[first.min(listed.len())..(first + TOKENS_PAGE).min(listed.len())];
+    let show = if view.all { "&show=all" } else { "" };
     let body = html! {
         h1 { "Access tokens" }
         @if let Some((name, token, notice)) = created {
@@ -237,6 +273,13 @@ fn tokens_page(
             }
         }
         p.lead { "Tokens you may see: your own, and those of the service accounts of projects you administer. A token never outlives the token that created it; revoking one revokes those created with it." }
+        p {
+            @if view.all {
+                "Showing every token. " a href="/tokens" { "Show active tokens only" }
+            } @else {
+                "Showing active tokens (" (listed.len()) " of " (tokens.len()) "). " a href="/tokens?show=all" { "Show revoked and expired tokens too" }
+            }
+        }
         (table("Tokens", html! {
             table {
                 thead { tr {
@@ -244,7 +287,7 @@ fn tokens_page(
                     th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "Parent" } th scope="col" { span.visually-hidden { "Actions" } }
                 } }
                 tbody {
-                    @for t in tokens {
+                    @for t in rows {
                         tr {
                             td { code { (t.token_name) } }
                             td { (t.owner) }
@@ -267,6 +310,13 @@ fn tokens_page(
                 }
             }
         }))
+        @if pages > 1 {
+            nav.pager aria-label="Token pages" {
+                span { "Tokens " (first + 1) "\u{2013}" (first + rows.len()) " of " (listed.len()) }
+                @if page_no > 1 { a href={ "/tokens?page=" (page_no - 1) (show) } rel="prev" { "Previous" } }
+                @if page_no < pages { a href={ "/tokens?page=" (page_no + 1) (show) } rel="next" { "Next" } }
+            }
+        }
         section.box aria-labelledby="new-token-title" {
             h2 #new-token-title { "Create a token" }
             form.stack method="post" action="/tokens" {
@@ -320,12 +370,21 @@ pub(crate) async fn create_token(Posted { ctx, form }: Posted) -> Result<Respons
             &c,
             &tokens,
             &identities,
+            &TokenView::default(),
             Some((&t.info.token_name, t.token.expose_secret(), t.notice.as_deref())),
             None,
         ),
         Err(e) => {
             let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            tokens_page(status, &c, &tokens, &identities, None, Some(&error_text(&e)))
+            tokens_page(
+                status,
+                &c,
+                &tokens,
+                &identities,
+                &TokenView::default(),
+                None,
+                Some(&error_text(&e)),
+            )
         }
     })
 }

@@ -1,6 +1,7 @@
 //! The home page, the project switcher, the projects page and the audit log.
 
-use crate::ctx::{Ctx, Level, PageError};
+use crate::chrome::Level;
+use crate::ctx::{Ctx, PageError};
 use crate::form::Posted;
 use crate::format::{enc, iso, time};
 use crate::layout::{badge, csrf, field_error, page, page_with_status, table, Nav};
@@ -43,7 +44,7 @@ pub(crate) async fn projects(ctx: Ctx) -> Result<Response, PageError> {
     Ok(projects_page(&c, StatusCode::OK, None, ""))
 }
 
-fn projects_page(c: &crate::ctx::Chrome, status: StatusCode, error: Option<&str>, name: &str) -> Response {
+fn projects_page(c: &crate::chrome::Chrome, status: StatusCode, error: Option<&str>, name: &str) -> Response {
     let body = html! {
         h1 { "Projects" }
         @if c.projects.is_empty() {

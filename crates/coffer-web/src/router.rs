@@ -1,6 +1,7 @@
 //! The web page's routes and the headers every one of its responses carries.
 
-use crate::{assets, flights, members, pages, runs, secrets, signin, WebState};
+use crate::state::WebState;
+use crate::{assets, flights, members, pages, runs, secrets, signin};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -56,6 +57,7 @@ pub fn router(state: WebState) -> Router {
         .route("/p/{project}/service-accounts", post(members::create_service_account))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+        .route("/assets/favicon.svg", get(assets::icon))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }

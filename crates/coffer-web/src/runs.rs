@@ -5,7 +5,8 @@
 //! project's secrets (a value printed before its secret existed, or an encoded form), as the
 //! MCP tools do.
 
-use crate::ctx::{Ctx, Level, PageError};
+use crate::chrome::Level;
+use crate::ctx::{Ctx, PageError};
 use crate::flights::flight_url;
 use crate::form::Posted;
 use crate::format::{duration, iso, time};

@@ -1,7 +1,8 @@
 //! The secrets pages: the list (search, and "which secret would DuckDB use"), the typed create
 //! form, a secret's page with its versions and rollback, a new version, and drop.
 
-use crate::ctx::{Chrome, Ctx, Level, PageError};
+use crate::chrome::{Chrome, Level};
+use crate::ctx::{Ctx, PageError};
 use crate::fields;
 use crate::form::{FormData, Posted};
 use crate::format::{enc, error_text, iso, time};
@@ -18,6 +19,9 @@ use maud::{html, Markup};
 use std::collections::HashMap;
 
 type Q = Query<HashMap<String, String>>;
+
+/// Secrets per page of the list.
+const PAGE: usize = 100;
 
 fn q<'a>(q: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
     q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty())
@@ -55,6 +59,20 @@ pub(crate) async fn list(ctx: Ctx, Path(project): Path<String>, Query(query): Q)
             })
         })
         .collect();
+    let pages = shown.len().div_ceil(PAGE).max(1);
+    let page_no = q(&query, "page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let first = (page_no - 1) * PAGE;
+    let rows = &shown[first.min(shown.len())..(first + PAGE).min(shown.len())];
+    let page_url = |n: usize| {
+        let mut u = format!("/p/{}/secrets?page={n}", enc(&project));
+        if let Some(s) = q(&query, "q") {
+            u.push_str(&format!("&q={}", enc(s)));
+        }
+        u
+    };
     let body = html! {
         div.title-row {
             h1 { "Secrets" }
@@ -80,7 +98,7 @@ pub(crate) async fn list(ctx: Ctx, Path(project): Path<String>, Query(query): Q)
                         th scope="col" { "Version" } th scope="col" { "Updated" } th scope="col" { "By" }
                     } }
                     tbody {
-                        @for s in &shown {
+                        @for s in rows {
                             tr {
                                 td { a href=(secret_url(&project, s)) { (s.name) } }
                                 td { code { (s.secret_type) } }
@@ -94,6 +112,13 @@ pub(crate) async fn list(ctx: Ctx, Path(project): Path<String>, Query(query): Q)
                     }
                 }
             }))
+            @if pages > 1 {
+                nav.pager aria-label="Secret pages" {
+                    span { "Secrets " (first + 1) "\u{2013}" (first + rows.len()) " of " (shown.len()) }
+                    @if page_no > 1 { a href=(page_url(page_no - 1)) rel="prev" { "Previous" } }
+                    @if page_no < pages { a href=(page_url(page_no + 1)) rel="next" { "Next" } }
+                }
+            }
         }
         section.box aria-labelledby="which-title" {
             h2 #which-title { "Which secret would DuckDB use?" }

@@ -87,16 +87,16 @@ impl Ended {
 }
 
 /// The sessions of this process, by the SHA-256 of their id.
-pub struct Sessions {
+pub struct SessionStore {
     idle: Duration,
     absolute: Duration,
     map: Mutex<HashMap<[u8; 32], Arc<Session>>>,
 }
 
-impl Sessions {
+impl SessionStore {
     /// Sessions that end after `idle` without a request, and `absolute` after sign-in.
     pub fn new(idle: Duration, absolute: Duration) -> Self {
-        Sessions {
+        SessionStore {
             idle,
             absolute,
             map: Mutex::new(HashMap::new()),
@@ -272,14 +272,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    fn start(s: &Sessions) -> (String, Arc<Session>) {
+    fn start(s: &SessionStore) -> (String, Arc<Session>) {
         let (id, session, _) = s.start(SecretString::from("coffer_x_y"), "web-1".into(), "alice".into());
         (id, session)
     }
 
     #[test]
     fn a_session_ends_when_idle_and_at_its_absolute_limit() {
-        let s = Sessions::new(Duration::from_secs(60), Duration::from_secs(600));
+        let s = SessionStore::new(Duration::from_secs(60), Duration::from_secs(600));
         let (id, _) = start(&s);
         let t0 = Instant::now();
         assert!(s.get_at(&id, t0 + Duration::from_secs(59)).is_ok());
@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn sign_out_ends_a_session_and_ids_are_not_guessable() {
-        let s = Sessions::new(Duration::from_secs(60), Duration::from_secs(600));
+        let s = SessionStore::new(Duration::from_secs(60), Duration::from_secs(600));
         let (id, session) = start(&s);
         assert_eq!(id.len(), 64);
         assert_eq!(session.csrf.len(), 64);

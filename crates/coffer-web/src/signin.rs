@@ -5,11 +5,11 @@
 //! is audited (`session.signin`, `ok` or `denied`), and a client address with too many failures
 //! in the window is refused with 429 until the window moves on.
 
-use crate::ctx::{client_of, revoke, session_cookie, COOKIE, SECURE_COOKIE};
+use crate::ctx::{client_of, session_cookie, COOKIE, SECURE_COOKIE};
 use crate::form::{csrf_refused, read_form, same_site};
 use crate::layout::bare;
 use crate::session::{random_hex, Ended};
-use crate::{CookieSecurity, WebState};
+use crate::state::{CookieSecurity, WebState};
 use axum::extract::{FromRequestParts as _, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -187,7 +187,7 @@ pub(crate) async fn sign_in(State(st): State<WebState>, req: Request) -> Respons
             st.inner.limiter.succeeded(&client);
             let (id, _, evicted) = st.inner.sessions.start(token, token_name, identity);
             if let Some(old) = evicted {
-                revoke(&st, vec![old]).await;
+                st.revoke(vec![old]).await;
             }
             let mut r = Redirect::to(&next).into_response();
             set_cookie(&mut r, &id, secure);
@@ -224,7 +224,7 @@ pub(crate) async fn sign_out(State(st): State<WebState>, req: Request) -> Respon
                 return csrf_refused();
             }
             if let Some(s) = st.inner.sessions.end(&id) {
-                revoke(&st, vec![s]).await;
+                st.revoke(vec![s]).await;
             }
         }
     }

@@ -174,7 +174,10 @@ async fn run(requests: usize) {
         ("create secret (s3 form)", "/p/bench/new/secret?type=s3"),
         ("flights list", "/p/bench/flights"),
         ("flight (50 of 1,000 runs)", "/p/bench/flights/nightly"),
-        ("edit flight (1,000 secrets to pick from)", "/p/bench/flights/nightly/edit"),
+        (
+            "edit flight (1,000 secrets to pick from)",
+            "/p/bench/flights/nightly/edit",
+        ),
         ("run", "/p/bench/flights/nightly/runs/500"),
         ("audit (50 per page)", "/p/bench/audit"),
         ("members", "/p/bench/members"),

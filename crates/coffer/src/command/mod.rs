@@ -92,7 +92,8 @@ enum Command {
     /// Run SQL: DuckDB's CREATE/DROP SECRET, duckdb_secrets(), which_secret(), pg_duckdb's
     /// duckdb.secrets table. With no -c/-f and a terminal, an interactive shell.
     Sql(sql::Args),
-    /// Serve the HTTP API (JSON, OpenAPI at /openapi.json) over the embedded store.
+    /// Serve the HTTP API (JSON, OpenAPI at /openapi.json) and the web page (/) over the
+    /// embedded store.
     Serve(serve::Args),
     /// Serve MCP (Model Context Protocol) tools on stdin/stdout for an AI agent: flights,
     /// secrets' metadata (never values), which_secret and SQL.

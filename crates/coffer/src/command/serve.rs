@@ -194,6 +194,7 @@ impl Args {
         let timing = self.timing()?;
         let limits = self.limits()?;
         let web = self.web()?;
+        let web_served = web.is_some();
         let sandbox = ctx.run_sandbox()?;
         if let Some(why) = &sandbox.unavailable {
             return Err(UsageError(format!("cannot serve: {why}")).into());
@@ -231,6 +232,7 @@ impl Args {
                     "coffer: first start on an empty store: created the superuser '{}' and its token '{}'.\n\
                      It is shown this once and stored only as a hash:\n\n    {}\n\n\
                      Use it:  export COFFER_URL={url} COFFER_TOKEN=<the token above>\n\
+                     (or, with the web page on, open {url}/ in a browser and sign in with it)\n\
                      Then create your own user and token (coffer user create NAME; coffer token create --name N --for NAME)\n\
                      and revoke this one: coffer token revoke {}",
                     t.info.owner,
@@ -280,7 +282,11 @@ impl Args {
                 .with_web(web);
             // Said once this node is registered and following the store, so whoever waits for
             // this line finds it in the nodes table.
-            eprintln!("coffer: serving {} on {url} (OpenAPI at {url}/openapi.json)", ctx.home.display());
+            let web_page = if web_served { format!("web page at {url}/, ") } else { String::new() };
+            eprintln!(
+                "coffer: serving {} on {url} ({web_page}OpenAPI at {url}/openapi.json)",
+                ctx.home.display()
+            );
             let served = coffer_server::serve(listener, state, shutdown_signal()).await;
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
             sql.shutdown();

@@ -15,6 +15,13 @@ pub trait SqlRunner: Send + Sync {
         project: &str,
         sql: &str,
     ) -> Result<Vec<coffer_sql::Outcome>, coffer_sql::SqlError>;
+
+    /// Stops the statement `caller` is running in `project`, if one runs on DuckDB (a
+    /// client's cancel request); returns whether one was stopped. The SQL front alone has
+    /// nothing to stop.
+    fn interrupt(&self, _caller: &Caller, _project: &str) -> bool {
+        false
+    }
 }
 
 /// The SQL front alone: statements about secrets; every other statement is refused (no

@@ -203,6 +203,9 @@ pub struct Instance {
     caller: Caller,
     config: Arc<EngineConfig>,
     state: Mutex<State>,
+    /// The engine's process id while a statement runs on it (0 otherwise), for
+    /// [`Instance::interrupt`].
+    busy: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Instance {
@@ -265,7 +268,26 @@ impl Instance {
     /// # Errors
     /// DuckDB's error, the statement's timeout, an engine that died.
     pub fn query(&self, service: &Service, sql: &str) -> Result<Rows> {
-        self.with_engine(service, |e| e.query(sql))
+        use std::sync::atomic::Ordering;
+        self.with_engine(service, |e| {
+            self.busy.store(e.pid(), Ordering::SeqCst);
+            let out = e.query(sql);
+            self.busy.store(0, Ordering::SeqCst);
+            out
+        })
+    }
+
+    /// Stops the statement running on this instance's engine, if one is: the engine's process
+    /// group is killed (the statement fails as "the DuckDB engine stopped"), and the next statement
+    /// starts a new one, loaded with the secrets again. Returns whether a statement was
+    /// running.
+    pub fn interrupt(&self) -> bool {
+        let pid = self.busy.swap(0, std::sync::atomic::Ordering::SeqCst);
+        let Ok(pid) = i32::try_from(pid) else {
+            return false;
+        };
+        // The engine leads its own process group (with its sandbox's supervisor and child).
+        pid != 0 && nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).is_ok()
     }
 
     /// The name of the secret DuckDB itself picks for `path` and `secret_type`.
@@ -536,9 +558,21 @@ impl DataPlane {
                 registered: HashMap::new(),
                 last_used: now,
             }),
+            busy: std::sync::atomic::AtomicU32::new(0),
         });
         list.push(Arc::clone(&instance));
         instance
+    }
+
+    /// Stops the statement running on the engine of `project` for `caller`, if one is (see
+    /// [`Instance::interrupt`]).
+    pub fn interrupt(&self, caller: &Caller, project: &str) -> bool {
+        let found = self
+            .list()
+            .iter()
+            .find(|i| i.project.eq_ignore_ascii_case(project) && same_caller(&i.caller, caller))
+            .cloned();
+        found.is_some_and(|i| i.interrupt())
     }
 
     /// How many engines run.

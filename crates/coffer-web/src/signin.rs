@@ -136,7 +136,7 @@ pub(crate) async fn sign_in(State(st): State<WebState>, req: Request) -> Respons
                     CoreError::Unauthenticated(m) => m.clone(),
                     _ => "the token could not be checked".to_string(),
                 };
-                service.audit_sign_in(None, &who, "denied", Some(why.clone()))?;
+                service.audit_sign_in("web", None, &who, "denied", Some(why.clone()))?;
                 return Ok(Err((
                     StatusCode::UNAUTHORIZED,
                     format!("The token was not accepted: {why}."),
@@ -146,11 +146,11 @@ pub(crate) async fn sign_in(State(st): State<WebState>, req: Request) -> Respons
         let name = format!("web-{}", random_hex(6));
         match service.create_token(&caller, None, &name, Some(absolute_ms)) {
             Ok(t) => {
-                service.audit_sign_in(Some(&caller), &who, "ok", Some(format!("session token {name}")))?;
+                service.audit_sign_in("web", Some(&caller), &who, "ok", Some(format!("session token {name}")))?;
                 Ok(Ok((caller.name, name, t.token)))
             }
             Err(e) => {
-                service.audit_sign_in(Some(&caller), &who, "denied", Some(e.to_string()))?;
+                service.audit_sign_in("web", Some(&caller), &who, "denied", Some(e.to_string()))?;
                 Ok(Err((
                     StatusCode::FORBIDDEN,
                     format!("This token cannot open a web session: {e}."),

@@ -294,6 +294,10 @@ impl coffer_api::SqlRunner for ServerSql {
         }
         session.run_script(sql)
     }
+
+    fn interrupt(&self, caller: &coffer_core::Caller, project: &str) -> bool {
+        self.plane.interrupt(caller, project)
+    }
 }
 
 #[cfg(test)]

@@ -23,14 +23,16 @@ impl Service {
         self.access().authenticate(token, client)
     }
 
-    /// Records a sign-in to the web page in the audit log, as the server's event
-    /// (`session.signin` on `web`): `who` is the token's identity when the token was good,
-    /// `result` is `ok` or `denied`, `detail` why it was refused (never the token).
+    /// Records a sign-in through `via` (`web`: the web page; `pg`: the PostgreSQL endpoint) in
+    /// the audit log, as the server's event (`session.signin` on `via`): `who` is the token's
+    /// identity when the token was good, `result` is `ok` or `denied`, `detail` why it was
+    /// refused (never the token).
     ///
     /// # Errors
     /// [`CoreError::Audit`] when the event cannot be written.
     pub fn audit_sign_in(
         &self,
+        via: &str,
         who: Option<&Caller>,
         client: &str,
         result: &str,
@@ -50,7 +52,7 @@ impl Service {
                 &anonymous
             }
         };
-        let ev = caller.event(crate::access::SERVER_PROJECT, "web", "session.signin", result, detail);
+        let ev = caller.event(crate::access::SERVER_PROJECT, via, "session.signin", result, detail);
         self.store.append_audit(&[ev]).map_err(CoreError::Audit)
     }
 

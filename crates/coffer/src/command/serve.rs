@@ -68,6 +68,34 @@ pub struct Args {
     /// it was signed in with).
     #[arg(long, env = "COFFER_WEB_SESSION_MAX", value_name = "DURATION", default_value = "12h")]
     web_session_max: String,
+    /// Also serve the PostgreSQL wire protocol on this address (psql, psycopg, JDBC...; user =
+    /// identity, password = token, database = project), e.g. 127.0.0.1:5433. Off by default.
+    #[arg(long, env = "COFFER_PG_LISTEN", value_name = "ADDR")]
+    pg_listen: Option<String>,
+    /// The PostgreSQL endpoint's TLS certificate chain (PEM); with --pg-tls-key.
+    #[arg(long, env = "COFFER_PG_TLS_CERT", value_name = "FILE", requires = "pg_tls_key")]
+    pg_tls_cert: Option<std::path::PathBuf>,
+    /// The PostgreSQL endpoint's TLS private key (PEM); with --pg-tls-cert.
+    #[arg(long, env = "COFFER_PG_TLS_KEY", value_name = "FILE", requires = "pg_tls_cert")]
+    pg_tls_key: Option<std::path::PathBuf>,
+    /// Let --pg-listen be a non-loopback address without TLS (tokens then cross the network in
+    /// clear: only behind a TLS-terminating proxy or on a private network).
+    #[arg(long, env = "COFFER_PG_ALLOW_PLAINTEXT")]
+    pg_allow_plaintext: bool,
+    /// PostgreSQL connections at once, in all.
+    #[arg(long, env = "COFFER_PG_MAX_CONNECTIONS", value_name = "N", default_value_t = 100)]
+    pg_max_connections: usize,
+    /// PostgreSQL connections at once, per identity.
+    #[arg(
+        long,
+        env = "COFFER_PG_MAX_CONNECTIONS_PER_IDENTITY",
+        value_name = "N",
+        default_value_t = 20
+    )]
+    pg_max_connections_per_identity: usize,
+    /// A PostgreSQL connection without a statement for this long is closed.
+    #[arg(long, env = "COFFER_PG_IDLE_TIMEOUT", value_name = "DURATION", default_value = "1h")]
+    pg_idle_timeout: String,
     /// Mark the web session cookie Secure on every response (by default it is Secure when a
     /// proxy in front says the request came over https: X-Forwarded-Proto or Forwarded).
     #[arg(long, env = "COFFER_WEB_SECURE_COOKIES")]
@@ -75,6 +103,34 @@ pub struct Args {
 }
 
 impl Args {
+    /// The PostgreSQL endpoint's address and settings, when it is on.
+    fn pg(&self) -> Result<Option<(std::net::SocketAddr, coffer_pg::PgConfig)>> {
+        let Some(listen) = &self.pg_listen else {
+            return Ok(None);
+        };
+        let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
+            UsageError(format!(
+                "invalid --pg-listen '{listen}': use HOST:PORT with an IP address, e.g. 127.0.0.1:5433"
+            ))
+        })?;
+        let config = coffer_pg::PgConfig {
+            tls: match (&self.pg_tls_cert, &self.pg_tls_key) {
+                (Some(cert), Some(key)) => Some(coffer_pg::TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                }),
+                _ => None,
+            },
+            allow_plaintext: self.pg_allow_plaintext,
+            max_connections: self.pg_max_connections.max(1),
+            max_per_identity: self.pg_max_connections_per_identity.max(1),
+            idle_timeout: duration("pg-idle-timeout", &self.pg_idle_timeout)?,
+            ..coffer_pg::PgConfig::default()
+        };
+        coffer_pg::check_listen(&addr, &config).map_err(UsageError)?;
+        Ok(Some((addr, config)))
+    }
+
     /// The web page's settings, or `None` with --no-web.
     fn web(&self) -> Result<Option<coffer_server::WebConfig>> {
         if self.no_web {
@@ -195,6 +251,7 @@ impl Args {
         let limits = self.limits()?;
         let web = self.web()?;
         let web_served = web.is_some();
+        let pg = self.pg()?;
         let sandbox = ctx.run_sandbox()?;
         if let Some(why) = &sandbox.unavailable {
             return Err(UsageError(format!("cannot serve: {why}")).into());
@@ -287,7 +344,32 @@ impl Args {
                 "coffer: serving {} on {url} ({web_page}OpenAPI at {url}/openapi.json)",
                 ctx.home.display()
             );
-            let served = coffer_server::serve(listener, state, shutdown_signal()).await;
+            // The PostgreSQL endpoint stops with the HTTP server.
+            let (stopping, stopped) = tokio::sync::watch::channel(false);
+            let pg_task = match pg {
+                Some((addr, config)) => {
+                    let backend = coffer_pg::PgBackend::new(Arc::clone(&service), Arc::clone(&sql) as Arc<dyn coffer_api::SqlRunner>);
+                    let endpoint = coffer_pg::PgEndpoint::new(backend, config).map_err(UsageError)?;
+                    let pg_listener = tokio::net::TcpListener::bind(addr)
+                        .await
+                        .with_context(|| format!("cannot listen on {addr} (--pg-listen)"))?;
+                    eprintln!("coffer: PostgreSQL endpoint on {} (user = identity, password = token, database = project)", pg_listener.local_addr()?);
+                    let mut stopped = stopped.clone();
+                    Some(tokio::spawn(endpoint.serve(pg_listener, async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })))
+                }
+                None => None,
+            };
+            let served = coffer_server::serve(listener, state, async move {
+                shutdown_signal().await;
+                let _ = stopping.send(true);
+            })
+            .await;
+            if let Some(t) = pg_task {
+                let _ = t.await;
+            }
+            drop(stopped);
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
             sql.shutdown();
             if let Some(s) = scheduler {

@@ -73,6 +73,14 @@ if [ "$(npm_version playwright-core)" != "$PLAYWRIGHT_CORE_VERSION" ] \
   npm install --prefix "$COFFER_NPM_DIR" --save-exact --no-audit --no-fund --loglevel=error \
     "playwright-core@$PLAYWRIGHT_CORE_VERSION" "axe-core@$AXE_CORE_VERSION"
 fi
+# PostgreSQL drivers for the PostgreSQL endpoint's tests (scripts/pg_clients.py), with psql.
+PSYCOPG_VERSION=3.3.9
+ASYNCPG_VERSION=0.32.0
+if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("psycopg"), m.version("asyncpg"))' 2>/dev/null)" \
+    != "$PSYCOPG_VERSION $ASYNCPG_VERSION" ]; then
+  echo "== installing psycopg[binary]==$PSYCOPG_VERSION and asyncpg==$ASYNCPG_VERSION into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "psycopg[binary]==$PSYCOPG_VERSION" "asyncpg==$ASYNCPG_VERSION"
+fi
 # The Python of Python flights in tests: the venv has duckdb 1.5.5 (and its httpfs matches).
 export COFFER_TEST_PYTHON="$VENV/bin/python"
 
@@ -141,6 +149,8 @@ echo "== MCP with real clients: the official Python SDK, the MCP Inspector CLI, 
 "$VENV/bin/python" scripts/mcp_clients.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
 bash scripts/mcp_inspector.sh "$CARGO_TARGET_DIR/debug/coffer"
 bash scripts/mcp_conformance.sh "$CARGO_TARGET_DIR/debug/coffer"
+echo "== the PostgreSQL endpoint with real clients: psql, psycopg, asyncpg"
+"$VENV/bin/python" scripts/pg_clients.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
 echo "== the web page in Chromium (playwright-core, axe-core on every page)"
 bash scripts/web_browser.sh "$CARGO_TARGET_DIR/debug/coffer" "$CARGO_TARGET_DIR/web-screenshots"
 echo "== schemathesis against a real coffer serve (no 5xx; status, content type, schema as documented)"

@@ -210,6 +210,16 @@ fn interval_text(months: i32, days: i32, micros: i64) -> String {
     parts.join(" ")
 }
 
+/// Arrow's display of a TIMESTAMPTZ (`2024-01-02T03:04:05Z`, `...+02:00`) as PostgreSQL writes
+/// it (`2024-01-02 03:04:05+00`).
+fn timestamptz_text(t: &str) -> String {
+    let t = t.replacen('T', " ", 1);
+    match t.strip_suffix('Z') {
+        Some(rest) => format!("{rest}+00"),
+        None => t,
+    }
+}
+
 /// Writes `v` as field `i` of `field`'s type and format.
 pub(crate) fn encode(enc: &mut DataRowEncoder, field: &FieldInfo, v: &Value) -> PgWireResult<()> {
     let ty = field.datatype().clone();
@@ -231,7 +241,8 @@ pub(crate) fn encode(enc: &mut DataRowEncoder, field: &FieldInfo, v: &Value) -> 
             },
             Type::BYTEA => bytea_text(&blob_bytes(&t)),
             Type::INTERVAL => interval(&t).map_or(t, |(m, d, us)| interval_text(m, d, us)),
-            Type::TIMESTAMP | Type::TIMESTAMPTZ => t.replacen('T', " ", 1),
+            Type::TIMESTAMP => t.replacen('T', " ", 1),
+            Type::TIMESTAMPTZ => timestamptz_text(&t),
             Type::BOOL => match v {
                 Value::Bool(_) => t,
                 _ => {
@@ -272,6 +283,7 @@ pub(crate) fn encode(enc: &mut DataRowEncoder, field: &FieldInfo, v: &Value) -> 
         .map_err(|_| bad())?),
         Type::TIMESTAMPTZ => {
             // DuckDB prints `2024-01-02 03:04:05.123+00` (the session's zone, UTC here).
+            let t = timestamptz_text(&t);
             let b = t.as_bytes();
             let n = b.len();
             let hours_only =
@@ -360,5 +372,10 @@ mod tests {
         assert_eq!(arrow, (12, 3, 14_401_500_000));
         assert_eq!(interval_text(arrow.0, arrow.1, arrow.2), "1 year 3 days 04:00:01.5");
         assert_eq!(interval_text(0, 0, 0), "00:00:00");
+        assert_eq!(timestamptz_text("2024-01-02T03:04:05Z"), "2024-01-02 03:04:05+00");
+        assert_eq!(
+            timestamptz_text("2024-01-02T03:04:05.5+02:00"),
+            "2024-01-02 03:04:05.5+02:00"
+        );
     }
 }

@@ -6,6 +6,7 @@ use coffer_engine::protocol::{Cell, Rows};
 use duckdb::arrow::array::{Array, BooleanArray, Int16Array, Int32Array, Int64Array, Int8Array};
 use duckdb::arrow::datatypes::DataType;
 use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
+use duckdb::core::LogicalTypeId;
 
 fn type_name(t: &DataType) -> String {
     match t {
@@ -68,14 +69,36 @@ pub fn query_on(conn: &duckdb::Connection, sql: &str) -> Result<Rows> {
     let mut stmt = conn.prepare(sql)?;
     let arrow = stmt.query_arrow([])?;
     let schema = arrow.get_schema();
+    // The batches first (bounded: a result is cut at a few times what is sent), then DuckDB's
+    // own column types, which the statement gives once the batches no longer borrow it.
+    let mut batches = Vec::new();
+    let mut held = 0usize;
+    for batch in arrow {
+        held = held.saturating_add(batch.get_array_memory_size());
+        if held > 4 * MAX_RESULT_BYTES {
+            return Err(DuckError::TooLarge);
+        }
+        batches.push(batch);
+    }
     let columns: Vec<(String, String)> = schema
         .fields()
         .iter()
-        .map(|f| (f.name().clone(), type_name(f.data_type())))
+        .enumerate()
+        .map(|(i, f)| {
+            // Arrow carries UUIDs as text, BLOBs as binary, TIME as time64: DuckDB's own
+            // type says what they are (the PostgreSQL endpoint types its columns by it).
+            let name = match stmt.column_logical_type(i).id() {
+                LogicalTypeId::Uuid => "uuid".to_string(),
+                LogicalTypeId::Blob => "blob".to_string(),
+                LogicalTypeId::Time => "time".to_string(),
+                _ => type_name(f.data_type()),
+            };
+            (f.name().clone(), name)
+        })
         .collect();
     let mut budget = MAX_RESULT_BYTES;
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    for batch in arrow {
+    for batch in batches {
         let n = batch.num_rows();
         let cols: Vec<Vec<Cell>> = batch
             .columns()

@@ -8,7 +8,7 @@
 //! the token is revoked or expires (checked on every statement and every few seconds). Every
 //! statement runs through the same SQL front as `coffer sql` and `POST /sql`, as that identity,
 //! sandboxed DuckDB behind it; results carry PostgreSQL types in text or binary format
-//! ([`types`]); errors carry their SQLSTATE ([`errors`]).
+//! (`types.rs`); errors carry their SQLSTATE (`errors.rs`).
 
 mod auth;
 mod config;

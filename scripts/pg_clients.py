@@ -240,7 +240,8 @@ def psycopg_checks(s: Server) -> None:
         q = ("SELECT 42::INTEGER i, 7::SMALLINT s, 9000000000 b, 12.25::DECIMAL(10,2) n, 1.5::DOUBLE f, true t, "
              "'x' v, DATE '2024-01-02' d, TIMESTAMP '2024-01-02 03:04:05.5' ts, INTERVAL '1 year 3 days 04:00:01' iv, "
              "'abc'::BLOB bl, ['a', 'b c'] l, NULL::INTEGER nu, TIMESTAMPTZ '2024-01-02 03:04:05+00' tz, "
-             "'5f3c7a0e-8d2b-4c1a-9e6f-0123456789ab'::UUID u, TIME '03:04:05' tm")
+             "'5f3c7a0e-8d2b-4c1a-9e6f-0123456789ab'::UUID u, TIME '03:04:05' tm, {'a': 1, 'b': ['x', NULL]} st, "
+             "MAP {'k': 2.5} mp")
         text = c.execute(q).fetchall()
         binary = c.execute(q, binary=True).fetchall()
         check("text and binary results decode to the same values", text == binary, (text, binary))
@@ -250,7 +251,8 @@ def psycopg_checks(s: Server) -> None:
         want = (42, 7, 9000000000, decimal.Decimal("12.25"), 1.5, True, "x", datetime.date(2024, 1, 2),
                 datetime.datetime(2024, 1, 2, 3, 4, 5, 500000), datetime.timedelta(days=368, seconds=14401), b"abc",
                 ["a", "b c"], None, datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
-                uuid.UUID("5f3c7a0e-8d2b-4c1a-9e6f-0123456789ab"), datetime.time(3, 4, 5))
+                uuid.UUID("5f3c7a0e-8d2b-4c1a-9e6f-0123456789ab"), datetime.time(3, 4, 5),
+                {"a": 1, "b": ["x", None]}, {"k": 2.5})
         check("every type decodes as PostgreSQL's", text and text[0] == want, text)
         seen("psycopg rows", repr(text))
         cases = [

@@ -3,7 +3,9 @@
 
 use crate::error::{DuckError, Result, MAX_RESULT_BYTES};
 use coffer_engine::protocol::{Cell, Rows};
-use duckdb::arrow::array::{Array, BooleanArray, Int16Array, Int32Array, Int64Array, Int8Array};
+use duckdb::arrow::array::{
+    Array, BooleanArray, Int16Array, Int32Array, Int64Array, Int8Array, ListArray, MapArray, StructArray,
+};
 use duckdb::arrow::datatypes::DataType;
 use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 use duckdb::core::LogicalTypeId;
@@ -31,7 +33,81 @@ fn type_name(t: &DataType) -> String {
     }
 }
 
+/// Row `i` of `array` as JSON: structs and maps as objects, lists as arrays, booleans and
+/// numbers as themselves, everything else as DuckDB's text (through arrow's display).
+fn json_value(array: &dyn Array, i: usize) -> Result<serde_json::Value> {
+    use serde_json::Value;
+    if array.is_null(i) {
+        return Ok(Value::Null);
+    }
+    let any = array.as_any();
+    Ok(match array.data_type() {
+        DataType::Struct(fields) => {
+            let s = any
+                .downcast_ref::<StructArray>()
+                .ok_or_else(|| DuckError::Duck("a struct column".into()))?;
+            let mut map = serde_json::Map::new();
+            for (f, col) in fields.iter().zip(s.columns()) {
+                map.insert(f.name().clone(), json_value(col.as_ref(), i)?);
+            }
+            Value::Object(map)
+        }
+        DataType::Map(_, _) => {
+            let m = any
+                .downcast_ref::<MapArray>()
+                .ok_or_else(|| DuckError::Duck("a map column".into()))?;
+            let entries = m.value(i);
+            let (keys, values) = (entries.column(0), entries.column(1));
+            let opts = FormatOptions::default().with_null("NULL");
+            let fmt = ArrayFormatter::try_new(keys.as_ref(), &opts).map_err(|e| DuckError::Duck(e.to_string()))?;
+            let mut map = serde_json::Map::new();
+            for j in 0..entries.len() {
+                map.insert(fmt.value(j).to_string(), json_value(values.as_ref(), j)?);
+            }
+            Value::Object(map)
+        }
+        DataType::List(_) => {
+            let l = any
+                .downcast_ref::<ListArray>()
+                .ok_or_else(|| DuckError::Duck("a list column".into()))?;
+            let items = l.value(i);
+            Value::Array(
+                (0..items.len())
+                    .map(|j| json_value(items.as_ref(), j))
+                    .collect::<Result<_>>()?,
+            )
+        }
+        DataType::Boolean => Value::Bool(any.downcast_ref::<BooleanArray>().is_some_and(|b| b.value(i))),
+        t => {
+            let opts = FormatOptions::default();
+            let fmt = ArrayFormatter::try_new(array, &opts).map_err(|e| DuckError::Duck(e.to_string()))?;
+            let text = fmt.value(i).to_string();
+            match t
+                .is_numeric()
+                .then(|| serde_json::from_str::<Value>(&text).ok())
+                .flatten()
+            {
+                Some(n @ Value::Number(_)) => n,
+                _ => Value::String(text),
+            }
+        }
+    })
+}
+
 fn cells(array: &dyn Array, rows: usize, budget: &mut usize) -> Result<Vec<Cell>> {
+    // Structs and maps as JSON (their arrow display, `{a: 1}`, is no format a client reads).
+    if matches!(array.data_type(), DataType::Struct(_) | DataType::Map(_, _)) {
+        return (0..rows)
+            .map(|i| {
+                if array.is_null(i) {
+                    return Ok(Cell::Null);
+                }
+                let text = json_value(array, i)?.to_string();
+                *budget = budget.checked_sub(8 + text.len()).ok_or(DuckError::TooLarge)?;
+                Ok(Cell::Text(text))
+            })
+            .collect();
+    }
     let opts = FormatOptions::default().with_null("NULL");
     let int = |i: usize| -> Option<i64> {
         let a = array.as_any();
@@ -123,4 +199,39 @@ pub fn which_secret_on(conn: &duckdb::Connection, path: &str, secret_type: &str)
         Some(r) => Some(r.get(0)?),
         None => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_carry_duckdbs_types_and_structs_as_json() {
+        let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+        let rows = query_on(
+            &conn,
+            "SELECT {'a': 1, 'b': ['x', NULL]} st, MAP {'k': 2.5} mp, 'abc'::BLOB bl, \
+             '5f3c7a0e-8d2b-4c1a-9e6f-0123456789ab'::UUID u, TIME '03:04:05' t, TIMESTAMPTZ '2024-01-02 03:04:05+00' tz",
+        )
+        .expect("query");
+        let types: Vec<&str> = rows.columns.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(
+            types[0].starts_with("struct(") && types[1].starts_with("map("),
+            "{types:?}"
+        );
+        assert_eq!(&types[2..5], ["blob", "uuid", "time"]);
+        assert_eq!(types[5], "timestamp with time zone");
+        let text: Vec<String> = rows.rows[0]
+            .iter()
+            .map(|c| match c {
+                Cell::Text(t) => t.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(text[0], r#"{"a":1,"b":["x",null]}"#);
+        assert_eq!(text[1], r#"{"k":2.5}"#);
+        assert_eq!(text[2], "616263");
+        assert_eq!(text[3], "5f3c7a0e-8d2b-4c1a-9e6f-0123456789ab");
+        assert!(text[5].starts_with("2024-01-02T03:04:05"), "{}", text[5]);
+    }
 }

@@ -32,6 +32,8 @@ pub(crate) fn pg_type(col: &ColType) -> Type {
         "uuid" => Type::UUID,
         "json" => Type::JSON,
         "varchar[]" => Type::TEXT_ARRAY,
+        // The engine writes structs and maps as JSON.
+        _ if base.starts_with("struct") || base.starts_with("map") => Type::JSON,
         // Other lists, structs, maps and unions go as DuckDB's text (the engine sends them as
         // text, which is neither PostgreSQL's array syntax nor JSON).
         _ => Type::TEXT,
@@ -343,7 +345,8 @@ mod tests {
             ("uuid", Type::UUID),
             ("varchar[]", Type::TEXT_ARRAY),
             ("integer[]", Type::TEXT),
-            ("struct(a integer)", Type::TEXT),
+            ("struct(a integer)", Type::JSON),
+            ("map(utf8, int32)", Type::JSON),
         ] {
             assert_eq!(pg_type(&ColType::from(duck.to_string())), pg, "{duck}");
         }

@@ -118,10 +118,30 @@ fn members_page(
 pub(crate) async fn grant(Path(project): Path<String>, Posted { ctx, form }: Posted) -> Result<Response, PageError> {
     let identity = form.get("identity").unwrap_or_default();
     let role = form.get("role").unwrap_or_default();
-    let (p, i) = (project.clone(), identity.clone());
+    let p = project.clone();
+    member_change(
+        ctx,
+        project,
+        "identity",
+        move |api| api.grant(&p, &identity, GrantBody { role }),
+        |m| format!("{} now has the role {} in {}.", m.identity, m.role, m.project),
+    )
+    .await
+}
+
+/// Makes a change to the members of `project` (`change`, in the API as the session): on success
+/// the members page with `done`'s message, on refusal the page again with the error at `field`.
+async fn member_change(
+    ctx: Ctx,
+    project: String,
+    field: &'static str,
+    change: impl FnOnce(&coffer_api::Local) -> coffer_api::Result<MemberInfo> + Send + 'static,
+    done: impl FnOnce(&MemberInfo) -> String,
+) -> Result<Response, PageError> {
+    let p = project.clone();
     let (c, (outcome, members, identities)) = ctx
         .page(Some(&project), move |api| {
-            let outcome = api.grant(&p, &i, GrantBody { role });
+            let outcome = change(api);
             Ok((
                 outcome,
                 api.list_members(&p)?,
@@ -131,10 +151,7 @@ pub(crate) async fn grant(Path(project): Path<String>, Posted { ctx, form }: Pos
         .await?;
     match outcome {
         Ok(m) => {
-            ctx.session.flash(
-                "ok",
-                format!("{} now has the role {} in {}.", m.identity, m.role, m.project),
-            );
+            ctx.session.flash("ok", done(&m));
             Ok(Redirect::to(&format!("/p/{}/members", enc(&project))).into_response())
         }
         Err(e) => {
@@ -145,7 +162,7 @@ pub(crate) async fn grant(Path(project): Path<String>, Posted { ctx, form }: Pos
                 &project,
                 &members,
                 &identities,
-                Some(("identity", &error_text(&e))),
+                Some((field, &error_text(&e))),
             ))
         }
     }
@@ -170,39 +187,15 @@ pub(crate) async fn create_service_account(
 ) -> Result<Response, PageError> {
     let name = form.get("name").unwrap_or_default();
     let role = form.get("role").unwrap_or_else(|| "use".into());
-    let (p, n) = (project.clone(), name.clone());
-    let (c, (outcome, members, identities)) = ctx
-        .page(Some(&project), move |api| {
-            let outcome = api
-                .create_service_account(&p, ServiceAccountBody { name: n.clone() })
-                .and_then(|sa| api.grant(&p, &sa.name, GrantBody { role }));
-            Ok((
-                outcome,
-                api.list_members(&p)?,
-                api.list_identities().unwrap_or_default(),
-            ))
-        })
-        .await?;
-    match outcome {
-        Ok(m) => {
-            ctx.session.flash(
-                "ok",
-                format!("Service account {} created with the role {}.", m.identity, m.role),
-            );
-            Ok(Redirect::to(&format!("/p/{}/members", enc(&project))).into_response())
-        }
-        Err(e) => {
-            let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            Ok(members_page(
-                status,
-                &c,
-                &project,
-                &members,
-                &identities,
-                Some(("name", &error_text(&e))),
-            ))
-        }
-    }
+    let p = project.clone();
+    let change = move |api: &coffer_api::Local| {
+        api.create_service_account(&p, ServiceAccountBody { name })
+            .and_then(|sa| api.grant(&p, &sa.name, GrantBody { role }))
+    };
+    member_change(ctx, project, "name", change, |m| {
+        format!("Service account {} created with the role {}.", m.identity, m.role)
+    })
+    .await
 }
 
 /// Tokens per page of the list.

@@ -252,7 +252,7 @@ def psycopg_checks(s: Server) -> None:
                 datetime.datetime(2024, 1, 2, 3, 4, 5, 500000), datetime.timedelta(days=368, seconds=14401), b"abc",
                 ["a", "b c"], None, datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
                 uuid.UUID("5f3c7a0e-8d2b-4c1a-9e6f-0123456789ab"), datetime.time(3, 4, 5),
-                {"a": 1, "b": ["x", None]}, {"k": 2.5})
+                "{'a': 1, 'b': [x, NULL]}", "{k=2.5}")
         check("every type decodes as PostgreSQL's", text and text[0] == want, text)
         seen("psycopg rows", repr(text))
         cases = [

@@ -145,6 +145,7 @@ cargo test --workspace --locked "${FEATURES[@]}"
 echo "== scope table against DuckDB 1.5.5"
 "$VENV/bin/python" scripts/verify_scope_table.py
 "$VENV/bin/python" scripts/sql_differential.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
+"$VENV/bin/python" scripts/result_differential.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
 echo "== MCP with real clients: the official Python SDK, the MCP Inspector CLI, the conformance suite"
 "$VENV/bin/python" scripts/mcp_clients.py --coffer "$CARGO_TARGET_DIR/debug/coffer"
 bash scripts/mcp_inspector.sh "$CARGO_TARGET_DIR/debug/coffer"

@@ -32,10 +32,8 @@ pub(crate) fn pg_type(col: &ColType) -> Type {
         "uuid" => Type::UUID,
         "json" => Type::JSON,
         "varchar[]" => Type::TEXT_ARRAY,
-        // The engine writes structs and maps as JSON.
-        _ if base.starts_with("struct") || base.starts_with("map") => Type::JSON,
-        // Other lists, structs, maps and unions go as DuckDB's text (the engine sends them as
-        // text, which is neither PostgreSQL's array syntax nor JSON).
+        // Other lists, structs, maps, unions and BITs go as DuckDB's text (`{'a': 1}`, `[1, 2]`),
+        // which is neither PostgreSQL's array syntax nor JSON.
         _ => Type::TEXT,
     }
 }
@@ -82,18 +80,45 @@ fn array_text(items: &[Value]) -> String {
     format!("{{{}}}", parts.join(","))
 }
 
-/// The engine's text of a list (`[a, b]`, Arrow's display) as its items.
+/// DuckDB's text of a VARCHAR[] (`[a, NULL, 'b, c', 'it\\'s']`: an item is quoted when it
+/// holds a separator, a quote or reads as NULL) as its items.
 fn engine_list(t: &str) -> Option<Vec<Option<String>>> {
     let inner = t.strip_prefix('[')?.strip_suffix(']')?;
+    let mut items = Vec::new();
     if inner.is_empty() {
-        return Some(Vec::new());
+        return Some(items);
     }
-    Some(
-        inner
-            .split(", ")
-            .map(|i| (i != "NULL").then(|| i.to_string()))
-            .collect(),
-    )
+    let mut chars = inner.chars().peekable();
+    loop {
+        let item = if chars.peek() == Some(&'\'') {
+            chars.next();
+            let mut s = String::new();
+            loop {
+                match chars.next()? {
+                    '\\' => s.push(chars.next()?),
+                    '\'' => break,
+                    c => s.push(c),
+                }
+            }
+            Some(s)
+        } else {
+            let mut s = String::new();
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                s.push(c);
+                chars.next();
+            }
+            (s != "NULL").then_some(s)
+        };
+        items.push(item);
+        match chars.next() {
+            None => return Some(items),
+            Some(',') if chars.next() == Some(' ') => {}
+            Some(_) => return None,
+        }
+    }
 }
 
 fn list_strings(v: &Value) -> Option<Vec<Option<String>>> {
@@ -115,14 +140,8 @@ fn list_strings(v: &Value) -> Option<Vec<Option<String>>> {
     }
 }
 
-/// The engine's BLOB text as bytes: hex (`616263`), or DuckDB's escaped text (`abc\x00\xFF`).
+/// DuckDB's text of a BLOB (`abc\x00\xFF`) as its bytes.
 fn blob_bytes(s: &str) -> Vec<u8> {
-    if s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return (0..s.len())
-            .step_by(2)
-            .filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-            .collect();
-    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -345,8 +364,10 @@ mod tests {
             ("uuid", Type::UUID),
             ("varchar[]", Type::TEXT_ARRAY),
             ("integer[]", Type::TEXT),
-            ("struct(a integer)", Type::JSON),
-            ("map(utf8, int32)", Type::JSON),
+            ("struct(a integer)", Type::TEXT),
+            ("map(varchar, integer)", Type::TEXT),
+            ("json", Type::JSON),
+            ("bit", Type::TEXT),
         ] {
             assert_eq!(pg_type(&ColType::from(duck.to_string())), pg, "{duck}");
         }
@@ -359,11 +380,28 @@ mod tests {
             r#"{s3://a,"b c",NULL}"#
         );
         assert_eq!(blob_bytes("ab\\x00\\xFFc"), [b'a', b'b', 0, 255, b'c']);
-        assert_eq!(blob_bytes("616263"), b"abc");
+        assert_eq!(blob_bytes("616263"), b"616263");
         assert_eq!(
             engine_list("[a, b c, NULL]"),
             Some(vec![Some("a".into()), Some("b c".into()), None])
         );
+        // DuckDB 1.5.5's text of ['NULL', 'b c', 'a,b', '', 'x''y', 'back\slash', '[', '"q"', NULL].
+        assert_eq!(
+            engine_list(r#"['NULL', b c, 'a,b', '', 'x\'y', back\slash, '[', '"q"', NULL]"#),
+            Some(vec![
+                Some("NULL".into()),
+                Some("b c".into()),
+                Some("a,b".into()),
+                Some(String::new()),
+                Some("x'y".into()),
+                Some("back\\slash".into()),
+                Some("[".into()),
+                Some("\"q\"".into()),
+                None
+            ])
+        );
+        assert_eq!(engine_list("[]"), Some(vec![]));
+        assert_eq!(engine_list("['unterminated]"), None);
         assert_eq!(bytea_text(b"ab"), "\\x6162");
         assert_eq!(
             interval("1 year 2 months 3 days 04:05:06.5"),

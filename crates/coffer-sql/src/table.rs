@@ -103,6 +103,31 @@ impl ColType {
         }
     }
 
+    /// Whether values of this type are numbers (DuckDB right-aligns them in a box; JSON
+    /// output writes them as numbers, HUGEINT and DECIMAL digit for digit).
+    pub fn is_numeric(&self) -> bool {
+        let name = self.name();
+        let base = name.split('(').next().unwrap_or(name);
+        matches!(
+            base,
+            "tinyint"
+                | "smallint"
+                | "integer"
+                | "bigint"
+                | "hugeint"
+                | "utinyint"
+                | "usmallint"
+                | "uinteger"
+                | "ubigint"
+                | "uhugeint"
+                | "float"
+                | "double"
+                | "decimal"
+                | "bignum"
+                | "varint"
+        )
+    }
+
     /// The SQL type name, lower-case (`varchar`, `bigint`, `varchar[]`, ...).
     pub fn name(&self) -> &str {
         match self {
@@ -194,20 +219,19 @@ impl Table {
                 out
             }
             Format::Json => {
-                let rows: Vec<serde_json::Value> = self
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        let mut obj = serde_json::Map::new();
-                        for ((name, _), v) in self.columns.iter().zip(row) {
-                            obj.insert(name.clone(), v.to_json());
-                        }
-                        serde_json::Value::Object(obj)
-                    })
-                    .collect();
-                let mut s = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
-                s.push('\n');
-                s
+                let mut out = String::from("[");
+                for (i, row) in self.rows.iter().enumerate() {
+                    out.push_str(if i == 0 { "\n  {" } else { ",\n  {" });
+                    for (j, ((name, ty), v)) in self.columns.iter().zip(row).enumerate() {
+                        out.push_str(if j == 0 { "\n    " } else { ",\n    " });
+                        out.push_str(&serde_json::Value::from(name.as_str()).to_string());
+                        out.push_str(": ");
+                        out.push_str(&json_token(ty, v));
+                    }
+                    out.push_str("\n  }");
+                }
+                out.push_str(if self.rows.is_empty() { "]\n" } else { "\n]\n" });
+                out
             }
             Format::Line => {
                 let width = self.columns.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0);
@@ -232,12 +256,20 @@ impl Table {
             .iter()
             .map(|(n, t)| json!({"name": n, "type": t.name()}))
             .collect();
-        let rows: Vec<serde_json::Value> = self
+        let rows: Vec<String> = self
             .rows
             .iter()
-            .map(|r| serde_json::Value::Array(r.iter().map(Value::to_json).collect()))
+            .map(|r| {
+                let cells: Vec<String> = self.columns.iter().zip(r).map(|((_, t), v)| json_token(t, v)).collect();
+                format!("[{}]", cells.join(","))
+            })
             .collect();
-        format!("{}\n", json!({"ok": true, "columns": columns, "rows": rows}))
+        // Rows written by hand: numbers (HUGEINT, DECIMAL) go out digit for digit.
+        format!(
+            "{{\"ok\":true,\"columns\":{},\"rows\":[{}]}}\n",
+            serde_json::Value::Array(columns),
+            rows.join(",")
+        )
     }
 
     fn render_box(&self) -> String {
@@ -290,9 +322,11 @@ impl Table {
             let parts: Vec<String> = row
                 .iter()
                 .zip(vals)
+                .zip(&self.columns)
                 .enumerate()
-                .map(|(i, (c, v))| match v {
+                .map(|(i, ((c, v), (_, ty)))| match v {
                     Value::Int(_) => format!("{c:>w$}", w = widths[i]),
+                    Value::Text(_) if ty.is_numeric() => format!("{c:>w$}", w = widths[i]),
                     _ => format!("{c:<w$}", w = widths[i]),
                 })
                 .collect();
@@ -301,6 +335,44 @@ impl Table {
         out.push_str(&line("└", "┴", "┘"));
         out
     }
+}
+
+/// `v` of a column of type `ty` as one JSON value: a number column's text (HUGEINT, DECIMAL,
+/// DOUBLE) as the number it spells, digit for digit; `nan`/`inf` and other text as strings.
+fn json_token(ty: &ColType, v: &Value) -> String {
+    match v {
+        Value::Text(t) if ty.is_numeric() && is_json_number(t) => t.clone(),
+        other => other.to_json().to_string(),
+    }
+}
+
+/// Whether `t` is a number in JSON's grammar (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`),
+/// of any length (a BIGNUM has hundreds of digits).
+fn is_json_number(t: &str) -> bool {
+    fn digits(s: &str) -> (&str, usize) {
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        (&s[n..], n)
+    }
+    let s = t.strip_prefix('-').unwrap_or(t);
+    let (mut s, n) = digits(s);
+    if n == 0 || (n > 1 && t.trim_start_matches('-').starts_with('0')) {
+        return false;
+    }
+    if let Some(frac) = s.strip_prefix('.') {
+        let (rest, n) = digits(frac);
+        if n == 0 {
+            return false;
+        }
+        s = rest;
+    }
+    if let Some(exp) = s.strip_prefix(['e', 'E']) {
+        let (rest, n) = digits(exp.strip_prefix(['+', '-']).unwrap_or(exp));
+        if n == 0 {
+            return false;
+        }
+        s = rest;
+    }
+    s.is_empty()
 }
 
 /// Unix milliseconds as DuckDB prints a TIMESTAMP: `2026-11-23 13:40:15.123`.
@@ -333,6 +405,62 @@ mod tests {
         );
         assert_eq!(t.render(Format::Csv), "name,scope\ns1,['s3://a']\n");
         assert_eq!(t.render(Format::Line), " name = s1\nscope = ['s3://a']\n");
-        assert!(t.render(Format::Json).contains("\"scope\": [\n      \"s3://a\"\n    ]"));
+        assert_eq!(
+            t.render(Format::Json),
+            "[\n  {\n    \"name\": \"s1\",\n    \"scope\": [\"s3://a\"]\n  }\n]\n"
+        );
+    }
+
+    #[test]
+    fn numbers_keep_every_digit_and_align_right() {
+        let t = Table {
+            columns: vec![
+                ("h".into(), ColType::from("hugeint".to_string())),
+                ("d".into(), ColType::from("double".to_string())),
+                ("s".into(), ColType::Varchar),
+            ],
+            rows: vec![
+                vec![
+                    Value::Text("170141183460469231731687303715884105727".into()),
+                    Value::Text("nan".into()),
+                    Value::Text("1".into()),
+                ],
+                vec![Value::Text("-1".into()), Value::Text("1.5".into()), Value::Null],
+            ],
+        };
+        let json = t.render(Format::Json);
+        assert!(
+            json.contains("\"h\": 170141183460469231731687303715884105727,"),
+            "{json}"
+        );
+        assert!(json.contains("\"d\": \"nan\""), "{json}");
+        assert!(json.contains("\"s\": \"1\""), "{json}");
+        assert!(json.contains("\"s\": null"), "{json}");
+        let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(parsed.as_array().map(Vec::len), Some(2));
+        let line = t.render_jsonl();
+        assert!(
+            line.contains("[170141183460469231731687303715884105727,\"nan\",\"1\"]"),
+            "{line}"
+        );
+        serde_json::from_str::<serde_json::Value>(&line).expect("valid JSON line");
+        assert_eq!(Table::default().render(Format::Json), "[]\n");
+        for (t, ok) in [
+            ("0", true),
+            ("-1.5e+38", true),
+            ("3.4028235E38", true),
+            ("01", false),
+            ("1.", false),
+            (".5", false),
+            ("nan", false),
+            ("-inf", false),
+            ("1e", false),
+            ("", false),
+        ] {
+            assert_eq!(is_json_number(t), ok, "{t}");
+        }
+        let boxed = t.render(Format::Box);
+        assert!(boxed.contains("│                                      -1 │"), "{boxed}");
+        assert!(boxed.contains("int128"), "{boxed}");
     }
 }

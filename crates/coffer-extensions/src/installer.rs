@@ -99,6 +99,12 @@ fn is_unavailable(e: &Error) -> bool {
     )
 }
 
+/// A wheel link is followed over HTTPS only, unless the index itself was configured as plain
+/// HTTP (a local mirror).
+fn link_allowed(index: &str, link: &str) -> bool {
+    link.starts_with("https://") || (index.starts_with("http://") && link.starts_with("http://"))
+}
+
 impl Installer {
     /// An installer of the extension directory `dir` (DuckDB's `extension_directory`; coffer's
     /// is `COFFER_EXTENSION_DIR`, else `$COFFER_HOME/extensions`). Nothing is touched yet.
@@ -310,7 +316,7 @@ impl Installer {
                     bad(&url, format!("no sha256 published for {}", file.filename)),
                 )
             })?;
-        if index.starts_with("https://") && !file.url.starts_with("https://") {
+        if !link_allowed(index, &file.url) {
             let reason = format!("{} is linked at {}, not over HTTPS: refused", file.filename, file.url);
             return Err((url.clone(), bad(&url, reason)));
         }
@@ -457,5 +463,19 @@ impl Installer {
         let lower = names::validate(name)?;
         let name = names::resolve(&lower).map_or(lower.as_str(), |k| k.name);
         store::remove(&self.root, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wheel_links_stay_on_https() {
+        assert!(link_allowed("https://pypi.org", "https://files.pythonhosted.org/x.whl"));
+        assert!(!link_allowed("https://pypi.org", "http://files.pythonhosted.org/x.whl"));
+        assert!(!link_allowed("https://pypi.org", "file:///etc/passwd"));
+        assert!(link_allowed("http://127.0.0.1:8080", "http://127.0.0.1:8080/x.whl"));
+        assert!(!link_allowed("http://127.0.0.1:8080", "ftp://x/x.whl"));
     }
 }

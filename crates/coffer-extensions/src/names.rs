@@ -1,0 +1,238 @@
+//! Extension names: DuckDB's known extensions, its aliases, and the checks that keep a name a
+//! plain file name.
+
+use crate::{Error, Result};
+
+/// A DuckDB 1.5.5 extension coffer can install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownExtension {
+    /// DuckDB's name of the extension (the file is `<name>.duckdb_extension`).
+    pub name: &'static str,
+    /// DuckDB's one-line description.
+    pub description: &'static str,
+}
+
+const fn known(name: &'static str, description: &'static str) -> KnownExtension {
+    KnownExtension { name, description }
+}
+
+/// The extensions DuckDB 1.5.5 knows: `internal_extensions` of `extension_helper.cpp` together
+/// with `AUTOLOADABLE_EXTENSIONS` of `extension_entries.hpp` (the same list
+/// `duckdb_extensions()` prints), sorted by name.
+pub const KNOWN_EXTENSIONS: &[KnownExtension] = &[
+    known("autocomplete", "Adds support for autocomplete in the shell"),
+    known("avro", "Adds support for reading Avro files"),
+    known("aws", "Provides features that depend on the AWS SDK"),
+    known(
+        "azure",
+        "Adds a filesystem abstraction for Azure blob storage to DuckDB",
+    ),
+    known("core_functions", "Core function library"),
+    known("delta", "Adds support for Delta Lake"),
+    known("ducklake", "Adds support for DuckLake, SQL as a Lakehouse Format"),
+    known("encodings", "All unicode encodings to UTF-8"),
+    known("excel", "Adds support for Excel-like format strings"),
+    known("fts", "Adds support for Full-Text Search Indexes"),
+    known(
+        "httpfs",
+        "Adds support for reading and writing files over a HTTP(S) connection",
+    ),
+    known("iceberg", "Adds support for Apache Iceberg"),
+    known(
+        "icu",
+        "Adds support for time zones and collations using the ICU library",
+    ),
+    known("inet", "Adds support for IP-related data types and functions"),
+    known("json", "Adds support for JSON operations"),
+    known("lance", "Adds support for querying Lance datasets"),
+    known("motherduck", "Enables motherduck integration with the system"),
+    known("mysql_scanner", "Adds support for connecting to a MySQL database"),
+    known(
+        "odbc_scanner",
+        "Adds support for connecting to remote databases over ODBC",
+    ),
+    known("parquet", "Adds support for reading and writing parquet files"),
+    known("postgres_scanner", "Adds support for connecting to a Postgres database"),
+    known("quack", "The DuckDB 'Quack' Client/Server Protocol"),
+    known(
+        "spatial",
+        "Geospatial extension that adds support for working with spatial data and functions",
+    ),
+    known(
+        "sqlite_scanner",
+        "Adds support for reading and writing SQLite database files",
+    ),
+    known("tpcds", "Adds TPC-DS data generation and query support"),
+    known("tpch", "Adds TPC-H data generation and query support"),
+    known("ui", "Adds local UI for DuckDB"),
+    known("unity_catalog", "Adds support for connecting to Unity Catalog"),
+    known(
+        "vortex",
+        "Adds support for reading and writing files using the Vortex file format",
+    ),
+    known("vss", "Adds indexing support to accelerate Vector Similarity Search"),
+];
+
+/// DuckDB 1.5.5's aliases (`internal_aliases` of `extension_alias.cpp`): alias, extension.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("http", "httpfs"),
+    ("https", "httpfs"),
+    ("md", "motherduck"),
+    ("mysql", "mysql_scanner"),
+    ("odbc", "odbc_scanner"),
+    ("s3", "httpfs"),
+    ("postgres", "postgres_scanner"),
+    ("sqlite", "sqlite_scanner"),
+    ("sqlite3", "sqlite_scanner"),
+    ("uc_catalog", "unity_catalog"),
+];
+
+/// The extensions every DuckDB 1.5.5 build links statically, coffer's bundled build (the
+/// `duckdb` crate's `bundled` feature without its `json`/`parquet` features) included.
+pub const BUILTIN_BUNDLED: &[&str] = &["core_functions"];
+
+/// The extensions the official `libduckdb.so` 1.5.5 links statically (what
+/// `duckdb_extensions()` reports as `STATICALLY_LINKED` with it). DuckDB 1.5.5's Python wheel
+/// has the same without `autocomplete`.
+pub const BUILTIN_LIBDUCKDB: &[&str] = &["autocomplete", "core_functions", "icu", "json", "parquet"];
+
+/// Checks that `name` is a plain identifier usable as a file name: ASCII letters, digits and
+/// `_`, not starting with a digit, at most 64 characters. Returns it in lower case (DuckDB's
+/// names are case-insensitive).
+///
+/// # Errors
+/// [`Error::InvalidName`] for anything else (`..`, `/`, `.`, spaces, empty).
+pub fn validate(name: &str) -> Result<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit();
+    if ok {
+        Ok(name.to_ascii_lowercase())
+    } else {
+        Err(Error::InvalidName {
+            name: name.chars().take(80).collect(),
+        })
+    }
+}
+
+/// Resolves `name` to a known extension: validates it, applies DuckDB's aliases
+/// (`postgres` → `postgres_scanner`) and looks it up in [`KNOWN_EXTENSIONS`].
+///
+/// # Errors
+/// [`Error::InvalidName`] for a name that is not an identifier, [`Error::UnknownExtension`]
+/// (with the closest known name) for one DuckDB does not know.
+pub fn resolve(name: &str) -> Result<&'static KnownExtension> {
+    let lower = validate(name)?;
+    let canonical = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == lower)
+        .map_or(lower.as_str(), |(_, ext)| ext);
+    KNOWN_EXTENSIONS
+        .iter()
+        .find(|k| k.name == canonical)
+        .ok_or_else(|| Error::UnknownExtension {
+            name: lower.clone(),
+            closest: closest(&lower),
+        })
+}
+
+/// The known name or alias closest to `name` (edit distance at most a third of its length,
+/// at least 2), or a known name that starts with it.
+fn closest(name: &str) -> Option<String> {
+    // Extension names before aliases at the same distance (`httpf` → `httpfs`, not `http`).
+    let candidates = KNOWN_EXTENSIONS
+        .iter()
+        .map(|k| (k.name, false))
+        .chain(ALIASES.iter().map(|(alias, _)| (*alias, true)));
+    let best = candidates
+        .map(|(c, alias)| (edit_distance(name, c), alias, c))
+        .min_by_key(|(d, alias, _)| (*d, *alias))
+        .map(|(d, _, c)| (d, c))?;
+    let limit = (name.len() / 3).max(2);
+    if best.0 <= limit {
+        return Some(best.1.to_string());
+    }
+    KNOWN_EXTENSIONS
+        .iter()
+        .find(|k| k.name.starts_with(name) || name.starts_with(k.name))
+        .map(|k| k.name.to_string())
+}
+
+/// Levenshtein distance over bytes (names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The PyPI project of an extension: `duckdb-extension-<name with _ as ->`.
+pub(crate) fn pypi_project(name: &str) -> String {
+    format!("duckdb-extension-{}", name.replace('_', "-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_resolve_to_known_extensions() {
+        for (alias, ext) in ALIASES {
+            assert_eq!(resolve(alias).map(|k| k.name).ok(), Some(*ext), "{alias}");
+        }
+        assert_eq!(resolve("HTTPFS").map(|k| k.name).ok(), Some("httpfs"));
+    }
+
+    #[test]
+    fn known_list_is_sorted_and_valid() {
+        for pair in KNOWN_EXTENSIONS.windows(2) {
+            assert!(pair[0].name < pair[1].name);
+        }
+        for k in KNOWN_EXTENSIONS {
+            assert_eq!(validate(k.name).ok().as_deref(), Some(k.name));
+        }
+    }
+
+    #[test]
+    fn traversal_and_odd_names_are_refused() {
+        for bad in [
+            "",
+            "../httpfs",
+            "a/b",
+            "httpfs.duckdb_extension",
+            "a b",
+            "1abc",
+            "é",
+            ".",
+            "x\0",
+        ] {
+            assert!(matches!(validate(bad), Err(Error::InvalidName { .. })), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        let closest_of = |n: &str| match resolve(n) {
+            Err(Error::UnknownExtension { closest, .. }) => closest,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(closest_of("httpf").as_deref(), Some("httpfs"));
+        assert_eq!(closest_of("postgresql").as_deref(), Some("postgres"));
+        assert_eq!(closest_of("iceburg").as_deref(), Some("iceberg"));
+        assert_eq!(closest_of("zzzzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn pypi_project_names() {
+        assert_eq!(pypi_project("postgres_scanner"), "duckdb-extension-postgres-scanner");
+        assert_eq!(pypi_project("httpfs"), "duckdb-extension-httpfs");
+    }
+}

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs DuckDB's httpfs extension for coffer's embedded DuckDB (1.5.5), offline from PyPI:
+# The test suite's set-up (scripts/test.sh runs it before coffer is built): installs DuckDB's
+# httpfs extension for coffer's embedded DuckDB (1.5.5) from PyPI with pip:
 #   bash scripts/install-httpfs.sh [EXTENSION_DIR]
+# Users need none of this: coffer installs extensions itself on first use, and
+# `coffer extension install httpfs` does it by hand (from DuckDB's repository or PyPI).
 # EXTENSION_DIR defaults to $COFFER_EXTENSION_DIR, else $COFFER_HOME/extensions, else
 # ~/.local/share/coffer/extensions. The file lands in EXTENSION_DIR/v1.5.5/linux_amd64/.
 set -euo pipefail

@@ -24,6 +24,9 @@ struct ServeArgs {
     /// DuckDB's threads.
     #[arg(long)]
     threads: Option<u32>,
+    /// Resolve `credential_chain` secrets (load DuckDB's aws extension, after the sandbox).
+    #[arg(long)]
+    credentials: bool,
     /// The sandbox to apply before DuckDB opens (coffer_sandbox::Policy arguments).
     #[arg(last = true, allow_hyphen_values = true)]
     sandbox: Vec<std::ffi::OsString>,
@@ -40,6 +43,20 @@ enum Cli {
     Serve(ServeArgs),
     /// Run a `sql` flight's script.
     FlightSql(flight_sql::Args),
+    /// Print the extensions this DuckDB links statically (they need no install), one per line.
+    BuiltinExtensions,
+}
+
+fn builtin_extensions() -> anyhow::Result<()> {
+    let conn = duckdb::Connection::open_in_memory()?;
+    let mut stmt = conn.prepare(
+        "SELECT extension_name FROM duckdb_extensions() WHERE install_mode = 'STATICALLY_LINKED' ORDER BY 1",
+    )?;
+    let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for name in names {
+        println!("{}", name?);
+    }
+    Ok(())
 }
 
 fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
@@ -58,6 +75,7 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         local_files: a.local_files,
         memory_limit: a.memory_limit,
         threads: a.threads,
+        credentials: a.credentials,
     };
     let conn = open_sandboxed(&opts, policy.as_ref()).map_err(|e| anyhow::anyhow!("cannot open DuckDB: {e:#}"))?;
     let stdin = std::io::stdin().lock();
@@ -73,6 +91,7 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli {
         Cli::Serve(a) => run_serve(a),
         Cli::FlightSql(a) => a.run(),
+        Cli::BuiltinExtensions => builtin_extensions(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

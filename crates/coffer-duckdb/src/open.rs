@@ -18,6 +18,27 @@ pub struct Options {
     pub memory_limit: Option<String>,
     /// DuckDB's `threads`.
     pub threads: Option<u32>,
+    /// The engine may resolve `credential_chain` secrets: a sandboxed engine loads DuckDB's
+    /// aws extension (after its sandbox is applied: the AWS SDK starts threads when it loads,
+    /// and a sandbox is applied to a single-threaded process). Without it a sandboxed engine
+    /// never loads aws, so a member's `credential_chain` secret resolves nothing.
+    pub credentials: bool,
+}
+
+/// Extensions that start threads when loaded: a sandboxed engine loads them only after its
+/// sandbox, and only when [`Options::credentials`].
+const THREADED: &[&str] = &["aws"];
+
+fn is_threaded(ext: &Path) -> bool {
+    ext.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| THREADED.contains(&s))
+}
+
+fn load(conn: &duckdb::Connection, ext: &Path) {
+    if let Err(e) = conn.execute_batch(&format!("LOAD {}", coffer_engine::string(&ext.to_string_lossy()))) {
+        eprintln!("coffer-engine: warning: cannot load {}: {e}", ext.display());
+    }
 }
 
 /// The extensions of DuckDB's version in `extension_dir`, httpfs first.
@@ -43,14 +64,14 @@ fn extensions(extension_dir: &Path) -> Vec<PathBuf> {
 /// # Errors
 /// DuckDB's error.
 pub fn open(opts: &Options) -> Result<duckdb::Connection> {
-    let conn = open_unlocked(opts, opts.threads)?;
+    let conn = open_unlocked(opts, opts.threads, false)?;
     lock(&conn, opts, None)?;
     Ok(conn)
 }
 
-/// The first half of [`open`]: DuckDB opened with `threads` and the extensions loaded, the
-/// configuration still open.
-fn open_unlocked(opts: &Options, threads: Option<u32>) -> Result<duckdb::Connection> {
+/// The first half of [`open`]: DuckDB opened with `threads` and the extensions loaded (but
+/// the [`THREADED`] ones when `single_threaded`), the configuration still open.
+fn open_unlocked(opts: &Options, threads: Option<u32>, single_threaded: bool) -> Result<duckdb::Connection> {
     let mut config = duckdb::Config::default()
         .enable_autoload_extension(opts.local_files)?
         .with("autoinstall_known_extensions", "false")?
@@ -68,8 +89,8 @@ fn open_unlocked(opts: &Options, threads: Option<u32>) -> Result<duckdb::Connect
     let conn = duckdb::Connection::open_in_memory_with_flags(config)?;
     if let Some(dir) = &opts.extension_dir {
         for ext in extensions(dir) {
-            if let Err(e) = conn.execute_batch(&format!("LOAD {}", coffer_engine::string(&ext.to_string_lossy()))) {
-                eprintln!("coffer-engine: warning: cannot load {}: {e}", ext.display());
+            if !(single_threaded && is_threaded(&ext)) {
+                load(&conn, &ext);
             }
         }
     }
@@ -108,12 +129,17 @@ pub fn open_sandboxed(opts: &Options, sandbox: Option<&coffer_sandbox::Policy>) 
     let Some(policy) = sandbox else {
         return Ok(open(opts)?);
     };
-    let conn = open_unlocked(opts, Some(1))?;
+    let conn = open_unlocked(opts, Some(1), true)?;
     coffer_sandbox::apply(policy).map_err(|e| anyhow::anyhow!("cannot sandbox the engine: {e}"))?;
     if let Some(net) = &policy.net {
         // From here on this process is the engine, a child of its connection supervisor.
         coffer_sandbox::net::confine(net)
             .map_err(|e| anyhow::anyhow!("cannot supervise the engine's connections: {e}"))?;
+    }
+    if let (true, Some(dir)) = (opts.credentials, &opts.extension_dir) {
+        for ext in extensions(dir).iter().filter(|e| is_threaded(e)) {
+            load(&conn, ext);
+        }
     }
     lock(&conn, opts, opts.threads)?;
     Ok(conn)

@@ -35,6 +35,66 @@ pub struct EngineConfig {
     /// The sandbox the engine applies to itself before it opens DuckDB, as
     /// `coffer_sandbox::Policy::to_args` gives it; `None`: not sandboxed.
     pub sandbox: Option<Vec<OsString>>,
+    /// The cloud credentials of coffer's own environment that engines may resolve
+    /// `credential_chain` secrets from; `None`: none (an engine's environment is empty).
+    pub credentials: Option<Credentials>,
+}
+
+/// What of coffer's own environment an engine gets for DuckDB's `credential_chain` providers
+/// (environment variables, profile files): the machine owner's identity, so only for the
+/// owner's own engine or the projects the owner names (`coffer serve
+/// --server-credentials-for`).
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    /// Variables set in the engine's environment.
+    pub env: Vec<(OsString, OsString)>,
+    /// Files and directories a sandboxed engine may read besides the system's.
+    pub read: Vec<PathBuf>,
+    /// The projects whose engines get them; `None`: every engine.
+    pub projects: Option<Vec<String>>,
+}
+
+impl Credentials {
+    /// Those of this process's environment: `AWS_*`, `AZURE_*`, `GOOGLE_APPLICATION_CREDENTIALS`
+    /// and `HOME`, with `~/.aws`, `~/.azure` and the files those variables name to read.
+    pub fn from_env(projects: Option<Vec<String>>) -> Credentials {
+        let mut env = Vec::new();
+        let mut read = Vec::new();
+        for (k, v) in std::env::vars_os() {
+            let Some(name) = k.to_str() else { continue };
+            if name.starts_with("AWS_")
+                || name.starts_with("AZURE_")
+                || name == "GOOGLE_APPLICATION_CREDENTIALS"
+                || name == "HOME"
+            {
+                if matches!(
+                    name,
+                    "AWS_CONFIG_FILE"
+                        | "AWS_SHARED_CREDENTIALS_FILE"
+                        | "AWS_WEB_IDENTITY_TOKEN_FILE"
+                        | "GOOGLE_APPLICATION_CREDENTIALS"
+                ) {
+                    read.push(PathBuf::from(&v));
+                }
+                if name == "HOME" {
+                    read.push(PathBuf::from(&v).join(".aws"));
+                    read.push(PathBuf::from(&v).join(".azure"));
+                }
+                env.push((k, v));
+            }
+        }
+        read.retain(|p| p.is_absolute() && p.exists());
+        Credentials { env, read, projects }
+    }
+
+    /// Whether the engines of `project` get these credentials.
+    pub fn applies_to(&self, project: Option<&str>) -> bool {
+        match (&self.projects, project) {
+            (None, _) => true,
+            (Some(list), Some(p)) => list.iter().any(|q| q.eq_ignore_ascii_case(p)),
+            (Some(_), None) => false,
+        }
+    }
 }
 
 impl EngineConfig {
@@ -49,8 +109,8 @@ impl EngineConfig {
             .unwrap_or_else(|| PathBuf::from("coffer-engine"))
     }
 
-    /// The engine's command line.
-    pub fn args(&self) -> Vec<OsString> {
+    /// The engine's command line (an engine of `project`).
+    pub fn args(&self, project: Option<&str>) -> Vec<OsString> {
         let mut a: Vec<OsString> = vec![
             "serve".into(),
             "--extension-dir".into(),
@@ -71,8 +131,20 @@ impl EngineConfig {
             a.push("--threads".into());
             a.push(t.to_string().into());
         }
+        let credentials = self.credentials.as_ref().filter(|c| c.applies_to(project));
+        if credentials.is_some() {
+            a.push("--credentials".into());
+        }
         if let Some(policy) = &self.sandbox {
             a.push("--".into());
+            if let Some(c) = credentials {
+                // The profile files, and the extension directory: DuckDB's aws extension is
+                // loaded after the sandbox is applied.
+                for p in c.read.iter().chain(std::iter::once(&self.extension_dir)) {
+                    a.push("--read".into());
+                    a.push(p.clone().into_os_string());
+                }
+            }
             a.extend(policy.iter().cloned());
         }
         a
@@ -96,15 +168,15 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Starts an engine: its environment is built from nothing but `PATH` and the library
-    /// path coffer itself runs with.
+    /// Starts an engine (of `project`): its environment is built from nothing but `PATH`, the
+    /// library path coffer itself runs with and the [`Credentials`] meant for it.
     ///
     /// # Errors
     /// [`EngineError::Start`] when the executable cannot be run.
-    pub fn spawn(config: &EngineConfig) -> Result<Engine> {
+    pub fn spawn(config: &EngineConfig, project: Option<&str>) -> Result<Engine> {
         use std::os::unix::process::CommandExt;
         let mut cmd = Command::new(&config.exe);
-        cmd.args(config.args())
+        cmd.args(config.args(project))
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .current_dir("/")
@@ -118,6 +190,9 @@ impl Engine {
         }
         if let Some(v) = std::env::var_os("COFFER_LOG") {
             cmd.env("COFFER_LOG", v);
+        }
+        if let Some(c) = config.credentials.as_ref().filter(|c| c.applies_to(project)) {
+            cmd.envs(c.env.iter().map(|(k, v)| (k, v)));
         }
         let mut child = cmd.spawn().map_err(|e| {
             EngineError::Start(format!(

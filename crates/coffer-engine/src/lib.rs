@@ -22,7 +22,7 @@ mod error;
 pub mod protocol;
 mod render;
 
-pub use client::{Engine, EngineConfig};
+pub use client::{Credentials, Engine, EngineConfig};
 pub use coffer_core::plan::{self, plan, PlanEntry, Planner};
 pub use error::{EngineError, Result};
 pub use protocol::{Cell, Rows};
@@ -56,10 +56,24 @@ pub fn httpfs_path(extension_dir: &std::path::Path) -> std::path::PathBuf {
 /// How to install httpfs into `extension_dir`, for error messages.
 pub fn install_hint(extension_dir: &std::path::Path) -> String {
     format!(
-        "the DuckDB httpfs extension ({DUCKDB_VERSION}) is not installed in {dir}; install it offline from PyPI with: bash scripts/install-httpfs.sh {dir} (it runs pip install duckdb-extension-httpfs==1.5.5 and copies duckdb_extension_httpfs/extensions/{DUCKDB_VERSION}/httpfs.duckdb_extension to {path})",
+        "the DuckDB httpfs extension ({DUCKDB_VERSION}) is not installed in {dir}; install it with: coffer extension install httpfs (from DuckDB's repository or PyPI's duckdb-extension-httpfs==1.5.5; on a machine without network: coffer extension install --from duckdb_extension_httpfs-1.5.5-py3-none-manylinux2014_x86_64.whl)",
         dir = extension_dir.display(),
-        path = httpfs_path(extension_dir).display()
     )
+}
+
+/// The DuckDB extensions a secret of `secret_type` with `provider` needs in DuckDB (none for
+/// coffer's own types): httpfs for S3, R2, GCS, Hugging Face and HTTP, DuckDB's aws extension
+/// for `credential_chain` on them, azure, postgres_scanner and mysql_scanner for theirs.
+pub fn extensions_for(secret_type: &str, provider: &str) -> &'static [&'static str] {
+    let chain = provider.eq_ignore_ascii_case("credential_chain");
+    match secret_type.to_ascii_lowercase().as_str() {
+        "s3" | "r2" | "gcs" if chain => &["httpfs", "aws"],
+        "s3" | "r2" | "gcs" | "huggingface" | "http" => &["httpfs"],
+        "azure" => &["azure"],
+        "postgres" => &["postgres_scanner"],
+        "mysql" => &["mysql_scanner"],
+        _ => &[],
+    }
 }
 
 /// A DuckDB error about a statement that held secret values, made safe to log: its first
@@ -226,7 +240,7 @@ impl Instance {
     fn engine<'s>(&self, service: &Service, state: &'s mut State) -> Result<&'s mut Engine> {
         state.last_used = Instant::now();
         if state.engine.is_none() {
-            state.engine = Some(Engine::spawn(&self.config)?);
+            state.engine = Some(Engine::spawn(&self.config, Some(&self.project))?);
             state.registered.clear();
             state.planner = Planner::new();
             let all = match service.list_secrets(&self.caller, &self.project) {
@@ -296,6 +310,14 @@ impl Instance {
     /// DuckDB's error (an unknown type, for one).
     pub fn which_secret(&self, service: &Service, path: &str, secret_type: &str) -> Result<Option<String>> {
         self.with_engine(service, |e| e.which_secret(path, secret_type))
+    }
+
+    /// Stops this instance's engine (after the statement it runs, if any): the next statement
+    /// starts a new one, which loads the extensions installed since and the secrets again.
+    pub fn restart(&self) {
+        let mut state = self.state();
+        state.engine = None;
+        state.registered.clear();
     }
 
     /// The engine's process id, if it runs.

@@ -75,6 +75,19 @@ def _secret_name(statement):
     return name
 
 
+def _sanitize(message):
+    """The first line of a DuckDB message, every character inside '...' replaced by '*'."""
+    first = (message.splitlines() or [""])[0]
+    out, inside = [], False
+    for ch in first:
+        if ch == "'":
+            inside = not inside
+            out.append(ch)
+        else:
+            out.append("*" if inside else ch)
+    return "".join(out)
+
+
 def _sql_string(value):
     return "'" + value.replace("'", "''") + "'"
 
@@ -123,12 +136,13 @@ class _Hook(object):
             pass
 
     def _report(self, statement, error):
-        # DuckDB's message may quote the statement, values included: name the secret only.
+        # DuckDB's message may quote the statement, values included: its first line only,
+        # every '...' string in it masked (as coffer's own engine does).
         key = (_secret_name(statement), type(error).__name__)
         if key in self._reported:
             return
         self._reported.add(key)
-        _warn("DuckDB refused the secret '%s' (%s); continuing without it" % key)
+        _warn("DuckDB refused the secret '%s' (%s: %s); continuing without it" % (key[0], key[1], _sanitize(str(error))))
 
     def patch(self, module):
         """Wraps `module.connect` and `module.close` and sets up the default connection."""

@@ -53,6 +53,7 @@ fn engine() -> EngineConfig {
         memory_limit: None,
         threads: None,
         sandbox: None,
+        credentials: None,
     }
 }
 

@@ -40,7 +40,8 @@ impl Default for EngineLimits {
 }
 
 /// The engine of the machine owner's own `coffer sql`: DuckDB keeps its local file system
-/// (their machine, their files); no sandbox, no limits.
+/// (their machine, their files) and their cloud credentials (`credential_chain` secrets
+/// resolve from their environment and profile files); no sandbox, no limits.
 pub fn local_engine(home: &std::path::Path) -> EngineConfig {
     EngineConfig {
         exe: EngineConfig::default_exe(),
@@ -50,12 +51,15 @@ pub fn local_engine(home: &std::path::Path) -> EngineConfig {
         memory_limit: None,
         threads: None,
         sandbox: None,
+        credentials: Some(coffer_engine::Credentials::from_env(None)),
     }
 }
 
 /// The engine of an untrusted caller (`/sql`, `coffer sql --safe`): sandboxed as a flight run
 /// is (no home, no database, no server; the extension directory read-only), DuckDB's local
-/// file system disabled, with `limits`.
+/// file system disabled, with `limits`. Its environment holds none of coffer's credentials,
+/// except for the engines of `server_credentials_for` (the machine owner's choice): there
+/// `credential_chain` secrets may resolve from coffer's environment and profile files.
 ///
 /// # Errors
 /// The sandbox cannot be set up here (no Landlock, an unknown run-as user).
@@ -63,6 +67,7 @@ pub fn sandboxed_engine(
     home: &std::path::Path,
     limits: &EngineLimits,
     sandbox: &crate::sandbox::RunSandbox,
+    server_credentials_for: &[String],
 ) -> anyhow::Result<EngineConfig> {
     let extension_dir = extension_dir(home);
     let policy = sandbox.engine_policy()?;
@@ -80,6 +85,8 @@ pub fn sandboxed_engine(
             a.push("coffer-engine".into());
             a
         }),
+        credentials: (!server_credentials_for.is_empty())
+            .then(|| coffer_engine::Credentials::from_env(Some(server_credentials_for.to_vec()))),
     })
 }
 
@@ -90,6 +97,7 @@ pub struct Duck<'a> {
     caller: coffer_core::Caller,
     project: String,
     instance: OnceCell<Arc<Instance>>,
+    extensions: Option<Arc<crate::extensions::Extensions>>,
 }
 
 impl<'a> Duck<'a> {
@@ -114,12 +122,49 @@ impl<'a> Duck<'a> {
             caller,
             project: project.to_string(),
             instance: OnceCell::new(),
+            extensions: None,
         }
     }
 
+    /// Installs the extensions a statement turns out to need with `extensions`, then runs it
+    /// again (once) on a new engine.
+    pub fn with_extensions(mut self, extensions: Option<Arc<crate::extensions::Extensions>>) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
+    /// When DuckDB's `message` says a known extension is missing: installs it if needed (by
+    /// this trusted process) and restarts the engine so that it loads it. `Ok(true)` when the
+    /// statement should run again; `Err` says why the extension could not be had.
+    fn provide_extension(&self, message: &str) -> Result<bool, String> {
+        let (Some(ext), Some(name)) = (&self.extensions, crate::extensions::missing_extension(message)) else {
+            return Ok(false);
+        };
+        match ext.ensure(&name) {
+            // Installed now, or installed since this engine started (another coffer process):
+            // a new engine loads it.
+            Ok(_) => {
+                self.instance().restart();
+                Ok(true)
+            }
+            Err(e) => Err(format!("coffer could not install the DuckDB extension {name}: {e}")),
+        }
+    }
+
+    /// The engine's instance; first, the extensions the project's secrets need in DuckDB are
+    /// installed (an engine that started without one that is installed now restarts).
     fn instance(&self) -> &Arc<Instance> {
-        self.instance
-            .get_or_init(|| self.plane.instance(&self.caller, &self.project))
+        self.instance.get_or_init(|| {
+            let instance = self.plane.instance(&self.caller, &self.project);
+            if let (Some(ext), Ok(secrets)) = (&self.extensions, self.service.list_secrets(&self.caller, &self.project))
+            {
+                let needed = secrets.iter().map(|s| (s.secret_type.as_str(), s.provider.as_str()));
+                if ext.ensure_for_secrets(needed) {
+                    instance.restart();
+                }
+            }
+            instance
+        })
     }
 
     /// Adds what coffer knows to DuckDB's error: which secret was used for the paths the
@@ -195,9 +240,19 @@ fn storage_paths(sql: &str) -> Vec<(String, &'static str)> {
 
 impl Passthrough for Duck<'_> {
     fn run(&self, sql: &str) -> Result<Table, String> {
-        match self.instance().query(self.service, sql) {
-            Ok(rows) => Ok(coffer_engine::table(rows)),
-            Err(e) => Err(self.explain(sql, e.to_string())),
+        let first = match self.instance().query(self.service, sql) {
+            Ok(rows) => return Ok(coffer_engine::table(rows)),
+            Err(e) => e.to_string(),
+        };
+        // A missing extension fails the statement while DuckDB binds it, before it ran: it
+        // runs again once the extension is there.
+        match self.provide_extension(&first) {
+            Ok(true) => match self.instance().query(self.service, sql) {
+                Ok(rows) => Ok(coffer_engine::table(rows)),
+                Err(e) => Err(self.explain(sql, e.to_string())),
+            },
+            Ok(false) => Err(self.explain(sql, first)),
+            Err(why) => Err(format!("{}\n{why}", self.explain(sql, first))),
         }
     }
 }
@@ -208,6 +263,7 @@ impl Passthrough for Duck<'_> {
 pub struct ServerSql {
     plane: Arc<DataPlane>,
     flights: Option<SpawnLauncher>,
+    extensions: Option<Arc<crate::extensions::Extensions>>,
 }
 
 impl ServerSql {
@@ -216,7 +272,17 @@ impl ServerSql {
     pub fn new(service: &Arc<coffer_core::Service>, config: EngineConfig, max_engines: usize) -> Self {
         let plane = DataPlane::with_limits(config, max_engines, Duration::from_secs(600));
         service.observe(plane.clone());
-        ServerSql { plane, flights: None }
+        ServerSql {
+            plane,
+            flights: None,
+            extensions: None,
+        }
+    }
+
+    /// Statements that need a known DuckDB extension get it installed by the server.
+    pub fn with_extensions(mut self, extensions: Option<Arc<crate::extensions::Extensions>>) -> Self {
+        self.extensions = extensions;
+        self
     }
 
     /// Stops every engine.
@@ -285,7 +351,8 @@ impl coffer_api::SqlRunner for ServerSql {
         project: &str,
         sql: &str,
     ) -> Result<Vec<coffer_sql::Outcome>, coffer_sql::SqlError> {
-        let duck = Duck::on(service, self.plane.clone(), caller.clone(), project);
+        let duck =
+            Duck::on(service, self.plane.clone(), caller.clone(), project).with_extensions(self.extensions.clone());
         let mut session = coffer_sql::Session::new(service, project, caller.clone())
             .with_passthrough(&duck)
             .sandboxed();

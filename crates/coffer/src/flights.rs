@@ -12,10 +12,20 @@ pub const PYTHON_SITE: &str = include_str!("../assets/sitecustomize.py");
 /// Gives `python` and `sql` runs the project's secrets as DuckDB statements.
 struct DuckEnv {
     extension_dir: PathBuf,
+    extensions: Option<Arc<crate::extensions::Extensions>>,
 }
 
 impl DuckDbEnv for DuckEnv {
     fn env(&self, secrets: &[(Vec<String>, coffer_core::OpenedSecret)]) -> Result<ExtraEnv, String> {
+        // The extensions the secrets need in DuckDB, installed by this (trusted) process before
+        // the run starts: the run's own DuckDB finds them in the extension directory.
+        if let Some(ext) = &self.extensions {
+            ext.ensure_for_secrets(
+                secrets
+                    .iter()
+                    .map(|(_, s)| (s.info.secret_type.as_str(), s.info.provider.as_str())),
+            );
+        }
         let statements = coffer_engine::render_opened(secrets);
         let values: Vec<SecretString> = statements
             .iter()
@@ -94,13 +104,15 @@ pub fn settings(
     }
 }
 
-/// A runner with `settings` whose `python` and `sql` runs see the DuckDB secrets, with
-/// httpfs from coffer's extension directory.
-pub fn runner(home: &Path, settings: Settings) -> Runner {
+/// A runner with `settings` whose `python` and `sql` runs see the DuckDB secrets, with the
+/// extensions they need from coffer's extension directory (installed before the run by
+/// `extensions`).
+pub fn runner(home: &Path, settings: Settings, extensions: Option<Arc<crate::extensions::Extensions>>) -> Runner {
     Runner::new(
         settings,
         Some(Arc::new(DuckEnv {
             extension_dir: crate::dataplane::extension_dir(home),
+            extensions,
         })),
     )
 }

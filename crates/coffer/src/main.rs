@@ -8,6 +8,7 @@
 mod command;
 mod dataplane;
 mod error;
+mod extensions;
 mod flights;
 mod hint;
 mod home;

@@ -833,3 +833,62 @@ fn the_owner_can_allow_an_address_range() {
     let refused = create("imds", "169.254.169.254");
     assert_eq!(refused.status, 400, "{}", refused.text);
 }
+
+/// A `credential_chain` secret takes the credentials of the environment it is resolved in: in
+/// a member's engine, the server's own AWS identity. A member with `use` creates one and reads
+/// a bucket only the server's identity may read: refused, until the machine's owner allows
+/// it for the project (`--server-credentials-for`).
+#[test]
+fn a_members_credential_chain_secret_never_takes_the_servers_identity() {
+    use common::s3::{env_path, S3Server};
+    let h = Harness::new();
+    let ext = env_path(
+        "COFFER_TEST_EXTENSION_DIR",
+        "a directory with httpfs and aws installed (scripts/test.sh installs them)",
+    );
+    assert!(
+        ext.join("v1.5.5/linux_amd64/aws.duckdb_extension").is_file(),
+        "COFFER_TEST_EXTENSION_DIR has no aws extension: scripts/test.sh installs it (coffer extension install aws)"
+    );
+    let ext = ext.to_string_lossy().into_owned();
+    let root = h.home().join("s3");
+    std::fs::create_dir_all(root.join("private")).expect("bucket");
+    std::fs::write(root.join("private/data.csv"), "id\n1\n2\n3\n").expect("csv");
+    let s3 = S3Server::start(&root, "AKIASERVERIDENTITY", "server-identity-secret");
+    let identity = [
+        ("COFFER_EXTENSION_DIR", ext.as_str()),
+        ("AWS_ACCESS_KEY_ID", "AKIASERVERIDENTITY"),
+        ("AWS_SECRET_ACCESS_KEY", "server-identity-secret"),
+    ];
+    let create = format!(
+        "CREATE PERSISTENT SECRET chain (TYPE s3, PROVIDER credential_chain, CHAIN 'env', REGION 'us-east-1', \
+         ENDPOINT '127.0.0.1:{}', URL_STYLE 'path', USE_SSL false, SCOPE 's3://private')",
+        s3.port
+    );
+    let read = "SELECT count(*) AS n FROM read_csv('s3://private/data.csv')";
+
+    let s = server_with(&h, &identity);
+    let writer = member(&s, "wanda", "write");
+    let user = member(&s, "ulf", "use");
+    let created = sql(&s, &writer, &create);
+    assert!(created[0].0, "{}", created[0].1);
+    for token in [&user, &writer] {
+        let results = sql(&s, token, read);
+        assert!(
+            !results[0].0,
+            "a member read with the server's identity: {}",
+            results[0].1
+        );
+    }
+    drop(s);
+
+    // The owner allows it for this project: the same secret now resolves from the server's
+    // environment.
+    let mut allowed = identity.to_vec();
+    allowed.push(("COFFER_SERVER_CREDENTIALS_FOR", "default"));
+    let s = server_with(&h, &allowed);
+    let results = sql(&s, &user, read);
+    assert!(results[0].0, "{}\n{}", results[0].1, s.log_text());
+    assert!(results[0].1.contains('3'), "{}", results[0].1);
+    drop(s3);
+}

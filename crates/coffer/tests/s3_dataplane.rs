@@ -199,20 +199,136 @@ fn reads_two_buckets_through_their_scoped_secrets() {
     drop((a, b));
 }
 
+/// coffer-extensions' imitation of PyPI (and of DuckDB's repository).
+#[path = "../../coffer-extensions/tests/common/mod.rs"]
+#[allow(clippy::all, clippy::pedantic, clippy::expect_used)]
+mod pypi;
+
+/// The real httpfs 1.5.5, as the wheel PyPI publishes would hold it.
+fn httpfs_wheel() -> Vec<u8> {
+    let file = env_path("COFFER_TEST_EXTENSION_DIR", "a directory with httpfs installed")
+        .join("v1.5.5/linux_amd64/httpfs.duckdb_extension");
+    pypi::wheel("httpfs", "1.5.5", &std::fs::read(file).expect("httpfs"))
+}
+
+/// `coffer sql -c SQL` with an empty extension directory, DuckDB's repository unreachable and
+/// PyPI at `pypi`.
+fn sql_installing(coffer: &Coffer, pypi: &str, sql: &str, offline: bool) -> std::process::Output {
+    let mut c = coffer.command();
+    c.env("COFFER_EXTENSION_DIR", coffer.dir.path().join("extensions"))
+        .env("COFFER_EXTENSION_REPOSITORY", pypi::closed_port_url())
+        .env("COFFER_PYPI_URL", pypi);
+    if offline {
+        c.env("COFFER_OFFLINE", "1");
+    }
+    c.args(["sql", "-c", sql]).output().expect("run")
+}
+
 #[test]
-fn a_missing_httpfs_says_how_to_install_it() {
+fn the_first_s3_read_installs_httpfs_itself() {
     let coffer = Coffer::new();
-    let out = Command::new(assert_cmd::cargo::cargo_bin("coffer"))
-        .env("COFFER_HOME", coffer.dir.path().join("home"))
-        .env("COFFER_EXTENSION_DIR", coffer.dir.path().join("no-extensions"))
-        .args(["sql", "-c", "SELECT count(*) FROM read_csv('s3://bucket-a/data.csv')"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
+    let root = coffer.dir.path().join("s3");
+    bucket(&root, "bucket-a", 4);
+    let s3 = S3Server::start(&root, "AKIAFIRSTREAD", "first-read-secret");
+    coffer.create_s3("sa", "s3://bucket-a", "AKIAFIRSTREAD", "first-read-secret", s3.port);
+    let installed = coffer
+        .dir
+        .path()
+        .join("extensions/v1.5.5/linux_amd64/httpfs.duckdb_extension");
+    let read = "SELECT count(*) FROM read_csv('s3://bucket-a/data.csv')";
+
+    // PyPI publishes another checksum: nothing is installed and the statement says why.
+    let server = pypi::Server::start();
+    let wheel = httpfs_wheel();
+    pypi::serve_pypi(&server, "httpfs", &wheel, &"0".repeat(64));
+    let out = sql_installing(&coffer, &server.url(), read, false);
     let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("hint: the DuckDB httpfs extension (v1.5.5) is not installed in"),
+        err.contains("coffer could not install the DuckDB extension httpfs"),
         "{err}"
     );
-    assert!(err.contains("bash scripts/install-httpfs.sh"), "{err}");
+    assert!(err.contains("sha256"), "{err}");
+    assert!(!installed.exists());
+
+    // Offline: no download, and how to install without network.
+    let out = sql_installing(&coffer, &server.url(), read, true);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("offline") && err.contains("coffer extension install --from"),
+        "{err}"
+    );
+    assert!(!installed.exists());
+
+    // The published checksum: installed by coffer itself, and the statement runs.
+    let good = pypi::Server::start();
+    pypi::serve_pypi(&good, "httpfs", &wheel, &pypi::sha256(&wheel));
+    let out = sql_installing(&coffer, &good.url(), read, false);
+    let (stdout, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{err}");
+    assert!(stdout.contains('4'), "{stdout}");
+    assert!(installed.is_file());
+    // Installed once: the next statement downloads nothing.
+    let before = good.requests().len();
+    let out = sql_installing(&coffer, &good.url(), read, false);
+    assert!(out.status.success());
+    assert_eq!(good.requests().len(), before);
+    drop(s3);
+}
+
+#[test]
+fn coffer_extension_installs_lists_and_removes() {
+    let coffer = Coffer::new();
+    let server = pypi::Server::start();
+    let wheel = httpfs_wheel();
+    pypi::serve_pypi(&server, "httpfs", &wheel, &pypi::sha256(&wheel));
+    let ext = |args: &[&str]| {
+        let mut c = coffer.command();
+        c.env("COFFER_EXTENSION_DIR", coffer.dir.path().join("extensions"))
+            .env("COFFER_EXTENSION_REPOSITORY", pypi::closed_port_url())
+            .env("COFFER_PYPI_URL", server.url())
+            .arg("extension")
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let out = ext(&["install", "http"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.starts_with("installed DuckDB extension httpfs 1.5.5 (from PyPI"),
+        "{said}"
+    );
+    let listed = String::from_utf8_lossy(&ext(&["list", "--format", "json"]).stdout).to_string();
+    let rows: Value = serde_json::from_str(&listed).expect("json");
+    assert!(
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .any(|r| r["name"] == "httpfs" && r["status"] == "installed"),
+        "{listed}"
+    );
+    let again = ext(&["install", "httpfs"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already installed"));
+    let unknown = ext(&["install", "httpfz"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("httpfs"),
+        "a close match is offered"
+    );
+    // Air-gapped: from the wheel file itself.
+    let file = coffer.dir.path().join(pypi::wheel_name("httpfs", "1.5.5"));
+    std::fs::write(&file, &wheel).expect("wheel");
+    assert!(ext(&["remove", "httpfs"]).status.success());
+    assert_eq!(ext(&["remove", "httpfs"]).status.code(), Some(2));
+    let out = ext(&["--offline", "install", "--from", &file.to_string_lossy()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(coffer
+        .dir
+        .path()
+        .join("extensions/v1.5.5/linux_amd64/httpfs.duckdb_extension")
+        .is_file());
 }

@@ -17,9 +17,22 @@ pub struct Ctx {
     pub(super) unsandboxed_runs: bool,
     pub(super) run_as: Option<String>,
     pub(super) allow_network: Vec<String>,
+    pub(super) offline: bool,
 }
 
 impl Ctx {
+    /// The installer of DuckDB extensions for this process's engines (`None`, with a warning,
+    /// when the environment's settings are invalid: statements then say what is missing).
+    pub(super) fn extensions(&self) -> Option<std::sync::Arc<crate::extensions::Extensions>> {
+        match crate::extensions::Extensions::new(&self.home, self.offline) {
+            Ok(e) => Some(std::sync::Arc::new(e)),
+            Err(e) => {
+                eprintln!("coffer: warning: DuckDB extensions will not install themselves: {e:#}");
+                None
+            }
+        }
+    }
+
     /// How this process sandboxes runs and untrusted engines.
     pub(super) fn run_sandbox(&self) -> Result<crate::sandbox::RunSandbox> {
         crate::sandbox::RunSandbox::new(self.unsandboxed_runs, self.run_as.as_deref(), &self.allow_network)
@@ -31,6 +44,7 @@ impl Ctx {
         Ok(crate::flights::runner(
             &self.home,
             crate::flights::settings(&self.home, None, &[], Some(&sandbox)),
+            self.extensions(),
         ))
     }
 

@@ -46,12 +46,15 @@ impl Args {
             memory_limit: "1GB".into(),
             threads: 2,
         };
-        let engine = crate::dataplane::sandboxed_engine(&ctx.home, &limits, &sandbox)?;
+        let engine = crate::dataplane::sandboxed_engine(&ctx.home, &limits, &sandbox, &[])?;
         let service = Arc::new(ctx.service()?);
         service.set_net_policy(sandbox.net.clone());
         let runner = Arc::new(ctx.local_runner()?);
-        let sql =
-            Arc::new(crate::dataplane::ServerSql::new(&service, engine, 4).with_flights(&service, Arc::clone(&runner)));
+        let sql = Arc::new(
+            crate::dataplane::ServerSql::new(&service, engine, 4)
+                .with_flights(&service, Arc::clone(&runner))
+                .with_extensions(ctx.extensions()),
+        );
         let api = coffer_api::Local::new(Arc::clone(&service), coffer_core::Caller::local())
             .with_sql(Arc::clone(&sql) as Arc<dyn coffer_api::SqlRunner>)
             .spawning_flights(Arc::clone(&runner));

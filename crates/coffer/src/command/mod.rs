@@ -3,6 +3,7 @@
 mod access;
 mod ctx;
 mod env;
+mod extension;
 mod flight;
 mod init;
 mod key;
@@ -76,6 +77,16 @@ pub struct Cli {
         value_delimiter = ','
     )]
     allow_network: Vec<String>,
+    /// Never download: DuckDB extensions come only from what is installed (`coffer extension
+    /// install --from FILE` on machines without network).
+    #[arg(
+        long,
+        env = "COFFER_OFFLINE",
+        global = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    offline: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -135,6 +146,10 @@ enum Command {
     Key(key::Command),
     /// Copy the whole store to another database (SQLite ↔ PostgreSQL); secrets stay encrypted.
     Migrate(migrate::Args),
+    /// List, install and remove the DuckDB extensions of coffer's DuckDB (installed by
+    /// themselves on first use too).
+    #[command(subcommand)]
+    Extension(extension::Command),
 }
 
 /// `/proc/PID/cmdline` is world-readable: a `--database` URL with a password given on the
@@ -176,6 +191,7 @@ impl std::fmt::Debug for Cli {
             .field("unsandboxed_runs", &self.unsandboxed_runs)
             .field("run_as", &self.run_as)
             .field("allow_network", &self.allow_network)
+            .field("offline", &self.offline)
             // The subcommand's arguments may hold values given on the command line.
             .finish_non_exhaustive()
     }
@@ -196,6 +212,7 @@ impl Cli {
             unsandboxed_runs: self.unsandboxed_runs,
             run_as: self.run_as.filter(|r| !r.is_empty()),
             allow_network: self.allow_network,
+            offline: self.offline,
         };
         warn_password_on_argv();
         coffer_model::names::validate_name(&ctx.project).map_err(|_| {
@@ -225,6 +242,7 @@ impl Cli {
             Command::Env(c) => c.run(&ctx),
             Command::Run(a) => a.run(&ctx),
             Command::Flight(c) => c.run(&ctx),
+            Command::Extension(c) => c.run(&ctx),
         }
     }
 }

@@ -49,6 +49,17 @@ pub struct Args {
     /// make room); an engine unused for 10 minutes is stopped.
     #[arg(long, env = "COFFER_SQL_ENGINES", value_name = "N", default_value_t = 16)]
     sql_engines: usize,
+    /// Let `credential_chain` secrets of PROJECT resolve from this server's own cloud
+    /// credentials (its AWS_*/AZURE_* environment and ~/.aws, ~/.azure): every member with
+    /// `use` there then acts with the server's identity. Off for every project by default;
+    /// repeat it or separate projects with commas.
+    #[arg(
+        long,
+        env = "COFFER_SERVER_CREDENTIALS_FOR",
+        value_name = "PROJECT",
+        value_delimiter = ','
+    )]
+    server_credentials_for: Vec<String>,
     /// Offer only the MCP tools that change nothing on /mcp (its `query` then takes only
     /// statements that change nothing).
     #[arg(long, env = "COFFER_MCP_READ_ONLY")]
@@ -270,7 +281,7 @@ impl Args {
         let std_listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
         std_listener.set_nonblocking(true)?;
         let sandbox = sandbox.with_listener(std_listener.local_addr()?, true);
-        let engine = crate::dataplane::sandboxed_engine(&ctx.home, &limits, &sandbox)?;
+        let engine = crate::dataplane::sandboxed_engine(&ctx.home, &limits, &sandbox, &self.server_credentials_for)?;
         let service = Arc::new(ctx.service()?);
         service.set_net_policy(sandbox.net.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -302,6 +313,7 @@ impl Args {
             let runner = Arc::new(crate::flights::runner(
                 &ctx.home,
                 crate::flights::settings(&ctx.home, Some(public.clone()), &self.flight_env_allow, Some(&sandbox)),
+                ctx.extensions(),
             ));
             match runner.recover(&service) {
                 Ok(0) => {}
@@ -330,7 +342,8 @@ impl Args {
             };
             let sql = Arc::new(
                 crate::dataplane::ServerSql::new(&service, engine, self.sql_engines)
-                    .with_flights(&service, Arc::clone(&runner)),
+                    .with_flights(&service, Arc::clone(&runner))
+                    .with_extensions(ctx.extensions()),
             );
             let state = coffer_server::AppState::new(Arc::clone(&service))
                 .with_sql(Arc::clone(&sql) as Arc<dyn coffer_api::SqlRunner>)

@@ -185,13 +185,14 @@ impl Args {
                 &ctx.home,
                 &crate::dataplane::EngineLimits::default(),
                 &ctx.run_sandbox()?,
+                &[],
             )?
         } else {
             crate::dataplane::local_engine(&ctx.home)
         };
         let duck = service
             .as_ref()
-            .map(|s| crate::dataplane::Duck::new(s, engine, &ctx.project));
+            .map(|s| crate::dataplane::Duck::new(s, engine, &ctx.project).with_extensions(ctx.extensions()));
         let launcher = match &service {
             Some(s) => Some(crate::dataplane::LocalLauncher {
                 service: s,

@@ -31,6 +31,7 @@ pub fn engine_config() -> coffer_engine::EngineConfig {
         memory_limit: None,
         threads: None,
         sandbox: None,
+        credentials: None,
     }
 }
 

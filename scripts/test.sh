@@ -73,6 +73,20 @@ if [ "$(npm_version playwright-core)" != "$PLAYWRIGHT_CORE_VERSION" ] \
   npm install --prefix "$COFFER_NPM_DIR" --save-exact --no-audit --no-fund --loglevel=error \
     "playwright-core@$PLAYWRIGHT_CORE_VERSION" "axe-core@$AXE_CORE_VERSION"
 fi
+# Azurite (Microsoft's Azure Storage emulator, npm): its blob service is the Azure of the tests of
+# `azure` secrets (crates/coffer/tests/secret_types.rs).
+AZURITE_VERSION=3.37.0
+if [ "$(npm_version azurite)" != "$AZURITE_VERSION" ]; then
+  echo "== installing azurite@$AZURITE_VERSION into $COFFER_NPM_DIR"
+  mkdir -p "$COFFER_NPM_DIR"
+  [ -f "$COFFER_NPM_DIR/package.json" ] || echo '{"private": true}' >"$COFFER_NPM_DIR/package.json"
+  npm install --prefix "$COFFER_NPM_DIR" --save-exact --no-audit --no-fund --loglevel=error \
+    "azurite@$AZURITE_VERSION"
+fi
+export COFFER_TEST_AZURITE="$COFFER_NPM_DIR/node_modules/.bin/azurite-blob"
+# Debian's mariadbd (.ci/run installs mariadb-server): the tests start a private one for `mysql`
+# secrets.
+export COFFER_TEST_MARIADBD="${COFFER_TEST_MARIADBD:-$(command -v mariadbd || echo /usr/sbin/mariadbd)}"
 # PostgreSQL drivers for the PostgreSQL endpoint's tests (scripts/pg_clients.py), with psql.
 PSYCOPG_VERSION=3.3.9
 ASYNCPG_VERSION=0.32.0
@@ -93,6 +107,9 @@ export DUCKDB_LIB_DIR="$LIBDUCKDB_DIR"
 export LD_LIBRARY_PATH="$LIBDUCKDB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export COFFER_TEST_EXTENSION_DIR="${COFFER_TEST_EXTENSION_DIR:-$HOME/.cache/coffer-extensions}"
 bash scripts/install-httpfs.sh "$COFFER_TEST_EXTENSION_DIR"
+# The extensions of the other secret types' tests (secret_types.rs), from PyPI too, so that the
+# tests do not download them on first use as coffer otherwise does.
+bash scripts/install-test-extensions.sh "$COFFER_TEST_EXTENSION_DIR" aws azure postgres_scanner mysql_scanner
 if ! command -v s3s-fs >/dev/null && [ ! -x "$HOME/.cargo/bin/s3s-fs" ]; then
   echo "== installing s3s-fs 0.14.1 (an S3 server that checks signatures, for the tests)"
   cargo install s3s-fs@0.14.1 --features binary --locked --quiet

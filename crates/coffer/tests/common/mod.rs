@@ -15,6 +15,8 @@
 // Each test binary includes this module and uses a different part of it.
 #![allow(dead_code)]
 
+pub mod azurite;
+pub mod mariadb;
 pub mod s3;
 pub mod server;
 

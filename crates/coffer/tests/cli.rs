@@ -686,7 +686,7 @@ fn invalid_definitions_are_usage_errors_and_write_nothing() {
         ),
         (
             vec!["secret", "create", "pg", "--type", "postgres", "--set", "port=99999", "--set", "password=-"],
-            "invalid value for field 'port' of secret type 'postgres': expected a port number from 1 to 65535, got '99999'",
+            "invalid value for field 'port' of secret type 'postgres': expected a port number from 0 to 65535, got '99999'",
         ),
         (
             vec!["secret", "create", "g", "--type", "gcs", "--set", "key_id=K"],

@@ -2,7 +2,7 @@
 //! `SELECT`s of coffer's table functions are in `select`, pg_duckdb's `duckdb.secrets` table in
 //! `pg`, and the reading of literal values in `values`.
 
-use crate::create_secret::{CreateSecret, Persist};
+use crate::create_secret::{CreateSecret, OptionValue, Persist};
 use crate::error::{Result, SqlError};
 use crate::flights::{self, FlightLauncher, Func};
 use crate::guard;
@@ -57,6 +57,7 @@ pub struct Outcome {
     pub result: Result<Table>,
 }
 
+mod constant;
 mod pg;
 mod select;
 mod values;
@@ -196,19 +197,27 @@ impl<'a> Session<'a> {
             // DuckDB's default persist type is TEMPORARY.
             (Some(Persist::Temporary), None) | (None, None) => Storage::Memory,
         };
-        let values = c
-            .options
-            .into_iter()
-            .map(|(k, v)| {
-                let input = option_input(&k, v)?;
-                Ok((k, input))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut scopes = c.scopes;
+        let mut values = Vec::with_capacity(c.options.len());
+        for (k, v) in c.options {
+            let v = match v {
+                OptionValue::Expr(e) => OptionValue::Text(self.eval_constant(&k, &e)?),
+                other => other,
+            };
+            if k.eq_ignore_ascii_case("scope") {
+                if let OptionValue::Text(t) = v {
+                    scopes = vec![t.declassify()];
+                }
+                continue;
+            }
+            let input = option_input(&k, v)?;
+            values.push((k, input));
+        }
         let req = CreateRequest {
             name: c.name,
             secret_type: c.secret_type,
             provider: c.provider,
-            scopes: c.scopes,
+            scopes,
             storage,
             on_conflict: if c.or_replace {
                 OnConflict::Replace
@@ -231,6 +240,15 @@ impl<'a> Session<'a> {
                 name,
                 storage_specifier,
             } => {
+                if name.quote_style.is_none() && crate::keywords::refused_as_name(&name.value) {
+                    return Err(SqlError::syntax(
+                        format!(
+                            "syntax error at or near \"{v}\": '{v}' is a reserved word in DuckDB; quote it (\"{v}\") to use it as a secret name",
+                            v = name.value
+                        ),
+                        None,
+                    ));
+                }
                 if temporary == Some(true) && storage_specifier.is_some() {
                     return Err(SqlError::syntax(
                         "Can not combine TEMPORARY with specifying a storage for drop secret",

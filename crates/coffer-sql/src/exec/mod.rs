@@ -32,6 +32,7 @@ pub struct Session<'a> {
     passthrough: Option<&'a dyn Passthrough>,
     flights: Option<&'a dyn FlightLauncher>,
     sandboxed: bool,
+    settings: settings::SecretSettings,
 }
 
 /// Whether a statement names secrets: such statements are coffer's alone and never go to the
@@ -60,6 +61,7 @@ pub struct Outcome {
 mod constant;
 mod pg;
 mod select;
+mod settings;
 mod values;
 
 impl<'a> Session<'a> {
@@ -72,6 +74,7 @@ impl<'a> Session<'a> {
             passthrough: None,
             flights: None,
             sandboxed: false,
+            settings: settings::SecretSettings::default(),
         }
     }
 
@@ -173,23 +176,30 @@ impl<'a> Session<'a> {
     }
 
     fn create_secret(&mut self, c: CreateSecret) -> Result<Table> {
-        let storage = match &c.storage {
+        if c.persist == Some(Persist::Persistent) && !self.settings.allow_persistent {
+            return Err(SqlError::Semantic(
+                "Invalid Input Error: Persistent secrets are disabled. Restart DuckDB and enable persistent secrets through 'SET allow_persistent_secrets=true'".into(),
+            ));
+        }
+        // A PERSISTENT secret without IN goes to default_secret_storage, as in DuckDB.
+        let default_storage = (c.persist == Some(Persist::Persistent)).then(|| self.settings.default_storage.clone());
+        let storage = match c.storage.as_ref().or(default_storage.as_ref()) {
             None => None,
             Some(s) => Some(Storage::parse(s).ok_or_else(|| {
                 SqlError::Semantic(format!(
-                    "Secret storage '{s}' not found; coffer's storages are memory (temporary) and coffer (persistent; local_file and motherduck are accepted for it)"
+                    "Invalid Input Error: Secret storage '{s}' not found! coffer's storages are memory (temporary) and coffer (persistent; local_file and motherduck are accepted for it)"
                 ))
             })?),
         };
         let storage = match (c.persist, storage) {
             (Some(Persist::Temporary), Some(s)) if s.persistent() => {
                 return Err(SqlError::Semantic(
-                    "Cannot create temporary secrets in a persistent secret storage!".into(),
+                    "Invalid Input Error: Cannot create temporary secrets in a persistent secret storage!".into(),
                 ))
             }
             (Some(Persist::Persistent), Some(Storage::Memory)) => {
                 return Err(SqlError::Semantic(
-                    "Cannot create persistent secrets in a temporary secret storage!".into(),
+                    "Invalid Input Error: Cannot create persistent secrets in a temporary secret storage!".into(),
                 ))
             }
             (_, Some(s)) => s,
@@ -264,6 +274,11 @@ impl<'a> Session<'a> {
                 self.service
                     .drop_secret(&self.caller, &self.project, &name.value, if_exists, storage)?;
                 Ok(Table::success())
+            }
+            ast::Statement::Set(ast::Set::SingleAssignment { variable, values, .. })
+                if settings::is_secret_setting(&variable) =>
+            {
+                self.set_secret_setting(&variable, &values)
             }
             ast::Statement::Query(q) => self.query(&q),
             ast::Statement::Insert(ins) => self.pg_insert(&ins),

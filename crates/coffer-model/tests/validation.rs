@@ -339,7 +339,7 @@ fn huggingface_token() {
     let v = ok("huggingface", Some("credential_chain"), &[], vec![]);
     assert_eq!(
         string_of("hf", &v),
-        "name=hf;type=huggingface;provider=credential_chain;serializable=true;scope=hf://;"
+        "name=hf;type=huggingface;provider=credential_chain;serializable=true;scope=hf://;token=redacted"
     );
 }
 

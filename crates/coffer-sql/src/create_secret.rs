@@ -260,6 +260,16 @@ impl<'a> Cursor<'a> {
         if literal.is_ok() && matches!(self.peek().map(|t| &t.token), Some(Token::Comma | Token::RParen) | None) {
             return literal;
         }
+        // A list or map that does not parse is a syntax error, not an expression; a word that
+        // is not a value starts one (`CAST(...)`, `getvariable(...)`).
+        let starts_expression = match self.tokens.get(start).map(|t| &t.token) {
+            Some(Token::Word(w)) => w.quote_style.is_some() || !w.value.eq_ignore_ascii_case("map"),
+            Some(Token::LParen) => true,
+            _ => false,
+        };
+        if literal.is_err() && !starts_expression {
+            return literal;
+        }
         if let Err(SqlError::Syntax { message, .. }) = &literal {
             if message.contains("nests lists or maps") {
                 return literal;

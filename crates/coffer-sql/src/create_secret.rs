@@ -566,7 +566,7 @@ pub fn refuse_reserved(t: Option<&TokenWithSpan>) -> Result<()> {
         if w.quote_style.is_none() && crate::keywords::refused_as_name(&w.value) {
             return Err(SqlError::syntax(
                 format!(
-                    "syntax error at or near \"{v}\": '{v}' is a reserved word in DuckDB; quote it (\"{v}\") to use it as a secret name",
+                    "at or near \"{v}\": '{v}' is a reserved word in DuckDB; quote it (\"{v}\") to use it as a secret name",
                     v = w.value
                 ),
                 Some(pos_of(t)),

@@ -253,7 +253,7 @@ impl<'a> Session<'a> {
                 if name.quote_style.is_none() && crate::keywords::refused_as_name(&name.value) {
                     return Err(SqlError::syntax(
                         format!(
-                            "syntax error at or near \"{v}\": '{v}' is a reserved word in DuckDB; quote it (\"{v}\") to use it as a secret name",
+                            "at or near \"{v}\": '{v}' is a reserved word in DuckDB; quote it (\"{v}\") to use it as a secret name",
                             v = name.value
                         ),
                         None,

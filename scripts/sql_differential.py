@@ -26,22 +26,17 @@ Deliberate differences (normalised or annotated, never reported as differences)
  1. Storage name: DuckDB's persistent storage is `local_file`, coffer's is `coffer`. DuckDB's
     `local_file` is mapped to `coffer` in every `storage` column (duckdb_secrets(),
     which_secret(), query results).
- 2. Secret names: DuckDB lower-cases a secret's name (`CREATE SECRET "MySecret"` is listed as
-    `mysecret`); coffer keeps the case as written and compares names case-insensitively.
-    Names are compared case-insensitively: the `name` column of duckdb_secrets(),
-    which_secret() and query results, and the `name=` field of `secret_string`, are
-    lower-cased on both sides before comparing.
+ 2. (Gone.) Secret names: coffer folds the names of DuckDB's types to lower case as DuckDB
+    does, so names are compared exactly (a `generic` secret, coffer's own type, keeps its case).
  3. Default persistence: CREATE SECRET without PERSISTENT/TEMPORARY is TEMPORARY in both (no
     normalisation needed; sequences check it).
- 4. Required fields: coffer requires KEY_ID, SECRET and REGION for an s3 `config` secret
-    (pg_duckdb's table rules; seed 000), KEY_ID, SECRET and ACCOUNT_ID for r2, KEY_ID + SECRET
-    or BEARER_TOKEN for gcs, TOKEN for huggingface; DuckDB requires nothing. Sequences give
-    those fields, except the ones about this difference, which mark the statement
-    `-- => coffer_fails: <regex>`: DuckDB must succeed and add at most one secret (replacing or
-    removing one is refused), coffer must fail with a message matching the regex; the script
-    then drops the added secret from DuckDB so that both continue from the same state.
+ 4. (Gone.) Required fields: none, as in DuckDB (`CREATE SECRET s (TYPE s3)`); pg_duckdb's
+    NOT NULL columns apply to `INSERT INTO duckdb.secrets` only.
  5. Secret names must match [A-Za-z0-9._-]{1,128} in coffer; DuckDB takes any identifier
-    (`"my secret"`). Annotated with `-- => coffer_fails:` as in 4.
+    (`"my secret"`). Annotated `-- => coffer_fails: <regex>`: DuckDB must succeed and add at
+    most one secret (replacing or removing one is refused), coffer must fail with a message
+    matching the regex; the script then drops the added secret from DuckDB so that both
+    continue from the same state.
  6. Error messages are not compared (only success/failure); a `-- => error: <regex>` line
     checks coffer's message where a sequence cares.
  7. The result of CREATE/DROP SECRET (DuckDB: a `Success` column with one row for CREATE and
@@ -57,8 +52,8 @@ Deliberate differences (normalised or annotated, never reported as differences)
 10. DuckDB 1.5.5 bug: `DROP SECRET IF EXISTS x FROM local_file` for an absent x fails with an
     IO Error (it tries to delete x.duckdb_secret); coffer succeeds, as IF EXISTS says.
     Annotated `-- => duckdb_fails:`.
-11. Enumerated fields: coffer checks URL_STYLE against vhost|path (README's type table);
-    DuckDB stores any string. Annotated `-- => coffer_fails:` as in 4.
+11. (Gone.) Enumerated fields: coffer stores any URL_STYLE (and MySQL SSL_MODE) string
+    unchecked, as DuckDB does.
 12. Sensitive values in DuckDB's secret string: DuckDB 1.5.5 prints HTTP_PROXY_PASSWORD in
     clear (`http_proxy_password=pw`) and, for REFRESH 'auto', a `refresh_info={...}` entry that
     repeats every option including SECRET in clear. coffer never prints a sensitive value: it
@@ -89,7 +84,7 @@ statements are comments, except these, which apply to the statement just above t
     -- => ok                       the statement succeeds (in both engines in `both` mode)
     -- => error                    the statement fails (in both engines in `both` mode)
     -- => error: <regex>           ... and coffer's message matches <regex> (re.search)
-    -- => coffer_fails: <regex>    `both` mode only: a deliberate difference (4, 5 above)
+    -- => coffer_fails: <regex>    `both` mode only: a deliberate difference (5 above)
     -- => duckdb_fails: <regex>    `both` mode only: DuckDB 1.5.5 fails with a message matching
                                    <regex> where coffer succeeds on purpose (10 above); the
                                    statement must leave coffer's state as DuckDB's
@@ -357,8 +352,7 @@ class Answer:
 def norm_secret_string(s: Any) -> Any:
     if not isinstance(s, str):
         return s
-    # Deliberate difference 2: the name field compares case-insensitively.
-    return re.sub(r"^name=([^;]*)", lambda m: "name=" + m.group(1).lower(), s)
+    return s
 
 
 def duckdb_secret_string(s: Any) -> Any:
@@ -383,8 +377,6 @@ def norm_value(col: str, v: Any) -> Any:
     c = col.lower()
     if isinstance(v, list):
         return tuple(norm_value("", x) for x in v)
-    if c == "name" and isinstance(v, str):
-        return v.lower()
     if c == "storage" and isinstance(v, str):
         return STORAGE_MAP.get(v, v)
     if c == "secret_string":

@@ -13,7 +13,7 @@ CREATE SECRET (
 -- | ["__default_azure_llm", "azure_llm", "config", false, "memory", [], "name=__default_azure_llm;type=azure_llm;provider=config;serializable=true;scope;api_key=redacted;api_version=api-version;resource_name=resource-name"]
 -- => which: [["__default_azure_llm", "TEMPORARY", "memory"], null]
 DROP TEMPORARY SECRET __default_azure;
--- => error: does not exist
+-- => error: Failed to remove non-existent secret
 CREATE SECRET (TYPE AZURE_LLM, API_KEY 'k', RESOURCE_NAME 'r');
 -- => error: (?i)api_version
 DROP TEMPORARY SECRET __default_azure_llm;

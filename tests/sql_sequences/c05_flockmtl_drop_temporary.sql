@@ -2,7 +2,7 @@
 -- mode: coffer-only
 -- probe: https://api.openai.com/v1 openai
 DROP TEMPORARY SECRET your_secret_name;
--- => error: does not exist
+-- => error: Failed to remove non-existent secret
 CREATE SECRET your_secret_name (TYPE OPENAI, API_KEY 'your-api-key');
 -- => secrets:
 -- | ["your_secret_name", "openai", "config", false, "memory", [], "name=your_secret_name;type=openai;provider=config;serializable=true;scope;api_key=redacted"]
@@ -21,4 +21,4 @@ DROP TEMPORARY SECRET __default_openai;
 -- => secrets: []
 -- => which: [null]
 DROP TEMPORARY SECRET __default_openai;
--- => error: does not exist
+-- => error: Failed to remove non-existent secret

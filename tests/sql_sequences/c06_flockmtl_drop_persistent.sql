@@ -28,9 +28,9 @@ DROP PERSISTENT SECRET __default_openai;
 -- => secrets:
 -- | ["__default_openai", "openai", "config", false, "memory", [], "name=__default_openai;type=openai;provider=config;serializable=true;scope;api_key=redacted"]
 DROP PERSISTENT SECRET __default_openai;
--- => error: does not exist
+-- => error: Failed to remove non-existent secret
 -- restart
 DROP TEMPORARY SECRET __default_openai;
--- => error: does not exist
+-- => error: Failed to remove non-existent secret
 -- => secrets: []
 -- => which: [null]

@@ -14,7 +14,7 @@ CREATE PERSISTENT SECRET cc2 (TYPE S3, PROVIDER CREDENTIAL_CHAIN, CHAIN 'env;con
 -- | ["cc2", "s3", "credential_chain", true, "coffer", ["s3://bucket"], "name=cc2;type=s3;provider=credential_chain;serializable=true;scope=s3://bucket;chain=env;config;profile=dev;region=eu-west-1"]
 -- => which: [["cc2", "PERSISTENT", "coffer"], ["cc", "TEMPORARY", "memory"]]
 CREATE SECRET bad (TYPE s3, PROVIDER credential_chain, KEY_ID 'AKIA');
--- => error: (?i)unknown field 'key_id'
+-- => error: (?i)unknown parameter 'key_id'
 CREATE SECRET bad (TYPE s3, PROVIDER no_such_provider);
 -- => error: (?i)provider
 CREATE OR REPLACE SECRET cc (TYPE s3, KEY_ID 'AKIA1', SECRET 's1', REGION 'us-east-1');

@@ -9,5 +9,5 @@ CREATE SECRET gcc (TYPE gcs, PROVIDER credential_chain);
 CREATE SECRET (TYPE huggingface, PROVIDER credential_chain);
 -- => secrets:
 -- | ["gcc", "gcs", "credential_chain", false, "memory", ["gcs://", "gs://"], "name=gcc;type=gcs;provider=credential_chain;serializable=true;scope=gcs://,gs://;"]
--- | ["__default_huggingface", "huggingface", "credential_chain", false, "memory", ["hf://"], "name=__default_huggingface;type=huggingface;provider=credential_chain;serializable=true;scope=hf://;"]
+-- | ["__default_huggingface", "huggingface", "credential_chain", false, "memory", ["hf://"], "name=__default_huggingface;type=huggingface;provider=credential_chain;serializable=true;scope=hf://;token=redacted"]
 -- => which: [["gcc", "TEMPORARY", "memory"], ["__default_huggingface", "TEMPORARY", "memory"]]

@@ -1,8 +1,8 @@
--- about: PROVIDER credential_chain for r2 requires ACCOUNT_ID; DuckDB's aws extension derives the endpoint <account>.r2.cloudflarestorage.com (path style) from it, as for config
+-- about: PROVIDER credential_chain for r2 requires nothing (as DuckDB); DuckDB's aws extension derives the endpoint <account>.r2.cloudflarestorage.com (path style) from it, as for config
 -- mode: coffer-only
 -- probe: r2://bucket/x r2
-CREATE SECRET rcc (TYPE r2, PROVIDER credential_chain);
--- => error: (?i)account_id
+CREATE SECRET rcc (TYPE r2, PROVIDER credential_chain, KEY_ID 'a');
+-- => error: ^Binder Error: Unknown parameter 'key_id'
 CREATE SECRET rcc (TYPE r2, PROVIDER credential_chain, ACCOUNT_ID 'acct');
 -- => ok
 -- => secrets:

@@ -21,7 +21,7 @@ CREATE SECRET az3 (TYPE azure, PROVIDER service_principal, TENANT_ID 't', CLIENT
 -- | ["az2", "azure", "credential_chain", true, "coffer", ["azure://container"], "name=az2;type=azure;provider=credential_chain;serializable=true;scope=azure://container;account_name=acct"]
 -- | ["az3", "azure", "service_principal", false, "memory", ["abfss://"], "name=az3;type=azure;provider=service_principal;serializable=true;scope=abfss://;account_name=a;client_id=c;client_secret=redacted;tenant_id=t"]
 -- => which: [["az2", "PERSISTENT", "coffer"], ["az1", "TEMPORARY", "memory"], ["az3", "TEMPORARY", "memory"]]
-CREATE SECRET az4 (TYPE azure);
--- => error: (?i)connection_string|account_name
+CREATE SECRET az4 (TYPE azure, NOPE 'x');
+-- => error: ^Binder Error: Unknown parameter 'nope' for secret type 'azure'
 SELECT name FROM duckdb_secrets() WHERE secret_string LIKE '%AccountKey%' OR secret_string LIKE '%=cs%';
 -- => rows: []

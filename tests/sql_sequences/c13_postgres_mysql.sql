@@ -17,8 +17,8 @@ CREATE PERSISTENT SECRET my (TYPE mysql, HOST 'h', PORT '3306', PASSWORD 'p', SS
 -- | ["pg", "postgres", "config", false, "memory", [], "name=pg;type=postgres;provider=config;serializable=true;scope;database=db;host=localhost;password=redacted;port=5432;user=u"]
 -- | ["my", "mysql", "config", true, "coffer", [], "name=my;type=mysql;provider=config;serializable=true;scope;host=h;password=redacted;port=3306;ssl_mode=REQUIRED"]
 -- => which: [["pg", "TEMPORARY", "memory"], ["my", "PERSISTENT", "coffer"]]
-CREATE SECRET my2 (TYPE mysql, SSL_MODE 'bogus');
--- => error: (?i)ssl_mode
+CREATE SECRET my2 (TYPE mysql, PORT 'x');
+-- => error: (?i)port
 CREATE SECRET (TYPE postgres);
 -- => ok
 -- => secrets:

@@ -44,6 +44,11 @@ pub fn secret_string(v: &SecretView<'_>) -> String {
             }
         }
     }
+    // DuckDB's Hugging Face secret always holds a token entry, redacted (NULL when no token
+    // was given, or read by its credential_chain provider).
+    if v.ty == "huggingface" {
+        entries.entry("token".into()).or_insert_with(|| "redacted".into());
+    }
     for (field, params) in maps {
         let items: Vec<String> = params.iter().map(|p| format!("{p}=redacted")).collect();
         entries.insert(field.to_string(), format!("{{{}}}", items.join(", ")));

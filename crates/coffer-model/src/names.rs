@@ -28,6 +28,20 @@ pub fn validate_name(name: &str) -> Result<()> {
     }
 }
 
+/// The name a secret of type `ty` is stored and shown under: DuckDB lower-cases the name of
+/// every secret (`CREATE SECRET "MySecret"` is listed as `mysecret`), so coffer folds the
+/// names of every type DuckDB's `CREATE SECRET` creates (DuckDB's, FlockMTL's, MotherDuck's)
+/// the same way, and `which_secret` in coffer and in the embedded DuckDB agree. A `generic`
+/// secret, coffer's own, is named after the environment variable it sets (`DATABASE_URL`)
+/// and keeps its case.
+pub fn fold_name(ty: &str, name: &str) -> String {
+    if ty.eq_ignore_ascii_case("generic") {
+        name.to_string()
+    } else {
+        name.to_ascii_lowercase()
+    }
+}
+
 /// The name DuckDB gives an unnamed secret of `ty`: `__default_<type>`.
 pub fn default_name(ty: &str) -> String {
     format!("__default_{}", ty.to_ascii_lowercase())
@@ -57,5 +71,9 @@ mod tests {
             "invalid secret name 'a b': names must match [A-Za-z0-9._-]{1,128} (letters, digits, '.', '_' and '-', 1 to 128 characters; not '.' or '..')"
         );
         assert_eq!(default_name("OPENAI"), "__default_openai");
+        assert_eq!(fold_name("s3", "My_S3"), "my_s3");
+        assert_eq!(fold_name("S3", "A"), "a");
+        assert_eq!(fold_name("generic", "DATABASE_URL"), "DATABASE_URL");
+        assert_eq!(fold_name("GENERIC", "Db_Url"), "Db_Url");
     }
 }

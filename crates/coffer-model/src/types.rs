@@ -13,7 +13,7 @@ pub enum FieldKind {
     OneOf(&'static [&'static str]),
     /// `true`/`false` (also `t`/`f`, `1`/`0`, any case, as DuckDB casts text to BOOLEAN).
     Bool,
-    /// A TCP port, 1 to 65535.
+    /// A TCP port, 0 (the client's default) to 65535.
     Port,
     /// A map of text keys to text values (`extra_http_headers`, flights `params`).
     Map,
@@ -26,7 +26,7 @@ impl FieldKind {
             FieldKind::Text => "expected text".into(),
             FieldKind::OneOf(v) => format!("expected one of: {}", v.join(", ")),
             FieldKind::Bool => "expected a boolean (true or false)".into(),
-            FieldKind::Port => "expected a port number from 1 to 65535".into(),
+            FieldKind::Port => "expected a port number from 0 to 65535".into(),
             FieldKind::Map => "expected a map of text keys to text values".into(),
         }
     }
@@ -88,14 +88,6 @@ const fn d(name: &'static str, default: &'static str) -> FieldSpec {
         default: Some(default),
     }
 }
-const fn one_of(name: &'static str, v: &'static [&'static str], default: Option<&'static str>) -> FieldSpec {
-    FieldSpec {
-        name,
-        kind: FieldKind::OneOf(v),
-        sensitive: false,
-        default,
-    }
-}
 const fn map(name: &'static str, sensitive: bool) -> FieldSpec {
     FieldSpec {
         name,
@@ -121,7 +113,9 @@ pub struct ProviderSpec {
     /// The fields this provider accepts.
     pub fields: &'static [FieldSpec],
     /// Alternatives of required fields: satisfied when every field of any one alternative is
-    /// set. Empty: nothing is required.
+    /// set. Empty: nothing is required. DuckDB's own types require nothing (DuckDB 1.5.5 takes
+    /// `CREATE SECRET s (TYPE s3)`); pg_duckdb's NOT NULL columns are checked by its
+    /// `duckdb.secrets` INSERT alone (coffer-sql).
     pub required: &'static [&'static [&'static str]],
 }
 
@@ -165,14 +159,12 @@ impl TypeSpec {
     }
 }
 
-const URL_STYLES: &[&str] = &["vhost", "path"];
-
 macro_rules! s3_common {
     () => {
         [
             d("region", "us-east-1"),
             f("endpoint"),
-            one_of("url_style", URL_STYLES, Some("vhost")),
+            d("url_style", "vhost"),
             b("use_ssl", Some("true")),
             b("verify_ssl", Some("true")),
             f("kms_key_id"),
@@ -236,7 +228,16 @@ const AZURE_SP: [FieldSpec; 9] = concat(
 );
 const AZURE_MI: [FieldSpec; 7] = concat([f("client_id"), f("object_id")], AZURE_COMMON);
 
-const MYSQL_SSL_MODES: &[&str] = &["disabled", "preferred", "required", "verify_ca", "verify_identity"];
+/// DuckDB's `http` type (src/main/secret/default_secrets.cpp): the same fields for its
+/// `config` and `env` providers.
+const HTTP_FIELDS: [FieldSpec; 6] = [
+    b("verify_ssl", Some("true")),
+    f("http_proxy"),
+    f("http_proxy_username"),
+    s("http_proxy_password"),
+    map("extra_http_headers", true),
+    s("bearer_token"),
+];
 
 /// Every type coffer knows, in the order listings show them.
 pub static TYPES: &[TypeSpec] = &[
@@ -247,7 +248,7 @@ pub static TYPES: &[TypeSpec] = &[
             ProviderSpec {
                 name: "config",
                 fields: &S3_CONFIG,
-                required: &[&["key_id", "secret", "region"]],
+                required: &[],
             },
             ProviderSpec {
                 name: "credential_chain",
@@ -265,12 +266,12 @@ pub static TYPES: &[TypeSpec] = &[
             ProviderSpec {
                 name: "config",
                 fields: &R2_CONFIG,
-                required: &[&["key_id", "secret", "account_id"]],
+                required: &[],
             },
             ProviderSpec {
                 name: "credential_chain",
                 fields: &R2_CHAIN,
-                required: &[&["account_id"]],
+                required: &[],
             },
         ],
         default_scopes: &["r2://"],
@@ -283,7 +284,7 @@ pub static TYPES: &[TypeSpec] = &[
             ProviderSpec {
                 name: "config",
                 fields: &GCS_CONFIG,
-                required: &[&["key_id", "secret"], &["bearer_token"]],
+                required: &[],
             },
             ProviderSpec {
                 name: "credential_chain",
@@ -301,25 +302,22 @@ pub static TYPES: &[TypeSpec] = &[
             ProviderSpec {
                 name: "config",
                 fields: &AZURE_CONFIG,
-                required: &[&["connection_string"], &["account_name"]],
+                required: &[],
             },
             ProviderSpec {
                 name: "credential_chain",
                 fields: &AZURE_CHAIN,
-                required: &[&["account_name"]],
+                required: &[],
             },
             ProviderSpec {
                 name: "service_principal",
                 fields: &AZURE_SP,
-                required: &[
-                    &["tenant_id", "client_id", "client_secret", "account_name"],
-                    &["tenant_id", "client_id", "client_certificate_path", "account_name"],
-                ],
+                required: &[],
             },
             ProviderSpec {
                 name: "managed_identity",
                 fields: &AZURE_MI,
-                required: &[&["account_name"]],
+                required: &[],
             },
         ],
         default_scopes: &["azure://", "az://"],
@@ -332,7 +330,7 @@ pub static TYPES: &[TypeSpec] = &[
             ProviderSpec {
                 name: "config",
                 fields: &[s("token")],
-                required: &[&["token"]],
+                required: &[],
             },
             ProviderSpec {
                 name: "credential_chain",
@@ -372,7 +370,7 @@ pub static TYPES: &[TypeSpec] = &[
                 s("password"),
                 f("database"),
                 f("socket"),
-                one_of("ssl_mode", MYSQL_SSL_MODES, Some("preferred")),
+                d("ssl_mode", "preferred"),
                 f("ssl_ca"),
                 f("ssl_capath"),
                 f("ssl_cert"),
@@ -383,6 +381,24 @@ pub static TYPES: &[TypeSpec] = &[
             ],
             required: &[],
         }],
+        default_scopes: &[],
+        duckdb_type: true,
+    },
+    TypeSpec {
+        name: "http",
+        description: "HTTP(S) requests: bearer token, extra headers and proxy (DuckDB core, used by httpfs)",
+        providers: &[
+            ProviderSpec {
+                name: "config",
+                fields: &HTTP_FIELDS,
+                required: &[],
+            },
+            ProviderSpec {
+                name: "env",
+                fields: &HTTP_FIELDS,
+                required: &[],
+            },
+        ],
         default_scopes: &[],
         duckdb_type: true,
     },

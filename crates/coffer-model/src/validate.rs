@@ -411,7 +411,8 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
                 InputValue::Map(_) => (None, "a map".to_string()),
             };
             match n {
-                Some(p) if (1..=65535).contains(&p) => {
+                // 0: the client library's default port (DuckDB's MySQL docs write `PORT 0`).
+                Some(p) if (0..=65535).contains(&p) => {
                     fields.public.insert(name.into(), FieldValue::Int(p));
                 }
                 _ => return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), Some(&shown_text))),
@@ -452,11 +453,12 @@ fn apply_duckdb_derived(ty: &TypeSpec, fields: &mut SecretFields) {
     let set_default = |fields: &mut SecretFields, k: &str, v: String| {
         fields.public.entry(k.to_string()).or_insert(FieldValue::Text(v));
     };
+    // DuckDB derives both from the account id only: an R2 secret without one has neither.
     if ty.name == "r2" {
         if let Some(FieldValue::Text(account)) = fields.public.get("account_id").cloned() {
             set_default(fields, "endpoint", format!("{account}.r2.cloudflarestorage.com"));
+            set_default(fields, "url_style", "path".into());
         }
-        set_default(fields, "url_style", "path".into());
     }
 }
 

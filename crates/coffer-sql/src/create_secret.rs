@@ -10,6 +10,11 @@
 //!         | [ value, ... ] | ( value, ... ) | MAP { key : value, ... }
 //! ```
 //!
+//! A value followed by more than a `,` or `)` is a constant expression (`'a' || 'b'`,
+//! `getvariable('x')`, `CAST(5 AS VARCHAR)`), kept as text for the embedded DuckDB to evaluate
+//! as DuckDB does; a subquery is refused as DuckDB refuses it. An unquoted name may not be one
+//! of DuckDB's reserved words ([`crate::keywords`]).
+//!
 //! `TYPE`, `PROVIDER` and `SCOPE` are options with a special meaning; every other key is a
 //! field of the type. sqlparser parses the statement but keeps every value as an identifier,
 //! so lists, numbers and maps are lost: this module is the "small parser" the README names.
@@ -34,6 +39,10 @@ pub enum OptionValue {
     List(Vec<OptionValue>),
     /// `MAP {k: v}`.
     Map(Vec<(String, OptionValue)>),
+    /// A constant expression (`getvariable('x')`, `'a' || 'b'`, `'5'::INTEGER`), as SQL text:
+    /// DuckDB evaluates it when the secret is created, and so does the embedded DuckDB here.
+    /// The text may hold a secret value.
+    Expr(SecretString),
 }
 
 /// `PERSISTENT` or `TEMPORARY`.
@@ -243,6 +252,68 @@ impl<'a> Cursor<'a> {
         Ok(v)
     }
 
+    /// An option's value: a literal, or else the tokens up to the next `,` or `)` at the same
+    /// depth as a constant expression.
+    fn option_value(&mut self) -> Result<OptionValue> {
+        let start = self.at;
+        let literal = self.value();
+        if literal.is_ok() && matches!(self.peek().map(|t| &t.token), Some(Token::Comma | Token::RParen) | None) {
+            return literal;
+        }
+        // A list or map that does not parse is a syntax error, not an expression; a word that
+        // is not a value starts one (`CAST(...)`, `getvariable(...)`).
+        let starts_expression = match self.tokens.get(start).map(|t| &t.token) {
+            Some(Token::Word(w)) => w.quote_style.is_some() || !w.value.eq_ignore_ascii_case("map"),
+            Some(Token::LParen) => true,
+            _ => false,
+        };
+        if literal.is_err() && !starts_expression {
+            return literal;
+        }
+        if let Err(SqlError::Syntax { message, .. }) = &literal {
+            if message.contains("nests lists or maps") {
+                return literal;
+            }
+        }
+        self.at = start;
+        let mut depth = 0usize;
+        let mut text = SecretString::with_capacity(0);
+        let mut after_operand = false;
+        while let Some(t) = self.peek() {
+            // Two operands in a row at the top (`s3 KEY_ID`) are a missing comma, not an
+            // expression.
+            let operand = is_operand(&t.token);
+            if depth == 0 && after_operand && operand {
+                return Err(self.error("',' or ')'"));
+            }
+            if depth == 0 {
+                after_operand = operand || matches!(t.token, Token::RParen | Token::RBracket | Token::RBrace);
+            }
+            match &t.token {
+                Token::Comma | Token::RParen if depth == 0 => break,
+                Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
+                Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+                Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::SELECT => {
+                    return Err(SqlError::Semantic(
+                        "Binder Error: Secret Parameter cannot contain subqueries".into(),
+                    ))
+                }
+                _ => {}
+            }
+            if !text.expose_secret().is_empty() {
+                text.push(' ');
+            }
+            push_token(&mut text, &t.token);
+            self.at += 1;
+        }
+        if self.at == start {
+            // Nothing to evaluate: the literal's error says what was expected.
+            literal?;
+            return Err(self.error("a value"));
+        }
+        Ok(OptionValue::Expr(text))
+    }
+
     fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<OptionValue>) -> Result<OptionValue> {
         self.depth += 1;
         let v = f(self);
@@ -284,6 +355,60 @@ impl<'a> Cursor<'a> {
             }
             self.expect(&Token::Comma, "',' or '}'")?;
         }
+    }
+}
+
+/// A value or a name, as opposed to an operator (words such as AND, IS, LIKE, AS are operators
+/// here).
+fn is_operand(t: &Token) -> bool {
+    match t {
+        Token::Word(w) if w.quote_style.is_none() => !matches!(
+            w.keyword,
+            Keyword::AND
+                | Keyword::OR
+                | Keyword::NOT
+                | Keyword::IS
+                | Keyword::IN
+                | Keyword::LIKE
+                | Keyword::ILIKE
+                | Keyword::SIMILAR
+                | Keyword::BETWEEN
+                | Keyword::COLLATE
+                | Keyword::AS
+                | Keyword::NULL
+                | Keyword::TRUE
+                | Keyword::FALSE
+        ),
+        Token::Word(_) | Token::SingleQuotedString(_) | Token::DoubleQuotedString(_) | Token::Number(_, _) => true,
+        _ => false,
+    }
+}
+
+/// Appends a token as SQL text: strings and quoted names re-quoted (sqlparser's `Display`
+/// does not double their quotes).
+fn push_token(out: &mut SecretString, t: &Token) {
+    let quoted = |out: &mut SecretString, q: char, s: &str| {
+        out.push(q);
+        for c in s.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
+    };
+    match t {
+        Token::SingleQuotedString(s) => quoted(out, '\'', s),
+        Token::EscapedStringLiteral(s) => {
+            out.push('E');
+            quoted(out, '\'', s)
+        }
+        Token::DoubleQuotedString(s) => quoted(out, '"', s),
+        Token::Word(w) => match w.quote_style {
+            Some(q) => quoted(out, q, &w.value),
+            None => out.push_str(&w.value),
+        },
+        other => out.push_str(&other.to_string()),
     }
 }
 
@@ -348,6 +473,7 @@ pub fn parse(tokens: &[TokenWithSpan]) -> Result<CreateSecret> {
     let name = if starts_options(&c) || at_in(&c) {
         None
     } else {
+        refuse_reserved(c.peek())?;
         Some(c.identifier("a secret name, IN storage or '('")?)
     };
     let storage = if c.word("in") {
@@ -370,10 +496,12 @@ pub fn parse(tokens: &[TokenWithSpan]) -> Result<CreateSecret> {
         loop {
             let key_pos = c.peek().map(pos_of);
             let key = c.identifier("an option name (TYPE, PROVIDER, SCOPE, KEY_ID, ...)")?;
-            let value = c.value()?;
+            let value = c.option_value()?;
             match key.to_ascii_uppercase().as_str() {
                 "TYPE" => secret_type = Some(text_value(value, "TYPE", key_pos)?),
                 "PROVIDER" => provider = Some(text_value(value, "PROVIDER", key_pos)?),
+                // Evaluated with the other expressions (Session), then taken as the scope.
+                "SCOPE" if matches!(value, OptionValue::Expr(_)) => options.push((key, value)),
                 // As in DuckDB, a repeated SCOPE replaces the earlier one, and an empty list is
                 // refused.
                 "SCOPE" => {
@@ -421,6 +549,31 @@ pub fn parse(tokens: &[TokenWithSpan]) -> Result<CreateSecret> {
         scopes,
         options,
     })
+}
+
+/// DuckDB's parser refuses its reserved and type/function keywords as an unquoted secret
+/// name (`CREATE SECRET select (...)`); quoted, they are names like any other.
+///
+/// # Errors
+/// A syntax error at the word, in DuckDB's words, with what to do.
+pub fn refuse_reserved(t: Option<&TokenWithSpan>) -> Result<()> {
+    if let Some(
+        t @ TokenWithSpan {
+            token: Token::Word(w), ..
+        },
+    ) = t
+    {
+        if w.quote_style.is_none() && crate::keywords::refused_as_name(&w.value) {
+            return Err(SqlError::syntax(
+                format!(
+                    "at or near \"{v}\": '{v}' is a reserved word in DuckDB; quote it (\"{v}\") to use it as a secret name",
+                    v = w.value
+                ),
+                Some(pos_of(t)),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn text_value(v: OptionValue, key: &str, pos: Option<Pos>) -> Result<String> {

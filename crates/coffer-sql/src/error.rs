@@ -64,10 +64,13 @@ impl fmt::Display for SqlError {
             SqlError::Syntax { message, pos: None } => write!(f, "syntax error: {message}"),
             SqlError::Unsupported(m) => write!(f, "not supported: {m}"),
             SqlError::Semantic(m) => f.write_str(m),
-            SqlError::Core(e) => match e.hint() {
-                Some(hint) => write!(f, "{e}; {}", sql_words(&hint)),
-                None => write!(f, "{e}"),
-            },
+            SqlError::Core(e) => {
+                let text = duckdb_words(e).unwrap_or_else(|| e.to_string());
+                match e.hint() {
+                    Some(hint) => write!(f, "{text}; {}", sql_words(&hint)),
+                    None => f.write_str(&text),
+                }
+            }
             SqlError::Engine(m) => f.write_str(m),
             SqlError::Refused { rule, message } => {
                 write!(f, "refused by the sandbox rule '{rule}': {message}")
@@ -136,6 +139,43 @@ impl SqlError {
         }
         out
     }
+}
+
+/// A service error as DuckDB 1.5.5 words it, where a user or a script would match on the
+/// words: its `Binder Error:` / `Invalid Input Error:` prefixes and its texts for an unknown
+/// type, provider or parameter and for dropping an absent secret (a DROP is the one statement
+/// of this front that looks a secret up by name), followed by what coffer adds (valid choices).
+fn duckdb_words(e: &coffer_core::CoreError) -> Option<String> {
+    use coffer_core::CoreError;
+    use coffer_model::ModelError;
+    const INPUT: &str = "Invalid Input Error: ";
+    const BINDER: &str = "Binder Error: ";
+    Some(match e {
+        CoreError::Invalid(ModelError::UnknownType { given, valid }) => {
+            format!("{INPUT}Secret type '{given}' not found; valid types: {valid}")
+        }
+        CoreError::Invalid(ModelError::UnknownProvider { ty, given, valid }) => {
+            format!("{INPUT}Secret provider '{given}' not found for type '{ty}'; valid providers: {valid}")
+        }
+        CoreError::Invalid(ModelError::UnknownField {
+            ty,
+            provider,
+            field,
+            valid,
+        }) => format!(
+            "{BINDER}Unknown parameter '{}' for secret type '{ty}' with provider '{provider}'; valid parameters: {valid}",
+            field.to_ascii_lowercase()
+        ),
+        CoreError::Invalid(m @ ModelError::InvalidValue { .. }) => format!("{BINDER}{m}"),
+        CoreError::Invalid(m) => format!("{INPUT}{m}"),
+        CoreError::NotFound { name, .. } => {
+            format!("{INPUT}Failed to remove non-existent secret with name '{name}'")
+        }
+        CoreError::AlreadyExists { .. } | CoreError::Ambiguous { .. } | CoreError::Usage(_) => {
+            format!("{INPUT}{e}")
+        }
+        _ => return None,
+    })
 }
 
 /// What to do about a service error, in the SQL front's terms (its clauses and statements);

@@ -26,6 +26,7 @@ mod error;
 mod exec;
 mod flights;
 pub mod guard;
+pub mod keywords;
 pub mod parse;
 pub mod query;
 pub mod split;

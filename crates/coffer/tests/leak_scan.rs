@@ -547,7 +547,15 @@ fn failed_creates_do_not_echo_sensitive_values() {
         (
             "missing field",
             vec![
-                "secret", "create", "x", "--type", "s3", "--set", "key_id=K", "--set", "secret=-",
+                "secret",
+                "create",
+                "x",
+                "--type",
+                "azure_llm",
+                "--set",
+                "resource_name=r",
+                "--set",
+                "api_key=-",
             ],
             2,
         ),

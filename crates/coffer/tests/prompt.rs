@@ -76,13 +76,10 @@ fn prompts_without_echo_for_a_named_field_and_for_a_missing_required_one() {
     );
     assert_eq!(stored_secret(&home, "p1", "secret"), "PROMPTED-canary-41");
 
-    // `secret` not mentioned at all: on a terminal coffer asks for the missing required field.
-    let (ok, transcript) = run_in_pty(
-        &home,
-        "secret create p2 --type s3 --set key_id=AKIAEXAMPLE --set region=us-east-1",
-        "PROMPTED-canary-42\n",
-    );
+    // `api_key` not mentioned at all: on a terminal coffer asks for the missing required field
+    // (DuckDB's types require none; FlockMTL's openai requires api_key).
+    let (ok, transcript) = run_in_pty(&home, "secret create p2 --type openai", "PROMPTED-canary-42\n");
     assert!(ok, "{transcript}");
     assert!(!transcript.contains("PROMPTED-canary-42"), "{transcript}");
-    assert_eq!(stored_secret(&home, "p2", "secret"), "PROMPTED-canary-42");
+    assert_eq!(stored_secret(&home, "p2", "api_key"), "PROMPTED-canary-42");
 }

@@ -423,7 +423,7 @@ fn csv_json_line_and_jsonl_outputs() {
     );
     assert_eq!(
         lines[1],
-        json!({"ok": false, "error": "secret 'nope' does not exist", "exit_code": 1})
+        json!({"ok": false, "error": "Invalid Input Error: Failed to remove non-existent secret with name 'nope'", "exit_code": 1})
     );
     assert_eq!(lines[2]["ok"], false);
     assert_eq!(lines[2]["exit_code"], 2);
@@ -436,7 +436,7 @@ fn csv_json_line_and_jsonl_outputs() {
         json!({"ok": true, "columns": [{"name": "one", "type": "varchar"}], "rows": [["my_s3"]]})
     );
     assert!(
-        stderr(&a).contains("error: secret 'nope' does not exist"),
+        stderr(&a).contains("error: Invalid Input Error: Failed to remove non-existent secret with name 'nope'"),
         "{}",
         stderr(&a)
     );
@@ -624,9 +624,9 @@ fn a_bad_row_in_a_multi_row_insert_writes_nothing() {
             "duckdb.secrets: type 'MYSQL' is not one of S3, GCS, R2, AZURE",
         ),
         (
-            "('bad', 'R2', 'AKIA2', 's', 'us-east-1')",
+            "('bad', 'R2', NULL, 's', 'us-east-1')",
             2,
-            "missing required field 'account_id' for secret type 'r2'",
+            "duckdb.secrets: column 'key_id' is required (NOT NULL)",
         ),
         (
             "('a/b', 'S3', 'AKIA2', 's', 'us-east-1')",
@@ -817,7 +817,7 @@ fn flockmtl_drop_examples_in_a_fresh_session() {
     h.run(&["sql", "-c", "DROP TEMPORARY SECRET __default_openai;"])
         .code(1)
         .stdout("")
-        .stderr("error: secret '__default_openai' does not exist in storage 'memory'\n");
+        .stderr("error: Invalid Input Error: Failed to remove non-existent secret with name '__default_openai'\n");
     h.run(&["sql", "-c", "DROP PERSISTENT SECRET __default_openai;"])
         .success()
         .stdout(SUCCESS_BOX)
@@ -834,7 +834,7 @@ fn flockmtl_drop_examples_in_a_fresh_session() {
     .code(1)
     .stdout("")
     .stderr(
-        "error: secret 'your_secret_name' does not exist in storage 'memory'\nerror: secret 'your_secret_name' does not exist in storage 'coffer'\n",
+        "error: Invalid Input Error: Failed to remove non-existent secret with name 'your_secret_name'\nerror: Invalid Input Error: Failed to remove non-existent secret with name 'your_secret_name'\n",
     );
 }
 
@@ -977,13 +977,13 @@ fn bail_stops_at_the_first_failure() {
         .code(2)
         .stdout("a\nmy_s3\nb\ns3\nc\ncoffer\n")
         .stderr(predicates::str::contains(
-            "error: secret 'nope' does not exist\nerror: syntax error",
+            "error: Invalid Input Error: Failed to remove non-existent secret with name 'nope'\nerror: syntax error",
         ));
     // With --bail: stops after the first failure, with its code.
     h.run_stdin(&["sql", "--format", "csv", "--bail"], script)
         .code(1)
         .stdout("a\nmy_s3\n")
-        .stderr("error: secret 'nope' does not exist\n");
+        .stderr("error: Invalid Input Error: Failed to remove non-existent secret with name 'nope'\n");
     // Across -c: the second -c does not run.
     h.run(&[
         "sql",

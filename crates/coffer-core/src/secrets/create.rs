@@ -76,6 +76,8 @@ impl Secrets<'_> {
             None => names::default_name(validated.ty.name),
         };
         names::validate_name(&name)?;
+        // As DuckDB names its secrets (a generic secret keeps the case of its variable).
+        let name = names::fold_name(validated.ty.name, &name);
         if validated.ty.name == "generic" {
             // A generic secret is one variable named as the secret, in every run of the project.
             coffer_model::env::check_not_reserved(

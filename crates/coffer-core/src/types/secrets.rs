@@ -110,7 +110,10 @@ impl SecretInfo {
         let (fields, sensitive_keys) =
             coffer_model::validate::shown_fields(&r.secret_type, &r.public_fields, &r.sensitive_keys);
         let mut info = SecretInfo {
-            name: r.name.clone(),
+            // A name stored before names were folded (`MySecret`, of a DuckDB type) is shown
+            // as DuckDB shows it; the row keeps its name, which the sealed value's AAD binds,
+            // until the secret's next version is written under the folded one.
+            name: coffer_model::names::fold_name(&r.secret_type, &r.name),
             secret_type: r.secret_type.clone(),
             provider: r.provider.clone(),
             scope: r.scopes.clone(),

@@ -2,7 +2,7 @@
 //! `SELECT`s of coffer's table functions are in `select`, pg_duckdb's `duckdb.secrets` table in
 //! `pg`, and the reading of literal values in `values`.
 
-use crate::create_secret::{CreateSecret, Persist};
+use crate::create_secret::{CreateSecret, OptionValue, Persist};
 use crate::error::{Result, SqlError};
 use crate::flights::{self, FlightLauncher, Func};
 use crate::guard;
@@ -32,6 +32,7 @@ pub struct Session<'a> {
     passthrough: Option<&'a dyn Passthrough>,
     flights: Option<&'a dyn FlightLauncher>,
     sandboxed: bool,
+    settings: settings::SecretSettings,
 }
 
 /// Whether a statement names secrets: such statements are coffer's alone and never go to the
@@ -57,8 +58,10 @@ pub struct Outcome {
     pub result: Result<Table>,
 }
 
+mod constant;
 mod pg;
 mod select;
+mod settings;
 mod values;
 
 impl<'a> Session<'a> {
@@ -71,6 +74,7 @@ impl<'a> Session<'a> {
             passthrough: None,
             flights: None,
             sandboxed: false,
+            settings: settings::SecretSettings::default(),
         }
     }
 
@@ -172,23 +176,30 @@ impl<'a> Session<'a> {
     }
 
     fn create_secret(&mut self, c: CreateSecret) -> Result<Table> {
-        let storage = match &c.storage {
+        if c.persist == Some(Persist::Persistent) && !self.settings.allow_persistent {
+            return Err(SqlError::Semantic(
+                "Invalid Input Error: Persistent secrets are disabled. Restart DuckDB and enable persistent secrets through 'SET allow_persistent_secrets=true'".into(),
+            ));
+        }
+        // A PERSISTENT secret without IN goes to default_secret_storage, as in DuckDB.
+        let default_storage = (c.persist == Some(Persist::Persistent)).then(|| self.settings.default_storage.clone());
+        let storage = match c.storage.as_ref().or(default_storage.as_ref()) {
             None => None,
             Some(s) => Some(Storage::parse(s).ok_or_else(|| {
                 SqlError::Semantic(format!(
-                    "Secret storage '{s}' not found; coffer's storages are memory (temporary) and coffer (persistent; local_file and motherduck are accepted for it)"
+                    "Invalid Input Error: Secret storage '{s}' not found! coffer's storages are memory (temporary) and coffer (persistent; local_file and motherduck are accepted for it)"
                 ))
             })?),
         };
         let storage = match (c.persist, storage) {
             (Some(Persist::Temporary), Some(s)) if s.persistent() => {
                 return Err(SqlError::Semantic(
-                    "Cannot create temporary secrets in a persistent secret storage!".into(),
+                    "Invalid Input Error: Cannot create temporary secrets in a persistent secret storage!".into(),
                 ))
             }
             (Some(Persist::Persistent), Some(Storage::Memory)) => {
                 return Err(SqlError::Semantic(
-                    "Cannot create persistent secrets in a temporary secret storage!".into(),
+                    "Invalid Input Error: Cannot create persistent secrets in a temporary secret storage!".into(),
                 ))
             }
             (_, Some(s)) => s,
@@ -196,19 +207,27 @@ impl<'a> Session<'a> {
             // DuckDB's default persist type is TEMPORARY.
             (Some(Persist::Temporary), None) | (None, None) => Storage::Memory,
         };
-        let values = c
-            .options
-            .into_iter()
-            .map(|(k, v)| {
-                let input = option_input(&k, v)?;
-                Ok((k, input))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut scopes = c.scopes;
+        let mut values = Vec::with_capacity(c.options.len());
+        for (k, v) in c.options {
+            let v = match v {
+                OptionValue::Expr(e) => OptionValue::Text(self.eval_constant(&k, &e)?),
+                other => other,
+            };
+            if k.eq_ignore_ascii_case("scope") {
+                if let OptionValue::Text(t) = v {
+                    scopes = vec![t.declassify()];
+                }
+                continue;
+            }
+            let input = option_input(&k, v)?;
+            values.push((k, input));
+        }
         let req = CreateRequest {
             name: c.name,
             secret_type: c.secret_type,
             provider: c.provider,
-            scopes: c.scopes,
+            scopes,
             storage,
             on_conflict: if c.or_replace {
                 OnConflict::Replace
@@ -231,6 +250,15 @@ impl<'a> Session<'a> {
                 name,
                 storage_specifier,
             } => {
+                if name.quote_style.is_none() && crate::keywords::refused_as_name(&name.value) {
+                    return Err(SqlError::syntax(
+                        format!(
+                            "at or near \"{v}\": '{v}' is a reserved word in DuckDB; quote it (\"{v}\") to use it as a secret name",
+                            v = name.value
+                        ),
+                        None,
+                    ));
+                }
                 if temporary == Some(true) && storage_specifier.is_some() {
                     return Err(SqlError::syntax(
                         "Can not combine TEMPORARY with specifying a storage for drop secret",
@@ -246,6 +274,11 @@ impl<'a> Session<'a> {
                 self.service
                     .drop_secret(&self.caller, &self.project, &name.value, if_exists, storage)?;
                 Ok(Table::success())
+            }
+            ast::Statement::Set(ast::Set::SingleAssignment { variable, values, .. })
+                if settings::is_secret_setting(&variable) =>
+            {
+                self.set_secret_setting(&variable, &values)
             }
             ast::Statement::Query(q) => self.query(&q),
             ast::Statement::Insert(ins) => self.pg_insert(&ins),

@@ -10,7 +10,7 @@ use sqlparser::ast::{Expr, ObjectName, Value as AstValue};
 
 pub(super) fn not_handled(what: &str) -> SqlError {
     SqlError::Unsupported(format!(
-        "{what}: coffer sql handles secret statements (CREATE/DROP SECRET, duckdb_secrets(), which_secret(), the duckdb.secrets table); other SQL needs the embedded DuckDB data plane, which this coffer does not have yet"
+        "{what}: a statement that names secrets (CREATE/DROP SECRET, duckdb_secrets(), which_secret(), duckdb.secrets, md_ functions) is coffer's own and never goes to the embedded DuckDB; coffer evaluates a SELECT over one of them with literal arguments, WHERE, ORDER BY and LIMIT, without joins, subqueries or WITH; select from the function alone (SELECT * FROM which_secret('s3://bucket/x', 's3')) and do the rest in a separate statement"
     ))
 }
 
@@ -66,6 +66,12 @@ pub(super) fn option_input(key: &str, v: OptionValue) -> Result<InputValue> {
             Err(_) => InputValue::Text(SecretString::new(n)),
         },
         OptionValue::Bool(b) => InputValue::Bool(b),
+        // Evaluated before (Session::eval_constant); a map's value cannot be one.
+        OptionValue::Expr(_) => {
+            return Err(SqlError::Semantic(format!(
+                "option '{key}': a map value must be a literal ('string', number, TRUE/FALSE)"
+            )))
+        }
         OptionValue::Null => {
             return Err(SqlError::Semantic(format!(
                 "option '{key}' is NULL; leave it out instead"

@@ -207,6 +207,8 @@ struct State {
     planner: Planner,
     /// Lower-case name → what the engine holds under it.
     registered: HashMap<String, Registered>,
+    /// Lower-case name → why DuckDB refused to register it (its message, values masked).
+    refused: HashMap<String, String>,
     last_used: Instant,
 }
 
@@ -242,6 +244,7 @@ impl Instance {
         if state.engine.is_none() {
             state.engine = Some(Engine::spawn(&self.config, Some(&self.project))?);
             state.registered.clear();
+            state.refused.clear();
             state.planner = Planner::new();
             let all = match service.list_secrets(&self.caller, &self.project) {
                 Ok(all) => all,
@@ -273,6 +276,7 @@ impl Instance {
         if matches!(out, Err(EngineError::Died(_))) {
             state.engine = None;
             state.registered.clear();
+            state.refused.clear();
         }
         out
     }
@@ -312,12 +316,24 @@ impl Instance {
         self.with_engine(service, |e| e.which_secret(path, secret_type))
     }
 
+    /// Why DuckDB refused to hold the secret `name` of this instance, if it did (its message,
+    /// values masked); starts the engine first when it does not run.
+    ///
+    /// # Errors
+    /// The engine cannot be started.
+    pub fn refusal(&self, service: &Service, name: &str) -> Result<Option<String>> {
+        let mut state = self.state();
+        self.engine(service, &mut state)?;
+        Ok(state.refused.get(&name.to_ascii_lowercase()).cloned())
+    }
+
     /// Stops this instance's engine (after the statement it runs, if any): the next statement
     /// starts a new one, which loads the extensions installed since and the secrets again.
     pub fn restart(&self) {
         let mut state = self.state();
         state.engine = None;
         state.registered.clear();
+        state.refused.clear();
     }
 
     /// The engine's process id, if it runs.
@@ -363,6 +379,7 @@ impl Instance {
                     state.registered.remove(name);
                     changes += 1;
                 }
+                (None, None) if state.refused.remove(name).is_some() => {}
                 (Some(e), current) => {
                     let want: Registered = (e.info.storage, e.info.version, e.scopes.clone());
                     if current == Some(&want) {
@@ -374,15 +391,19 @@ impl Instance {
                     match engine.register(name, &sql) {
                         Ok(()) => {
                             state.registered.insert(name.clone(), want);
+                            state.refused.remove(name);
                             changes += 1;
                         }
                         Err(err @ EngineError::Died(_)) => return Err(err),
                         // The engine's message never holds the statement's values.
-                        Err(err) => debug!(
-                            secret = %e.info.name,
-                            error = %err,
-                            "DuckDB refused to register a secret"
-                        ),
+                        Err(err) => {
+                            debug!(
+                                secret = %e.info.name,
+                                error = %err,
+                                "DuckDB refused to register a secret"
+                            );
+                            state.refused.insert(name.clone(), err.to_string());
+                        }
                     }
                 }
                 (None, None) => {}
@@ -396,6 +417,7 @@ impl Instance {
         if matches!(out, Err(EngineError::Died(_))) {
             state.engine = None;
             state.registered.clear();
+            state.refused.clear();
         }
         out
     }
@@ -428,6 +450,7 @@ impl Instance {
             }
         }
         state.registered.clear();
+        state.refused.clear();
         let all = service.list_secrets(&self.caller, &self.project)?;
         let mut planner = Planner::new();
         let mut affected = BTreeSet::new();
@@ -461,6 +484,7 @@ impl Instance {
                 }
             }
             state.registered.clear();
+            state.refused.clear();
             state.planner = Planner::new();
             return Ok(names.len());
         };
@@ -578,6 +602,7 @@ impl DataPlane {
                 engine: None,
                 planner: Planner::new(),
                 registered: HashMap::new(),
+                refused: HashMap::new(),
                 last_used: now,
             }),
             busy: std::sync::atomic::AtomicU32::new(0),

@@ -238,8 +238,31 @@ fn storage_paths(sql: &str) -> Vec<(String, &'static str)> {
     out
 }
 
+impl Duck<'_> {
+    /// A statement reading a path whose coffer secret DuckDB refused to hold would go out
+    /// without credentials (to the storage's default endpoint): it is not run, and the error
+    /// says why DuckDB refused the secret.
+    fn refused_secret(&self, sql: &str) -> Option<String> {
+        for (path, ty) in storage_paths(sql) {
+            let Ok(Some(w)) = self.service.which_secret(&self.caller, &self.project, &path, ty) else {
+                continue;
+            };
+            if let Ok(Some(why)) = self.instance().refusal(self.service, &w.name) {
+                return Some(format!(
+                    "coffer's {ty} secret '{}' is not in DuckDB: DuckDB refused it ({why}); the statement was not run, as it would have read '{path}' without credentials",
+                    w.name
+                ));
+            }
+        }
+        None
+    }
+}
+
 impl Passthrough for Duck<'_> {
     fn run(&self, sql: &str) -> Result<Table, String> {
+        if let Some(why) = self.refused_secret(sql) {
+            return Err(why);
+        }
         let first = match self.instance().query(self.service, sql) {
             Ok(rows) => return Ok(coffer_engine::table(rows)),
             Err(e) => e.to_string(),

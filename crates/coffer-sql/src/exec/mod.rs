@@ -38,13 +38,23 @@ pub struct Session<'a> {
 /// Whether a statement names secrets: such statements are coffer's alone and never go to the
 /// embedded DuckDB, even when coffer cannot handle them.
 fn names_secrets(source: &StmtSource) -> bool {
+    use sqlparser::tokenizer::Token;
+    // `ATTACH '' AS db (TYPE postgres, SECRET name)` names the secret DuckDB attaches with: it
+    // goes to DuckDB, whose secrets manager holds what the caller may use.
+    let attach = source
+        .tokens
+        .iter()
+        .find(|t| !matches!(t.token, Token::Whitespace(_)))
+        .is_some_and(|t| matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("attach")));
     source.tokens.iter().any(|t| match &t.token {
-        sqlparser::tokenizer::Token::Word(w) => {
+        Token::Word(w) => {
             let v = w.value.to_ascii_lowercase();
-            matches!(
-                v.as_str(),
-                "secret" | "secrets" | "duckdb_secrets" | "which_secret" | "md_access_tokens"
-            ) || v.starts_with("md_")
+            (v == "secret" && !attach)
+                || matches!(
+                    v.as_str(),
+                    "secrets" | "duckdb_secrets" | "which_secret" | "md_access_tokens"
+                )
+                || v.starts_with("md_")
         }
         _ => false,
     })

@@ -124,6 +124,14 @@ pub enum ModelError {
         /// What to do instead.
         fix: String,
     },
+    /// A data source definition that breaks a rule (never quoting an option's value).
+    #[error("invalid data source {field}: {rule}")]
+    InvalidSource {
+        /// What is at fault: `name`, `type`, `secret`, `option 'path'`.
+        field: String,
+        /// The rule and what to do.
+        rule: String,
+    },
     /// A flight definition or run request that breaks a rule.
     #[error("invalid {field}: {rule}")]
     InvalidFlight {

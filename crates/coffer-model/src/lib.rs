@@ -25,6 +25,9 @@
 //!   [`lint`]: warnings for config values that look like credentials; [`template`]: Kestra's
 //!   `{{ secret('NAME') }}` in flight definitions; [`flow`]: Kestra-style YAML flow files.
 //!
+//! - [`source`]: data sources (a database or lake attached under a name with a secret) and
+//!   their `ATTACH`.
+//!
 //! Nothing here does I/O (name resolution is passed in).
 #![deny(missing_docs)]
 
@@ -38,6 +41,7 @@ pub mod hint;
 pub mod lint;
 pub mod mask;
 pub mod names;
+pub mod source;
 pub mod net;
 pub mod requirements;
 pub mod reserved;

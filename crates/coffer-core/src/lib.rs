@@ -23,8 +23,8 @@
 //!
 //! [`Service`] is a thin façade (`service`): it owns the state (the store, the keyring, the
 //! read caches, the in-memory secrets, the observers) and hands each request to the part that
-//! carries it out. A part is a view of that state (`Access`, `Secrets`, `Flights`, `Keys`,
-//! `Nodes`, each in its folder's `part.rs`, `authz.rs` for access) with one file per use case:
+//! carries it out. A part is a view of that state (`Access`, `Secrets`, `Flights`, `Sources`,
+//! `Keys`, `Nodes`, each in its folder's `part.rs`, `authz.rs` for access) with one file per use case:
 //!
 //! - [`access`]: the role checks the other parts make (`authz`), callers from tokens
 //!   (`authn`), `projects`, `identities`, `tokens`, `grants`, `audit`;
@@ -32,6 +32,8 @@
 //!   `temporary`, `env` and `index` (`which_secret`) use cases over the in-memory `state`;
 //! - [`flights`]: `define`, `runs`, `launch` (identity and environment), `templates`,
 //!   `run_tokens`, `schedule`, `recovery`;
+//! - `sources`: data sources (databases and lakes attached by name with a secret): `define`
+//!   (create, list, show, drop) and `attach` (what an engine asks before it attaches one);
 //! - [`keys`]: `verify` and `rotate`;
 //! - [`nodes`]: `heartbeat`, `lost` nodes and the change `feed`, whose threads run for the
 //!   service through a trait it implements (`NodeHost`).
@@ -58,6 +60,7 @@ pub mod plan;
 pub mod runenv;
 mod secrets;
 mod service;
+mod sources;
 mod types;
 
 pub use cache::ReadScope;
@@ -77,3 +80,4 @@ pub use types::secrets::{
     CreateOutcome, CreateRequest, OnConflict, OpenedSecret, SecretChange, SecretInfo, SecretUpdate, SecretVersionInfo,
     WhichSecret,
 };
+pub use types::sources::{SourceInfo, SourceOutcome};

@@ -4,9 +4,9 @@
 
 mod common;
 
-use coffer_core::{AuditFilter, Caller, CoreError, FlightInfo, FlightUpdate, Role, RunRequest, Service, Started};
+use coffer_core::{AuditFilter, CoreError, FlightInfo, FlightUpdate, Role, RunRequest, Started};
 use coffer_model::flight::{FlightKind, FlightSpec};
-use common::{actor, Env};
+use common::{actor, user, Env};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -27,18 +27,6 @@ fn spec(argv: &[&str]) -> FlightSpec {
         requirements: None,
         source_builds: false,
     }
-}
-
-/// A new user with `role` in project p (none when `None`), as its token authenticates it.
-fn user(svc: &Service, name: &str, role: Option<Role>) -> Caller {
-    svc.create_user(&actor(), name, false).expect("user");
-    if let Some(role) = role {
-        svc.grant(&actor(), "p", role, name).expect("grant");
-    }
-    let t = svc
-        .create_token(&actor(), Some(name), &format!("{name}-t"), None)
-        .expect("token");
-    svc.authenticate(t.token.expose_secret(), "test").expect("authenticate")
 }
 
 #[test]

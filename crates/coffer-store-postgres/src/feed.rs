@@ -87,6 +87,10 @@ pub(crate) async fn listen(
                                     project: note.p,
                                     name: note.n,
                                 },
+                                "s" => StoreChange::SourceChanged {
+                                    project: note.p,
+                                    name: note.n,
+                                },
                                 "p" => StoreChange::ProjectDropped { project: note.p },
                                 _ => StoreChange::Resync,
                             };

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_token_parent.sql"),
     include_str!("../migrations/0003_flight_versions.sql"),
+    include_str!("../migrations/0004_sources.sql"),
 ];
 
 /// The advisory lock held while migrating ("coffer" in ASCII).

@@ -142,6 +142,7 @@ impl<C: GenericClient> Conn for Pg<'_, C> {
         let (kind, project, name) = match notice {
             Notice::Upserted { project, name } => ("u", project, name),
             Notice::Dropped { project, name } => ("d", project, name),
+            Notice::SourceChanged { project, name } => ("s", project, name),
             Notice::ProjectDropped { project } => ("p", project, ""),
             Notice::Reloaded => ("r", "", ""),
         };

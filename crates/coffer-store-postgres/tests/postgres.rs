@@ -7,7 +7,7 @@ use coffer_store::prelude::*;
 use coffer_store::{Expect, StoreChange, StoreError};
 use coffer_store_postgres::PgStore;
 use coffer_store_postgres_testing as testing;
-use coffer_store_suite::{event, flight, record, run};
+use coffer_store_suite::{event, flight, record, run, source};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
@@ -135,6 +135,20 @@ fn the_change_feed_reports_the_other_nodes_changes() {
     );
     // A rolled-back write notifies nobody.
     assert!(!b.delete_secret("p", "nope", &[]).expect("nothing to drop"));
+    // Data sources: every write, the drop with the stored spelling.
+    let warehouse = StoreChange::SourceChanged {
+        project: "p".into(),
+        name: "Warehouse".into(),
+    };
+    b.put_source(&source("p", "Warehouse", 1), Expect::Absent, &[])
+        .expect("source");
+    assert_eq!(next(&feed), warehouse);
+    b.put_source(&source("p", "Warehouse", 2), Expect::Version(1), &[])
+        .expect("replace the source");
+    assert_eq!(next(&feed), warehouse);
+    assert!(b.delete_source("p", "warehouse", &[]).expect("drop the source"));
+    assert_eq!(next(&feed), warehouse);
+    assert!(!b.delete_source("p", "warehouse", &[]).expect("nothing to drop"));
     b.create_project(
         &coffer_store::ProjectRecord {
             name: "q".into(),
@@ -343,10 +357,10 @@ fn a_written_flight_version_cannot_be_changed() {
 fn flights_from_before_versions_get_their_current_one() {
     let Some(url) = common::fresh_database() else { return };
     drop(PgStore::connect(&url).expect("connect"));
-    // Back to the schema before versions, with a flight updated twice.
+    // Back to the schema before versions (and data sources), with a flight updated twice.
     testing::execute(
         &url,
-        "DROP TABLE flight_versions; DROP FUNCTION flight_versions_immutable(); \
+        "DROP TABLE sources; DROP TABLE flight_versions; DROP FUNCTION flight_versions_immutable(); \
          UPDATE coffer_schema SET version = 2; \
          INSERT INTO flights (id, project, name, spec, version, owner, owner_id, created_at, updated_at) \
          VALUES ('f-1', 'default', 'old', '{\"kind\":\"command\",\"command\":[\"true\"]}', 3, 'alice', NULL, 1, 50); \

@@ -15,6 +15,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_nodes.sql"),
     include_str!("../migrations/0007_token_parent.sql"),
     include_str!("../migrations/0008_flight_versions.sql"),
+    include_str!("../migrations/0009_sources.sql"),
 ];
 
 /// Runs the migrations the database at `conn` has not had, in one transaction.

@@ -215,7 +215,10 @@ fn refuses_a_newer_schema() {
     let err = SqliteStore::open(&path).expect_err("newer schema");
     assert_eq!(
         err.to_string(),
-        "the database schema is version 99 but this coffer knows up to 8: upgrade coffer"
+        format!(
+            "the database schema is version 99 but this coffer knows up to {}: upgrade coffer",
+            MIGRATIONS.len()
+        )
     );
     let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);

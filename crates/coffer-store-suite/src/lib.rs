@@ -16,7 +16,7 @@
 
 pub mod cases;
 
-pub use cases::{event, flight, record, run};
+pub use cases::{event, flight, record, run, source};
 use coffer_store::Store;
 
 /// A backend under test.
@@ -74,6 +74,11 @@ macro_rules! store_suite {
             flight_writes_leave_the_generation,
             flight_versions_are_kept_and_immutable,
             nodes_heartbeat_and_leave,
+            sources_round_trip,
+            source_versions_are_checked,
+            sources_list_and_delete,
+            source_writes_are_audited_and_move_the_generation,
+            project_delete_takes_sources,
         );
         $crate::store_suite!(@maker $backend; export_import_round_trip);
     };

@@ -1,6 +1,6 @@
 //! coffer's storage layer: the [`Store`] trait (the sum of one trait an area: [`SecretStore`],
 //! [`ProjectStore`], [`AccessStore`], [`AuditStore`], [`FlightStore`], [`RunStore`],
-//! [`NodeStore`], [`DumpStore`]), its records, and [`sql`], what the SQL backends share.
+//! [`SourceStore`], [`NodeStore`], [`DumpStore`]), its records, and [`sql`], what the SQL backends share.
 //!
 //! A store keeps secrets exactly as [`SecretRecord`]s: metadata in clear and the sensitive
 //! values as an opaque [`SealedRecord`] (ciphertext plus wrapped data key). A store never
@@ -26,6 +26,7 @@ pub use store::*;
 /// (`use coffer_store::prelude::*;`); a `dyn Store` needs none of them in scope.
 pub mod prelude {
     pub use crate::store::{
-        AccessStore, AuditStore, DumpStore, FlightStore, NodeStore, ProjectStore, RunStore, SecretStore, Store,
+        AccessStore, AuditStore, DumpStore, FlightStore, NodeStore, ProjectStore, RunStore, SecretStore, SourceStore,
+        Store,
     };
 }

@@ -1,5 +1,6 @@
 //! The records a store keeps: secrets (sealed), projects, identities, tokens, grants, audit
-//! events, flights with their runs and logs, nodes, and [`Dump`], all of them at once.
+//! events, flights with their runs and logs, data sources, nodes, and [`Dump`], all of them at
+//! once.
 
 use coffer_model::FieldValue;
 use std::collections::BTreeMap;
@@ -51,10 +52,39 @@ pub struct SecretRecord {
 /// What a write expects to find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
-    /// No secret of that name.
+    /// No secret (or data source) of that name.
     Absent,
-    /// The secret at exactly this version.
+    /// The secret (or data source) at exactly this version.
     Version(i64),
+}
+
+/// A data source as stored: a database or lake the project's DuckDB attaches under `name`,
+/// with the coffer secret `secret` for its credentials (see `coffer_model::source`). It holds
+/// no credential itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    /// The project it belongs to.
+    pub project: String,
+    /// The catalog name it is attached under, unique in the project (case-insensitive).
+    pub name: String,
+    /// `postgres`, `mysql`, `sqlite`, `ducklake`, `iceberg` or `s3`.
+    pub source_type: String,
+    /// The secret holding its credentials, by name (`None` for a local file).
+    pub secret: Option<String>,
+    /// The type's options (`path`, `schema`, ...), stored as a JSON object.
+    pub options: BTreeMap<String, String>,
+    /// Attached read-only.
+    pub read_only: bool,
+    /// 1 for a new source, one more on each replace.
+    pub version: i64,
+    /// When it was first created (Unix milliseconds).
+    pub created_at: i64,
+    /// Who created it.
+    pub created_by: String,
+    /// When this version was written (Unix milliseconds).
+    pub updated_at: i64,
+    /// Who wrote this version.
+    pub updated_by: String,
 }
 
 /// A project: every secret, grant, service account and audit event belongs to one.
@@ -309,6 +339,13 @@ pub enum StoreChange {
         /// The secret's name.
         name: String,
     },
+    /// A data source was created, replaced or dropped.
+    SourceChanged {
+        /// The project.
+        project: String,
+        /// The source's name.
+        name: String,
+    },
     /// A project was deleted (with all its secrets).
     ProjectDropped {
         /// The project.
@@ -344,6 +381,8 @@ pub struct Dump {
     pub runs: Vec<RunRecord>,
     /// Every log chunk: flight id, run number, chunk (with its `seq`).
     pub logs: Vec<(String, i64, LogChunk)>,
+    /// Every data source.
+    pub sources: Vec<SourceRecord>,
 }
 
 impl Dump {
@@ -361,6 +400,7 @@ impl Dump {
             ("flight_versions", self.flight_versions.len()),
             ("flight_runs", self.runs.len()),
             ("flight_run_logs", self.logs.len()),
+            ("sources", self.sources.len()),
         ]
     }
 }

@@ -10,14 +10,24 @@ use crate::error::Result;
 use crate::error::StoreError;
 use crate::records::{
     AuditEvent, AuditFilter, Dump, Expect, FlightRecord, FlightVersionRecord, GrantRecord, IdentityRecord, LogChunk,
-    NodeRecord, ProjectRecord, RunEnd, RunRecord, SecretRecord, StoreChange, TokenRecord,
+    NodeRecord, ProjectRecord, RunEnd, RunRecord, SecretRecord, SourceRecord, StoreChange, TokenRecord,
 };
 
 /// A persistent store of secrets, and of everything else coffer keeps: every area's trait.
 /// Implemented for every type that implements them all (a backend implements the areas; see
 /// [`crate::sql`] for the SQL backends' shared implementation).
 pub trait Store:
-    SecretStore + ProjectStore + AccessStore + AuditStore + FlightStore + RunStore + NodeStore + DumpStore + Send + Sync
+    SecretStore
+    + ProjectStore
+    + AccessStore
+    + AuditStore
+    + FlightStore
+    + RunStore
+    + SourceStore
+    + NodeStore
+    + DumpStore
+    + Send
+    + Sync
 {
 }
 
@@ -28,6 +38,7 @@ impl<T> Store for T where
         + AuditStore
         + FlightStore
         + RunStore
+        + SourceStore
         + NodeStore
         + DumpStore
         + Send
@@ -116,8 +127,8 @@ pub trait ProjectStore {
     /// [`StoreError::Backend`].
     fn list_projects(&self) -> Result<Vec<ProjectRecord>>;
 
-    /// Deletes a project with its secrets, grants and service accounts (and their tokens),
-    /// with `audit`; its audit events stay. Returns whether it existed.
+    /// Deletes a project with its secrets, grants, service accounts (and their tokens),
+    /// flights and data sources, with `audit`; its audit events stay. Returns whether it existed.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
@@ -365,10 +376,43 @@ pub trait RunStore {
     fn read_log(&self, flight_id: &str, run_number: i64, after: i64, limit: usize) -> Result<Vec<LogChunk>>;
 }
 
+/// Data sources: the databases and lakes a project's DuckDB attaches by name. Written like
+/// secrets: with an optimistic version check and their audit events in one transaction, each
+/// write moving the generation and telling the change feed
+/// ([`StoreChange::SourceChanged`]).
+pub trait SourceStore {
+    /// Writes `source` if `expect` holds, together with `audit`, atomically.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when it does not hold (a source of that name, case-insensitive,
+    /// exists for [`Expect::Absent`]; none, or another version, for [`Expect::Version`]);
+    /// [`StoreError::Backend`].
+    fn put_source(&self, source: &SourceRecord, expect: Expect, audit: &[AuditEvent]) -> Result<()>;
+
+    /// The source `name` of `project` (case-insensitive).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn get_source(&self, project: &str, name: &str) -> Result<Option<SourceRecord>>;
+
+    /// Every source of `project`, ordered by name.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
+    fn list_sources(&self, project: &str) -> Result<Vec<SourceRecord>>;
+
+    /// Deletes the source and writes `audit` with it, atomically; returns whether it existed
+    /// (when it did not, nothing is written).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    fn delete_source(&self, project: &str, name: &str, audit: &[AuditEvent]) -> Result<bool>;
+}
+
 /// Several processes on one database: the generation that tells caches they are stale, the change feed that pushes changes, and the heartbeats of `coffer serve` nodes.
 pub trait NodeStore {
-    /// A number that changes, in the same transaction, whenever a secret, project, identity,
-    /// token or grant changes, whichever process changed it (audit events and token use do not
+    /// A number that changes, in the same transaction, whenever a secret, data source, project,
+    /// identity, token or grant changes, whichever process changed it (audit events and token use do not
     /// count), so caches can tell they are stale.
     ///
     /// # Errors
@@ -412,8 +456,8 @@ pub trait DumpStore {
     /// [`StoreError::Backend`], [`StoreError::Corrupt`].
     fn export(&self) -> Result<Dump>;
 
-    /// Writes `dump` into this store, which must hold no secret, identity, token, flight or
-    /// audit event yet (a fresh one), in one transaction.
+    /// Writes `dump` into this store, which must hold no secret, identity, token, flight, data
+    /// source or audit event yet (a fresh one), in one transaction.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the store is not empty; [`StoreError::Backend`].

@@ -11,10 +11,14 @@ use coffer_model::Storage;
 use coffer_store::Store;
 use std::sync::{Arc, Mutex};
 
-/// Where the secrets part reports each change it committed: the service's observers.
+/// Where the secrets and sources parts report each change they committed: the service's
+/// observers.
 pub(crate) trait Changes {
     /// `change` happened in `project`.
     fn changed(&self, project: &str, change: SecretChange);
+
+    /// The data source `name` of `project` was created, replaced or dropped.
+    fn source_changed(&self, project: &str, name: &str);
 }
 
 /// The secrets part: a view over the state it works on.
@@ -41,6 +45,14 @@ pub(super) enum Located {
 }
 
 impl Located {
+    /// Its metadata.
+    pub(super) fn into_info(self) -> SecretInfo {
+        match self {
+            Located::Memory(info) | Located::Env(info) => *info,
+            Located::Coffer(r) => r.info.clone(),
+        }
+    }
+
     /// Its storage.
     pub(super) fn storage(&self) -> Storage {
         match self {

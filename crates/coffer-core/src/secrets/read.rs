@@ -100,10 +100,18 @@ impl Secrets<'_> {
         let project = &self.access.canonical_project(project)?;
         self.access
             .authorize(caller, project, Role::Read, "show", &format!("secret:{name}"))?;
-        Ok(match self.locate_one(project, name, storage)? {
-            Located::Memory(info) | Located::Env(info) => *info,
-            Located::Coffer(r) => r.info.clone(),
-        })
+        Ok(self.locate_one(project, name, storage)?.into_info())
+    }
+
+    /// The metadata of every secret `name` names in `project` (the project's stored name), in
+    /// any storage, without a check or an audit event: for the other parts' checks of the
+    /// secrets they refer to.
+    pub(crate) fn infos_named(&self, project: &str, name: &str) -> Result<Vec<SecretInfo>> {
+        Ok(self
+            .locate(project, name, None)?
+            .into_iter()
+            .map(Located::into_info)
+            .collect())
     }
 
     /// Opens a secret's values without any check or audit: for this crate's own use.

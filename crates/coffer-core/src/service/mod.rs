@@ -1,7 +1,7 @@
 //! [`Service`], the façade: it owns the store, the keyring and the state of this process
 //! (read caches, temporary and `env` secrets, scope indexes, the network policy, observers),
 //! and each public method hands the request to the part that carries it out, through a view
-//! of that state: [`Access`], [`Secrets`], [`Flights`], [`Keys`], [`Nodes`]. The parts never name
+//! of that state: [`Access`], [`Secrets`], [`Flights`], [`Sources`], [`Keys`], [`Nodes`]. The parts never name
 //! `Service`; a use case that spans two parts (deleting a project) is put together here, and
 //! so are the observers of secret changes ([`SecretObserver`]), which are handed the service.
 
@@ -12,6 +12,7 @@ mod keys;
 mod node_tests;
 mod nodes;
 mod secrets;
+mod sources;
 
 use crate::access::Access;
 use crate::cache::{Cache, ReadScope};
@@ -20,6 +21,7 @@ use crate::flights::Flights;
 use crate::keys::Keys;
 use crate::nodes::Nodes;
 use crate::secrets::{Changes, EnvSecrets, Maskers, ScopeIndexes, Secrets, TemporarySecrets};
+use crate::sources::Sources;
 use crate::types::secrets::SecretChange;
 use coffer_crypto::Keyring;
 use coffer_model::net::NetPolicy;
@@ -121,6 +123,16 @@ impl Service {
         }
     }
 
+    /// The sources part.
+    pub(crate) fn sources(&self) -> Sources<'_> {
+        Sources {
+            store: self.store.as_ref(),
+            access: self.access(),
+            secrets: self.secrets(),
+            changes: self,
+        }
+    }
+
     /// The nodes part.
     fn nodes(&self) -> Nodes<'_> {
         Nodes {
@@ -144,10 +156,16 @@ impl Changes for Service {
         self.maskers.changed();
         self.notify(project, change);
     }
+
+    fn source_changed(&self, project: &str, name: &str) {
+        for o in self.observers.all() {
+            o.source_changed(self, project, name);
+        }
+    }
 }
 
-/// Told of every secret change after it is committed (the DuckDB data plane keeps its live
-/// instances in step this way).
+/// Told of every secret (and data source) change after it is committed (the DuckDB data plane
+/// keeps its live instances in step this way).
 pub trait SecretObserver: Send + Sync {
     /// `change` happened in `project`. Errors are the observer's to report; the change stands.
     fn changed(&self, service: &Service, project: &str, change: &SecretChange);
@@ -157,6 +175,14 @@ pub trait SecretObserver: Send + Sync {
     /// changes. Re-read them through `service`. The default does nothing.
     fn resync(&self, service: &Service, project: Option<&str>) {
         let _ = (service, project);
+    }
+
+    /// The data source `name` of `project` was created, replaced or dropped (here or, through
+    /// the store's change feed, by another node): an engine that attached it detaches it, to
+    /// attach the current definition on its next use. Read it through `service`. The default
+    /// does nothing.
+    fn source_changed(&self, service: &Service, project: &str, name: &str) {
+        let _ = (service, project, name);
     }
 }
 

@@ -87,7 +87,8 @@ impl Service {
     /// had been made here: what [`Service::follow_store`] does with each change of the feed.
     /// A secret's change is told from what the store holds now (so changes told late or out
     /// of order still leave observers with the current state): `Upserted` when it exists,
-    /// `Dropped` when not. A dropped project is forgotten (its temporary secrets too) and
+    /// `Dropped` when not. A data source's change is told as
+    /// [`SecretObserver::source_changed`](crate::SecretObserver::source_changed). A dropped project is forgotten (its temporary secrets too) and
     /// its observers re-read it; after `Resync` they re-read everything.
     pub fn apply_store_change(&self, change: &StoreChange) {
         match change {
@@ -109,6 +110,9 @@ impl Service {
                         self.resync_observers(Some(project));
                     }
                 }
+            }
+            StoreChange::SourceChanged { project, name } => {
+                crate::secrets::Changes::source_changed(self, project, name);
             }
             StoreChange::ProjectDropped { project } => {
                 self.secrets().forget_project(project);

@@ -7,3 +7,4 @@ pub(crate) mod flights;
 pub(crate) mod keys;
 pub(crate) mod nodes;
 pub(crate) mod secrets;
+pub(crate) mod sources;

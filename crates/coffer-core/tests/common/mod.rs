@@ -4,7 +4,7 @@
 // Each test binary includes this module and uses a different part of it.
 #![allow(dead_code)]
 
-use coffer_core::{Caller, Service};
+use coffer_core::{Caller, Role, Service};
 use coffer_crypto::LocalKeyFile;
 use coffer_store_sqlite::SqliteStore;
 use std::path::PathBuf;
@@ -59,4 +59,16 @@ pub fn actor() -> Caller {
         name: "test:alice".into(),
         ..Caller::local()
     }
+}
+
+/// A new user with `role` in project p (none when `None`), as its token authenticates it.
+pub fn user(svc: &Service, name: &str, role: Option<Role>) -> Caller {
+    svc.create_user(&actor(), name, false).expect("user");
+    if let Some(role) = role {
+        svc.grant(&actor(), "p", role, name).expect("grant");
+    }
+    let t = svc
+        .create_token(&actor(), Some(name), &format!("{name}-t"), None)
+        .expect("token");
+    svc.authenticate(t.token.expose_secret(), "test").expect("authenticate")
 }

@@ -1,11 +1,11 @@
 //! What the cases share: the records they write (secrets, audit events, identities, grants,
-//! flights, runs, log chunks) and the store types they name.
+//! flights, runs, log chunks, data sources) and the store types they name.
 
 pub(crate) use coffer_model::flight::{FlightKind, FlightSpec};
 pub(crate) use coffer_model::FieldValue;
 pub(crate) use coffer_store::{
     AuditEvent, AuditFilter, Expect, FlightRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord, ProjectRecord,
-    RunEnd, RunRecord, SealedRecord, SecretRecord, Store, StoreError, TokenRecord,
+    RunEnd, RunRecord, SealedRecord, SecretRecord, SourceRecord, Store, StoreError, TokenRecord,
 };
 pub(crate) use std::collections::BTreeMap;
 
@@ -29,6 +29,35 @@ pub fn record(project: &str, name: &str, version: i64) -> SecretRecord {
             nonce: vec![9; 12],
             ciphertext: vec![7; 33],
         },
+        version,
+        created_at: 1_700_000_000_000,
+        created_by: "tester".into(),
+        updated_at: 1_700_000_000_000 + version,
+        updated_by: "tester".into(),
+    }
+}
+
+/// A project for tests, created at `at` by `t`.
+pub(crate) fn project(name: &str, at: i64) -> ProjectRecord {
+    ProjectRecord {
+        name: name.into(),
+        created_at: at,
+        created_by: "t".into(),
+    }
+}
+
+/// A postgres data source for tests, with a secret and two options, read-only.
+pub fn source(project: &str, name: &str, version: i64) -> SourceRecord {
+    SourceRecord {
+        project: project.into(),
+        name: name.into(),
+        source_type: "postgres".into(),
+        secret: Some("pg_prod".into()),
+        options: BTreeMap::from([
+            ("path".to_string(), "host=db.internal dbname=sales".to_string()),
+            ("schema".to_string(), "public".to_string()),
+        ]),
+        read_only: true,
         version,
         created_at: 1_700_000_000_000,
         created_by: "tester".into(),

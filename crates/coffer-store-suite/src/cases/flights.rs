@@ -140,16 +140,7 @@ pub fn flight_delete_takes_runs_and_logs(store: &dyn Store) {
 
 /// Deleting a project takes its flights with their runs and logs.
 pub fn project_delete_takes_flights(store: &dyn Store) {
-    store
-        .create_project(
-            &ProjectRecord {
-                name: "Ops".into(),
-                created_at: 1,
-                created_by: "t".into(),
-            },
-            &[],
-        )
-        .expect("project");
+    store.create_project(&project("Ops", 1), &[]).expect("project");
     store
         .create_flight(&flight("f-1", "Ops", "backup"), &[])
         .expect("create");

@@ -7,9 +7,11 @@ mod fixtures;
 mod flights;
 mod nodes;
 mod secrets;
+mod sources;
 
 pub use access::*;
-pub use fixtures::{event, flight, record, run};
+pub use fixtures::{event, flight, record, run, source};
 pub use flights::*;
 pub use nodes::*;
 pub use secrets::*;
+pub use sources::*;

@@ -39,8 +39,8 @@ pub fn nodes_heartbeat_and_leave(store: &dyn Store) {
 /// fresh store so that it exports the same dump, moves its generation, and leaves later ids past
 /// the imported ones; a store that is not empty is refused and left unchanged.
 pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
-    let source = make();
-    let s = &*source;
+    let origin = make();
+    let s = &*origin;
     s.set_keep_versions(10);
     let analytics = ProjectRecord {
         name: "analytics".into(),
@@ -120,6 +120,12 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
         .finish_run("f-1", first, &end("failed", Some(3)), &[])
         .expect("finish"));
     let second = s.create_run(&run("f-1"), 2, &[]).expect("second run");
+    s.put_source(&source("analytics", "warehouse", 1), Expect::Absent, &[])
+        .expect("source");
+    s.put_source(&source("analytics", "warehouse", 2), Expect::Version(1), &[])
+        .expect("source v2");
+    s.put_source(&source("default", "lake", 1), Expect::Absent, &[])
+        .expect("another source");
 
     let dump = s.export().expect("export");
     for (table, n) in dump.counts() {
@@ -129,6 +135,7 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
     assert_eq!((dump.secrets.len(), dump.versions.len()), (2, 2));
     assert_eq!((dump.runs.len(), dump.logs.len()), (2, 2));
     assert_eq!(dump.flight_versions.len(), 2, "both versions of the flight");
+    assert_eq!(dump.sources.len(), 2, "{:?}", dump.sources);
     assert!(
         dump.audit.windows(2).all(|w| w[0].id < w[1].id),
         "the audit log is exported oldest first"
@@ -167,6 +174,15 @@ pub fn export_import_round_trip(make: &dyn Fn() -> Box<dyn Store>) {
         s.read_log("f-1", first, 0, 10).expect("log")
     );
     assert_eq!(t.running_runs().expect("running"), s.running_runs().expect("running"));
+    assert_eq!(
+        t.get_source("analytics", "Warehouse").expect("source"),
+        Some(source("analytics", "warehouse", 2)),
+        "a source survives the copy at its version"
+    );
+    assert!(matches!(
+        t.put_source(&source("analytics", "warehouse", 1), Expect::Absent, &[]),
+        Err(StoreError::Conflict { .. })
+    ));
     assert_eq!(
         t.list_flight_versions("f-1").expect("versions"),
         s.list_flight_versions("f-1").expect("versions")

@@ -6,7 +6,7 @@ use super::value::{args, Row, Value};
 use crate::error::{Result, StoreError};
 use crate::records::{
     AuditEvent, FlightRecord, FlightVersionRecord, GrantRecord, IdentityRecord, LogChunk, NodeRecord, ProjectRecord,
-    RunRecord, SealedRecord, SecretRecord, TokenRecord,
+    RunRecord, SealedRecord, SecretRecord, SourceRecord, TokenRecord,
 };
 
 /// The columns of `secrets` and `secret_versions`, as [`secret_row`] reads them.
@@ -32,6 +32,9 @@ pub const RUN_COLUMNS: &str = "flight_id, run_number, status, flight_version, co
      started_by, started_at, finished_at, message, runner, cancel_requested, scheduled_for";
 /// The columns of `flight_run_logs` that [`chunk_row`] reads.
 pub const CHUNK_COLUMNS: &str = "seq, stream, at, data";
+/// The columns of `sources`, as [`source_row`] reads them.
+pub const SOURCE_COLUMNS: &str = "project, name, source_type, secret, options, read_only, version, created_at, \
+     created_by, updated_at, updated_by";
 /// The columns of `nodes`, as [`node_row`] reads them.
 pub const NODE_COLUMNS: &str = "id, started_at, heartbeat_at, url";
 
@@ -312,6 +315,50 @@ pub fn chunk_row_at(r: &dyn Row, at: usize) -> Result<LogChunk> {
 /// [`StoreError::Backend`].
 pub fn chunk_row(r: &dyn Row) -> Result<LogChunk> {
     chunk_row_at(r, 0)
+}
+
+/// The parameters of a source's columns ([`SOURCE_COLUMNS`]), its options written as `options`
+/// (JSON text).
+pub(crate) fn source_args<'a>(s: &'a SourceRecord, options: &'a str) -> [Value<'a>; 11] {
+    args![
+        &s.project,
+        &s.name,
+        &s.source_type,
+        &s.secret,
+        options,
+        s.read_only,
+        s.version,
+        s.created_at,
+        &s.created_by,
+        s.updated_at,
+        &s.updated_by,
+    ]
+}
+
+/// A row of [`SOURCE_COLUMNS`].
+///
+/// # Errors
+/// [`StoreError::Corrupt`] when the options cannot be read; [`StoreError::Backend`].
+pub fn source_row(r: &dyn Row) -> Result<SourceRecord> {
+    let name: String = r.get(1)?;
+    let options: String = r.get(4)?;
+    let options = serde_json::from_str(&options).map_err(|_| StoreError::Corrupt {
+        name: name.clone(),
+        reason: "options is not a JSON object of text values".into(),
+    })?;
+    Ok(SourceRecord {
+        project: r.get(0)?,
+        name,
+        source_type: r.get(2)?,
+        secret: r.get(3)?,
+        options,
+        read_only: r.get(5)?,
+        version: r.get(6)?,
+        created_at: r.get(7)?,
+        created_by: r.get(8)?,
+        updated_at: r.get(9)?,
+        updated_by: r.get(10)?,
+    })
 }
 
 /// A row of [`NODE_COLUMNS`].

@@ -24,6 +24,13 @@ pub enum Notice<'a> {
         /// Its name as it was stored.
         name: &'a str,
     },
+    /// A data source was created, replaced or dropped.
+    SourceChanged {
+        /// Its project.
+        project: &'a str,
+        /// Its name.
+        name: &'a str,
+    },
     /// A project was deleted.
     ProjectDropped {
         /// The project.

@@ -3,11 +3,12 @@
 use super::backend::{bump, SqlBackend};
 use super::codec::{
     audit_args, audit_row, chunk_row_at, flight_row, flight_version_row, grant_row, identity_row, project_row, run_row,
-    secret_row, token_args, token_row, with_id,
+    secret_row, source_row, token_args, token_row, with_id,
 };
 use super::conn::{rows, Conn, Notice};
 use super::flights::{insert_flight, insert_flight_version, insert_run};
 use super::secrets::insert_secret;
+use super::sources::insert_source;
 use super::statements::Statements;
 use super::value::args;
 use crate::error::{Result, StoreError};
@@ -17,7 +18,7 @@ use crate::store::DumpStore;
 /// The tables an import needs empty, in the order they are checked. `projects` is not one: a
 /// fresh store holds `default` there (the first migration inserts it), and an import replaces
 /// it whole.
-const MUST_BE_EMPTY: [&str; 10] = [
+const MUST_BE_EMPTY: [&str; 11] = [
     "secrets",
     "secret_versions",
     "identities",
@@ -27,6 +28,7 @@ const MUST_BE_EMPTY: [&str; 10] = [
     "flight_versions",
     "flight_runs",
     "flight_run_logs",
+    "sources",
     "audit_events",
 ];
 
@@ -80,6 +82,9 @@ fn import_rows(tx: &dyn Conn, sql: &Statements, d: &Dump) -> Result<()> {
         let params = args![flight_id, *run_number, c.seq, &c.stream, c.at, &c.data];
         tx.execute(&sql.flights.log_insert, &params)?;
     }
+    for source in &d.sources {
+        insert_source(tx, &sql.sources, source)?;
+    }
     for statement in &s.after {
         tx.execute(statement, &[])?;
     }
@@ -103,6 +108,7 @@ impl<B: SqlBackend> DumpStore for B {
                 flight_versions: rows(c, &s.flight_versions, &[], flight_version_row)?,
                 runs: rows(c, &s.runs, &[], run_row)?,
                 logs: rows(c, &s.logs, &[], |r| Ok((r.get(0)?, r.get(1)?, chunk_row_at(r, 2)?)))?,
+                sources: rows(c, &s.sources, &[], source_row)?,
             })
         })
     }

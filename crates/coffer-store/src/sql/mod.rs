@@ -9,10 +9,11 @@
 //! - [`codec`]: the column lists, row codecs (JSON columns included) and the errors the
 //!   backends word alike.
 //! - One module an area, each implementing its trait for every [`SqlBackend`]: secrets,
-//!   projects and access, flights and runs, nodes, dump; the area's statements are in the
+//!   projects and access, flights and runs, data sources, nodes, dump; the area's statements are in the
 //!   module of the same name under `statements`.
 //!
-//! Every transaction that changes cached state (a secret, project, identity, token or grant)
+//! Every transaction that changes cached state (a secret, data source, project, identity, token
+//! or grant)
 //! first bumps the generation row in `meta`: on PostgreSQL that takes its row lock, so such
 //! writes commit one at a time across all nodes, as SQLite's single writer does.
 
@@ -25,6 +26,7 @@ mod dump;
 mod flights;
 mod nodes;
 mod secrets;
+mod sources;
 mod statements;
 mod value;
 

@@ -46,6 +46,7 @@ impl AccessSql {
             project_cascade: vec![
                 format!("DELETE FROM secrets WHERE project = {p1}"),
                 format!("DELETE FROM secret_versions WHERE project = {p1}"),
+                format!("DELETE FROM sources WHERE project = {p1}"),
                 format!("DELETE FROM grants WHERE {}", q.ci("project", 1)),
                 format!("DELETE FROM identities WHERE project = {p1} AND kind = 'service_account'"),
                 format!("DELETE FROM flight_versions WHERE flight_id IN {in_project}"),

@@ -2,7 +2,7 @@
 
 use crate::sql::codec::{
     AUDIT_COLUMNS, CHUNK_COLUMNS, FLIGHT_COLUMNS, FLIGHT_VERSION_COLUMNS, GRANT_COLUMNS, IDENTITY_COLUMNS,
-    PROJECT_COLUMNS, RUN_COLUMNS, SECRET_COLUMNS, TOKEN_COLUMNS,
+    PROJECT_COLUMNS, RUN_COLUMNS, SECRET_COLUMNS, SOURCE_COLUMNS, TOKEN_COLUMNS,
 };
 use crate::sql::dialect::Sql;
 
@@ -20,6 +20,7 @@ pub(crate) struct DumpSql {
     pub(crate) flight_versions: String,
     pub(crate) runs: String,
     pub(crate) logs: String,
+    pub(crate) sources: String,
     pub(crate) project_insert: String,
     pub(crate) identity_insert: String,
     pub(crate) token_insert: String,
@@ -54,6 +55,10 @@ impl DumpSql {
             runs: format!("SELECT {RUN_COLUMNS} FROM flight_runs ORDER BY flight_id, run_number"),
             logs: format!(
                 "SELECT flight_id, run_number, {CHUNK_COLUMNS} FROM flight_run_logs ORDER BY flight_id, run_number, seq"
+            ),
+            sources: format!(
+                "SELECT {SOURCE_COLUMNS} FROM sources ORDER BY project, {}",
+                q.fold("name")
             ),
             project_insert: format!("INSERT INTO projects ({PROJECT_COLUMNS}) VALUES ({})", q.ps(3)),
             identity_insert: format!("INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES ({})", q.ps(7)),

@@ -6,12 +6,14 @@ pub(super) mod dump;
 pub(super) mod flights;
 pub(super) mod nodes;
 pub(super) mod secrets;
+pub(super) mod sources;
 
 use access::AccessSql;
 use dump::DumpSql;
 use flights::FlightSql;
 use nodes::NodeSql;
 use secrets::SecretSql;
+use sources::SourceSql;
 
 use super::dialect::{Dialect, Sql};
 
@@ -21,6 +23,7 @@ pub struct Statements {
     pub(crate) secrets: SecretSql,
     pub(crate) access: AccessSql,
     pub(crate) flights: FlightSql,
+    pub(crate) sources: SourceSql,
     pub(crate) nodes: NodeSql,
     pub(crate) dump: DumpSql,
     pub(crate) no_limit: Option<i64>,
@@ -34,6 +37,7 @@ impl Statements {
             secrets: SecretSql::new(&q),
             access: AccessSql::new(&q),
             flights: FlightSql::new(&q),
+            sources: SourceSql::new(&q),
             nodes: NodeSql::new(&q),
             dump: DumpSql::new(&q, dialect.after_import()),
             no_limit: dialect.no_limit(),

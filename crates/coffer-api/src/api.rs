@@ -3,13 +3,14 @@
 use crate::error::Result;
 use crate::resolved::ResolvedEnv;
 use crate::types::{
-    AuditQuery, CreateSecretBody, CreateSecretResponse, DropResponse, EnvBody, FlightCreateBody, FlightSavedResponse,
-    FlightUpdateBody, GrantBody, LogResponse, ProjectBody, RollbackBody, RunBody, ServiceAccountBody, SqlBody,
-    SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
+    AuditQuery, CreateSecretBody, CreateSecretResponse, CreateSourceBody, CreateSourceResponse, DropResponse,
+    DropSourceResponse, EnvBody, FlightCreateBody, FlightSavedResponse, FlightUpdateBody, GrantBody, LogResponse,
+    ProjectBody, RollbackBody, RunBody, ServiceAccountBody, SqlBody, SqlResponse, TokenBody, TokenCreated, UserBody,
+    WhichResponse, WhoAmI,
 };
 use coffer_core::{
     AuditInfo, FlightInfo, FlightVersionInfo, IdentityInfo, KeyUsage, MemberInfo, ProjectInfo, PruneReport,
-    RotationReport, RunInfo, SecretInfo, SecretVersionInfo, TokenInfo,
+    RotationReport, RunInfo, SecretInfo, SecretVersionInfo, SourceInfo, TokenInfo,
 };
 use coffer_model::Storage;
 
@@ -49,6 +50,16 @@ pub trait CofferApi {
     fn which_secret(&self, project: &str, path: &str, secret_type: &str) -> Result<WhichResponse>;
     /// The environment for a run: the values of the secrets named (role `use`, audited).
     fn resolve_env(&self, project: &str, body: EnvBody) -> Result<ResolvedEnv>;
+
+    /// The project's data sources, by name (role `read`).
+    fn list_sources(&self, project: &str) -> Result<Vec<SourceInfo>>;
+    /// Creates, replaces or keeps a data source; its secret must exist with the type the
+    /// source takes (role `write`).
+    fn create_source(&self, project: &str, body: CreateSourceBody) -> Result<CreateSourceResponse>;
+    /// One data source (role `read`).
+    fn get_source(&self, project: &str, name: &str) -> Result<SourceInfo>;
+    /// Drops a data source; with `if_exists`, a missing one is no error (role `write`).
+    fn drop_source(&self, project: &str, name: &str, if_exists: bool) -> Result<DropSourceResponse>;
 
     /// Runs a script as `coffer sql` does; statement errors are in the response.
     fn run_sql(&self, project: &str, body: SqlBody) -> Result<SqlResponse>;

@@ -203,6 +203,7 @@ fn model_field(e: &ModelError) -> Option<String> {
         ModelError::InvalidScope { .. } => "scope".into(),
         ModelError::EnvCollision { .. } => "secrets".into(),
         ModelError::InvalidFlight { input, .. } => return input.map(str::to_string),
+        ModelError::InvalidSource { field, .. } => crate::types::source_field(field),
         _ => return None,
     })
 }

@@ -1,8 +1,8 @@
 //! coffer's API layer: what a client can ask of coffer, whatever carries the request.
 //!
-//! - [`CofferApi`]: one method per use case (a project's secrets, its members and flights;
-//!   projects, identities, tokens, the audit log, the keys), speaking the HTTP API's request
-//!   and response types ([`types`]), with one [`Error`] type.
+//! - [`CofferApi`]: one method per use case (a project's secrets, data sources, members and
+//!   flights; projects, identities, tokens, the audit log, the keys), speaking the HTTP API's
+//!   request and response types ([`types`]), with one [`Error`] type.
 //! - [`Local`]: the API over a [`coffer_core::Service`] in this process, as one
 //!   [`coffer_core::Caller`]. The CLI's local mode uses it as the machine's owner, the HTTP
 //!   server's handlers as the token's identity. It is the one place where the request types

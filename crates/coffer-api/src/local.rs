@@ -7,14 +7,15 @@ use crate::error::{Error, Result};
 use crate::resolved::ResolvedEnv;
 use crate::sql::{PlainSql, SqlRunner};
 use crate::types::{
-    AuditQuery, CreateSecretBody, CreateSecretResponse, DropResponse, EnvBody, FlightCreateBody, FlightSavedResponse,
-    FlightUpdateBody, GrantBody, LogChunkBody, LogResponse, OnConflictBody, ProjectBody, RollbackBody, RunBody,
-    ServiceAccountBody, SqlBody, SqlErrorBody, SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
+    AuditQuery, CreateSecretBody, CreateSecretResponse, CreateSourceBody, CreateSourceResponse, DropResponse,
+    DropSourceResponse, EnvBody, FlightCreateBody, FlightSavedResponse, FlightUpdateBody, GrantBody, LogChunkBody,
+    LogResponse, OnConflictBody, ProjectBody, RollbackBody, RunBody, ServiceAccountBody, SqlBody, SqlErrorBody,
+    SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
 };
 use coffer_core::{
     AuditFilter, AuditInfo, Caller, CreateRequest, FlightInfo, FlightSaved, FlightVersionInfo, IdentityInfo, KeyUsage,
     MemberInfo, OnConflict, ProjectInfo, PruneReport, RotationReport, RunInfo, RunRequest, SecretInfo,
-    SecretVersionInfo, Service, TokenInfo,
+    SecretVersionInfo, Service, SourceInfo, TokenInfo,
 };
 use coffer_flights::{Runner, Sink};
 use coffer_model::Storage;
@@ -109,6 +110,14 @@ impl Local {
     }
 }
 
+fn on_conflict(c: OnConflictBody) -> OnConflict {
+    match c {
+        OnConflictBody::Error => OnConflict::Error,
+        OnConflictBody::Replace => OnConflict::Replace,
+        OnConflictBody::Ignore => OnConflict::Ignore,
+    }
+}
+
 fn saved(s: FlightSaved) -> FlightSavedResponse {
     FlightSavedResponse {
         flight: s.info,
@@ -153,11 +162,7 @@ impl CofferApi for Local {
             } else {
                 Storage::Coffer
             },
-            on_conflict: match body.on_conflict {
-                OnConflictBody::Error => OnConflict::Error,
-                OnConflictBody::Replace => OnConflict::Replace,
-                OnConflictBody::Ignore => OnConflict::Ignore,
-            },
+            on_conflict: on_conflict(body.on_conflict),
             values: body.fields.into_iter().map(|(k, v)| (k, v.into())).collect(),
         };
         Ok(self.service.create_secret(&self.caller, project, req)?.into())
@@ -203,6 +208,26 @@ impl CofferApi for Local {
             warnings: env.warnings().to_vec(),
             env,
         })
+    }
+
+    fn list_sources(&self, project: &str) -> Result<Vec<SourceInfo>> {
+        Ok(self.service.list_sources(&self.caller, project)?)
+    }
+
+    fn create_source(&self, project: &str, body: CreateSourceBody) -> Result<CreateSourceResponse> {
+        let outcome = self
+            .service
+            .define_source(&self.caller, project, &body.spec(), on_conflict(body.on_conflict))?;
+        Ok(outcome.into())
+    }
+
+    fn get_source(&self, project: &str, name: &str) -> Result<SourceInfo> {
+        Ok(self.service.get_source(&self.caller, project, name)?)
+    }
+
+    fn drop_source(&self, project: &str, name: &str, if_exists: bool) -> Result<DropSourceResponse> {
+        let dropped = self.service.drop_source(&self.caller, project, name, if_exists)?;
+        Ok(DropSourceResponse { dropped })
     }
 
     fn run_sql(&self, project: &str, body: SqlBody) -> Result<SqlResponse> {

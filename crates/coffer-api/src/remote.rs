@@ -6,13 +6,14 @@ use crate::api::CofferApi;
 use crate::error::{Error, Result};
 use crate::resolved::ResolvedEnv;
 use crate::types::{
-    AuditQuery, CreateSecretBody, CreateSecretResponse, DropResponse, EnvBody, EnvResponse, ErrorBody,
-    FlightCreateBody, FlightSavedResponse, FlightUpdateBody, GrantBody, LogResponse, ProjectBody, RollbackBody,
-    RunBody, ServiceAccountBody, SqlBody, SqlResponse, TokenBody, TokenCreated, UserBody, WhichResponse, WhoAmI,
+    AuditQuery, CreateSecretBody, CreateSecretResponse, CreateSourceBody, CreateSourceResponse, DropResponse,
+    DropSourceResponse, EnvBody, EnvResponse, ErrorBody, FlightCreateBody, FlightSavedResponse, FlightUpdateBody,
+    GrantBody, LogResponse, ProjectBody, RollbackBody, RunBody, ServiceAccountBody, SqlBody, SqlResponse, TokenBody,
+    TokenCreated, UserBody, WhichResponse, WhoAmI,
 };
 use coffer_core::{
     AuditInfo, FlightInfo, FlightVersionInfo, IdentityInfo, KeyUsage, MemberInfo, ProjectInfo, PruneReport,
-    RotationReport, RunInfo, SecretInfo, SecretVersionInfo, TokenInfo,
+    RotationReport, RunInfo, SecretInfo, SecretVersionInfo, SourceInfo, TokenInfo,
 };
 use coffer_crypto::{SecretBytes, SecretString};
 use coffer_model::Storage;
@@ -50,6 +51,10 @@ fn enc(s: &str) -> String {
             }
         })
         .collect()
+}
+
+fn source_path(project: &str, name: &str) -> String {
+    format!("/v1/projects/{}/sources/{}", enc(project), enc(name))
 }
 
 fn flight_path(project: &str, flight: &str) -> String {
@@ -236,6 +241,23 @@ impl CofferApi for Remote {
     fn resolve_env(&self, project: &str, body: EnvBody) -> Result<ResolvedEnv> {
         let out: EnvResponse = self.send("POST", &format!("/v1/projects/{}/env", enc(project)), &body)?;
         out.into_resolved()
+    }
+
+    fn list_sources(&self, project: &str) -> Result<Vec<SourceInfo>> {
+        self.get(&format!("/v1/projects/{}/sources", enc(project)))
+    }
+
+    fn create_source(&self, project: &str, body: CreateSourceBody) -> Result<CreateSourceResponse> {
+        self.send("POST", &format!("/v1/projects/{}/sources", enc(project)), &body)
+    }
+
+    fn get_source(&self, project: &str, name: &str) -> Result<SourceInfo> {
+        self.get(&source_path(project, name))
+    }
+
+    fn drop_source(&self, project: &str, name: &str, if_exists: bool) -> Result<DropSourceResponse> {
+        let path = format!("{}?if_exists={if_exists}", source_path(project, name));
+        self.call("DELETE", &path, None)
     }
 
     fn run_sql(&self, project: &str, body: SqlBody) -> Result<SqlResponse> {

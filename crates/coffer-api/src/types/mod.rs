@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 mod encode;
 mod flights;
 mod name;
+mod sources;
 mod sql;
 #[cfg(test)]
 mod tests;
@@ -24,6 +25,7 @@ mod tests;
 pub use crate::error_body::ErrorBody;
 pub use flights::*;
 pub use name::Name;
+pub use sources::*;
 pub use sql::*;
 
 /// A field value in a create request: text, boolean, integer, or a map of text. Any of them

@@ -8,11 +8,11 @@ import time
 
 import duckdb
 
-import duckdb_httpfs  # scripts/duckdb_httpfs.py, beside this script
+import duckdb_extensions  # scripts/duckdb_extensions.py, beside this script
 
 
 def httpfs_path():
-    return duckdb_httpfs.httpfs_extension_path("bench_duckdb_which")
+    return duckdb_extensions.httpfs_extension_path("bench_duckdb_which")
 
 
 def main():

@@ -2,10 +2,12 @@
 """Differential test of `coffer sql` against real DuckDB 1.5.5.
 
 Every file tests/sql_sequences/*.sql is one sequence of statements. The sequence runs twice:
-in DuckDB 1.5.5 (Python, core + the httpfs extension from the duckdb-extension-httpfs wheel,
-loaded offline with autoinstall/autoload off, a fresh in-memory connection with its own empty
-`secret_directory`) and in coffer (`coffer sql --format jsonl`, the whole sequence on stdin,
-a fresh COFFER_HOME). After EACH statement both are asked
+in DuckDB 1.5.5 (Python, core + the extensions httpfs, aws, azure, postgres_scanner and
+mysql_scanner, LOADed by path from $COFFER_TEST_EXTENSION_DIR with autoinstall/autoload off and
+unsigned extensions refused, see scripts/duckdb_extensions.py; a fresh in-memory connection
+with its own empty `secret_directory`) and in coffer (`coffer sql --format jsonl`, the whole
+sequence on stdin, a fresh COFFER_HOME, COFFER_EXTENSION_DIR the same extension directory and
+COFFER_OFFLINE=1, so its engine never downloads). After EACH statement both are asked
 
   (a) whether the statement succeeded (and, for SELECT/FROM queries, its columns and rows),
   (b) SELECT name, type, provider, persistent, storage, scope, secret_string
@@ -16,10 +18,17 @@ and the answers must agree. For coffer the snapshot queries are interleaved into
 stream it reads, and its jsonl output (one JSON line per statement) is picked apart; DuckDB
 runs the same interleaved stream statement by statement.
 
-Sequences whose types DuckDB core + httpfs does not have (openai, ollama, azure_llm, flights,
-azure, postgres, mysql, generic) or that need an extension that is not installed here
-(PROVIDER credential_chain lives in DuckDB's aws extension) are `coffer-only`: they run in
-coffer alone against the expected answers written in the file. They are counted separately.
+Sequences whose types DuckDB has not even with those extensions (openai, ollama, azure_llm:
+FlockMTL's; flights: MotherDuck's; generic: coffer's own), or that check a deliberate
+difference DuckDB cannot run (13, 14), are `coffer-only`: they run in coffer alone against the
+expected answers written in the file, and say why in their header. They are counted separately.
+
+The environment of both engines (this process, and coffer's) is the script's: every AWS_*
+variable is replaced by a key pair for PROVIDER credential_chain's `env` chain
+(AWS_ACCESS_KEY_ID=AKIACOFFERCHAINENV), AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE written to
+a temporary directory with the profile `coffer-test` (key AKIACOFFERCHAINCFG, for CHAIN 'config'
+PROFILE 'coffer-test'), AWS_EC2_METADATA_DISABLED=true, and no region: DuckDB's aws extension
+resolves a credential_chain secret when it is created, offline and the same on every machine.
 
 Deliberate differences (normalised or annotated, never reported as differences)
 -----------------------------------------------------------------------------
@@ -44,9 +53,10 @@ Deliberate differences (normalised or annotated, never reported as differences)
     starting with SELECT, FROM or WITH) are compared: column names and types (types
     case-insensitively), and rows in order when the query has ORDER BY, as a multiset
     otherwise.
- 8. Types and providers DuckDB core + httpfs lacks (FLIGHTS, OPENAI, OLLAMA, AZURE_LLM, AZURE,
-    POSTGRES, MYSQL, GENERIC; PROVIDER credential_chain) run coffer-only against expected
-    answers in the file. coffer prints a flights secret's params as `params={K=redacted,...}`.
+ 8. Types DuckDB lacks even with its extensions (FLIGHTS, OPENAI, OLLAMA, AZURE_LLM, GENERIC)
+    run coffer-only against expected answers in the file. coffer prints a flights secret's
+    params as `params={K=redacted,...}`. (AZURE, POSTGRES, MYSQL and PROVIDER credential_chain
+    run against DuckDB with its azure, postgres_scanner, mysql_scanner and aws extensions.)
  9. FlockMTL's docs (seed 001) name the unnamed AZURE_LLM secret `__default_azure`; coffer
     (like DuckDB's own rule, `__default_<type>`) names it `__default_azure_llm`.
 10. DuckDB 1.5.5 bug: `DROP SECRET IF EXISTS x FROM local_file` for an absent x fails with an
@@ -62,6 +72,19 @@ Deliberate differences (normalised or annotated, never reported as differences)
     comparing; coffer's answers are not, so a value coffer printed in clear would still show.
 13. coffer accepts R2_ACCOUNT_ID (pg_duckdb's column name) as an alias of ACCOUNT_ID; DuckDB
     rejects it as an unknown parameter. Covered coffer-only (c16).
+14. PROVIDER credential_chain (s3, r2, gcs): DuckDB's aws extension resolves the chain when the
+    secret is CREATEd and keeps the result: its secret string shows the key found
+    (`key_id=AKIA...;secret=redacted;session_token=redacted`) and keeps only key_id, secret,
+    session_token, region, endpoint, url_style, use_ssl of the options given, dropping CHAIN,
+    PROFILE, REFRESH, VALIDATION, HTTP_PROXY* and the like; a chain that finds no key fails the
+    CREATE (`Secret Validation Failure`). coffer resolves the chain where its engine runs, when
+    the secret is used (README, "credential_chain takes someone's identity"), so it stores and
+    lists the declaration and takes a CREATE whatever the environment holds. Normalised: in
+    DuckDB's secret strings of credential_chain rows the key this script's chain resolves
+    (key_id AKIACOFFERCHAIN*, and the secret=redacted and session_token=redacted that come with
+    it) is removed; in coffer's, the options DuckDB drops are removed. The endpoint and
+    url_style defaults DuckDB sets are not normalised. A CREATE whose chain DuckDB cannot
+    resolve is checked coffer-only (c09b).
 
 A sequence marked `-- known:` that no longer differs is reported with a NOTE (remove the
 line) but does not fail the run.
@@ -128,7 +151,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-import duckdb_httpfs  # scripts/duckdb_httpfs.py, beside this script
+import duckdb_extensions  # scripts/duckdb_extensions.py, beside this script
 
 DUCKDB_VERSION = "1.5.5"
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -137,6 +160,17 @@ SNAPSHOT_SQL = "SELECT name, type, provider, persistent, storage, scope, secret_
 # Deliberate difference 1: DuckDB's persistent storage name -> coffer's.
 STORAGE_MAP = {"local_file": "coffer"}
 QUERY_HEADS = ("select", "from", "with")
+# Deliberate difference 14: the keys the script's credential chain resolves in DuckDB.
+CHAIN_ENV_KEY_ID = "AKIACOFFERCHAINENV"
+CHAIN_CONFIG_KEY_ID = "AKIACOFFERCHAINCFG"
+CHAIN_PROFILE = "coffer-test"
+# The types whose credential_chain is DuckDB's aws extension's (azure's is resolved when used).
+CHAIN_TYPES = re.compile(r";type=(s3|r2|gcs);")
+# Options of a credential_chain secret that DuckDB 1.5.5's aws extension takes but does not keep.
+CHAIN_DROPPED_OPTIONS = (
+    "chain", "profile", "refresh", "validation", "assume_role_arn", "external_id", "http_proxy",
+    "http_proxy_username", "http_proxy_password", "url_compatibility_mode",
+)
 
 
 def fail_setup(msg: str) -> NoReturn:
@@ -355,6 +389,39 @@ def norm_secret_string(s: Any) -> Any:
     return s
 
 
+def _kv_entries(s: str) -> list[str]:
+    """A secret string cut at its `;`s, a piece without `=` (the `config` of `chain=env;config`)
+    glued back to the entry before it. The bare `scope` of an unscoped secret stays its own."""
+    out: list[str] = []
+    for piece in s.split(";"):
+        if out and "=" not in piece and piece not in ("scope", "") and not out[-1].startswith("scope"):
+            out[-1] += ";" + piece
+        else:
+            out.append(piece)
+    return out
+
+
+def credential_chain_declaration(s: Any) -> Any:
+    """Deliberate difference 14, coffer's side: a credential_chain secret's string without the
+    options DuckDB does not keep."""
+    if not isinstance(s, str) or ";provider=credential_chain;" not in s or not CHAIN_TYPES.search(s):
+        return s
+    kept = [e for e in _kv_entries(s) if e.split("=", 1)[0] not in CHAIN_DROPPED_OPTIONS]
+    return ";".join(kept) + (";" if kept[-1].startswith("scope") else "")
+
+
+def credential_chain_resolved(s: Any) -> Any:
+    """Deliberate difference 14, DuckDB's side: a credential_chain secret's string without the
+    key this script's chain resolved when DuckDB created it."""
+    if not isinstance(s, str) or ";provider=credential_chain;" not in s or not CHAIN_TYPES.search(s):
+        return s
+    entries = _kv_entries(s)
+    if not any(e in (f"key_id={CHAIN_ENV_KEY_ID}", f"key_id={CHAIN_CONFIG_KEY_ID}") for e in entries):
+        return s
+    kept = [e for e in entries if not e.startswith("key_id=AKIACOFFERCHAIN") and e not in ("secret=redacted", "session_token=redacted")]
+    return ";".join(kept) + (";" if kept[-1].startswith("scope") else "")
+
+
 def duckdb_secret_string(s: Any) -> Any:
     """Deliberate difference 12, applied to DuckDB's answers only (so that coffer printing a
     sensitive value in clear would still show as a difference)."""
@@ -370,7 +437,7 @@ def duckdb_secret_string(s: Any) -> Any:
         + "}",
         s,
     )
-    return re.sub(r";refresh_info=\{[^}]*\}", "", s)
+    return credential_chain_resolved(re.sub(r";refresh_info=\{[^}]*\}", "", s))
 
 
 def norm_value(col: str, v: Any) -> Any:
@@ -429,28 +496,40 @@ class StepResult:
 # DuckDB
 
 
-def httpfs_extension_path() -> str:
-    return duckdb_httpfs.httpfs_extension_path("sql_differential")
+def extension_paths() -> list[str]:
+    return duckdb_extensions.extension_paths("sql_differential")
+
+
+def chain_environment(tmp: str) -> None:
+    """The AWS environment of both engines (deliberate difference 14): a key for the `env`
+    chain, a profile for the `config` chain, no region, no metadata service."""
+    for k in list(os.environ):
+        if k.startswith("AWS_"):
+            del os.environ[k]
+    config = os.path.join(tmp, "aws-config")
+    credentials = os.path.join(tmp, "aws-credentials")
+    with open(config, "w", encoding="utf-8") as fh:
+        fh.write(f"[profile {CHAIN_PROFILE}]\noutput = json\n")
+    with open(credentials, "w", encoding="utf-8") as fh:
+        fh.write(f"[{CHAIN_PROFILE}]\naws_access_key_id = {CHAIN_CONFIG_KEY_ID}\naws_secret_access_key = chain-config-secret\n")
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": CHAIN_ENV_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": "chain-env-secret",
+            "AWS_CONFIG_FILE": config,
+            "AWS_SHARED_CREDENTIALS_FILE": credentials,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
 
 
 class DuckRunner:
-    def __init__(self, duckdb_module, extension: str):
+    def __init__(self, duckdb_module, extensions: list[str]):
         self.duckdb = duckdb_module
-        self.extension = extension
+        self.extensions = extensions
 
     def connect(self, secret_dir: str):
-        con = self.duckdb.connect(
-            ":memory:",
-            config={
-                "secret_directory": secret_dir,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-            },
-        )
-        con.execute("SET autoinstall_known_extensions=false")
-        con.execute("SET autoload_known_extensions=false")
-        con.execute(f"LOAD {sql_string(self.extension)}")
-        return con
+        return duckdb_extensions.connect(self.duckdb, self.extensions, {"secret_directory": secret_dir})
 
     def ask(self, con, sql: str) -> Answer:
         try:
@@ -530,6 +609,9 @@ class CofferRunner:
         home = tempfile.mkdtemp(prefix="coffer-sqldiff-home-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("COFFER_")}
         env["COFFER_HOME"] = home
+        # The extension files the DuckDB side loads, for coffer's engine; never a download.
+        env["COFFER_EXTENSION_DIR"] = duckdb_extensions.extension_dir()
+        env["COFFER_OFFLINE"] = "1"
         per_step = 2 + len(seq.probes)
         try:
             for seg in segments(seq):
@@ -560,13 +642,14 @@ class CofferRunner:
                         problems.append(f"coffer printed a line that is not JSON: {l!r}")
                         return out, problems
                     if j.get("ok"):
-                        answers.append(
-                            Answer(
-                                ok=True,
-                                columns=[(c["name"], c["type"]) for c in j.get("columns", [])],
-                                rows=j.get("rows", []),
-                            )
-                        )
+                        columns = [(c["name"], c["type"]) for c in j.get("columns", [])]
+                        rows = j.get("rows", [])
+                        if seq.mode == "both":
+                            for ci, (cname, _) in enumerate(columns):
+                                if cname.lower() == "secret_string":
+                                    for r in rows:
+                                        r[ci] = credential_chain_declaration(r[ci])
+                        answers.append(Answer(ok=True, columns=columns, rows=rows))
                     else:
                         answers.append(Answer(ok=False, error=j.get("error", "")))
                 want = per_step * len(seg)
@@ -755,7 +838,7 @@ def main() -> int:
     try:
         import duckdb
     except ImportError:
-        fail_setup(f"duckdb is missing: pip install duckdb=={DUCKDB_VERSION} duckdb-extension-httpfs=={DUCKDB_VERSION}")
+        fail_setup(f"duckdb is missing: pip install duckdb=={DUCKDB_VERSION}")
     if duckdb.__version__ != DUCKDB_VERSION:
         fail_setup(f"duckdb {duckdb.__version__} is installed; this check is for {DUCKDB_VERSION}")
 
@@ -776,11 +859,13 @@ def main() -> int:
         except (FormatError, re.error) as e:
             fail_setup(f"bad sequence file: {e}")
 
-    duck = DuckRunner(duckdb, httpfs_extension_path())
+    duck = DuckRunner(duckdb, extension_paths())
     coffer = CofferRunner(binary)
     t0 = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        outcomes = list(ex.map(lambda s: run_one(s, duck if s.mode == "both" else None, coffer), seqs))
+    with tempfile.TemporaryDirectory(prefix="coffer-sqldiff-aws-") as aws_dir:
+        chain_environment(aws_dir)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+            outcomes = list(ex.map(lambda s: run_one(s, duck if s.mode == "both" else None, coffer), seqs))
 
     n_diff = n_known = 0
     for o in outcomes:

@@ -2,16 +2,24 @@
 """Checks crates/coffer-model/tests/scope_cases.json against real DuckDB.
 
 For every case it opens a fresh in-memory DuckDB with its own empty secret directory, loads
-the httpfs extension from the `duckdb-extension-httpfs` wheel (no network, no autoloading),
-creates the case's secrets (memory -> CREATE TEMPORARY SECRET, coffer -> CREATE PERSISTENT
-SECRET, i.e. DuckDB's local_file storage), runs `which_secret(path, type)` and compares the
-winner's name and storage with the case's `expected` (DuckDB's answer is the reference).
+the extensions that bring coffer's DuckDB secret types (httpfs, aws, azure, postgres_scanner,
+mysql_scanner, by path from $COFFER_TEST_EXTENSION_DIR, see scripts/duckdb_extensions.py: no
+network, no autoloading, unsigned extensions refused), creates the case's secrets (memory ->
+CREATE TEMPORARY SECRET, coffer -> CREATE PERSISTENT SECRET, i.e. DuckDB's local_file storage),
+runs `which_secret(path, type)` and compares the winner's name and storage with the case's
+`expected` (DuckDB's answer is the reference).
 
-Cases using a secret type DuckDB does not know with only core + httpfs (azure, openai,
-postgres, ...) are skipped with a note.
+EXTRA_CASES below, in the table's format, add the default scopes of the types DuckDB can only
+be asked about with those extensions (azure, postgres, mysql) and of DuckDB core's http type;
+they are checked the same way (they belong in scope_cases.json, where coffer's own tests read
+the table). Cases using a secret type DuckDB does not know even with those extensions (openai,
+ollama, azure_llm, flights, generic: FlockMTL's, MotherDuck's and coffer's own) are skipped
+with a note.
 
-Setup:
-    pip install duckdb==1.5.5 duckdb-extension-httpfs==1.5.5
+Setup (scripts/test.sh does it):
+    pip install duckdb==1.5.5
+    bash scripts/install-httpfs.sh ~/.cache/coffer-extensions
+    bash scripts/install-test-extensions.sh ~/.cache/coffer-extensions aws azure postgres_scanner mysql_scanner
 
 Usage:
     python3 scripts/verify_scope_table.py [path/to/scope_cases.json] [-v]
@@ -29,7 +37,7 @@ import sys
 import tempfile
 from typing import NoReturn
 
-import duckdb_httpfs  # scripts/duckdb_httpfs.py, beside this script
+import duckdb_extensions  # scripts/duckdb_extensions.py, beside this script
 
 DUCKDB_VERSION = "1.5.5"
 DEFAULT_TABLE = os.path.join(
@@ -49,8 +57,50 @@ def fail_setup(msg: str) -> NoReturn:
     sys.exit(2)
 
 
-def httpfs_extension_path() -> str:
-    return duckdb_httpfs.httpfs_extension_path("verify_scope_table")
+def extension_paths() -> list[str]:
+    return duckdb_extensions.extension_paths("verify_scope_table")
+
+
+def _case(cid, secrets, path, ty, expected, note=None):
+    case = {"id": cid, "secrets": [dict(zip(("name", "type", "storage", "scope", "provider"), s)) for s in secrets],
+            "path": path, "type": ty, "expected": None if expected is None else dict(zip(("name", "storage"), expected))}
+    if note:
+        case["note"] = note
+    return case
+
+
+# Default scopes of the types that need DuckDB's azure, postgres_scanner and mysql_scanner
+# extensions, and of DuckDB core's http type (DuckDB 1.5.5 is the reference).
+EXTRA_CASES = [
+    _case("azure-default-abfss", [("az", "azure", "memory", None)], "abfss://fs/dir/file", "azure", ("az", "memory"),
+          "DuckDB 1.5.5's azure extension gives an unscoped azure secret azure://, az://, abfss:// and abfs://"),
+    _case("azure-default-abfs", [("az", "azure", "coffer", None)], "abfs://fs/file", "azure", ("az", "coffer")),
+    _case("azure-default-not-s3", [("az", "azure", "memory", None)], "s3://bucket/file", "azure", None,
+          "a default scope is a prefix: an azure secret does not answer an s3:// path"),
+    _case("azure-default-longest-wins", [("az", "azure", "memory", None), ("c1", "azure", "coffer", ["az://container1/"])],
+          "az://container1/f.csv", "azure", ("c1", "coffer")),
+    _case("azure-default-other-container", [("az", "azure", "memory", None), ("c1", "azure", "coffer", ["az://container1/"])],
+          "az://container2/f.csv", "azure", ("az", "memory")),
+    _case("azure-provider-default-scope", [("sp", "azure", "memory", None, "service_principal")], "azure://c/f", "azure", ("sp", "memory"),
+          "the default scope does not depend on the provider"),
+    _case("http-no-default-scope", [("h", "http", "memory", None)], "https://example.com/data.csv", "http", ("h", "memory"),
+          "DuckDB core's http type has no default scope: an unscoped http secret answers every path (score 0)"),
+    _case("http-scoped-beats-unscoped", [("h", "http", "memory", None), ("api", "http", "coffer", ["https://api.example.com"])],
+          "https://api.example.com/v1", "http", ("api", "coffer")),
+    _case("postgres-no-default-scope", [("pg", "postgres", "coffer", None)], "", "postgres", ("pg", "coffer"),
+          "postgres has no default scope; ATTACH looks up which_secret('', 'postgres')"),
+    _case("postgres-scope-dropped", [("pg", "postgres", "memory", None), ("pg_x", "postgres", "memory", ["host=db1"])],
+          "host=db1 dbname=x", "postgres", ("pg", "memory"),
+          "DuckDB 1.5.5's postgres extension drops SCOPE (the secret is listed with scope []): both are "
+          "unscoped, tie at score 0 and the smaller name wins"),
+    _case("mysql-scope-dropped", [("my_b", "mysql", "memory", ["host=db1"]), ("my_c", "mysql", "memory", None)],
+          "host=db2", "mysql", ("my_b", "memory"),
+          "the mysql extension drops SCOPE too: my_b answers a path outside the scope it was given"),
+    _case("mysql-no-default-scope", [("my", "mysql", "memory", None)], "", "mysql", ("my", "memory")),
+    _case("mysql-tie-temporary-wins", [("my", "mysql", "coffer", None), ("my", "mysql", "memory", None)], "", "mysql", ("my", "memory"),
+          "an unscoped temporary and persistent secret of one name tie at score 0: temporary wins"),
+    _case("mysql-not-postgres", [("my", "mysql", "memory", None)], "", "postgres", None),
+]
 
 
 def sql_string(s: str) -> str:
@@ -62,29 +112,18 @@ def sql_ident(s: str) -> str:
 
 
 class Checker:
-    def __init__(self, duckdb_module, extension: str):
+    def __init__(self, duckdb_module, extensions: list[str]):
         self.duckdb = duckdb_module
-        self.extension = extension
+        self.extensions = extensions
         self._known_types: set[str] | None = None
 
     def connect(self, secret_dir: str):
-        con = self.duckdb.connect(
-            ":memory:",
-            config={
-                "secret_directory": secret_dir,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-            },
-        )
-        con.execute("SET autoinstall_known_extensions=false")
-        con.execute("SET autoload_known_extensions=false")
-        con.execute(f"LOAD {sql_string(self.extension)}")
-        return con
+        return duckdb_extensions.connect(self.duckdb, self.extensions, {"secret_directory": secret_dir})
 
     def known_types(self) -> set[str]:
-        """The secret types DuckDB accepts with core + httpfs: probed, not assumed."""
+        """The secret types DuckDB accepts with the loaded extensions: probed, not assumed."""
         if self._known_types is None:
-            probe = ["s3", "r2", "gcs", "huggingface", "azure", "postgres", "mysql", "openai",
+            probe = ["s3", "r2", "gcs", "huggingface", "http", "azure", "postgres", "mysql", "openai",
                      "ollama", "azure_llm", "flights", "generic"]
             known = set()
             with tempfile.TemporaryDirectory(prefix="coffer-scope-probe-") as d:
@@ -108,6 +147,8 @@ class Checker:
                 for s in case["secrets"]:
                     persist = "PERSISTENT" if s["storage"] == "coffer" else "TEMPORARY"
                     opts = [f"TYPE {s['type']}"]
+                    if s.get("provider"):
+                        opts.append(f"PROVIDER {s['provider']}")
                     if s["scope"] is not None:
                         opts.append("SCOPE [" + ", ".join(sql_string(x) for x in s["scope"]) + "]")
                     con.execute(f"CREATE {persist} SECRET {sql_ident(s['name'])} ({', '.join(opts)})")
@@ -150,17 +191,18 @@ def main() -> int:
     try:
         import duckdb
     except ImportError:
-        fail_setup(f"duckdb is missing: pip install duckdb=={DUCKDB_VERSION} duckdb-extension-httpfs=={DUCKDB_VERSION}")
+        fail_setup(f"duckdb is missing: pip install duckdb=={DUCKDB_VERSION}")
     if duckdb.__version__ != DUCKDB_VERSION:
         fail_setup(f"duckdb {duckdb.__version__} is installed; this check is for {DUCKDB_VERSION}")
 
     with open(args.table, encoding="utf-8") as fh:
         cases = json.load(fh)["cases"]
 
-    checker = Checker(duckdb, httpfs_extension_path())
+    cases = cases + EXTRA_CASES
+    checker = Checker(duckdb, extension_paths())
     known = checker.known_types()
     if args.verbose:
-        print(f"secret types DuckDB {DUCKDB_VERSION} knows with core + httpfs: {', '.join(sorted(known))}")
+        print(f"secret types DuckDB {DUCKDB_VERSION} knows with its extensions: {', '.join(sorted(known))}")
 
     ids = set()
     checked = skipped = 0
@@ -178,7 +220,7 @@ def main() -> int:
         unknown = sorted(t for t in types if t not in known)
         if unknown:
             skipped += 1
-            print(f"skip {cid}: DuckDB {DUCKDB_VERSION} core/httpfs has no secret type {', '.join(unknown)}")
+            print(f"skip {cid}: DuckDB {DUCKDB_VERSION} has no secret type {', '.join(unknown)}")
             continue
         checked += 1
         try:
@@ -200,8 +242,8 @@ def main() -> int:
     for d in disagreements:
         print(f"DISAGREE {d}")
     print(
-        f"scope table: {len(cases)} cases, {checked} checked against DuckDB {DUCKDB_VERSION}, "
-        f"{skipped} skipped (types not in DuckDB core/httpfs), {len(disagreements)} disagreements"
+        f"scope table: {len(cases)} cases ({len(EXTRA_CASES)} of them this script's own), {checked} checked against "
+        f"DuckDB {DUCKDB_VERSION}, {skipped} skipped (types DuckDB has not), {len(disagreements)} disagreements"
     )
     return 1 if disagreements else 0
 

@@ -1,5 +1,6 @@
 -- about: FlockMTL seed 001 §2.1: an unnamed temporary OPENAI secret is __default_openai (no scope: it answers every path)
 -- mode: coffer-only
+-- coffer-only because OPENAI is FlockMTL's type: DuckDB 1.5.5 has no such secret type, with or without extensions
 -- probe: https://api.openai.com/v1/chat/completions openai
 -- probe: s3://bucket/x s3
 CREATE SECRET (

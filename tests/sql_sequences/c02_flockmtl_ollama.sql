@@ -1,5 +1,6 @@
 -- about: FlockMTL seed 001 §2.2: an unnamed temporary OLLAMA secret is __default_ollama; API_URL is public
 -- mode: coffer-only
+-- coffer-only because OLLAMA is FlockMTL's type: DuckDB 1.5.5 has no such secret type
 -- probe: http://127.0.0.1:11434/api ollama
 CREATE SECRET (
     TYPE OLLAMA,

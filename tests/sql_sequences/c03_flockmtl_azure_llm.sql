@@ -1,5 +1,6 @@
 -- about: FlockMTL seed 001 §2.3: an unnamed AZURE_LLM secret is __default_azure_llm (deliberate difference 9: the seed says __default_azure)
 -- mode: coffer-only
+-- coffer-only because AZURE_LLM is FlockMTL's type: DuckDB 1.5.5 has no such secret type
 -- probe: https://resource-name.openai.azure.com azure_llm
 -- probe: azure://container/x azure
 CREATE SECRET (

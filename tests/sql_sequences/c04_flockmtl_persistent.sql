@@ -1,5 +1,6 @@
 -- about: FlockMTL seed 001 §3.1-3.3: the persistent OPENAI, OLLAMA and AZURE_LLM secrets survive a restart
 -- mode: coffer-only
+-- coffer-only because OPENAI, OLLAMA and AZURE_LLM are FlockMTL's types: DuckDB 1.5.5 has none of them
 -- probe: https://api.openai.com/v1 openai
 -- probe: 127.0.0.1:11434 ollama
 -- probe: https://x.openai.azure.com azure_llm

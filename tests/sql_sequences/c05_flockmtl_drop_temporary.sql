@@ -1,5 +1,6 @@
 -- about: FlockMTL seed 001 §4.1: DROP TEMPORARY SECRET your_secret_name / __default_openai
 -- mode: coffer-only
+-- coffer-only because OPENAI is FlockMTL's type: DuckDB 1.5.5 has no such secret type
 -- probe: https://api.openai.com/v1 openai
 DROP TEMPORARY SECRET your_secret_name;
 -- => error: Failed to remove non-existent secret

@@ -1,5 +1,6 @@
 -- about: FlockMTL seed 001 §4.2: DROP PERSISTENT SECRET your_secret_name / __default_openai, __default_ollama; DROP PERSISTENT leaves a temporary namesake
 -- mode: coffer-only
+-- coffer-only because OPENAI and OLLAMA are FlockMTL's types: DuckDB 1.5.5 has neither
 -- probe: https://api.openai.com/v1 openai
 CREATE PERSISTENT SECRET (TYPE OPENAI, API_KEY 'your-api-key');
 -- => secrets:

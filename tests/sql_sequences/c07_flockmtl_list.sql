@@ -1,5 +1,6 @@
 -- about: FlockMTL seed 001 §5: FROM duckdb_secrets() lists every secret with DuckDB's columns
 -- mode: coffer-only
+-- coffer-only because OPENAI and OLLAMA are FlockMTL's types: DuckDB 1.5.5 has neither
 FROM duckdb_secrets();
 -- => rows: []
 CREATE SECRET (TYPE OPENAI, API_KEY 'your-api-key');

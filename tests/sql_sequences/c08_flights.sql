@@ -1,5 +1,6 @@
 -- about: FLIGHTS key-value secrets: any param names, every value sensitive, shown as params={K=redacted, ...}
 -- mode: coffer-only
+-- coffer-only because FLIGHTS is MotherDuck's type: DuckDB 1.5.5 has no such secret type
 -- probe: https://api.example.com/v1 flights
 CREATE SECRET my_api_secret (TYPE flights, API_KEY 'k-123', ENDPOINT 'https://api.example.com');
 -- => ok

@@ -1,13 +1,14 @@
--- about: PROVIDER credential_chain for gcs and huggingface needs nothing
--- mode: coffer-only
+-- about: PROVIDER credential_chain for gcs (DuckDB's aws extension) and huggingface (httpfs) needs nothing; huggingface's takes no option
 -- probe: gs://bucket/x gcs
 -- probe: hf://datasets/x huggingface
-CREATE SECRET gcc (TYPE gcs, PROVIDER credential_chain);
--- => secrets:
--- | ["gcc", "gcs", "credential_chain", false, "memory", ["gcs://", "gs://"], "name=gcc;type=gcs;provider=credential_chain;serializable=true;scope=gcs://,gs://;"]
--- => which: [["gcc", "TEMPORARY", "memory"], null]
+CREATE SECRET gcc (TYPE gcs, PROVIDER credential_chain, ENDPOINT 'storage.googleapis.com', URL_STYLE 'path');
+-- => ok
 CREATE SECRET (TYPE huggingface, PROVIDER credential_chain);
--- => secrets:
--- | ["gcc", "gcs", "credential_chain", false, "memory", ["gcs://", "gs://"], "name=gcc;type=gcs;provider=credential_chain;serializable=true;scope=gcs://,gs://;"]
--- | ["__default_huggingface", "huggingface", "credential_chain", false, "memory", ["hf://"], "name=__default_huggingface;type=huggingface;provider=credential_chain;serializable=true;scope=hf://;token=redacted"]
--- => which: [["gcc", "TEMPORARY", "memory"], ["__default_huggingface", "TEMPORARY", "memory"]]
+-- => ok
+CREATE SECRET hf2 (TYPE huggingface, PROVIDER credential_chain, TOKEN 'x');
+-- => error: (?i)unknown parameter 'token'
+CREATE PERSISTENT SECRET gcc2 (TYPE GCS, PROVIDER CREDENTIAL_CHAIN, CHAIN 'config', PROFILE 'coffer-test', ENDPOINT 'gcs.example.com', URL_STYLE 'vhost', SCOPE 'gs://bucket/');
+-- => ok
+SELECT name, type, provider, persistent, scope FROM duckdb_secrets() ORDER BY name;
+DROP SECRET gcc;
+-- => ok

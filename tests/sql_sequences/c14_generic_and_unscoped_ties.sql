@@ -1,5 +1,6 @@
 -- about: GENERIC secrets; unscoped secrets tie at score 0 (smallest name wins, temporary beats persistent); an explicit scope beats them
 -- mode: coffer-only
+-- coffer-only because GENERIC is coffer's own type and OPENAI FlockMTL's: DuckDB 1.5.5 has neither
 -- probe: "anything at all" generic
 -- probe: https://api.openai.com/v1 openai
 CREATE PERSISTENT SECRET aaa (TYPE generic, VALUE 'v1');

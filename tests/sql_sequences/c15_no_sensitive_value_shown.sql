@@ -1,5 +1,6 @@
 -- about: no listing ever shows a sensitive value: HTTP_PROXY_PASSWORD and REFRESH's refresh_info (which DuckDB 1.5.5 prints in clear) included
 -- mode: coffer-only
+-- coffer-only because it checks coffer's own answers unnormalised (deliberate difference 12: DuckDB prints HTTP_PROXY_PASSWORD and refresh_info in clear) and that duckdb_secrets(redact := false) is refused, which DuckDB allows
 -- probe: s3://bucket/x s3
 CREATE SECRET proxied (TYPE s3, KEY_ID 'AKIA1', SECRET 'topsecret1', REGION 'us-east-1', HTTP_PROXY 'http://proxy:3128', HTTP_PROXY_USERNAME 'puser', HTTP_PROXY_PASSWORD 'ppass', SESSION_TOKEN 'sess-tok');
 -- => secrets:

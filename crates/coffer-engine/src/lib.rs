@@ -209,6 +209,9 @@ struct State {
     registered: HashMap<String, Registered>,
     /// Lower-case name → why DuckDB refused to register it (its message, values masked).
     refused: HashMap<String, String>,
+    /// Data sources attached in this engine: name → the key they were attached with (the
+    /// source's and its secret's versions).
+    attached: HashMap<String, (i64, i64)>,
     last_used: Instant,
 }
 
@@ -245,6 +248,7 @@ impl Instance {
             state.engine = Some(Engine::spawn(&self.config, Some(&self.project))?);
             state.registered.clear();
             state.refused.clear();
+            state.attached.clear();
             state.planner = Planner::new();
             let all = match service.list_secrets(&self.caller, &self.project) {
                 Ok(all) => all,
@@ -277,6 +281,7 @@ impl Instance {
             state.engine = None;
             state.registered.clear();
             state.refused.clear();
+            state.attached.clear();
         }
         out
     }
@@ -327,6 +332,63 @@ impl Instance {
         Ok(state.refused.get(&name.to_ascii_lowercase()).cloned())
     }
 
+    /// Whether the data source `name` is attached with `key` (its definition's and its
+    /// secret's versions) in the running engine.
+    pub fn is_attached(&self, name: &str, key: (i64, i64)) -> bool {
+        let state = self.state();
+        state.engine.is_some() && state.attached.get(name) == Some(&key)
+    }
+
+    /// Attaches the data source `name` with `attach` (DuckDB's `ATTACH`, from coffer, not from
+    /// a caller): first detaching what was attached under that name with another `key`.
+    /// Starts the engine when it does not run.
+    ///
+    /// # Errors
+    /// DuckDB's error (the database is down, the credentials are refused); the engine died.
+    pub fn attach(&self, service: &Service, name: &str, key: (i64, i64), attach: &str) -> Result<()> {
+        let mut state = self.state();
+        self.engine(service, &mut state)?;
+        if state.attached.get(name) == Some(&key) {
+            return Ok(());
+        }
+        let stale = state.attached.remove(name).is_some();
+        let engine = self.engine(service, &mut state)?;
+        let out = (|| {
+            if stale {
+                engine.query(&format!("DETACH DATABASE IF EXISTS {}", render::ident(name)))?;
+            }
+            engine.query(attach).map(|_| ())
+        })();
+        match out {
+            Ok(()) => {
+                state.attached.insert(name.to_string(), key);
+                Ok(())
+            }
+            Err(e @ EngineError::Died(_)) => {
+                state.engine = None;
+                state.registered.clear();
+                state.refused.clear();
+                state.attached.clear();
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Detaches the data source `name` if it is attached (its secret is gone, or a caller
+    /// detached it), so that the next use attaches it again or says why it cannot.
+    ///
+    /// # Errors
+    /// The engine died.
+    pub fn detach(&self, service: &Service, name: &str) -> Result<()> {
+        let mut state = self.state();
+        if state.attached.remove(name).is_some() && state.engine.is_some() {
+            let engine = self.engine(service, &mut state)?;
+            engine.query(&format!("DETACH DATABASE IF EXISTS {}", render::ident(name)))?;
+        }
+        Ok(())
+    }
+
     /// Stops this instance's engine (after the statement it runs, if any): the next statement
     /// starts a new one, which loads the extensions installed since and the secrets again.
     pub fn restart(&self) {
@@ -334,6 +396,7 @@ impl Instance {
         state.engine = None;
         state.registered.clear();
         state.refused.clear();
+        state.attached.clear();
     }
 
     /// The engine's process id, if it runs.
@@ -418,6 +481,7 @@ impl Instance {
             state.engine = None;
             state.registered.clear();
             state.refused.clear();
+            state.attached.clear();
         }
         out
     }
@@ -451,6 +515,7 @@ impl Instance {
         }
         state.registered.clear();
         state.refused.clear();
+        state.attached.clear();
         let all = service.list_secrets(&self.caller, &self.project)?;
         let mut planner = Planner::new();
         let mut affected = BTreeSet::new();
@@ -485,6 +550,7 @@ impl Instance {
             }
             state.registered.clear();
             state.refused.clear();
+            state.attached.clear();
             state.planner = Planner::new();
             return Ok(names.len());
         };
@@ -603,6 +669,7 @@ impl DataPlane {
                 planner: Planner::new(),
                 registered: HashMap::new(),
                 refused: HashMap::new(),
+                attached: HashMap::new(),
                 last_used: now,
             }),
             busy: std::sync::atomic::AtomicU32::new(0),

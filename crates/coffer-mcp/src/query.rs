@@ -86,6 +86,7 @@ pub fn read_only_refusal(n: usize, source: &StmtSource) -> Option<String> {
     match coffer_sql::parse::parse(source) {
         Err(_) => no("it cannot tell what this statement does"),
         Ok(Statement::CreateSecret(_)) => no("CREATE SECRET writes"),
+        Ok(Statement::CreateSource(_) | Statement::DropSource(_)) => no("it changes a data source"),
         Ok(Statement::Sql(s)) => match *s {
             ast::Statement::Query(_)
             | ast::Statement::Explain { .. }

@@ -29,6 +29,7 @@ pub mod guard;
 pub mod keywords;
 pub mod parse;
 pub mod query;
+pub mod source;
 pub mod split;
 pub mod table;
 

@@ -2,6 +2,7 @@
 
 use crate::create_secret::{self, CreateSecret};
 use crate::error::{Pos, Result, SqlError};
+use crate::source::{self, CreateSource, DropSource};
 use crate::split::StmtSource;
 use sqlparser::ast;
 use sqlparser::dialect::DuckDbDialect;
@@ -12,6 +13,10 @@ use sqlparser::parser::{Parser, ParserError};
 pub enum Statement {
     /// `CREATE SECRET`, parsed by coffer.
     CreateSecret(CreateSecret),
+    /// `CREATE SOURCE`, coffer's own.
+    CreateSource(CreateSource),
+    /// `DROP SOURCE`, coffer's own.
+    DropSource(DropSource),
     /// Anything sqlparser parsed (DROP SECRET, SELECT/FROM, INSERT, UPDATE, DELETE, CALL, ...).
     Sql(Box<ast::Statement>),
 }
@@ -43,6 +48,11 @@ fn parser_error(e: ParserError) -> SqlError {
 pub fn parse(stmt: &StmtSource) -> Result<Statement> {
     if create_secret::is_create_secret(&stmt.tokens) {
         return create_secret::parse(&stmt.tokens).map(Statement::CreateSecret);
+    }
+    match source::is_source_statement(&stmt.tokens) {
+        Some(true) => return source::parse_create(&stmt.tokens).map(Statement::CreateSource),
+        Some(false) => return source::parse_drop(&stmt.tokens).map(Statement::DropSource),
+        None => {}
     }
     let dialect = DuckDbDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(stmt.tokens.clone());

@@ -238,7 +238,130 @@ fn storage_paths(sql: &str) -> Vec<(String, &'static str)> {
     out
 }
 
+/// The words of a statement, lower-case: a data source is attached when its name is one.
+fn words(sql: &str) -> std::collections::HashSet<String> {
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// The data source DuckDB says is missing: `Catalog "warehouse" does not exist!`.
+fn missing_catalog(message: &str) -> Option<String> {
+    let rest = &message[message.find("Catalog \"")? + 9..];
+    let name = &rest[..rest.find('"')?];
+    rest[name.len()..]
+        .starts_with("\" does not exist")
+        .then(|| name.to_ascii_lowercase())
+}
+
 impl Duck<'_> {
+    /// Attaches the project's data sources the statement names (lazily: a source nobody names
+    /// is never attached, so a database that is down breaks only the statements that use it),
+    /// each with its secret, once per engine and again when the source or its secret changed.
+    fn attach_sources(&self, sql: &str) -> Result<(), String> {
+        let Ok(sources) = self.service.list_sources(&self.caller, &self.project) else {
+            return Ok(());
+        };
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let words = words(sql);
+        for src in sources.iter().filter(|s| words.contains(&s.name.to_ascii_lowercase())) {
+            self.attach_one(src)?;
+        }
+        Ok(())
+    }
+
+    fn attach_one(&self, src: &coffer_core::SourceInfo) -> Result<(), String> {
+        let fail = |why: String| {
+            let secret = src
+                .secret
+                .as_ref()
+                .map(|s| format!(", secret '{s}'"))
+                .unwrap_or_default();
+            format!(
+                "cannot attach data source '{}' ({}{secret}): {why}",
+                src.name, src.source_type
+            )
+        };
+        if src.source_type == "sqlite" && !self.plane.config().local_files {
+            return Err(fail(
+                "a sqlite source is a file on the server's machine: only the machine owner's own `coffer sql` attaches it".into(),
+            ));
+        }
+        // Rotating the secret attaches the source again, with the new credentials.
+        let secret_version = match &src.secret {
+            None => 0,
+            Some(name) => self
+                .service
+                .list_secrets(&self.caller, &self.project)
+                .ok()
+                .and_then(|all| {
+                    all.iter()
+                        .find(|s| s.name.eq_ignore_ascii_case(name))
+                        .map(|s| s.version)
+                })
+                .unwrap_or(-1),
+        };
+        let key = (src.version, secret_version);
+        let instance = self.instance();
+        if instance.is_attached(&src.name, key) {
+            return Ok(());
+        }
+        // Role `use`, the secret still there and of the right type; audited.
+        let src = match self.service.attach_source(&self.caller, &self.project, &src.name) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = instance.detach(self.service, &src.name);
+                return Err(fail(e.to_string()));
+            }
+        };
+        let spec = src.spec();
+        if let (Some(ext), Some(name)) = (&self.extensions, coffer_model::source::extension_of(&spec.source_type)) {
+            match ext.ensure(name) {
+                Ok(true) => instance.restart(),
+                Ok(false) => {}
+                Err(e) => {
+                    return Err(fail(format!(
+                        "coffer could not install the DuckDB extension {name}: {e}"
+                    )))
+                }
+            }
+        }
+        let sql = coffer_model::source::attach_sql(&spec);
+        match instance.attach(self.service, &spec.name, key, &sql) {
+            Ok(()) => Ok(()),
+            // Installed since this engine started: a new engine loads it.
+            Err(e) if crate::extensions::missing_extension(&e.to_string()).is_some() => {
+                instance.restart();
+                instance
+                    .attach(self.service, &spec.name, key, &sql)
+                    .map_err(|e| fail(e.to_string()))
+            }
+            Err(e) => Err(fail(e.to_string())),
+        }
+    }
+
+    /// Installs every extension the project's secrets need in DuckDB, saying which one could
+    /// not be had and why.
+    fn secret_extensions(&self) -> Result<(), String> {
+        let Some(ext) = &self.extensions else {
+            return Ok(());
+        };
+        let secrets = self
+            .service
+            .list_secrets(&self.caller, &self.project)
+            .map_err(|e| e.to_string())?;
+        for s in &secrets {
+            for name in coffer_engine::extensions_for(&s.secret_type, &s.provider) {
+                ext.ensure(name)
+                    .map_err(|e| format!("coffer could not install the DuckDB extension {name}: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// A statement reading a path whose coffer secret DuckDB refused to hold would go out
     /// without credentials (to the storage's default endpoint): it is not run, and the error
     /// says why DuckDB refused the secret.
@@ -261,12 +384,41 @@ impl Duck<'_> {
 impl Passthrough for Duck<'_> {
     fn run(&self, sql: &str) -> Result<Table, String> {
         if let Some(why) = self.refused_secret(sql) {
-            return Err(why);
+            // Refused for want of an extension (httpfs for an s3 secret): installed, and the
+            // engine restarted with it, the secret is held.
+            if !why.contains("extension") {
+                return Err(why);
+            }
+            match self.secret_extensions() {
+                Ok(()) => {
+                    self.instance().restart();
+                    if let Some(still) = self.refused_secret(sql) {
+                        return Err(still);
+                    }
+                }
+                Err(e) => return Err(format!("{why}\n{e}")),
+            }
         }
-        let first = match self.instance().query(self.service, sql) {
+        self.attach_sources(sql)?;
+        let mut first = match self.instance().query(self.service, sql) {
             Ok(rows) => return Ok(coffer_engine::table(rows)),
             Err(e) => e.to_string(),
         };
+        // A source detached by a statement of the caller's: attached again, once.
+        if let Some(name) = missing_catalog(&first) {
+            if self
+                .service
+                .list_sources(&self.caller, &self.project)
+                .is_ok_and(|all| all.iter().any(|s| s.name.eq_ignore_ascii_case(&name)))
+            {
+                let _ = self.instance().detach(self.service, &name);
+                self.attach_sources(sql)?;
+                match self.instance().query(self.service, sql) {
+                    Ok(rows) => return Ok(coffer_engine::table(rows)),
+                    Err(e) => first = e.to_string(),
+                }
+            }
+        }
         // A missing extension fails the statement while DuckDB binds it, before it ran: it
         // runs again once the extension is there.
         match self.provide_extension(&first) {
@@ -393,6 +545,19 @@ impl coffer_api::SqlRunner for ServerSql {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_catalog_duckdb_misses() {
+        assert_eq!(
+            missing_catalog("Binder Error: Catalog \"Warehouse\" does not exist!").as_deref(),
+            Some("warehouse")
+        );
+        assert_eq!(
+            missing_catalog("Catalog Error: Table with name x does not exist!"),
+            None
+        );
+        assert!(words("SELECT * FROM \"warehouse\".public.orders").contains("warehouse"));
+    }
 
     #[test]
     fn finds_storage_paths() {

@@ -490,3 +490,198 @@ fn azurite_signing_primitives_match_their_rfcs() {
         "Sun, 06 Dec 2026 09:27:03 GMT"
     );
 }
+
+// ---- data sources: secrets referenced by name --------------------------------------------
+
+/// `coffer source ARGS`.
+fn source(coffer: &Coffer, args: &[&str]) -> std::process::Output {
+    coffer
+        .command(&[])
+        .arg("source")
+        .args(args)
+        .output()
+        .expect("coffer source")
+}
+
+#[test]
+fn a_postgres_source_just_works_follows_its_secret_and_names_it_when_gone() {
+    let pg = postgres_database(PG_PASSWORD);
+    let coffer = Coffer::new();
+    create_postgres(&coffer, Some("pg_prod"), &pg, PG_PASSWORD);
+    let made = source(
+        &coffer,
+        &["create", "warehouse", "--type", "postgres", "--secret", "pg_prod"],
+    );
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    // A source whose database is down: only the statements naming it fail.
+    create_postgres(
+        &coffer,
+        Some("pg_down"),
+        &(pg.0.clone(), 1, pg.2.clone(), pg.3.clone()),
+        PG_PASSWORD,
+    );
+    assert!(source(
+        &coffer,
+        &["create", "down", "--type", "postgres", "--secret", "pg_down"]
+    )
+    .status
+    .success());
+    let (out, stderr) = coffer.sql(
+        "SELECT count(*) FROM warehouse.public.items;\n\
+         SELECT 42 AS unrelated;\n\
+         SELECT * FROM down.public.items;\n\
+         CREATE TABLE warehouse.public.mine (a int);\n\
+         SELECT name FROM warehouse.public.items WHERE id = 4",
+    );
+    expect_len(&out, 5, &stderr);
+    assert_eq!(count(&out[0], &stderr), 4);
+    assert_eq!(count(&out[1], &stderr), 42);
+    let down = error(&out[2]);
+    assert!(
+        down.contains("cannot attach data source 'down' (postgres, secret 'pg_down')"),
+        "{down}"
+    );
+    assert!(error(&out[3]).contains("read-only"), "read-only by default");
+    assert_eq!(rows(&out[4], &stderr), vec![serde_json::json!(["drill"])]);
+
+    // Rotating the secret (here to a wrong password) attaches it again with the new
+    // credentials, in the same session; dropping it makes the source fail naming it.
+    let wrong = "not-the-password-2718";
+    let rotate = format!(
+        "CREATE OR REPLACE PERSISTENT SECRET pg_prod (TYPE postgres, HOST '{}', PORT {}, DATABASE '{}', USER '{}', PASSWORD '{wrong}')",
+        pg.0, pg.1, pg.2, pg.3
+    );
+    let (out, stderr) = coffer.sql(&format!(
+        "SELECT count(*) FROM warehouse.public.items;\n{rotate};\nSELECT count(*) FROM warehouse.public.items;\n\
+         DROP PERSISTENT SECRET pg_prod;\nSELECT count(*) FROM warehouse.public.items"
+    ));
+    expect_len(&out, 5, &stderr);
+    assert_eq!(count(&out[0], &stderr), 4);
+    let refused = error(&out[2]);
+    assert!(refused.contains("password authentication failed"), "{refused}");
+    assert!(!refused.contains(wrong) && !stderr.contains(wrong), "{refused}");
+    let gone = error(&out[4]);
+    assert!(gone.contains("pg_prod") && gone.contains("warehouse"), "{gone}");
+
+    // A definition holding a credential is refused, pointing at secrets; nothing is stored.
+    let bad = source(
+        &coffer,
+        &[
+            "create",
+            "leaky",
+            "--type",
+            "postgres",
+            "--secret",
+            "pg_down",
+            "--option",
+            "path=host=x password=hunter2",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("coffer secret") && !said.contains("hunter2"), "{said}");
+    let listed = String::from_utf8_lossy(&source(&coffer, &["list"]).stdout).to_string();
+    assert!(!listed.contains("leaky"), "{listed}");
+}
+
+#[test]
+fn a_mysql_source_reads_mariadb_through_its_secret() {
+    let db = mariadb();
+    let coffer = Coffer::new();
+    create_mysql(&coffer, Some("shop_db"), db.port, MYSQL_PASSWORD);
+    let (out, stderr) = coffer.sql(
+        "CREATE SOURCE shop (TYPE mysql, SECRET shop_db);\n\
+         SELECT count(*) FROM shop.items;\n\
+         FROM coffer_sources()",
+    );
+    expect_len(&out, 3, &stderr);
+    rows(&out[0], &stderr);
+    assert_eq!(count(&out[1], &stderr), 3);
+    assert_eq!(rows(&out[2], &stderr)[0][0], "shop");
+    // The wrong password: the source fails with MySQL's refusal, the password never shown.
+    let wrong = Coffer::new();
+    create_mysql(&wrong, Some("shop_db"), db.port, "not-the-password-1234");
+    let (out, stderr) = wrong.sql("CREATE SOURCE shop (TYPE mysql, SECRET shop_db);\nSELECT count(*) FROM shop.items");
+    expect_len(&out, 2, &stderr);
+    let denied = error(&out[1]);
+    assert!(
+        denied.contains("Access denied") && !denied.contains("not-the-password-1234"),
+        "{denied}"
+    );
+}
+
+/// A DuckLake whose catalog lives in PostgreSQL (a postgres secret, named by the source) and
+/// whose data files live on the SigV4-checking S3 server (an s3 secret, found by scope): two
+/// secrets, one source. Written through the source (read-write), read back read-only.
+#[test]
+fn a_ducklake_source_keeps_its_catalog_in_postgres_and_its_files_on_s3() {
+    let pg = postgres_database(PG_PASSWORD);
+    coffer_store_postgres_testing::execute(
+        &coffer_store_postgres_testing::with_database(
+            &coffer_store_postgres_testing::server_url().expect("COFFER_TEST_POSTGRES_URL"),
+            &pg.2,
+        ),
+        &format!("GRANT ALL ON SCHEMA public TO {}", pg.3),
+    );
+    let coffer = Coffer::new();
+    let root = coffer.dir.path().join("s3");
+    std::fs::create_dir_all(root.join("lake")).expect("bucket");
+    let s3 = S3Server::start(&root, "AKIALAKEFILES", "lake-files-secret");
+    create_postgres(&coffer, Some("lake_catalog"), &pg, PG_PASSWORD);
+    let endpoint = format!("endpoint=127.0.0.1:{}", s3.port);
+    coffer.create(
+        &[
+            "lake_files",
+            "--type",
+            "s3",
+            "--scope",
+            "s3://lake",
+            "--set",
+            "key_id=AKIALAKEFILES",
+            "--set",
+            "secret=-",
+            "--set",
+            "region=us-east-1",
+            "--set",
+            &endpoint,
+            "--set",
+            "url_style=path",
+            "--set",
+            "use_ssl=false",
+        ],
+        "lake-files-secret",
+    );
+    let path = format!("path=dbname={}", pg.2);
+    for (name, mode) in [("lake_rw", "--read-write"), ("lake", "")] {
+        let mut args = vec!["create", name, "--type", "ducklake", "--secret", "lake_catalog"];
+        args.extend(["--option", &path, "--option", "data_path=s3://lake/files/"]);
+        if !mode.is_empty() {
+            args.push(mode);
+        }
+        let out = source(&coffer, &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let (out, stderr) = coffer.sql("CREATE TABLE lake_rw.sales AS SELECT range AS id FROM range(100000)");
+    expect_len(&out, 1, &stderr);
+    rows(&out[0], &stderr);
+    let (out, stderr) = coffer.sql("SELECT count(*) FROM lake.sales;\nINSERT INTO lake.sales VALUES (9)");
+    expect_len(&out, 2, &stderr);
+    assert_eq!(count(&out[0], &stderr), 100_000);
+    assert!(error(&out[1]).contains("read-only"), "{}", error(&out[1]));
+    let files: Vec<_> = walk(&root.join("lake"));
+    assert!(files.iter().any(|f| f.ends_with(".parquet")), "{files:?}");
+    drop(s3);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}

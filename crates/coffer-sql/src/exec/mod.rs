@@ -52,7 +52,7 @@ fn names_secrets(source: &StmtSource) -> bool {
             (v == "secret" && !attach)
                 || matches!(
                     v.as_str(),
-                    "secrets" | "duckdb_secrets" | "which_secret" | "md_access_tokens"
+                    "secrets" | "duckdb_secrets" | "which_secret" | "md_access_tokens" | "coffer_sources"
                 )
                 || v.starts_with("md_")
         }
@@ -72,6 +72,7 @@ mod constant;
 mod pg;
 mod select;
 mod settings;
+mod sources;
 mod values;
 
 impl<'a> Session<'a> {
@@ -181,6 +182,8 @@ impl<'a> Session<'a> {
     pub fn execute(&mut self, stmt: Statement) -> Result<Table> {
         match stmt {
             Statement::CreateSecret(c) => self.create_secret(c),
+            Statement::CreateSource(c) => self.create_source(c),
+            Statement::DropSource(d) => self.drop_source(d),
             Statement::Sql(s) => self.sql(*s),
         }
     }

@@ -79,6 +79,12 @@ impl Session<'_> {
                 TableFactor::Table {
                     name, args: Some(args), ..
                 } if Func::lookup(name).is_some() => return self.flight_query(q, name, args),
+                TableFactor::Table { name, args, .. } if object_is(name, &["coffer_sources"]) && args.is_some() => {
+                    if !Self::function_args(args)?.is_empty() {
+                        return Err(SqlError::Semantic("coffer_sources() takes no arguments".into()));
+                    }
+                    self.sources_table()?
+                }
                 TableFactor::Table { name, args, .. } if object_is(name, &["md_access_tokens"]) => {
                     if !Self::function_args(args)?.is_empty() {
                         return Err(SqlError::Semantic("md_access_tokens() takes no arguments".into()));

@@ -2,7 +2,7 @@
 //! the bodies of [`crate::api`], with the bearer scheme and the [`Name`] schema on every string
 //! path parameter.
 
-use crate::handlers::{access, audit, flights, keys, projects, secrets, server, sql};
+use crate::handlers::{access, audit, flights, keys, projects, secrets, server, sources, sql};
 use coffer_api::types::*;
 use coffer_core::{AuditInfo, IdentityInfo, MemberInfo, ProjectInfo, TokenInfo};
 use utoipa::OpenApi;
@@ -22,7 +22,8 @@ use utoipa::OpenApi;
         secrets::secret_history, secrets::rollback_secret, keys::key_status, keys::rotate_keys,
         flights::list_flights, flights::create_flight, flights::show_flight, flights::update_flight,
         flights::list_flight_versions, flights::show_flight_version, flights::delete_flight, flights::run_flight, flights::list_runs, flights::show_run, flights::run_logs,
-        flights::cancel_run
+        flights::cancel_run, sources::list_sources, sources::create_source, sources::show_source,
+        sources::drop_source
     ),
     components(schemas(
         ErrorBody, FieldInput, OnConflictBody, CreateSecretBody, CreateSecretResponse, DropResponse, WhichResponse,
@@ -31,7 +32,8 @@ use utoipa::OpenApi;
         AuditInfo, Name, SqlBody, SqlResponse, SqlStatementResult, SqlErrorBody, RollbackBody,
         coffer_core::SecretVersionInfo, coffer_core::KeyUsage, coffer_core::RotationReport, FlightCreateBody,
         FlightUpdateBody, FlightSavedResponse, RunBody, LogChunkBody, LogResponse, coffer_core::FlightInfo,
-        coffer_core::FlightVersionInfo, coffer_core::RunInfo
+        coffer_core::FlightVersionInfo, coffer_core::RunInfo, CreateSourceBody, CreateSourceResponse,
+        DropSourceResponse, coffer_core::SourceInfo
     )),
     modifiers(&BearerAuth, &PathNames),
     security(("bearer" = []))

@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::extract::BODY_LIMIT;
-use crate::handlers::{access, audit, flights, keys, projects, secrets, server, sql};
+use crate::handlers::{access, audit, flights, keys, projects, secrets, server, sources, sql};
 use crate::openapi::openapi;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -55,6 +55,14 @@ fn api_router(state: AppState) -> Router {
         .route(
             "/v1/projects/{project}/secrets/{name}/rollback",
             post(secrets::rollback_secret),
+        )
+        .route(
+            "/v1/projects/{project}/sources",
+            get(sources::list_sources).post(sources::create_source),
+        )
+        .route(
+            "/v1/projects/{project}/sources/{name}",
+            get(sources::show_source).delete(sources::drop_source),
         )
         .route("/v1/projects/{project}/which", get(secrets::which_secret))
         .route("/v1/projects/{project}/env", post(secrets::resolve_env))

@@ -107,3 +107,39 @@ fn flight_routes_are_documented() {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
 }
+
+/// Every status a data source route answers is documented, with its schemas.
+#[test]
+fn source_routes_are_documented() {
+    let doc = doc();
+    let base = "/v1/projects/{project}/sources";
+    let expect = [
+        (base.to_string(), "get", "200"),
+        (base.to_string(), "post", "201"),
+        (base.to_string(), "post", "200"),
+        (format!("{base}/{{name}}"), "get", "200"),
+        (format!("{base}/{{name}}"), "delete", "200"),
+    ];
+    for (path, method, status) in expect {
+        let op = &doc["paths"][&path][method];
+        assert!(op.is_object(), "{method} {path} is not documented");
+        assert!(op["responses"][status].is_object(), "{method} {path}: no {status}");
+        assert!(op["responses"]["4XX"].is_object(), "{method} {path}: no 4XX");
+        assert_eq!(op["tags"][0], "sources", "{method} {path}");
+    }
+    let drop = doc["paths"][format!("{base}/{{name}}")]["delete"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    assert!(drop.iter().any(|p| p["name"] == "if_exists" && p["in"] == "query"));
+    for schema in [
+        "CreateSourceBody",
+        "CreateSourceResponse",
+        "DropSourceResponse",
+        "SourceInfo",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+    let body = &doc["components"]["schemas"]["CreateSourceBody"];
+    assert_eq!(body["required"], serde_json::json!(["name", "type"]), "{body}");
+    assert_eq!(body["properties"]["name"]["pattern"], "^[A-Za-z_][A-Za-z0-9_]{0,62}$");
+}

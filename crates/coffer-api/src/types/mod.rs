@@ -153,12 +153,14 @@ pub struct CreateSecretBody {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._-]{1,128}$"))]
     pub name: Option<String>,
-    /// The type: s3, r2, gcs, azure, huggingface, postgres, mysql, openai, ollama, azure_llm,
+    /// The type: s3, r2, gcs, azure, huggingface, postgres, mysql, http, openai, ollama, azure_llm,
     /// flights, generic.
     #[serde(rename = "type")]
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = "^(s3|r2|gcs|azure|huggingface|postgres|mysql|openai|ollama|azure_llm|flights|generic)$")
+        schema(
+            pattern = "^(s3|r2|gcs|azure|huggingface|postgres|mysql|http|openai|ollama|azure_llm|flights|generic)$"
+        )
     )]
     pub secret_type: String,
     /// The provider (default: the type's first).
@@ -291,7 +293,7 @@ pub struct WhichQuery {
     #[serde(rename = "type")]
     #[cfg_attr(
         feature = "openapi",
-        param(pattern = "^(s3|r2|gcs|azure|huggingface|postgres|mysql|openai|ollama|azure_llm|flights|generic)$")
+        param(pattern = "^(s3|r2|gcs|azure|huggingface|postgres|mysql|http|openai|ollama|azure_llm|flights|generic)$")
     )]
     pub secret_type: String,
 }

@@ -9,4 +9,5 @@ pub(crate) mod keys;
 pub(crate) mod projects;
 pub(crate) mod secrets;
 pub(crate) mod server;
+pub(crate) mod sources;
 pub(crate) mod sql;

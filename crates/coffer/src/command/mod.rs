@@ -13,6 +13,7 @@ mod project;
 mod run;
 mod secret;
 mod serve;
+mod source;
 mod sql;
 mod which;
 
@@ -138,6 +139,10 @@ enum Command {
     /// secrets, a token, schedules, run history and masked logs.
     #[command(subcommand)]
     Flight(flight::Command),
+    /// Data sources: databases and lakes (postgres, mysql, sqlite, ducklake, iceberg, s3)
+    /// every DuckDB of the project attaches by name, each with a coffer secret.
+    #[command(subcommand)]
+    Source(source::Command),
     /// Import a .env file (or Kestra's .env_encoded) as secrets; export a secret as one.
     #[command(subcommand)]
     Env(env::Command),
@@ -242,6 +247,7 @@ impl Cli {
             Command::Env(c) => c.run(&ctx),
             Command::Run(a) => a.run(&ctx),
             Command::Flight(c) => c.run(&ctx),
+            Command::Source(c) => c.run(&ctx),
             Command::Extension(c) => c.run(&ctx),
         }
     }

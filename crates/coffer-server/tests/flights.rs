@@ -1,11 +1,11 @@
 //! The flights API over a real server: a SQLite store in a temporary directory, the
 //! bootstrap superuser's token, a listener on 127.0.0.1:0 and a minimal HTTP/1.1 client.
 
+mod common;
+
 use base64::Engine as _;
 use coffer_core::Service;
-use coffer_crypto::LocalKeyFile;
 use coffer_server::AppState;
-use coffer_store_sqlite::SqliteStore;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -28,16 +28,7 @@ struct Resp {
 impl App {
     async fn start(with_runner: bool) -> App {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (keyring, _) = LocalKeyFile::open_or_create(&dir.path().join("master.key")).expect("key");
-        let store = SqliteStore::open(&dir.path().join("coffer.db")).expect("db");
-        let service = Arc::new(Service::new(Box::new(store), Box::new(keyring)));
-        let admin = service
-            .bootstrap()
-            .expect("bootstrap")
-            .expect("an empty store")
-            .token
-            .expose_secret()
-            .to_string();
+        let (service, admin) = common::bootstrapped(dir.path());
         let mut state = AppState::new(Arc::clone(&service));
         if with_runner {
             let runner = coffer_flights::Runner::new(coffer_flights::Settings::default(), None);

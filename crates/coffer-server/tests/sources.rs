@@ -1,13 +1,14 @@
 //! The data sources API, in process (the router served by tower): statuses, error bodies
 //! (field, code, role) and what each role may do.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::Request;
 use coffer_core::{Caller, CreateRequest, OnConflict, Role, Service};
-use coffer_crypto::{LocalKeyFile, SecretString};
+use coffer_crypto::SecretString;
 use coffer_model::{InputValue, Storage};
 use coffer_server::AppState;
-use coffer_store_sqlite::SqliteStore;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tower::ServiceExt as _;
@@ -23,16 +24,7 @@ impl App {
     /// A server over a fresh store with project p holding the postgres secret `pg_prod`.
     fn start() -> App {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (keyring, _) = LocalKeyFile::open_or_create(&dir.path().join("master.key")).expect("key");
-        let store = SqliteStore::open(&dir.path().join("coffer.db")).expect("db");
-        let service = Arc::new(Service::new(Box::new(store), Box::new(keyring)));
-        let admin = service
-            .bootstrap()
-            .expect("bootstrap")
-            .expect("an empty store")
-            .token
-            .expose_secret()
-            .to_string();
+        let (service, admin) = common::bootstrapped(dir.path());
         let local = Caller::local();
         service.create_project(&local, "p").expect("project");
         let req = CreateRequest {

@@ -142,11 +142,18 @@ impl Args {
         .map_err(|e| anyhow!("cannot open DuckDB: {e}"))?;
         for sql in &secrets {
             if let Err(e) = duck.register(sql) {
-                let name = sql.name().unwrap_or_else(|| "?".into());
-                eprintln!(
-                    "warning: DuckDB refused the secret '{name}': {}; continuing without it",
-                    redact(&e.to_string(), &hidden)
-                );
+                let why = redact(&e.to_string(), &hidden);
+                match sql.name() {
+                    Some(name) => {
+                        eprintln!("warning: DuckDB refused the secret '{name}': {why}; continuing without it")
+                    }
+                    // coffer's ATTACH of a data source (its statement holds no value).
+                    None if sql.expose().trim_start().to_ascii_uppercase().starts_with("ATTACH") => eprintln!(
+                        "warning: cannot attach the data source of `{}`: {why}; continuing without it",
+                        sql.expose().split(" (").next().unwrap_or_default()
+                    ),
+                    None => eprintln!("warning: DuckDB refused a statement of coffer's: {why}; continuing without it"),
+                }
             }
         }
         drop(secrets);

@@ -196,19 +196,21 @@ impl Runner {
             .tempdir()
             .map_err(|e| format!("cannot create the run's working directory: {e}"))?;
         let mut env = launch.env.duplicate();
+        let mut notes = Vec::new();
         if launch
             .steps
             .iter()
             .any(|s| matches!(s.kind, FlightKind::Python | FlightKind::Sql))
         {
             if let Some(hook) = &self.duckdb {
-                let more = hook.env(&launch.duckdb)?;
+                let more = hook.env(service, launch)?;
                 for (k, v) in more.vars {
                     env.add_runner(&k, v, false)?;
                 }
                 for v in more.mask {
                     env.mask_value(v);
                 }
+                notes = more.notes;
             }
         }
         let masker = Masker::new(env.mask().iter().map(|v| v.expose_secret().as_bytes()))
@@ -220,7 +222,7 @@ impl Runner {
                 launch.run.run_number, launch.run.flight, launch.run.flight_version, launch.identity.name
             ),
         );
-        for w in env.warnings() {
+        for w in env.warnings().iter().chain(&notes) {
             log.tell(sink, &format!("warning: {w}\n"));
         }
         match &self.steps.settings.sandbox {

@@ -16,17 +16,24 @@ pub struct ExtraEnv {
     pub vars: Vec<(String, SecretString)>,
     /// Values to mask in the run's output.
     pub mask: Vec<SecretString>,
+    /// Warnings for the run's log (a data source that cannot be attached, and why).
+    pub notes: Vec<String>,
 }
 
 /// The extra environment of `python` and `sql` runs: the project's storage secrets as DuckDB
 /// statements (the binary provides it; it renders them as coffer's engine does).
 pub trait DuckDbEnv: Send + Sync {
-    /// Variables for a run whose DuckDB holds `secrets` (each opened secret with the scopes
-    /// DuckDB should hold it under), and the sensitive values among them to mask.
+    /// Variables for `launch`, whose DuckDB holds `launch.duckdb` (each opened secret with the
+    /// scopes DuckDB should hold it under) and the project's data sources when the run may use
+    /// secrets, and the sensitive values among them to mask.
     ///
     /// # Errors
     /// A message naming the cause, never a value.
-    fn env(&self, secrets: &[(Vec<String>, coffer_core::OpenedSecret)]) -> std::result::Result<ExtraEnv, String>;
+    fn env(
+        &self,
+        service: &coffer_core::Service,
+        launch: &coffer_core::Launch,
+    ) -> std::result::Result<ExtraEnv, String>;
 }
 
 /// How runs are isolated.

@@ -4,7 +4,8 @@ The flight runner puts this file's directory first on PYTHONPATH and passes, in 
 environment:
 
 - COFFER_DUCKDB_SECRETS: a JSON array of strings, each one SQL statement
-  `CREATE OR REPLACE TEMPORARY SECRET ...` registering one of the project's secrets;
+  `CREATE OR REPLACE TEMPORARY SECRET ...` registering one of the project's secrets, then
+  `ATTACH ...` of each of the project's data sources;
 - COFFER_DUCKDB_EXTENSION_DIR: coffer's DuckDB extension directory (holds httpfs), when
   it exists.
 
@@ -88,6 +89,14 @@ def _sanitize(message):
     return "".join(out)
 
 
+def _source_name(statement):
+    """The name in coffer's `ATTACH '...' AS "name" (...)` of a data source, else None."""
+    import re
+
+    m = re.match(r"\s*ATTACH\s+'(?:[^']|'')*'\s+AS\s+\"((?:[^\"]|\"\")*)\"", statement, re.IGNORECASE)
+    return m.group(1).replace('""', '"') if m else None
+
+
 def _sql_string(value):
     return "'" + value.replace("'", "''") + "'"
 
@@ -138,11 +147,15 @@ class _Hook(object):
     def _report(self, statement, error):
         # DuckDB's message may quote the statement, values included: its first line only,
         # every '...' string in it masked (as coffer's own engine does).
-        key = (_secret_name(statement), type(error).__name__)
+        source = _source_name(statement)
+        key = (source or _secret_name(statement), type(error).__name__)
         if key in self._reported:
             return
         self._reported.add(key)
-        _warn("DuckDB refused the secret '%s' (%s: %s); continuing without it" % (key[0], key[1], _sanitize(str(error))))
+        if source is not None:
+            _warn("cannot attach data source '%s' (%s: %s); continuing without it" % (key[0], key[1], _sanitize(str(error))))
+        else:
+            _warn("DuckDB refused the secret '%s' (%s: %s); continuing without it" % (key[0], key[1], _sanitize(str(error))))
 
     def patch(self, module):
         """Wraps `module.connect` and `module.close` and sets up the default connection."""

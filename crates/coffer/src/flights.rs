@@ -16,9 +16,11 @@ struct DuckEnv {
 }
 
 impl DuckDbEnv for DuckEnv {
-    fn env(&self, secrets: &[(Vec<String>, coffer_core::OpenedSecret)]) -> Result<ExtraEnv, String> {
-        // The extensions the secrets need in DuckDB, installed by this (trusted) process before
-        // the run starts: the run's own DuckDB finds them in the extension directory.
+    fn env(&self, service: &coffer_core::Service, launch: &coffer_core::Launch) -> Result<ExtraEnv, String> {
+        let secrets = &launch.duckdb;
+        // The extensions the secrets and sources need in DuckDB, installed by this (trusted)
+        // process before the run starts: the run's own DuckDB finds them in the extension
+        // directory.
         if let Some(ext) = &self.extensions {
             ext.ensure_for_secrets(
                 secrets
@@ -31,7 +33,46 @@ impl DuckDbEnv for DuckEnv {
             .iter()
             .flat_map(|s| s.sensitive_values().iter().map(SecretString::duplicate))
             .collect();
-        let list: Vec<&str> = statements.iter().map(|s| s.expose()).collect();
+        let mut attach: Vec<String> = Vec::new();
+        // The project's data sources, attached after the secrets (a run that may use secrets
+        // only); each attach is audited as the run's identity's. One that cannot be had is a
+        // warning in the run's log, not a failure: the run may not need it.
+        let mut notes = Vec::new();
+        if !secrets.is_empty() {
+            for src in service
+                .list_sources(&launch.identity, &launch.project)
+                .unwrap_or_default()
+            {
+                match service.attach_source(&launch.identity, &launch.project, &src.name) {
+                    Ok(src) if src.source_type == "sqlite" => notes.push(format!(
+                        "data source '{}' is a sqlite file on coffer's machine; runs do not attach it",
+                        src.name
+                    )),
+                    Ok(src) => {
+                        let spec = src.spec();
+                        if let (Some(ext), Some(name)) =
+                            (&self.extensions, coffer_model::source::extension_of(&spec.source_type))
+                        {
+                            if let Err(e) = ext.ensure(name) {
+                                notes.push(format!(
+                                    "data source '{}': cannot install the DuckDB extension {name}: {e}",
+                                    src.name
+                                ));
+                            }
+                        }
+                        attach.push(coffer_model::source::attach_sql(&spec));
+                    }
+                    Err(e) => notes.push(format!("data source '{}' is not attached: {e}", src.name)),
+                }
+            }
+        }
+        // The secrets' statements are not copied: only their JSON text holds the values, and
+        // it becomes a zeroizing variable's value.
+        let list: Vec<&str> = statements
+            .iter()
+            .map(|s| s.expose())
+            .chain(attach.iter().map(String::as_str))
+            .collect();
         let json = serde_json::to_string(&list).map_err(|e| e.to_string())?;
         let mut vars = vec![("COFFER_DUCKDB_SECRETS".to_string(), SecretString::from(json))];
         if self.extension_dir.is_dir() {
@@ -40,7 +81,11 @@ impl DuckDbEnv for DuckEnv {
                 SecretString::from(self.extension_dir.to_string_lossy().as_ref()),
             ));
         }
-        Ok(ExtraEnv { vars, mask: values })
+        Ok(ExtraEnv {
+            vars,
+            mask: values,
+            notes,
+        })
     }
 }
 

@@ -685,3 +685,56 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// python and sql flights get the project's data sources attached in their own DuckDB (the
+/// zero-code path): a script names `warehouse.public.items` and nothing else.
+#[test]
+fn flights_read_through_a_source() {
+    let pg = postgres_database(PG_PASSWORD);
+    let coffer = Coffer::new();
+    create_postgres(&coffer, Some("pg_prod"), &pg, PG_PASSWORD);
+    assert!(source(
+        &coffer,
+        &["create", "warehouse", "--type", "postgres", "--secret", "pg_prod"]
+    )
+    .status
+    .success());
+    let python = std::env::var("COFFER_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let scripts = [
+        (
+            "sql",
+            "q.sql",
+            "SELECT count(*) AS n FROM warehouse.public.items;\n".to_string(),
+        ),
+        (
+            "python",
+            "q.py",
+            "import duckdb\nprint('rows', duckdb.sql('SELECT count(*) FROM warehouse.public.items').fetchone()[0])\n"
+                .to_string(),
+        ),
+    ];
+    for (kind, file, script) in scripts {
+        let path = coffer.dir.path().join(file);
+        std::fs::write(&path, script).expect("script");
+        let name = format!("read_{kind}");
+        let made = coffer
+            .command(&[])
+            .args(["flight", "create", &name, "--kind", kind, "--file"])
+            .arg(&path)
+            .output()
+            .expect("create");
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        let ran = coffer
+            .command(&[("COFFER_PYTHON", python.as_str())])
+            .args(["flight", "run", &name, "--wait"])
+            .output()
+            .expect("run");
+        let (out, err) = (
+            String::from_utf8_lossy(&ran.stdout),
+            String::from_utf8_lossy(&ran.stderr),
+        );
+        assert!(ran.status.success(), "{kind}: {out}\n{err}");
+        assert!(out.contains('4'), "{kind}: {out}\n{err}");
+        assert!(!out.contains(PG_PASSWORD) && !err.contains(PG_PASSWORD));
+    }
+}

@@ -255,6 +255,32 @@ fn missing_catalog(message: &str) -> Option<String> {
         .then(|| name.to_ascii_lowercase())
 }
 
+/// Why a sandboxed engine may not attach `spec`: the guard's rules on `ATTACH` (no local file
+/// or socket), applied to what the source would attach (a DuckLake's catalog connection and
+/// its data path too). `None` when it may.
+fn sandbox_refusal(spec: &coffer_model::source::SourceSpec) -> Option<String> {
+    let check = |sql: &str| -> Option<String> {
+        let stmts = coffer_sql::split::split(sql).ok()?;
+        stmts
+            .first()
+            .and_then(|s| coffer_sql::guard::check(s).err())
+            .map(|r| r.to_string())
+    };
+    let opt = |k: &str| spec.options.get(k).map(String::as_str).unwrap_or_default();
+    let q = |s: &str| coffer_engine::string(s);
+    match spec.source_type.as_str() {
+        "sqlite" => Some(
+            "a sqlite source is a file on the server's machine: only the machine owner's own `coffer sql` attaches it"
+                .into(),
+        ),
+        "ducklake" => check(&format!("ATTACH {} AS catalog (TYPE postgres)", q(opt("path"))))
+            .or_else(|| check(&format!("ATTACH {} AS files", q(opt("data_path"))))),
+        // An Iceberg catalog is named, not a file: only the network reaches it.
+        "iceberg" => None,
+        _ => check(&coffer_model::source::attach_sql(spec)),
+    }
+}
+
 impl Duck<'_> {
     /// Attaches the project's data sources the statement names (lazily: a source nobody names
     /// is never attached, so a database that is down breaks only the statements that use it),
@@ -285,10 +311,10 @@ impl Duck<'_> {
                 src.name, src.source_type
             )
         };
-        if src.source_type == "sqlite" && !self.plane.config().local_files {
-            return Err(fail(
-                "a sqlite source is a file on the server's machine: only the machine owner's own `coffer sql` attaches it".into(),
-            ));
+        if !self.plane.config().local_files {
+            if let Some(why) = sandbox_refusal(&src.spec()) {
+                return Err(fail(why));
+            }
         }
         // Rotating the secret attaches the source again, with the new credentials.
         let secret_version = match &src.secret {
@@ -545,6 +571,49 @@ impl coffer_api::SqlRunner for ServerSql {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sandboxed_engines_attach_no_local_file_or_socket() {
+        use coffer_model::source::{validate_source, SourceSpec};
+        let spec = |ty: &str, secret: Option<&str>, options: &[(&str, &str)]| {
+            validate_source(&SourceSpec {
+                name: "s".into(),
+                source_type: ty.into(),
+                secret: secret.map(String::from),
+                options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                read_only: true,
+            })
+            .expect("valid")
+        };
+        for refused in [
+            spec("sqlite", None, &[("path", "/root/.local/share/coffer/coffer.db")]),
+            spec("postgres", Some("p"), &[("path", "host=/var/run/postgresql dbname=x")]),
+            spec(
+                "ducklake",
+                Some("p"),
+                &[("path", "host=/tmp dbname=x"), ("data_path", "s3://b/")],
+            ),
+            spec(
+                "ducklake",
+                Some("p"),
+                &[("path", "dbname=x host=db"), ("data_path", "/var/lib/data/")],
+            ),
+        ] {
+            assert!(sandbox_refusal(&refused).is_some(), "{refused:?}");
+        }
+        for allowed in [
+            spec("postgres", Some("p"), &[]),
+            spec("postgres", Some("p"), &[("path", "host=db.internal dbname=x")]),
+            spec(
+                "ducklake",
+                Some("p"),
+                &[("path", "dbname=x host=db"), ("data_path", "s3://b/lake/")],
+            ),
+            spec("s3", Some("p"), &[("path", "s3://b/x.duckdb")]),
+        ] {
+            assert_eq!(sandbox_refusal(&allowed), None, "{allowed:?}");
+        }
+    }
 
     #[test]
     fn finds_the_catalog_duckdb_misses() {

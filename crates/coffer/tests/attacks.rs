@@ -892,3 +892,73 @@ fn a_members_credential_chain_secret_never_takes_the_servers_identity() {
     assert!(results[0].1.contains('3'), "{}", results[0].1);
     drop(s3);
 }
+
+/// Data sources are attached by coffer's side of a member's engine, past the SQL guard: so the
+/// guard's rules on `ATTACH` are applied to them there. A writer defines sources pointing at the
+/// server's own database file and at a local PostgreSQL socket; a `use` member naming them gets
+/// refusals and nothing of the files. A real PostgreSQL source works for `use`, while `use`
+/// cannot define one and `read` cannot attach one.
+#[test]
+fn members_cannot_attach_the_servers_files_through_a_data_source() {
+    let h = Harness::new();
+    let ext = common::s3::env_path("COFFER_TEST_EXTENSION_DIR", "a DuckDB extension directory");
+    let ext = ext.to_string_lossy().into_owned();
+    let s = server_with(&h, &[("COFFER_EXTENSION_DIR", ext.as_str())]);
+    let writer = member(&s, "wren", "write");
+    let user = member(&s, "uli", "use");
+    let reader = member(&s, "rae", "read");
+    // A real database for a source that works.
+    let url = coffer_store_postgres_testing::fresh_database();
+    coffer_store_postgres_testing::execute(
+        &url,
+        "CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2);",
+    );
+    let (userinfo, rest) = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split_once('@'))
+        .expect("user:password@host in COFFER_TEST_POSTGRES_URL");
+    let (pg_user, pg_password) = userinfo.split_once(':').expect("user:password");
+    let (authority, db) = rest.split_once('/').expect("a database");
+    let db = db.split('?').next().unwrap_or_default();
+    let (host, port) = authority.rsplit_once(':').expect("host:port");
+    let secret = s.request(
+        "POST",
+        "/v1/projects/default/secrets",
+        Some(&writer),
+        Some(&json!({"name": "pg_app", "type": "postgres",
+                     "fields": {"host": host, "port": port, "database": db, "user": pg_user, "password": pg_password}})),
+    );
+    assert_eq!(secret.status, 201, "{}", secret.text);
+    let home_db = h.home().join("coffer.db").to_string_lossy().into_owned();
+    for statement in [
+        format!("CREATE SOURCE leak (TYPE sqlite, PATH '{home_db}')"),
+        "CREATE SOURCE sock (TYPE postgres, SECRET pg_app, PATH 'host=/var/run/postgresql dbname=postgres')"
+            .to_string(),
+        "CREATE SOURCE shop (TYPE postgres, SECRET pg_app)".to_string(),
+    ] {
+        let results = sql(&s, &writer, &statement);
+        assert!(results[0].0, "{statement}: {}", results[0].1);
+    }
+    let key = key_bytes(&h);
+    for (read, why) in [
+        (
+            "SELECT * FROM leak.sqlite_master",
+            "sqlite source is a file on the server",
+        ),
+        ("SELECT * FROM sock.public.x", "local file or socket"),
+    ] {
+        let results = sql(&s, &user, read);
+        assert!(!results[0].0, "{read}: {}", results[0].1);
+        assert!(results[0].1.contains(why), "{read}: {}", results[0].1);
+        assert!(!holds(&results[0].1, &key), "{read}");
+    }
+    let results = sql(&s, &user, "SELECT count(*) AS n FROM shop.public.orders");
+    assert!(results[0].0 && results[0].1.contains('2'), "{}", results[0].1);
+    // `use` cannot define a source; `read` cannot attach one.
+    let results = sql(&s, &user, "CREATE SOURCE mine (TYPE postgres, SECRET pg_app)");
+    assert!(!results[0].0 && results[0].1.contains("write"), "{}", results[0].1);
+    let results = sql(&s, &reader, "SELECT count(*) FROM shop.public.orders");
+    assert!(!results[0].0 && results[0].1.contains("'use'"), "{}", results[0].1);
+    assert!(!s.log_text().contains(pg_password));
+}

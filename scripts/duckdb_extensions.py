@@ -3,7 +3,7 @@ real DuckDB (verify_scope_table.py, sql_differential.py, bench_duckdb_which.py).
 
 An extension NAME is looked for in
   1. $COFFER_TEST_EXTENSION_DIR/v1.5.5/<platform>/NAME.duckdb_extension (default directory
-     ~/.cache/coffer-extensions; scripts/test.sh fills it with scripts/install-httpfs.sh and
+     ~/.cache/coffer-extensions; scripts/test.sh fills it with
      scripts/install-test-extensions.sh, from PyPI's duckdb-extension-<name> wheels), then
   2. the Python package duckdb_extension_NAME (pip install duckdb-extension-NAME==1.5.5).
 A connection from `connect` has autoinstall/autoload off and LOADs each file by its path, so a

@@ -100,16 +100,17 @@ export COFFER_TEST_PYTHON="$VENV/bin/python"
 
 # DuckDB for the data plane: DuckDB's official libduckdb.so 1.5.5 (npm), so the suite does not
 # compile DuckDB from source (the product's default "bundled" build does); the httpfs extension
-# from PyPI; s3s-fs, an S3 server that checks SigV4 signatures, from crates.io.
+# (below); s3s-fs, an S3 server that checks SigV4 signatures, from crates.io.
 LIBDUCKDB_DIR="${COFFER_LIBDUCKDB_DIR:-$HOME/.cache/coffer-libduckdb/v1.5.5}"
 bash scripts/install-libduckdb.sh "$LIBDUCKDB_DIR"
 export DUCKDB_LIB_DIR="$LIBDUCKDB_DIR"
 export LD_LIBRARY_PATH="$LIBDUCKDB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export COFFER_TEST_EXTENSION_DIR="${COFFER_TEST_EXTENSION_DIR:-$HOME/.cache/coffer-extensions}"
-bash scripts/install-httpfs.sh "$COFFER_TEST_EXTENSION_DIR"
-# The extensions of the other secret types' tests (secret_types.rs), from PyPI too, so that the
-# tests do not download them on first use as coffer otherwise does.
-bash scripts/install-test-extensions.sh "$COFFER_TEST_EXTENSION_DIR" aws azure postgres_scanner mysql_scanner
+
+# DuckDB's extensions for the tests, from PyPI's wheels with pip (this runs before coffer is
+# built; coffer itself installs a missing one on first use, and some tests check that against a
+# local imitation of PyPI).
+bash scripts/install-test-extensions.sh "$COFFER_TEST_EXTENSION_DIR" httpfs aws azure postgres_scanner mysql_scanner ducklake
 if ! command -v s3s-fs >/dev/null && [ ! -x "$HOME/.cargo/bin/s3s-fs" ]; then
   echo "== installing s3s-fs 0.14.1 (an S3 server that checks signatures, for the tests)"
   cargo install s3s-fs@0.14.1 --features binary --locked --quiet

@@ -18,8 +18,8 @@ with a note.
 
 Setup (scripts/test.sh does it):
     pip install duckdb==1.5.5
-    bash scripts/install-httpfs.sh ~/.cache/coffer-extensions
-    bash scripts/install-test-extensions.sh ~/.cache/coffer-extensions aws azure postgres_scanner mysql_scanner
+
+    bash scripts/install-test-extensions.sh ~/.cache/coffer-extensions httpfs aws azure postgres_scanner mysql_scanner
 
 Usage:
     python3 scripts/verify_scope_table.py [path/to/scope_cases.json] [-v]

@@ -1,7 +1,7 @@
 //! The data plane against real DuckDB 1.5.5 with the real httpfs extension.
 //!
 //! Needs httpfs in `COFFER_TEST_EXTENSION_DIR` (scripts/test.sh installs it with
-//! scripts/install-httpfs.sh).
+//! scripts/install-test-extensions.sh).
 
 mod engine;
 

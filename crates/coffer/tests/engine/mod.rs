@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 pub fn extension_dir() -> PathBuf {
     let dir = PathBuf::from(std::env::var("COFFER_TEST_EXTENSION_DIR").unwrap_or_else(|_| {
-        panic!("set COFFER_TEST_EXTENSION_DIR to a directory with httpfs installed (bash scripts/install-httpfs.sh DIR); scripts/test.sh does this")
+        panic!("set COFFER_TEST_EXTENSION_DIR to a directory with httpfs installed (bash scripts/install-test-extensions.sh DIR httpfs); scripts/test.sh does this")
     }));
     assert!(
         coffer_engine::httpfs_path(&dir).is_file(),

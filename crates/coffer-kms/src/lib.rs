@@ -190,15 +190,7 @@ impl KmsKeyring {
             .build()
             .map_err(KmsError::Runtime)?;
 
-        // HTTPS through rustls with ring: the SDK's default client would bring aws-lc's C
-        // library into the build.
-        let https = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
-            .http_client(https)
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(config.connect_timeout)

@@ -65,11 +65,13 @@ Deliberate differences (normalised or annotated, never reported as differences)
 11. (Gone.) Enumerated fields: coffer stores any URL_STYLE (and MySQL SSL_MODE) string
     unchecked, as DuckDB does.
 12. Sensitive values in DuckDB's secret string: DuckDB 1.5.5 prints HTTP_PROXY_PASSWORD in
-    clear (`http_proxy_password=pw`) and, for REFRESH 'auto', a `refresh_info={...}` entry that
-    repeats every option including SECRET in clear. coffer never prints a sensitive value: it
-    shows `http_proxy_password=redacted` and no refresh_info. DuckDB's secret strings are
-    normalised to that (password -> redacted, the refresh_info entry removed) before
-    comparing; coffer's answers are not, so a value coffer printed in clear would still show.
+    clear (`http_proxy_password=pw`), as its postgres extension prints the SCRAM keys
+    (SCRAM_CLIENT_KEY, SCRAM_SERVER_KEY) and, for REFRESH 'auto', a `refresh_info={...}` entry
+    that repeats every option including SECRET in clear. coffer never prints a sensitive value:
+    it shows `http_proxy_password=redacted` (and `scram_client_key=redacted`, ...) and no
+    refresh_info. DuckDB's secret strings are normalised to that (those values -> redacted, the
+    refresh_info entry removed) before comparing; coffer's answers are not, so a value coffer
+    printed in clear would still show.
 13. coffer accepts R2_ACCOUNT_ID (pg_duckdb's column name) as an alias of ACCOUNT_ID; DuckDB
     rejects it as an unknown parameter. Covered coffer-only (c16).
 14. PROVIDER credential_chain (s3, r2, gcs): DuckDB's aws extension resolves the chain when the
@@ -81,8 +83,10 @@ Deliberate differences (normalised or annotated, never reported as differences)
     the secret is used (README, "credential_chain takes someone's identity"), so it stores and
     lists the declaration and takes a CREATE whatever the environment holds. Normalised: in
     DuckDB's secret strings of credential_chain rows the key this script's chain resolves
-    (key_id AKIACOFFERCHAIN*, and the secret=redacted and session_token=redacted that come with
-    it) is removed; in coffer's, the options DuckDB drops are removed. The endpoint and
+    (key_id AKIACOFFERCHAIN*) is removed; in both engines' strings of those rows the entries
+    secret=redacted and session_token=redacted are removed (DuckDB has them whenever the chain
+    found a key, whether or not SECRET/SESSION_TOKEN were given; a value printed in clear is
+    never removed); in coffer's, the options DuckDB drops are removed. The endpoint and
     url_style defaults DuckDB sets are not normalised. A CREATE whose chain DuckDB cannot
     resolve is checked coffer-only (c09b).
 
@@ -168,9 +172,12 @@ CHAIN_PROFILE = "coffer-test"
 CHAIN_TYPES = re.compile(r";type=(s3|r2|gcs);")
 # Options of a credential_chain secret that DuckDB 1.5.5's aws extension takes but does not keep.
 CHAIN_DROPPED_OPTIONS = (
-    "chain", "profile", "refresh", "validation", "assume_role_arn", "external_id", "http_proxy",
-    "http_proxy_username", "http_proxy_password", "url_compatibility_mode",
+    "chain", "profile", "refresh", "validation", "assume_role_arn", "external_id",
+    "web_identity_token_file", "session_name", "http_proxy", "http_proxy_username",
+    "http_proxy_password", "url_compatibility_mode",
 )
+# Entries of a credential_chain secret string that say only that a key is there (difference 14).
+CHAIN_REDACTED_KEYS = ("secret=redacted", "session_token=redacted")
 
 
 def fail_setup(msg: str) -> NoReturn:
@@ -391,10 +398,11 @@ def norm_secret_string(s: Any) -> Any:
 
 def _kv_entries(s: str) -> list[str]:
     """A secret string cut at its `;`s, a piece without `=` (the `config` of `chain=env;config`)
-    glued back to the entry before it. The bare `scope` of an unscoped secret stays its own."""
+    glued back to the entry before it (the empty piece of `chain=env;` too). The bare `scope` of
+    an unscoped secret stays its own."""
     out: list[str] = []
     for piece in s.split(";"):
-        if out and "=" not in piece and piece not in ("scope", "") and not out[-1].startswith("scope"):
+        if out and "=" not in piece and piece != "scope" and not out[-1].startswith("scope"):
             out[-1] += ";" + piece
         else:
             out.append(piece)
@@ -406,7 +414,9 @@ def credential_chain_declaration(s: Any) -> Any:
     options DuckDB does not keep."""
     if not isinstance(s, str) or ";provider=credential_chain;" not in s or not CHAIN_TYPES.search(s):
         return s
-    kept = [e for e in _kv_entries(s) if e.split("=", 1)[0] not in CHAIN_DROPPED_OPTIONS]
+    kept = [
+        e for e in _kv_entries(s) if e.split("=", 1)[0] not in CHAIN_DROPPED_OPTIONS and e not in CHAIN_REDACTED_KEYS
+    ]
     return ";".join(kept) + (";" if kept[-1].startswith("scope") else "")
 
 
@@ -416,9 +426,10 @@ def credential_chain_resolved(s: Any) -> Any:
     if not isinstance(s, str) or ";provider=credential_chain;" not in s or not CHAIN_TYPES.search(s):
         return s
     entries = _kv_entries(s)
-    if not any(e in (f"key_id={CHAIN_ENV_KEY_ID}", f"key_id={CHAIN_CONFIG_KEY_ID}") for e in entries):
-        return s
-    kept = [e for e in entries if not e.startswith("key_id=AKIACOFFERCHAIN") and e not in ("secret=redacted", "session_token=redacted")]
+    kept = [
+        e for e in entries
+        if e not in (f"key_id={CHAIN_ENV_KEY_ID}", f"key_id={CHAIN_CONFIG_KEY_ID}") and e not in CHAIN_REDACTED_KEYS
+    ]
     return ";".join(kept) + (";" if kept[-1].startswith("scope") else "")
 
 
@@ -428,6 +439,8 @@ def duckdb_secret_string(s: Any) -> Any:
     if not isinstance(s, str):
         return s
     s = re.sub(r"(^|;)http_proxy_password=[^;]*", r"\1http_proxy_password=redacted", s)
+    if ";type=postgres;" in s:
+        s = re.sub(r"(^|;)(scram_client_key|scram_server_key)=[^;]*", r"\1\2=redacted", s)
     # Deliberate difference 13: header values (bearer tokens) are sensitive in coffer.
     s = re.sub(
         r"(^|;)extra_http_headers=\{([^}]*)\}",

@@ -9,10 +9,9 @@ CREATE TEMPORARY SECRET, coffer -> CREATE PERSISTENT SECRET, i.e. DuckDB's local
 runs `which_secret(path, type)` and compares the winner's name and storage with the case's
 `expected` (DuckDB's answer is the reference).
 
-EXTRA_CASES below, in the table's format, add the default scopes of the types DuckDB can only
-be asked about with those extensions (azure, postgres, mysql) and of DuckDB core's http type;
-they are checked the same way (they belong in scope_cases.json, where coffer's own tests read
-the table). Cases using a secret type DuckDB does not know even with those extensions (openai,
+The table holds the cases of the types DuckDB can only be asked about with those extensions
+(azure, postgres, mysql) too; EXTRA_CASES below may add cases of this script's own, in the
+table's format, checked the same way. Cases using a secret type DuckDB does not know even with those extensions (openai,
 ollama, azure_llm, flights, generic: FlockMTL's, MotherDuck's and coffer's own) are skipped
 with a note.
 
@@ -69,38 +68,10 @@ def _case(cid, secrets, path, ty, expected, note=None):
     return case
 
 
-# Default scopes of the types that need DuckDB's azure, postgres_scanner and mysql_scanner
-# extensions, and of DuckDB core's http type (DuckDB 1.5.5 is the reference).
-EXTRA_CASES = [
-    _case("azure-default-abfss", [("az", "azure", "memory", None)], "abfss://fs/dir/file", "azure", ("az", "memory"),
-          "DuckDB 1.5.5's azure extension gives an unscoped azure secret azure://, az://, abfss:// and abfs://"),
-    _case("azure-default-abfs", [("az", "azure", "coffer", None)], "abfs://fs/file", "azure", ("az", "coffer")),
-    _case("azure-default-not-s3", [("az", "azure", "memory", None)], "s3://bucket/file", "azure", None,
-          "a default scope is a prefix: an azure secret does not answer an s3:// path"),
-    _case("azure-default-longest-wins", [("az", "azure", "memory", None), ("c1", "azure", "coffer", ["az://container1/"])],
-          "az://container1/f.csv", "azure", ("c1", "coffer")),
-    _case("azure-default-other-container", [("az", "azure", "memory", None), ("c1", "azure", "coffer", ["az://container1/"])],
-          "az://container2/f.csv", "azure", ("az", "memory")),
-    _case("azure-provider-default-scope", [("sp", "azure", "memory", None, "service_principal")], "azure://c/f", "azure", ("sp", "memory"),
-          "the default scope does not depend on the provider"),
-    _case("http-no-default-scope", [("h", "http", "memory", None)], "https://example.com/data.csv", "http", ("h", "memory"),
-          "DuckDB core's http type has no default scope: an unscoped http secret answers every path (score 0)"),
-    _case("http-scoped-beats-unscoped", [("h", "http", "memory", None), ("api", "http", "coffer", ["https://api.example.com"])],
-          "https://api.example.com/v1", "http", ("api", "coffer")),
-    _case("postgres-no-default-scope", [("pg", "postgres", "coffer", None)], "", "postgres", ("pg", "coffer"),
-          "postgres has no default scope; ATTACH looks up which_secret('', 'postgres')"),
-    _case("postgres-scope-dropped", [("pg", "postgres", "memory", None), ("pg_x", "postgres", "memory", ["host=db1"])],
-          "host=db1 dbname=x", "postgres", ("pg", "memory"),
-          "DuckDB 1.5.5's postgres extension drops SCOPE (the secret is listed with scope []): both are "
-          "unscoped, tie at score 0 and the smaller name wins"),
-    _case("mysql-scope-dropped", [("my_b", "mysql", "memory", ["host=db1"]), ("my_c", "mysql", "memory", None)],
-          "host=db2", "mysql", ("my_b", "memory"),
-          "the mysql extension drops SCOPE too: my_b answers a path outside the scope it was given"),
-    _case("mysql-no-default-scope", [("my", "mysql", "memory", None)], "", "mysql", ("my", "memory")),
-    _case("mysql-tie-temporary-wins", [("my", "mysql", "coffer", None), ("my", "mysql", "memory", None)], "", "mysql", ("my", "memory"),
-          "an unscoped temporary and persistent secret of one name tie at score 0: temporary wins"),
-    _case("mysql-not-postgres", [("my", "mysql", "memory", None)], "", "postgres", None),
-]
+# Cases of this script's own, in the table's format (a `provider` key is optional). Empty: the
+# default scopes of azure (every provider), http, postgres and mysql, and the SCOPE that the
+# postgres and mysql extensions drop, are in scope_cases.json, where coffer's tests read them.
+EXTRA_CASES: list = []
 
 
 def sql_string(s: str) -> str:

@@ -1,5 +1,4 @@
 -- about: the options DuckDB 1.5.5's aws extension takes with PROVIDER credential_chain: KEY_ID, SECRET, SESSION_TOKEN (they override the key the chain finds), VALIDATION, ASSUME_ROLE_ARN/EXTERNAL_ID (with CHAIN); it refuses VERIFY_SSL, KMS_KEY_ID, REQUESTER_PAYS, EXTRA_HTTP_HEADERS
--- known: coffer refuses KEY_ID/SECRET/SESSION_TOKEN/VALIDATION/ASSUME_ROLE_ARN/EXTERNAL_ID with credential_chain (DuckDB takes them) and takes VERIFY_SSL/KMS_KEY_ID/REQUESTER_PAYS/EXTRA_HTTP_HEADERS (DuckDB refuses them)
 -- probe: s3://bucket/x s3
 CREATE SECRET k1 (TYPE s3, PROVIDER credential_chain, KEY_ID 'AKIAOVERRIDE', SECRET 'sss', ENDPOINT 'e', SCOPE 's3://bucket/1');
 CREATE SECRET k2 (TYPE s3, PROVIDER credential_chain, SESSION_TOKEN 'tok', ENDPOINT 'e', SCOPE 's3://bucket/2');

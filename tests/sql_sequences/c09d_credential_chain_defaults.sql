@@ -1,5 +1,4 @@
 -- about: the defaults DuckDB 1.5.5's aws extension sets on a credential_chain secret: endpoint s3.amazonaws.com (s3), storage.googleapis.com (gcs), url_style path (gcs, and r2 with or without ACCOUNT_ID)
--- known: coffer shows none of these defaults for credential_chain (it derives r2's endpoint from ACCOUNT_ID only): no endpoint for s3/gcs, no url_style=path for gcs or for r2 without ACCOUNT_ID
 -- probe: s3://bucket/x s3
 -- probe: gs://bucket/x gcs
 -- probe: r2://bucket/x r2

@@ -1,5 +1,4 @@
 -- about: CHAIN is a ;-list of DuckDB's aws chain items (config, env, sso, instance, process, sts, web_identity): DuckDB 1.5.5 refuses any other item at CREATE ("Unknown provider found while parsing AWS credential chain string")
--- known: coffer takes any CHAIN text for an s3/r2/gcs credential_chain secret and lists it
 -- probe: s3://bucket/x s3
 CREATE SECRET bad (TYPE s3, PROVIDER credential_chain, CHAIN 'no_such_chain', ENDPOINT 'e');
 -- => error

@@ -1,5 +1,4 @@
 -- about: an AZURE secret without SCOPE: DuckDB 1.5.5's azure extension gives it azure://, az://, abfss:// and abfs:// (Blob storage and ADLS), whatever the provider
--- known: coffer gives an unscoped azure secret azure:// and az:// only, so it does not answer abfss:// and abfs:// paths as DuckDB does
 -- probe: azure://container/x azure
 -- probe: az://container/x azure
 -- probe: abfss://fs/x azure

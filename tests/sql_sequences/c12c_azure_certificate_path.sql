@@ -1,5 +1,4 @@
 -- about: DuckDB 1.5.5's azure extension redacts a service principal's CLIENT_CERTIFICATE_PATH in duckdb_secrets() (client_certificate_path=redacted)
--- known: coffer treats CLIENT_CERTIFICATE_PATH as public and lists it in clear (client_certificate_path=/tmp/cert.pem)
 -- probe: abfss://nine/x azure
 CREATE SECRET az9 (TYPE azure, PROVIDER service_principal, TENANT_ID 't', CLIENT_ID 'c', CLIENT_CERTIFICATE_PATH '/tmp/cert.pem', SCOPE 'abfss://nine');
 -- => ok

@@ -1,5 +1,4 @@
 -- about: DuckDB 1.5.5's postgres and mysql extensions drop SCOPE: the secret is listed with scope [] and answers every path (score 0)
--- known: coffer keeps a SCOPE given to a postgres or mysql secret (lists it and ranks by it), so coffer's which_secret and its embedded DuckDB's can disagree
 -- probe: '' postgres
 -- probe: host=db1 postgres
 -- probe: '' mysql

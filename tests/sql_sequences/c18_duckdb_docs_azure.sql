@@ -1,5 +1,4 @@
 -- about: the CREATE SECRET statements of DuckDB's Azure extension page (docs/current/core_extensions/azure.md: config with a connection string or an account name, credential_chain with and without CHAIN, managed_identity, service_principal with a secret or a certificate, a proxy, the logging example's scoped credential_chain), placeholders filled in
--- known: unscoped azure secrets get azure:// and az:// in coffer, azure://, az://, abfss:// and abfs:// in DuckDB 1.5.5 (see c12b); coffer lists azure_spn_cert's CLIENT_CERTIFICATE_PATH in clear, DuckDB redacts it (see c12c)
 -- probe: az://my_container/path/my_file.parquet azure
 -- probe: abfss://my_filesystem/path/my_file.csv azure
 -- probe: az://myaccount.blob.core.windows.net/path/to/blob.parquet azure

@@ -1,5 +1,4 @@
 -- about: the CREATE SECRET statements of DuckDB's PostgreSQL extension pages (postgres/secrets.md: an unnamed secret and postgres_secret_one, DATABASE as a bare identifier, an empty PASSWORD), and which_secret as ATTACH '' (TYPE postgres) looks it up
--- known: coffer lists DATABASE as database=postgres, DuckDB 1.5.5 as dbname=postgres (see c13b)
 -- probe: '' postgres
 CREATE SECRET (
     TYPE postgres,

@@ -198,7 +198,8 @@ fn model_field(e: &ModelError) -> Option<String> {
         ModelError::UnknownField { field, .. }
         | ModelError::MissingField { field, .. }
         | ModelError::DuplicateField { field }
-        | ModelError::InvalidValue { field, .. } => format!("fields.{field}"),
+        | ModelError::InvalidValue { field, .. }
+        | ModelError::RefusedByDuckDb { field, .. } => format!("fields.{field}"),
         ModelError::InvalidName { .. } => "name".into(),
         ModelError::InvalidScope { .. } => "scope".into(),
         ModelError::EnvCollision { .. } => "secrets".into(),

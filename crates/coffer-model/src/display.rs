@@ -33,7 +33,10 @@ pub fn secret_string(v: &SecretView<'_>) -> String {
         if v.ty == "r2" && k == "account_id" {
             continue;
         }
-        entries.insert(k.clone(), val.to_display());
+        // A postgres secret stored before coffer took libpq's names keeps `database`; DuckDB
+        // lists it as `dbname`.
+        let k = crate::types::field_alias(v.ty, k).unwrap_or(k);
+        entries.insert(k.to_string(), val.to_display());
     }
     let mut maps: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for key in v.sensitive_keys {
@@ -71,4 +74,28 @@ pub fn secret_string(v: &SecretView<'_>) -> String {
     let body: Vec<String> = sorted.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
     out.push_str(&body.join(";"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_database_stored_under_its_old_name_is_listed_as_dbname() {
+        let mut public = BTreeMap::new();
+        public.insert("database".to_string(), FieldValue::Text("app".into()));
+        public.insert("port".to_string(), FieldValue::Text("abc".into()));
+        let view = SecretView {
+            name: "pg",
+            ty: "postgres",
+            provider: "config",
+            scopes: &[],
+            public: &public,
+            sensitive_keys: &["password".to_string()],
+        };
+        assert_eq!(
+            secret_string(&view),
+            "name=pg;type=postgres;provider=config;serializable=true;scope;dbname=app;password=redacted;port=abc"
+        );
+    }
 }

@@ -85,6 +85,21 @@ pub enum ModelError {
         /// `, got 'maybe'` for public fields, empty for sensitive ones.
         shown: String,
     },
+    /// A value that DuckDB 1.5.5 itself refuses when it creates the secret (a CHAIN item its
+    /// aws extension does not know, ASSUME_ROLE_ARN without CHAIN), with DuckDB's message.
+    #[error("invalid value for field '{field}' of secret type '{ty}': {rule}")]
+    RefusedByDuckDb {
+        /// The secret type.
+        ty: String,
+        /// The field.
+        field: String,
+        /// The rule and what to do.
+        rule: String,
+        /// DuckDB's own message, which users and scripts match on (`Invalid Input Error: Unknown
+        /// provider found while parsing AWS credential chain string: 'x'`): the SQL front prints
+        /// it first. Never holds a sensitive value.
+        duckdb: String,
+    },
     /// A name that breaks the name rule.
     #[error("invalid secret name '{name}': names must match [A-Za-z0-9._-]{{1,128}} (letters, digits, '.', '_' and '-', 1 to 128 characters; not '.' or '..')")]
     InvalidName {
@@ -163,6 +178,16 @@ impl ModelError {
             field: field.to_string(),
             rule: rule.into(),
             shown: shown.map(|v| format!(", got '{v}'")).unwrap_or_default(),
+        }
+    }
+
+    /// [`ModelError::RefusedByDuckDb`].
+    pub(crate) fn invalid_as_duckdb(ty: &str, field: &str, rule: impl Into<String>, duckdb: impl Into<String>) -> Self {
+        ModelError::RefusedByDuckDb {
+            ty: ty.to_string(),
+            field: field.to_string(),
+            rule: rule.into(),
+            duckdb: duckdb.into(),
         }
     }
 }

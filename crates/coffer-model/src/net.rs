@@ -279,7 +279,8 @@ pub fn host_port(value: &str, default_port: u16) -> Option<(String, u16)> {
 
 /// The network endpoints a secret's fields name: `(field, host, port)`. S3-style `endpoint`
 /// (port 443, or 80 with `use_ssl false`), `http_proxy`, Azure's `endpoint` and the
-/// `*Endpoint=` parts of its `connection_string`, PostgreSQL and MySQL `host`/`port`, the LLM
+/// `*Endpoint=` parts of its `connection_string`, PostgreSQL and MySQL `host`/`port` (and
+/// PostgreSQL's `hostaddr` and a `uri` URL), the LLM
 /// types' `base_url` and `api_url`. A host that is a path (a Unix socket) is no endpoint.
 pub fn endpoints(ty: &str, fields: &SecretFields) -> Vec<(String, String, u16)> {
     let text = |name: &str| match fields.public.get(name) {
@@ -307,13 +308,27 @@ pub fn endpoints(ty: &str, fields: &SecretFields) -> Vec<(String, String, u16)> 
         }
     }
     if matches!(ty, "postgres" | "mysql") {
+        let default = if ty == "postgres" { 5432 } else { 3306 };
+        // PORT is stored unchecked, as DuckDB stores it: one that is no port leaves the default.
+        let port = match fields.public.get("port") {
+            Some(FieldValue::Int(p)) => u16::try_from(*p).unwrap_or(default),
+            Some(FieldValue::Text(t)) => t.trim().parse().unwrap_or(default),
+            _ => default,
+        };
         if let Some(h) = text("host") {
-            let default = if ty == "postgres" { 5432 } else { 3306 };
-            let port = match fields.public.get("port") {
-                Some(FieldValue::Int(p)) => u16::try_from(*p).unwrap_or(default),
-                _ => default,
-            };
             push("host", &h, port);
+        }
+        // libpq connects to HOSTADDR (an IP address) instead of resolving HOST, and URI is a
+        // whole connection string (postgresql://user:pw@host:port/db).
+        if ty == "postgres" {
+            if let Some(h) = text("hostaddr") {
+                push("hostaddr", &h, port);
+            }
+            if let Some(SensitiveValue::Text(uri)) = fields.sensitive.get("uri") {
+                if uri.expose_secret().contains("://") {
+                    push("uri", uri.expose_secret(), port);
+                }
+            }
         }
     }
     if let Some(SensitiveValue::Text(cs)) = fields.sensitive.get("connection_string") {
@@ -484,5 +499,39 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("--allow-network"), "{msg}");
+    }
+
+    #[test]
+    fn postgres_hostaddr_uri_and_a_text_port_are_endpoints() {
+        let text = |v: &str| crate::validate::InputValue::Text(coffer_crypto::SecretString::new(v.into()));
+        let pg = |inputs: Vec<(&str, crate::validate::InputValue)>| {
+            let inputs = inputs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            crate::validate::validate("postgres", None, vec![], inputs)
+                .expect("valid")
+                .fields
+        };
+        let f = pg(vec![
+            ("host", text("db.example.com")),
+            ("port", text("6543")),
+            ("hostaddr", text("10.0.0.7")),
+            ("uri", text("postgresql://u:pw@169.254.169.254:5433/app")),
+        ]);
+        assert_eq!(
+            endpoints("postgres", &f),
+            vec![
+                ("host".to_string(), "db.example.com".to_string(), 6543),
+                ("hostaddr".to_string(), "10.0.0.7".to_string(), 6543),
+                ("uri".to_string(), "169.254.169.254".to_string(), 5433),
+            ]
+        );
+        let e = check_secret(&NetPolicy::standard(), "postgres", &f, &|_, _| Vec::new()).expect_err("refused");
+        let msg = e.to_string();
+        assert!(msg.contains("field 'uri'") && !msg.contains("pw"), "{msg}");
+        // A PORT that is no port (stored as given, as DuckDB does) leaves the default.
+        let f = pg(vec![("host", text("db")), ("port", text("abc"))]);
+        assert_eq!(
+            endpoints("postgres", &f),
+            vec![("host".to_string(), "db".to_string(), 5432)]
+        );
     }
 }

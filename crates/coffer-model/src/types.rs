@@ -13,7 +13,9 @@ pub enum FieldKind {
     OneOf(&'static [&'static str]),
     /// `true`/`false` (also `t`/`f`, `1`/`0`, any case, as DuckDB casts text to BOOLEAN).
     Bool,
-    /// A TCP port, 0 (the client's default) to 65535.
+    /// A TCP port (postgres, mysql). Stored as DuckDB's postgres and mysql extensions store it,
+    /// as VARCHAR and unchecked (`PORT 70000`, `PORT 'abc'`): the connection fails at ATTACH.
+    /// An integer literal stays an integer; any other value is kept as written.
     Port,
     /// A map of text keys to text values (`extra_http_headers`, flights `params`).
     Map,
@@ -26,7 +28,7 @@ impl FieldKind {
             FieldKind::Text => "expected text".into(),
             FieldKind::OneOf(v) => format!("expected one of: {}", v.join(", ")),
             FieldKind::Bool => "expected a boolean (true or false)".into(),
-            FieldKind::Port => "expected a port number from 0 to 65535".into(),
+            FieldKind::Port => "expected a port number (stored as given, checked when connecting)".into(),
             FieldKind::Map => "expected a map of text keys to text values".into(),
         }
     }
@@ -137,6 +139,9 @@ pub struct TypeSpec {
     pub providers: &'static [ProviderSpec],
     /// Scopes used when a secret of this type is created without one (DuckDB's defaults).
     pub default_scopes: &'static [&'static str],
+    /// Whether a SCOPE given is kept. DuckDB 1.5.5's postgres and mysql extensions drop it:
+    /// their secrets are listed with scope `[]` and answer every path (score 0).
+    pub keeps_scope: bool,
     /// Whether DuckDB (core or an extension) knows this type, so the data plane can load it.
     pub duckdb_type: bool,
 }
@@ -199,14 +204,44 @@ const fn concat<const A: usize, const B: usize, const N: usize>(
 
 const S3_KEYS: [FieldSpec; 3] = [f("key_id"), s("secret"), s("session_token")];
 const S3_COMMON: [FieldSpec; 13] = s3_common!();
-const CHAIN: [FieldSpec; 2] = [f("chain"), f("profile")];
 
 const S3_CONFIG: [FieldSpec; 16] = concat(S3_KEYS, S3_COMMON);
-const S3_CHAIN: [FieldSpec; 15] = concat(CHAIN, S3_COMMON);
+/// PROVIDER credential_chain of s3, r2 and gcs: the named parameters DuckDB 1.5.5's aws
+/// extension registers (aws_secret.cpp, `CreateAwsSecretFunctions::Register`). KEY_ID, SECRET
+/// and SESSION_TOKEN override what the chain finds; there is no VERIFY_SSL, KMS_KEY_ID,
+/// REQUESTER_PAYS or EXTRA_HTTP_HEADERS.
+const S3_CHAIN: [FieldSpec; 19] = [
+    f("chain"),
+    f("profile"),
+    f("validation"),
+    f("key_id"),
+    s("secret"),
+    s("session_token"),
+    d("region", "us-east-1"),
+    f("endpoint"),
+    f("url_style"),
+    b("use_ssl", Some("true")),
+    b("url_compatibility_mode", Some("false")),
+    f("assume_role_arn"),
+    f("external_id"),
+    f("web_identity_token_file"),
+    f("session_name"),
+    f("http_proxy"),
+    f("http_proxy_username"),
+    s("http_proxy_password"),
+    f("refresh"),
+];
 const R2_CONFIG: [FieldSpec; 17] = concat(S3_CONFIG, [f("account_id")]);
-const R2_CHAIN: [FieldSpec; 16] = concat(S3_CHAIN, [f("account_id")]);
+const R2_CHAIN: [FieldSpec; 20] = concat(S3_CHAIN, [f("account_id")]);
 const GCS_CONFIG: [FieldSpec; 17] = concat(S3_CONFIG, [s("bearer_token")]);
-const GCS_CHAIN: [FieldSpec; 15] = S3_CHAIN;
+const GCS_CHAIN: [FieldSpec; 19] = S3_CHAIN;
+
+/// The items of a credential_chain secret's CHAIN (a `;`-separated list), as DuckDB 1.5.5's
+/// aws extension reads them (aws_secret.cpp, `DuckDBCustomAWSCredentialsProviderChain`).
+pub const AWS_CHAIN_ITEMS: &[&str] = &["config", "sts", "sso", "env", "instance", "process", "web_identity"];
+
+/// The VALIDATION values of a credential_chain secret (any case), as the aws extension reads them.
+pub const AWS_VALIDATION_MODES: &[&str] = &["exists", "none"];
 
 const AZURE_COMMON: [FieldSpec; 5] = [
     f("account_name"),
@@ -217,16 +252,79 @@ const AZURE_COMMON: [FieldSpec; 5] = [
 ];
 const AZURE_CONFIG: [FieldSpec; 6] = concat([s("connection_string")], AZURE_COMMON);
 const AZURE_CHAIN: [FieldSpec; 6] = concat([f("chain")], AZURE_COMMON);
+// DuckDB's azure extension redacts client_certificate_path (azure_secret.cpp).
 const AZURE_SP: [FieldSpec; 9] = concat(
     [
         f("tenant_id"),
         f("client_id"),
         s("client_secret"),
-        f("client_certificate_path"),
+        s("client_certificate_path"),
     ],
     AZURE_COMMON,
 );
-const AZURE_MI: [FieldSpec; 7] = concat([f("client_id"), f("object_id")], AZURE_COMMON);
+const AZURE_MI: [FieldSpec; 8] = concat([f("client_id"), f("object_id"), f("resource_id")], AZURE_COMMON);
+const AZURE_TOKEN: [FieldSpec; 6] = concat([s("access_token")], AZURE_COMMON);
+
+/// The libpq connection options DuckDB 1.5.5's postgres extension takes in a secret
+/// (postgres_secrets.cpp `connection_option_names`, then `uri` and `aws_rds_secret`), under
+/// libpq's names: `DATABASE`, `HOSTNAME` and `USERNAME` are aliases ([`field_alias`]). Sensitive
+/// as DuckDB redacts them (password, sslpassword, oauth_client_secret, uri), and the SCRAM keys,
+/// which DuckDB shows but which are credentials.
+const POSTGRES_FIELDS: [FieldSpec; 53] = [
+    d("host", "localhost"),
+    f("hostaddr"),
+    port("port", "5432"),
+    f("dbname"),
+    f("user"),
+    s("password"),
+    f("passfile"),
+    f("require_auth"),
+    f("channel_binding"),
+    f("connect_timeout"),
+    f("client_encoding"),
+    f("options"),
+    f("application_name"),
+    f("fallback_application_name"),
+    f("keepalives"),
+    f("keepalives_idle"),
+    f("keepalives_interval"),
+    f("keepalives_count"),
+    f("tcp_user_timeout"),
+    f("replication"),
+    f("gssencmode"),
+    f("sslmode"),
+    f("requiressl"),
+    f("sslnegotiation"),
+    f("sslcompression"),
+    f("sslcert"),
+    f("sslkey"),
+    f("sslkeylogfile"),
+    s("sslpassword"),
+    f("sslcertmode"),
+    f("sslrootcert"),
+    f("sslcrl"),
+    f("sslcrldir"),
+    f("sslsni"),
+    f("requirepeer"),
+    f("ssl_min_protocol_version"),
+    f("ssl_max_protocol_version"),
+    f("min_protocol_version"),
+    f("max_protocol_version"),
+    f("krbsrvname"),
+    f("gsslib"),
+    f("gssdelegation"),
+    s("scram_client_key"),
+    s("scram_server_key"),
+    f("service"),
+    f("target_session_attrs"),
+    f("load_balance_hosts"),
+    f("oauth_issuer"),
+    f("oauth_client_id"),
+    s("oauth_client_secret"),
+    f("oauth_scope"),
+    s("uri"),
+    f("aws_rds_secret"),
+];
 
 /// DuckDB's `http` type (src/main/secret/default_secrets.cpp): the same fields for its
 /// `config` and `env` providers.
@@ -257,6 +355,7 @@ pub static TYPES: &[TypeSpec] = &[
             },
         ],
         default_scopes: &["s3://", "s3n://", "s3a://"],
+        keeps_scope: true,
         duckdb_type: true,
     },
     TypeSpec {
@@ -275,6 +374,7 @@ pub static TYPES: &[TypeSpec] = &[
             },
         ],
         default_scopes: &["r2://"],
+        keeps_scope: true,
         duckdb_type: true,
     },
     TypeSpec {
@@ -293,6 +393,7 @@ pub static TYPES: &[TypeSpec] = &[
             },
         ],
         default_scopes: &["gcs://", "gs://"],
+        keeps_scope: true,
         duckdb_type: true,
     },
     TypeSpec {
@@ -319,8 +420,15 @@ pub static TYPES: &[TypeSpec] = &[
                 fields: &AZURE_MI,
                 required: &[],
             },
+            ProviderSpec {
+                name: "access_token",
+                fields: &AZURE_TOKEN,
+                required: &[],
+            },
         ],
-        default_scopes: &["azure://", "az://"],
+        // Blob storage and ADLS Gen2, whatever the provider (DuckDB 1.5.5's azure extension).
+        default_scopes: &["azure://", "az://", "abfss://", "abfs://"],
+        keeps_scope: true,
         duckdb_type: true,
     },
     TypeSpec {
@@ -339,6 +447,7 @@ pub static TYPES: &[TypeSpec] = &[
             },
         ],
         default_scopes: &["hf://"],
+        keeps_scope: true,
         duckdb_type: true,
     },
     TypeSpec {
@@ -346,16 +455,11 @@ pub static TYPES: &[TypeSpec] = &[
         description: "PostgreSQL connection (DuckDB postgres extension)",
         providers: &[ProviderSpec {
             name: "config",
-            fields: &[
-                d("host", "localhost"),
-                port("port", "5432"),
-                f("database"),
-                f("user"),
-                s("password"),
-            ],
+            fields: &POSTGRES_FIELDS,
             required: &[],
         }],
         default_scopes: &[],
+        keeps_scope: false,
         duckdb_type: true,
     },
     TypeSpec {
@@ -382,6 +486,7 @@ pub static TYPES: &[TypeSpec] = &[
             required: &[],
         }],
         default_scopes: &[],
+        keeps_scope: false,
         duckdb_type: true,
     },
     TypeSpec {
@@ -400,6 +505,7 @@ pub static TYPES: &[TypeSpec] = &[
             },
         ],
         default_scopes: &[],
+        keeps_scope: true,
         duckdb_type: true,
     },
     TypeSpec {
@@ -411,6 +517,7 @@ pub static TYPES: &[TypeSpec] = &[
             required: &[&["api_key"]],
         }],
         default_scopes: &[],
+        keeps_scope: true,
         duckdb_type: false,
     },
     TypeSpec {
@@ -422,6 +529,7 @@ pub static TYPES: &[TypeSpec] = &[
             required: &[&["api_url"]],
         }],
         default_scopes: &[],
+        keeps_scope: true,
         duckdb_type: false,
     },
     TypeSpec {
@@ -433,6 +541,7 @@ pub static TYPES: &[TypeSpec] = &[
             required: &[&["api_key", "resource_name", "api_version"]],
         }],
         default_scopes: &[],
+        keeps_scope: true,
         duckdb_type: false,
     },
     TypeSpec {
@@ -444,6 +553,7 @@ pub static TYPES: &[TypeSpec] = &[
             required: &[&["params"]],
         }],
         default_scopes: &[],
+        keeps_scope: true,
         duckdb_type: false,
     },
     TypeSpec {
@@ -455,6 +565,7 @@ pub static TYPES: &[TypeSpec] = &[
             required: &[&["value"]],
         }],
         default_scopes: &[],
+        keeps_scope: true,
         duckdb_type: false,
     },
 ];
@@ -463,6 +574,19 @@ pub static TYPES: &[TypeSpec] = &[
 pub fn lookup(name: &str) -> Option<&'static TypeSpec> {
     let lower = name.to_ascii_lowercase();
     TYPES.iter().find(|t| t.name == lower)
+}
+
+/// The field an alias names, for a type whose DuckDB extension takes more than one name for a
+/// field: postgres's `database`, `hostname` and `username` are libpq's `dbname`, `host` and
+/// `user` (postgres_secrets.cpp `connection_option_aliases`). `None` when `field` (lower-case)
+/// is no alias.
+pub fn field_alias(ty: &str, field: &str) -> Option<&'static str> {
+    match (ty, field) {
+        ("postgres", "database") => Some("dbname"),
+        ("postgres", "hostname") => Some("host"),
+        ("postgres", "username") => Some("user"),
+        _ => None,
+    }
 }
 
 /// The names of every type, for error messages.
@@ -494,5 +618,56 @@ mod tests {
         }
         assert_eq!(lookup("S3").map(|t| t.name), Some("s3"));
         assert_eq!(lookup("Azure_LLM").map(|t| t.name), Some("azure_llm"));
+    }
+
+    #[test]
+    fn duckdb_extension_rules_in_the_table() {
+        // azure: Blob storage and ADLS, every provider (DuckDB 1.5.5's azure extension).
+        let azure = lookup("azure").expect("azure");
+        assert_eq!(azure.default_scopes, ["azure://", "az://", "abfss://", "abfs://"]);
+        let sp = azure.provider("service_principal").expect("sp");
+        assert!(sp.field("client_certificate_path").expect("field").sensitive);
+        // postgres and mysql drop SCOPE; postgres takes libpq's names, its aliases resolve.
+        assert!(!lookup("postgres").expect("pg").keeps_scope && !lookup("mysql").expect("my").keeps_scope);
+        assert!(TYPES
+            .iter()
+            .filter(|t| !t.keeps_scope)
+            .all(|t| t.default_scopes.is_empty()));
+        let pg = lookup("postgres").expect("pg").default_provider();
+        for name in ["dbname", "passfile", "hostaddr", "sslmode", "uri", "aws_rds_secret"] {
+            assert!(pg.field(name).is_some(), "{name}");
+        }
+        assert!(pg.field("database").is_none());
+        for (alias, name) in [("database", "dbname"), ("hostname", "host"), ("username", "user")] {
+            assert_eq!(field_alias("postgres", alias), Some(name));
+            assert!(pg.field(name).is_some());
+        }
+        assert_eq!(field_alias("mysql", "database"), None);
+        // credential_chain of s3/r2/gcs: the aws extension's parameters.
+        for ty in ["s3", "r2", "gcs"] {
+            let chain = lookup(ty).expect(ty).provider("credential_chain").expect("chain");
+            for name in [
+                "key_id",
+                "secret",
+                "session_token",
+                "validation",
+                "assume_role_arn",
+                "external_id",
+            ] {
+                assert!(chain.field(name).is_some(), "{ty} {name}");
+            }
+            for name in [
+                "verify_ssl",
+                "kms_key_id",
+                "requester_pays",
+                "extra_http_headers",
+                "bearer_token",
+            ] {
+                assert!(chain.field(name).is_none(), "{ty} {name}");
+            }
+            assert!(chain.field("secret").expect("secret").sensitive);
+            assert!(chain.field("session_token").expect("token").sensitive);
+            assert_eq!(chain.field("account_id").is_some(), ty == "r2");
+        }
     }
 }

@@ -201,8 +201,9 @@ pub fn lookup_type(ty: &str) -> Result<&'static TypeSpec> {
     })
 }
 
-/// Field-name aliases accepted for compatibility: pg_duckdb's `duckdb.secrets` column
-/// `r2_account_id` is R2's `account_id`.
+/// coffer's own field-name aliases: pg_duckdb's `duckdb.secrets` column `r2_account_id` is
+/// R2's `account_id` (DuckDB refuses it). Given with the field it names, it is a duplicate.
+/// DuckDB's aliases (postgres `database`) are [`types::field_alias`].
 fn canonical_field(ty: &TypeSpec, field: &str) -> String {
     let lower = field.to_ascii_lowercase();
     match (ty.name, lower.as_str()) {
@@ -266,13 +267,19 @@ pub fn validate(
         if seen.contains(&key) {
             return Err(ModelError::DuplicateField { field: key });
         }
-        let spec = provider.field(&key).ok_or_else(|| ModelError::UnknownField {
+        // An alias and the field it names are two parameters to DuckDB: both may be given, and
+        // the later one wins (DuckDB 1.5.5's postgres extension: `DATABASE 'a', DBNAME 'b'` is
+        // dbname=b, `DBNAME 'b', DATABASE 'a'` is dbname=a).
+        let field = types::field_alias(ty.name, &key).unwrap_or(&key);
+        let spec = provider.field(field).ok_or_else(|| ModelError::UnknownField {
             ty: ty.name.to_string(),
             provider: provider.name.to_string(),
             field: raw_key.clone(),
             valid: provider.fields.iter().map(|f| f.name).collect(),
         })?;
         seen.push(key.clone());
+        fields.public.remove(spec.name);
+        fields.sensitive.remove(spec.name);
         store_field(ty, spec, value, &mut fields)?;
     }
     if !loose_params.is_empty() {
@@ -288,7 +295,8 @@ pub fn validate(
         }
         fields.sensitive.insert("params".into(), SensitiveValue::Map(params));
     }
-    apply_duckdb_derived(ty, &mut fields);
+    check_aws_chain(ty, provider, &fields)?;
+    apply_duckdb_derived(ty, provider, &mut fields);
     check_required(ty, provider, &fields)?;
     Ok(Validated {
         ty,
@@ -299,6 +307,10 @@ pub fn validate(
 }
 
 fn validate_scopes(ty: &TypeSpec, scopes: Vec<String>) -> Result<Vec<String>> {
+    // DuckDB's postgres and mysql extensions drop a SCOPE unread.
+    if !ty.keeps_scope {
+        return Ok(Vec::new());
+    }
     if scopes.is_empty() {
         return Ok(ty.default_scopes.iter().map(|s| s.to_string()).collect());
     }
@@ -401,22 +413,29 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
             fields.public.insert(name.into(), FieldValue::Bool(b));
         }
         FieldKind::Port => {
-            let (n, shown_text) = match value {
-                InputValue::Int(i) => (Some(i), i.to_string()),
-                InputValue::Text(t) => {
-                    let t = t.declassify();
-                    (t.trim().parse::<i64>().ok(), t)
+            // Stored unchecked, as DuckDB's postgres and mysql extensions store it (VARCHAR):
+            // `PORT 70000` and `PORT 'abc'` are taken, and the connection fails at ATTACH. An
+            // integer (or text that is one, as written) stays an integer; any other text is
+            // kept as written, so the secret string shows what DuckDB shows.
+            let value = match value {
+                InputValue::Int(i) => FieldValue::Int(i),
+                other => {
+                    let t = text_of(ty, name, other)?.declassify();
+                    match t.parse::<i64>() {
+                        Ok(i) if i.to_string() == t => FieldValue::Int(i),
+                        _ if t.contains('\0') => {
+                            return Err(ModelError::invalid(
+                                ty.name,
+                                name,
+                                "text may not contain NUL characters",
+                                None,
+                            ))
+                        }
+                        _ => FieldValue::Text(t),
+                    }
                 }
-                InputValue::Bool(b) => (None, b.to_string()),
-                InputValue::Map(_) => (None, "a map".to_string()),
             };
-            match n {
-                // 0: the client library's default port (DuckDB's MySQL docs write `PORT 0`).
-                Some(p) if (0..=65535).contains(&p) => {
-                    fields.public.insert(name.into(), FieldValue::Int(p));
-                }
-                _ => return Err(ModelError::invalid(ty.name, name, spec.kind.rule(), Some(&shown_text))),
-            }
+            fields.public.insert(name.into(), value);
         }
         FieldKind::OneOf(choices) => {
             let t = text_of(ty, name, value)?.declassify();
@@ -447,19 +466,108 @@ fn store_field(ty: &TypeSpec, spec: &FieldSpec, value: InputValue, fields: &mut 
     Ok(())
 }
 
-/// Fields DuckDB's httpfs sets itself for R2 secrets (an endpoint from the account id and
-/// path-style URLs), so `duckdb_secrets()` shows the same strings here as in DuckDB 1.5.5.
-fn apply_duckdb_derived(ty: &TypeSpec, fields: &mut SecretFields) {
-    let set_default = |fields: &mut SecretFields, k: &str, v: String| {
-        fields.public.entry(k.to_string()).or_insert(FieldValue::Text(v));
+/// Fields DuckDB sets itself, so `duckdb_secrets()` shows the same strings here as in DuckDB
+/// 1.5.5: httpfs derives an R2 config secret's endpoint and path-style URLs from its account
+/// id; the aws extension gives a credential_chain secret an endpoint (s3.amazonaws.com,
+/// storage.googleapis.com, or R2's from its account id) and path-style URLs (gcs, r2) when
+/// none or an empty one was given (aws_secret.cpp, `CreateAWSSecretFromCredentialChain`).
+fn apply_duckdb_derived(ty: &TypeSpec, provider: &ProviderSpec, fields: &mut SecretFields) {
+    let account = match fields.public.get("account_id") {
+        Some(FieldValue::Text(a)) => Some(a.clone()),
+        Some(other) => Some(other.to_display()),
+        None => None,
     };
-    // DuckDB derives both from the account id only: an R2 secret without one has neither.
+    let r2_endpoint = |a: &str| format!("{a}.r2.cloudflarestorage.com");
+    if provider.name == "credential_chain" && matches!(ty.name, "s3" | "r2" | "gcs") {
+        let unset = |fields: &SecretFields, k: &str| fields.public.get(k).is_none_or(|v| v.to_display().is_empty());
+        let endpoint = match ty.name {
+            "s3" => Some("s3.amazonaws.com".to_string()),
+            "gcs" => Some("storage.googleapis.com".to_string()),
+            _ => account.as_deref().map(r2_endpoint),
+        };
+        if let Some(e) = endpoint.filter(|_| unset(fields, "endpoint")) {
+            fields.public.insert("endpoint".into(), FieldValue::Text(e));
+        }
+        if ty.name != "s3" && unset(fields, "url_style") {
+            fields
+                .public
+                .insert("url_style".into(), FieldValue::Text("path".into()));
+        }
+        return;
+    }
+    // httpfs derives both from the account id only: an R2 secret without one has neither.
     if ty.name == "r2" {
-        if let Some(FieldValue::Text(account)) = fields.public.get("account_id").cloned() {
-            set_default(fields, "endpoint", format!("{account}.r2.cloudflarestorage.com"));
+        if let Some(account) = account {
+            let set_default = |fields: &mut SecretFields, k: &str, v: String| {
+                fields.public.entry(k.to_string()).or_insert(FieldValue::Text(v));
+            };
+            set_default(fields, "endpoint", r2_endpoint(&account));
             set_default(fields, "url_style", "path".into());
         }
     }
+}
+
+/// The items of a CHAIN as DuckDB's aws extension reads them: split at `;` as C++'s `getline`
+/// does (a trailing `;` ends the list; an empty item elsewhere is an item, and unknown).
+pub fn aws_chain_items(chain: &str) -> Vec<&str> {
+    let mut items: Vec<&str> = chain.split(';').collect();
+    if items.last() == Some(&"") {
+        items.pop();
+    }
+    items
+}
+
+/// The checks DuckDB 1.5.5's aws extension makes when it creates a credential_chain secret of
+/// s3, r2 or gcs that do not depend on the environment, in its order: ASSUME_ROLE_ARN needs a
+/// CHAIN, VALIDATION is `exists` or `none`, and each CHAIN item is one of
+/// [`types::AWS_CHAIN_ITEMS`] (`sts` only with ASSUME_ROLE_ARN). Whether the chain finds a key
+/// is checked where the secret is used (README, "credential_chain takes someone's identity").
+fn check_aws_chain(ty: &TypeSpec, provider: &ProviderSpec, fields: &SecretFields) -> Result<()> {
+    if provider.name != "credential_chain" || !matches!(ty.name, "s3" | "r2" | "gcs") {
+        return Ok(());
+    }
+    let text = |k: &str| fields.public.get(k).map(FieldValue::to_display).unwrap_or_default();
+    let (chain, role, validation) = (text("chain"), text("assume_role_arn"), text("validation"));
+    let chains = types::AWS_CHAIN_ITEMS.join(", ");
+    if !role.is_empty() && chain.is_empty() {
+        return Err(ModelError::invalid_as_duckdb(
+            ty.name,
+            "assume_role_arn",
+            format!("ASSUME_ROLE_ARN is assumed through a CHAIN: add CHAIN 'sts' (or 'config', for a profile's role; one of {chains})"),
+            "Must pass CHAIN value when passing ASSUME_ROLE_ARN",
+        ));
+    }
+    let mode = validation.to_ascii_lowercase();
+    if !mode.is_empty() && !types::AWS_VALIDATION_MODES.contains(&mode.as_str()) {
+        return Err(ModelError::invalid_as_duckdb(
+            ty.name,
+            "validation",
+            format!(
+                "expected one of: {} ('none' takes the secret even when the chain finds no key), got '{validation}'",
+                types::AWS_VALIDATION_MODES.join(", ")
+            ),
+            format!("Invalid Input Error: Unknown AWS validation mode: `{mode}`"),
+        ));
+    }
+    for item in aws_chain_items(&chain) {
+        if item == "sts" && role.is_empty() {
+            return Err(ModelError::invalid_as_duckdb(
+                ty.name,
+                "chain",
+                "the chain item 'sts' assumes the role ASSUME_ROLE_ARN names: set ASSUME_ROLE_ARN, or use CHAIN 'config' for a profile that assumes a role",
+                "Chain value 'STS' is only supported with an ASSUME_ROLE_ARN value. If the selected profile uses STS, add \"CHAIN 'config'\"",
+            ));
+        }
+        if !types::AWS_CHAIN_ITEMS.contains(&item) {
+            return Err(ModelError::invalid_as_duckdb(
+                ty.name,
+                "chain",
+                format!("'{item}' is not a credential chain provider; CHAIN is a ';'-separated list of: {chains} (lower-case, no spaces)"),
+                format!("Invalid Input Error: Unknown provider found while parsing AWS credential chain string: '{item}'"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_set(fields: &SecretFields, name: &str) -> bool {
@@ -561,6 +669,29 @@ pub fn shown_fields(
 #[cfg(test)]
 mod legacy_tests {
     use super::*;
+
+    #[test]
+    fn chain_items_split_as_duckdb_reads_them() {
+        assert_eq!(aws_chain_items(""), Vec::<&str>::new());
+        assert_eq!(aws_chain_items("env"), ["env"]);
+        assert_eq!(aws_chain_items("env;"), ["env"]);
+        assert_eq!(aws_chain_items("env;;config"), ["env", "", "config"]);
+        assert_eq!(aws_chain_items(";"), [""]);
+        assert_eq!(aws_chain_items("sso;process"), ["sso", "process"]);
+    }
+
+    #[test]
+    fn a_certificate_path_stored_in_clear_becomes_sensitive() {
+        let mut public = BTreeMap::new();
+        public.insert(
+            "client_certificate_path".to_string(),
+            FieldValue::Text("/etc/ssl/c.pem".into()),
+        );
+        public.insert("tenant_id".to_string(), FieldValue::Text("t".into()));
+        let (kept, keys) = shown_fields("azure", &public, &[]);
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["tenant_id"]);
+        assert_eq!(keys, ["client_certificate_path"]);
+    }
 
     #[test]
     fn header_values_stored_as_public_fields_become_sensitive() {

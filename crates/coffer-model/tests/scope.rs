@@ -42,6 +42,10 @@ struct SecretDef {
     /// Required: `null` = no SCOPE given (the type's default scopes apply), else the scopes.
     #[serde(deserialize_with = "required_option")]
     scope: Option<Vec<String>>,
+    /// The provider (the type's default when absent): DuckDB's default scopes do not depend on
+    /// it, which the cases that name one check.
+    #[serde(default)]
+    provider: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -73,20 +77,35 @@ fn storage(name: &str) -> Storage {
     }
 }
 
-/// The scopes as stored: the type's defaults when none were given.
+/// The scopes as stored, by the model's rule (the type's defaults when none were given, none
+/// for a type that drops SCOPE), checked against what validation stores.
 fn stored_scopes(s: &SecretDef) -> Vec<String> {
-    match &s.scope {
+    let spec = types::lookup(&s.ty).unwrap_or_else(|| panic!("unknown type {}", s.ty));
+    if let Some(p) = &s.provider {
+        assert!(spec.provider(p).is_some(), "secret {}: unknown provider {p}", s.name);
+    }
+    let scopes = match &s.scope {
         Some(scopes) => {
             assert!(!scopes.is_empty(), "secret {}: use null, not [], for no SCOPE", s.name);
-            scopes.clone()
+            if spec.keeps_scope {
+                scopes.clone()
+            } else {
+                Vec::new()
+            }
         }
-        None => types::lookup(&s.ty)
-            .unwrap_or_else(|| panic!("unknown type {}", s.ty))
-            .default_scopes
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        None => spec.default_scopes.iter().map(|s| s.to_string()).collect(),
+    };
+    // Types with required fields cannot be validated without them; the others go through
+    // validation, which is where the rule lives.
+    if let Ok(v) = coffer_model::validate::validate(
+        &s.ty,
+        s.provider.as_deref(),
+        s.scope.clone().unwrap_or_default(),
+        Vec::new(),
+    ) {
+        assert_eq!(v.scopes, scopes, "secret {}: validation stores other scopes", s.name);
     }
+    scopes
 }
 
 fn as_winner(m: Option<ScopeMatch>) -> Option<Winner> {

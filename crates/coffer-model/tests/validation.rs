@@ -192,16 +192,21 @@ fn s3_credential_chain_needs_nothing() {
         vec![("chain", t("env;config"))],
     );
     assert_eq!(v.scopes, scopes(&["s3://a", "s3://b"]), "duplicate scopes removed");
-    assert_eq!(public(&v), pub_of([("chain", "env;config")]));
+    // DuckDB's aws extension gives a credential_chain s3 secret its endpoint.
+    assert_eq!(
+        public(&v),
+        pub_of([("chain", "env;config"), ("endpoint", "s3.amazonaws.com")])
+    );
     assert!(v.fields.sensitive.is_empty());
     assert_eq!(
         string_of("c", &v),
-        "name=c;type=s3;provider=credential_chain;serializable=true;scope=s3://a,s3://b;chain=env;config"
+        "name=c;type=s3;provider=credential_chain;serializable=true;scope=s3://a,s3://b;chain=env;config;\
+         endpoint=s3.amazonaws.com"
     );
     let v = ok("s3", Some("credential_chain"), &[], vec![]);
     assert_eq!(
         string_of("c", &v),
-        "name=c;type=s3;provider=credential_chain;serializable=true;scope=s3://,s3n://,s3a://;"
+        "name=c;type=s3;provider=credential_chain;serializable=true;scope=s3://,s3n://,s3a://;endpoint=s3.amazonaws.com"
     );
 }
 
@@ -278,13 +283,45 @@ fn gcs_config_key_pair_or_bearer_token() {
 #[test]
 fn azure_providers() {
     let v = ok("azure", None, &[], vec![("connection_string", t(PLAIN))]);
-    assert_eq!(v.scopes, scopes(&["azure://", "az://"]));
+    // Blob storage and ADLS, as DuckDB 1.5.5's azure extension gives every provider.
+    assert_eq!(v.scopes, scopes(&["azure://", "az://", "abfss://", "abfs://"]));
     assert!(v.fields.public.is_empty());
     assert_eq!(sensitive(&v), map_of([("connection_string", PLAIN)]));
     assert_eq!(
         string_of("az", &v),
-        "name=az;type=azure;provider=config;serializable=true;scope=azure://,az://;connection_string=redacted"
+        "name=az;type=azure;provider=config;serializable=true;scope=azure://,az://,abfss://,abfs://;\
+         connection_string=redacted"
     );
+    for provider in [
+        "credential_chain",
+        "service_principal",
+        "managed_identity",
+        "access_token",
+    ] {
+        let v = ok("azure", Some(provider), &[], vec![]);
+        assert_eq!(
+            v.scopes,
+            scopes(&["azure://", "az://", "abfss://", "abfs://"]),
+            "{provider}"
+        );
+    }
+    // DuckDB redacts a service principal's certificate path.
+    let v = ok(
+        "azure",
+        Some("service_principal"),
+        &[],
+        vec![("client_certificate_path", t(PLAIN)), ("tenant_id", t("t"))],
+    );
+    assert_eq!(sensitive(&v), map_of([("client_certificate_path", PLAIN)]));
+    assert_eq!(
+        string_of("spc", &v),
+        "name=spc;type=azure;provider=service_principal;serializable=true;scope=azure://,az://,abfss://,abfs://;\
+         client_certificate_path=redacted;tenant_id=t"
+    );
+    let v = ok("azure", Some("access_token"), &[], vec![("access_token", t(PLAIN))]);
+    assert_eq!(sensitive(&v), map_of([("access_token", PLAIN)]));
+    let v = ok("azure", Some("managed_identity"), &[], vec![("resource_id", t("/r"))]);
+    assert_eq!(public(&v), pub_of([("resource_id", "/r")]));
     let v = ok("azure", None, &[], vec![("account_name", t("acct"))]);
     assert_eq!(public(&v), pub_of([("account_name", "acct")]));
     let v = ok(
@@ -359,27 +396,97 @@ fn postgres_connection() {
     );
     assert!(v.scopes.is_empty(), "postgres has no default scope");
     assert_eq!(v.fields.public.get("port"), Some(&FieldValue::Int(5433)));
+    // DATABASE is stored under libpq's name, as DuckDB's postgres extension stores it.
     assert_eq!(
         public(&v),
-        pub_of([
-            ("database", "app"),
-            ("host", "db.local"),
-            ("port", "5433"),
-            ("user", "u")
-        ])
+        pub_of([("dbname", "app"), ("host", "db.local"), ("port", "5433"), ("user", "u")])
     );
     assert_eq!(sensitive(&v), map_of([("password", PLAIN)]));
     // With no scope DuckDB's ToString drops the last character of "scope=", giving "scope;".
     assert_eq!(
         string_of("pg", &v),
-        "name=pg;type=postgres;provider=config;serializable=true;scope;database=app;host=db.local;\
+        "name=pg;type=postgres;provider=config;serializable=true;scope;dbname=app;host=db.local;\
          password=redacted;port=5433;user=u"
     );
-    // Nothing is required; a port as text is trimmed and parsed.
-    let v = ok("postgres", None, &[], vec![("port", t(" 1 "))]);
-    assert_eq!(v.fields.public.get("port"), Some(&FieldValue::Int(1)));
+    // Nothing is required; a port that is an integer as written is one.
     let v = ok("postgres", None, &[], vec![("port", t("65535"))]);
     assert_eq!(v.fields.public.get("port"), Some(&FieldValue::Int(65535)));
+}
+
+#[test]
+fn postgres_takes_libpq_names_and_duckdb_aliases() {
+    // DBNAME and PASSFILE, libpq's names, as DuckDB 1.5.5's postgres extension takes them.
+    let v = ok(
+        "postgres",
+        None,
+        &[],
+        vec![
+            ("DBNAME", t("db2")),
+            ("PASSFILE", t("/home/u/.pgpass")),
+            ("sslmode", t("require")),
+        ],
+    );
+    assert_eq!(
+        public(&v),
+        pub_of([
+            ("dbname", "db2"),
+            ("passfile", "/home/u/.pgpass"),
+            ("sslmode", "require")
+        ])
+    );
+    // An alias and the name it stands for are two parameters: the later one wins.
+    let v = ok("postgres", None, &[], vec![("database", t("a")), ("dbname", t("b"))]);
+    assert_eq!(public(&v), pub_of([("dbname", "b")]));
+    let v = ok(
+        "postgres",
+        None,
+        &[],
+        vec![
+            ("dbname", t("b")),
+            ("database", t("a")),
+            ("username", t("u2")),
+            ("user", t("u1")),
+        ],
+    );
+    assert_eq!(public(&v), pub_of([("dbname", "a"), ("user", "u1")]));
+    let v = ok("postgres", None, &[], vec![("hostname", t("h"))]);
+    assert_eq!(public(&v), pub_of([("host", "h")]));
+    // The same name twice is refused, as DuckDB refuses it.
+    assert_eq!(
+        err("postgres", None, &[], vec![("database", t("a")), ("DATABASE", t("b"))]),
+        "field 'database' is given more than once; give each field once"
+    );
+    // Sensitive as DuckDB redacts them, and the SCRAM keys.
+    let v = ok(
+        "postgres",
+        None,
+        &[],
+        vec![
+            ("sslpassword", t(PLAIN)),
+            ("uri", t(PLAIN)),
+            ("oauth_client_secret", t(PLAIN)),
+            ("scram_client_key", t(PLAIN)),
+        ],
+    );
+    assert!(v.fields.public.is_empty());
+    assert_eq!(
+        string_of("pg", &v),
+        "name=pg;type=postgres;provider=config;serializable=true;scope;oauth_client_secret=redacted;\
+         scram_client_key=redacted;sslpassword=redacted;uri=redacted"
+    );
+    // mysql has no alias: DBNAME is unknown there, as in DuckDB.
+    assert!(err("mysql", None, &[], vec![("dbname", t("x"))]).starts_with("unknown field 'dbname'"));
+}
+
+#[test]
+fn postgres_and_mysql_drop_scope() {
+    for ty in ["postgres", "mysql"] {
+        let v = ok(ty, None, &["host=db1", "mysql://db1"], vec![("host", t("db1"))]);
+        assert!(v.scopes.is_empty(), "{ty}: DuckDB lists it with scope []");
+        assert!(string_of("x", &v).contains(";serializable=true;scope;host=db1"), "{ty}");
+    }
+    let v = ok("http", None, &["https://x"], vec![]);
+    assert_eq!(v.scopes, scopes(&["https://x"]), "other types keep theirs");
 }
 
 #[test]
@@ -580,7 +687,7 @@ fn unknown_provider() {
     );
     assert_eq!(
         err("azure", Some("config2"), &[], vec![]),
-        "unknown provider 'config2' for secret type 'azure'; valid providers: config, credential_chain, service_principal, managed_identity"
+        "unknown provider 'config2' for secret type 'azure'; valid providers: config, credential_chain, service_principal, managed_identity, access_token"
     );
     assert_eq!(
         err("openai", Some("credential_chain"), &[], vec![("api_key", t(PLAIN))]),
@@ -608,12 +715,24 @@ fn unknown_field_lists_valid_fields() {
         err("huggingface", Some("credential_chain"), &[], vec![("token", t(PLAIN))]),
         "unknown field 'token' for secret type 'huggingface' with provider 'credential_chain'; valid fields: "
     );
-    assert_eq!(
-        err("s3", Some("credential_chain"), &[], vec![("key_id", t("a"))]),
-        "unknown field 'key_id' for secret type 's3' with provider 'credential_chain'; valid fields: chain, profile, \
-         region, endpoint, url_style, use_ssl, verify_ssl, kms_key_id, url_compatibility_mode, requester_pays, \
-         refresh, http_proxy, http_proxy_username, http_proxy_password, extra_http_headers"
-    );
+    // DuckDB 1.5.5's aws extension takes none of these with credential_chain.
+    for field in [
+        "verify_ssl",
+        "kms_key_id",
+        "requester_pays",
+        "extra_http_headers",
+        "bearer_token",
+    ] {
+        assert_eq!(
+            err("s3", Some("credential_chain"), &[], vec![(field, t("a"))]),
+            format!(
+                "unknown field '{field}' for secret type 's3' with provider 'credential_chain'; valid fields: chain, \
+                 profile, validation, key_id, secret, session_token, region, endpoint, url_style, use_ssl, \
+                 url_compatibility_mode, assume_role_arn, external_id, web_identity_token_file, session_name, \
+                 http_proxy, http_proxy_username, http_proxy_password, refresh"
+            )
+        );
+    }
     assert_eq!(
         err("generic", None, &[], vec![("value", t(PLAIN)), ("val", t(PLAIN))]),
         "unknown field 'val' for secret type 'generic' with provider 'config'; valid fields: value"
@@ -705,27 +824,151 @@ fn bad_boolean() {
 }
 
 #[test]
-fn bad_port() {
+fn port_is_stored_as_duckdb_stores_it() {
+    // DuckDB's postgres and mysql extensions store PORT as VARCHAR, unchecked: the secret
+    // string shows what was given, and the connection fails at ATTACH.
+    for (ty, input, stored) in [
+        ("postgres", InputValue::Int(70000), FieldValue::Int(70000)),
+        ("postgres", InputValue::Int(-1), FieldValue::Int(-1)),
+        ("postgres", t("abc"), FieldValue::Text("abc".into())),
+        ("postgres", t("5432"), FieldValue::Int(5432)),
+        ("postgres", t(" 1 "), FieldValue::Text(" 1 ".into())),
+        ("postgres", t("05432"), FieldValue::Text("05432".into())),
+        ("postgres", t("1.5"), FieldValue::Text("1.5".into())),
+        ("mysql", t(""), FieldValue::Text(String::new())),
+        ("mysql", InputValue::Bool(true), FieldValue::Text("true".into())),
+        ("mysql", t("99999999999"), FieldValue::Int(99_999_999_999)),
+    ] {
+        let v = ok(ty, None, &[], vec![("port", input)]);
+        assert_eq!(v.fields.public.get("port"), Some(&stored), "{ty}");
+        assert!(string_of("p", &v).ends_with(&format!(";port={}", stored.to_display())));
+    }
     assert_eq!(
         err(
-            "postgres",
+            "mysql",
             None,
             &[],
-            vec![("password", t(PLAIN)), ("port", t("70000"))]
+            vec![("password", t(PLAIN)), ("port", m(&[("a", "b")]))]
         ),
-        "invalid value for field 'port' of secret type 'postgres': expected a port number from 0 to 65535, got '70000'"
+        "invalid value for field 'port' of secret type 'mysql': expected text, not a map"
+    );
+}
+
+#[test]
+fn credential_chain_options_and_checks() {
+    // KEY_ID, SECRET, SESSION_TOKEN (sealed), VALIDATION, ASSUME_ROLE_ARN with CHAIN, EXTERNAL_ID.
+    let v = ok(
+        "s3",
+        Some("credential_chain"),
+        &[],
+        vec![
+            ("key_id", t("AKIAOVERRIDE")),
+            ("secret", t(PLAIN)),
+            ("session_token", t(PLAIN)),
+            ("validation", t("None")),
+            ("chain", t("sts;env;")),
+            ("assume_role_arn", t("arn:aws:iam::1:role/r")),
+            ("external_id", t("x")),
+            ("endpoint", t("e")),
+        ],
+    );
+    assert_eq!(sensitive(&v), map_of([("secret", PLAIN), ("session_token", PLAIN)]));
+    assert_eq!(
+        string_of("k", &v),
+        "name=k;type=s3;provider=credential_chain;serializable=true;scope=s3://,s3n://,s3a://;\
+         assume_role_arn=arn:aws:iam::1:role/r;chain=sts;env;;endpoint=e;external_id=x;key_id=AKIAOVERRIDE;\
+         secret=redacted;session_token=redacted;validation=None"
+    );
+    // The checks DuckDB's aws extension makes, in its order, with its words.
+    let duckdb =
+        |ty: &str, inputs: Vec<(&str, InputValue)>| match validate(ty, Some("credential_chain"), vec![], kv(inputs)) {
+            Err(coffer_model::ModelError::RefusedByDuckDb { field, duckdb, .. }) => (field, duckdb),
+            other => panic!("{other:?}"),
+        };
+    assert_eq!(
+        duckdb("s3", vec![("assume_role_arn", t("a")), ("validation", t("bad"))]),
+        (
+            "assume_role_arn".into(),
+            "Must pass CHAIN value when passing ASSUME_ROLE_ARN".into()
+        )
     );
     assert_eq!(
-        err("postgres", None, &[], vec![("port", InputValue::Int(-1))]),
-        "invalid value for field 'port' of secret type 'postgres': expected a port number from 0 to 65535, got '-1'"
+        duckdb("gcs", vec![("validation", t("Bad")), ("chain", t("nope"))]),
+        (
+            "validation".into(),
+            "Invalid Input Error: Unknown AWS validation mode: `bad`".into()
+        )
     );
     assert_eq!(
-        err("mysql", None, &[], vec![("port", t("http"))]),
-        "invalid value for field 'port' of secret type 'mysql': expected a port number from 0 to 65535, got 'http'"
+        duckdb("r2", vec![("chain", t("no_such_chain"))]),
+        (
+            "chain".into(),
+            "Invalid Input Error: Unknown provider found while parsing AWS credential chain string: 'no_such_chain'"
+                .into()
+        )
     );
     assert_eq!(
-        err("mysql", None, &[], vec![("port", InputValue::Bool(true))]),
-        "invalid value for field 'port' of secret type 'mysql': expected a port number from 0 to 65535, got 'true'"
+        duckdb("s3", vec![("chain", t("env;;config"))]).1,
+        "Invalid Input Error: Unknown provider found while parsing AWS credential chain string: ''"
+    );
+    assert_eq!(
+        duckdb("s3", vec![("chain", t("ENV"))]).1,
+        "Invalid Input Error: Unknown provider found while parsing AWS credential chain string: 'ENV'"
+    );
+    assert!(duckdb("s3", vec![("chain", t("env;sts"))])
+        .1
+        .starts_with("Chain value 'STS' is only supported with an ASSUME_ROLE_ARN value"));
+    assert_eq!(
+        err("s3", Some("credential_chain"), &[], vec![("chain", t("no_such_chain"))]),
+        "invalid value for field 'chain' of secret type 's3': 'no_such_chain' is not a credential chain provider; \
+         CHAIN is a ';'-separated list of: config, sts, sso, env, instance, process, web_identity (lower-case, no spaces)"
+    );
+    for chain in ["", "env;", "config;env;sso;process;instance;web_identity"] {
+        ok("s3", Some("credential_chain"), &[], vec![("chain", t(chain))]);
+    }
+    // Azure's credential_chain is the azure extension's: any CHAIN, checked when used.
+    ok(
+        "azure",
+        Some("credential_chain"),
+        &[],
+        vec![("chain", t("no_such_chain"))],
+    );
+}
+
+#[test]
+fn credential_chain_defaults() {
+    let s = |ty: &str, inputs: Vec<(&str, InputValue)>| {
+        string_of("c", &ok(ty, Some("credential_chain"), &["x://"], inputs))
+    };
+    let head = |ty: &str| format!("name=c;type={ty};provider=credential_chain;serializable=true;scope=x://;");
+    assert_eq!(s("s3", vec![]), format!("{}endpoint=s3.amazonaws.com", head("s3")));
+    assert_eq!(
+        s("s3", vec![("endpoint", t(""))]),
+        format!("{}endpoint=s3.amazonaws.com", head("s3"))
+    );
+    assert_eq!(
+        s("s3", vec![("url_style", t(""))]),
+        format!("{}endpoint=s3.amazonaws.com;url_style=", head("s3"))
+    );
+    assert_eq!(
+        s("gcs", vec![]),
+        format!("{}endpoint=storage.googleapis.com;url_style=path", head("gcs"))
+    );
+    assert_eq!(s("r2", vec![]), format!("{}url_style=path", head("r2")));
+    assert_eq!(
+        s("r2", vec![("account_id", t("acct"))]),
+        format!("{}endpoint=acct.r2.cloudflarestorage.com;url_style=path", head("r2"))
+    );
+    assert_eq!(
+        s(
+            "r2",
+            vec![
+                ("account_id", t("acct")),
+                ("endpoint", t("x.example.com")),
+                ("url_style", t("vhost"))
+            ]
+        ),
+        format!("{}endpoint=x.example.com;url_style=vhost", head("r2"))
     );
 }
 
@@ -874,7 +1117,26 @@ fn no_error_contains_a_sensitive_value() {
         ("s3", None, vec![("session_token", t(PLAIN)), ("use_ssl", t("maybe"))]),
         ("s3", None, vec![("http_proxy_password", t(PLAIN)), ("use_ssl", t("x"))]),
         ("s3", Some("nope"), vec![("secret", t(PLAIN))]),
-        ("s3", Some("credential_chain"), vec![("secret", t(PLAIN))]),
+        (
+            "s3",
+            Some("credential_chain"),
+            vec![("secret", t(PLAIN)), ("kms_key_id", t("k"))],
+        ),
+        (
+            "s3",
+            Some("credential_chain"),
+            vec![("session_token", t(PLAIN)), ("chain", t("nope"))],
+        ),
+        (
+            "r2",
+            Some("credential_chain"),
+            vec![("secret", t(PLAIN)), ("validation", t("bad"))],
+        ),
+        (
+            "gcs",
+            Some("credential_chain"),
+            vec![("secret", t(PLAIN)), ("assume_role_arn", t("a"))],
+        ),
         (
             "gcs",
             None,
@@ -891,8 +1153,17 @@ fn no_error_contains_a_sensitive_value() {
         ("azure", None, vec![("proxy_password", t(PLAIN)), ("nope", t("x"))]),
         ("http", None, vec![("bearer_token", t(PLAIN)), ("verify_ssl", t("x"))]),
         ("huggingface", None, vec![("token", t(PLAIN)), ("token", t(PLAIN))]),
-        ("postgres", None, vec![("password", t(PLAIN)), ("port", t("-1"))]),
-        ("mysql", None, vec![("password", t(PLAIN)), ("port", t("bad"))]),
+        (
+            "postgres",
+            None,
+            vec![("password", t(PLAIN)), ("port", m(&[("k", "v")]))],
+        ),
+        (
+            "postgres",
+            None,
+            vec![("sslpassword", t(PLAIN)), ("dbname", t("a")), ("dbname", t("b"))],
+        ),
+        ("mysql", None, vec![("password", t(PLAIN)), ("dbname", t("bad"))]),
         ("openai", None, vec![("api_key", t(PLAIN)), ("model", t("gpt"))]),
         ("azure_llm", None, vec![("api_key", t(PLAIN))]),
         ("flights", None, vec![("API_KEY", t(PLAIN)), ("bad key", t(PLAIN))]),

@@ -166,6 +166,8 @@ fn duckdb_words(e: &coffer_core::CoreError) -> Option<String> {
             "{BINDER}Unknown parameter '{}' for secret type '{ty}' with provider '{provider}'; valid parameters: {valid}",
             field.to_ascii_lowercase()
         ),
+        // DuckDB's own words where it has some (a CHAIN item it does not know), then coffer's.
+        CoreError::Invalid(m @ ModelError::RefusedByDuckDb { duckdb, .. }) => format!("{duckdb}; {m}"),
         CoreError::Invalid(m @ ModelError::InvalidValue { .. }) => format!("{BINDER}{m}"),
         CoreError::Invalid(m) => format!("{INPUT}{m}"),
         CoreError::NotFound { name, .. } => {

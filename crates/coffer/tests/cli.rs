@@ -445,9 +445,9 @@ const TYPE_CASES: &[TypeCase] = &[
         ty: "azure",
         sets: &["connection_string=-"],
         stdin: "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k",
-        scope_text: "azure://,az://",
+        scope_text: "azure://,az://,abfss://,abfs://",
         sensitive_keys: &["connection_string"],
-        secret_string: "name=t_azure;type=azure;provider=config;serializable=true;scope=azure://,az://;connection_string=redacted",
+        secret_string: "name=t_azure;type=azure;provider=config;serializable=true;scope=azure://,az://,abfss://,abfs://;connection_string=redacted",
     },
     TypeCase {
         ty: "huggingface",
@@ -463,7 +463,7 @@ const TYPE_CASES: &[TypeCase] = &[
         stdin: "pw",
         scope_text: "(any path)",
         sensitive_keys: &["password"],
-        secret_string: "name=t_postgres;type=postgres;provider=config;serializable=true;scope;database=analytics;host=db.internal;password=redacted;port=5433;user=etl",
+        secret_string: "name=t_postgres;type=postgres;provider=config;serializable=true;scope;dbname=analytics;host=db.internal;password=redacted;port=5433;user=etl",
     },
     TypeCase {
         ty: "mysql",
@@ -580,7 +580,7 @@ fn other_providers_can_be_created() {
     .stdout("created persistent secret 'chain' (type s3, version 1, scope s3://,s3n://,s3a://)\n");
     assert_eq!(
         show_json(&h, "chain")["secret_string"],
-        "name=chain;type=s3;provider=credential_chain;serializable=true;scope=s3://,s3n://,s3a://;chain=env;config"
+        "name=chain;type=s3;provider=credential_chain;serializable=true;scope=s3://,s3n://,s3a://;chain=env;config;endpoint=s3.amazonaws.com"
     );
     h.run_stdin(
         &argv("secret create sp --type azure --provider service_principal --set tenant_id=t --set client_id=c --set account_name=acct --set client_secret=-"),
@@ -589,7 +589,7 @@ fn other_providers_can_be_created() {
     .success();
     assert_eq!(
         show_json(&h, "sp")["secret_string"],
-        "name=sp;type=azure;provider=service_principal;serializable=true;scope=azure://,az://;account_name=acct;client_id=c;client_secret=redacted;tenant_id=t"
+        "name=sp;type=azure;provider=service_principal;serializable=true;scope=azure://,az://,abfss://,abfs://;account_name=acct;client_id=c;client_secret=redacted;tenant_id=t"
     );
     // A map field (header values are sensitive: they carry bearer tokens), a boolean in
     // DuckDB's spellings and a choice in any case.
@@ -690,8 +690,8 @@ fn invalid_definitions_are_usage_errors_and_write_nothing() {
             "invalid scope 's3://a b': a scope is a URL prefix such as s3://bucket/path and may not contain spaces or control characters",
         ),
         (
-            vec!["secret", "create", "pg", "--type", "postgres", "--set", "port=99999", "--set", "password=-"],
-            "invalid value for field 'port' of secret type 'postgres': expected a port number from 0 to 65535, got '99999'",
+            vec!["secret", "create", "cc", "--type", "s3", "--provider", "credential_chain", "--set", "chain=env;nope", "--set", "secret=-"],
+            "invalid value for field 'chain' of secret type 's3': 'nope' is not a credential chain provider; CHAIN is a ';'-separated list of: config, sts, sso, env, instance, process, web_identity (lower-case, no spaces)",
         ),
         (
             vec!["secret", "create", "fl", "--type", "flights"],

@@ -33,10 +33,17 @@ impl Session<'_> {
                 guard::check_network(&source, &self.service.net_policy(), &coffer_model::net::resolve_system)?;
             }
         }
-        let table = engine.run(sql.expose_secret()).map_err(|_| {
-            SqlError::Semantic(format!(
-                "Binder Error: option '{key}': DuckDB could not evaluate its value as a constant expression (literals, casts, functions such as getvariable(); no columns or subqueries)"
-            ))
+        // `evaluate`, not `run`: a data plane refuses a statement naming an s3:// path while
+        // the secret for it is not in DuckDB (no httpfs offline), and `'s3://' || 'b'` names
+        // one; evaluating a value reads nothing.
+        // The engine's message is never shown: DuckDB's may quote the expression.
+        let table = engine.evaluate(sql.expose_secret()).map_err(|e| match duckdb_error_class(&e) {
+            Some(class) => SqlError::Semantic(format!(
+                "Binder Error: option '{key}': DuckDB could not evaluate its value as a constant expression ({class}; literals, casts, functions such as getvariable(); no columns or subqueries)"
+            )),
+            None => SqlError::Semantic(format!(
+                "option '{key}': its value is an expression, and the embedded DuckDB that evaluates it did not run (the engine failed, not the expression; its message is not shown, as it may quote the value); run the statement again, or write the value as a literal"
+            )),
         })?;
         match table.rows.into_iter().next().and_then(|r| r.into_iter().next()) {
             Some(Value::Text(t)) => Ok(SecretString::new(t)),
@@ -49,5 +56,35 @@ impl Session<'_> {
                 "option '{key}': its expression gave no single text value"
             ))),
         }
+    }
+}
+
+/// The class of a DuckDB error message (`Binder Error` of `Binder Error: Referenced column
+/// ...`), `None` when the message is not DuckDB's (the engine process failed).
+fn duckdb_error_class(message: &str) -> Option<&str> {
+    let (class, _) = message.split_once(": ")?;
+    (class.ends_with(" Error") && class.len() <= 40 && class.bytes().all(|b| b.is_ascii_alphabetic() || b == b' '))
+        .then_some(class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duckdb_error_class;
+
+    #[test]
+    fn duckdb_errors_are_told_from_engine_failures() {
+        assert_eq!(
+            duckdb_error_class("Binder Error: Referenced column \"x\" not found"),
+            Some("Binder Error")
+        );
+        assert_eq!(
+            duckdb_error_class("Parser Error: syntax error at or near \"'\""),
+            Some("Parser Error")
+        );
+        assert_eq!(duckdb_error_class("the engine exited: broken pipe"), None);
+        assert_eq!(
+            duckdb_error_class("coffer's s3 secret 'a' is not in DuckDB: DuckDB refused it (Error: x)"),
+            None
+        );
     }
 }

@@ -204,9 +204,17 @@ fn model_field(e: &ModelError) -> Option<String> {
         ModelError::InvalidScope { .. } => "scope".into(),
         ModelError::EnvCollision { .. } => "secrets".into(),
         ModelError::InvalidFlight { input, .. } => return input.map(str::to_string),
-        ModelError::InvalidSource { field, .. } => crate::types::source_field(field),
+        ModelError::InvalidSource { field, .. } => source_field(field),
         _ => return None,
     })
+}
+
+/// The request field a data source rule names (`option 'path'` is `options.path`).
+pub(crate) fn source_field(field: &str) -> String {
+    match field.strip_prefix("option '").and_then(|rest| rest.strip_suffix('\'')) {
+        Some(key) => format!("options.{key}"),
+        None => field.to_string(),
+    }
 }
 
 #[cfg(test)]

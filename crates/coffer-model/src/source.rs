@@ -119,7 +119,16 @@ fn invalid(field: &str, rule: impl Into<String>) -> ModelError {
 /// Words of an option's key or value that mean a credential is being put in the definition.
 fn credential_like(key: &str, value: &str) -> Option<&'static str> {
     let k = key.to_ascii_lowercase();
-    for word in ["password", "passwd", "secret", "token", "key_id", "access_key", "api_key", "credential"] {
+    for word in [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "key_id",
+        "access_key",
+        "api_key",
+        "credential",
+    ] {
         if k.contains(word) {
             return Some("its name says it holds a credential");
         }
@@ -134,7 +143,10 @@ fn credential_like(key: &str, value: &str) -> Option<&'static str> {
     // user:password@host in a URL.
     if let Some((_, rest)) = v.split_once("://") {
         let authority = rest.split(['/', '?']).next().unwrap_or_default();
-        if authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':')) {
+        if authority
+            .rsplit_once('@')
+            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+        {
             return Some("its URL holds a password");
         }
     }
@@ -150,7 +162,10 @@ pub fn validate_source(spec: &SourceSpec) -> Result<SourceSpec> {
     let name = spec.name.to_ascii_lowercase();
     let ident = !name.is_empty()
         && name.len() <= 63
-        && name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if !ident {
         return Err(invalid(
@@ -162,7 +177,10 @@ pub fn validate_source(spec: &SourceSpec) -> Result<SourceSpec> {
         ));
     }
     if TAKEN.contains(&name.as_str()) {
-        return Err(invalid("name", format!("'{name}' is one of DuckDB's own catalogs; choose another name")));
+        return Err(invalid(
+            "name",
+            format!("'{name}' is one of DuckDB's own catalogs; choose another name"),
+        ));
     }
     let Some(rule) = rule(&spec.source_type) else {
         return Err(invalid(
@@ -197,10 +215,16 @@ pub fn validate_source(spec: &SourceSpec) -> Result<SourceSpec> {
             ));
         }
         if v.contains('\0') {
-            return Err(invalid(&format!("option '{key}'"), "a value may not hold a NUL character"));
+            return Err(invalid(
+                &format!("option '{key}'"),
+                "a value may not hold a NUL character",
+            ));
         }
         if options.insert(key.clone(), v.clone()).is_some() {
-            return Err(invalid(&format!("option '{key}'"), "given more than once; give each option once"));
+            return Err(invalid(
+                &format!("option '{key}'"),
+                "given more than once; give each option once",
+            ));
         }
     }
     for r in rule.required {
@@ -230,7 +254,10 @@ pub fn validate_source(spec: &SourceSpec) -> Result<SourceSpec> {
     if rule.name == "s3" {
         let path = options.get("path").map(String::as_str).unwrap_or_default();
         if !path.starts_with("s3://") {
-            return Err(invalid("option 'path'", format!("'{path}' is not an s3:// URL of a DuckDB database file")));
+            return Err(invalid(
+                "option 'path'",
+                format!("'{path}' is not an s3:// URL of a DuckDB database file"),
+            ));
         }
     }
     Ok(SourceSpec {
@@ -265,7 +292,10 @@ pub fn attach_sql(spec: &SourceSpec) -> String {
                 parts.push(format!("METADATA_SCHEMA {}", quote(m)));
             }
             if let Some(s) = &spec.secret {
-                parts.push(format!("METADATA_PARAMETERS MAP {{'TYPE': 'postgres', 'SECRET': {}}}", quote(s)));
+                parts.push(format!(
+                    "METADATA_PARAMETERS MAP {{'TYPE': 'postgres', 'SECRET': {}}}",
+                    quote(s)
+                ));
             }
             format!("ducklake:{path}")
         }
@@ -330,7 +360,10 @@ mod tests {
         let s3 = validate_source(&spec("files", "s3", Some("s3sec"), &[("path", "s3://b/x.duckdb")])).expect("ok");
         assert_eq!(attach_sql(&s3), "ATTACH 's3://b/x.duckdb' AS \"files\" (READ_ONLY)");
         let lite = validate_source(&spec("local", "sqlite", None, &[("path", "/data/it's.db")])).expect("ok");
-        assert_eq!(attach_sql(&lite), "ATTACH '/data/it''s.db' AS \"local\" (TYPE sqlite, READ_ONLY)");
+        assert_eq!(
+            attach_sql(&lite),
+            "ATTACH '/data/it''s.db' AS \"local\" (TYPE sqlite, READ_ONLY)"
+        );
     }
 
     #[test]
@@ -340,9 +373,17 @@ mod tests {
             (spec("memory", "postgres", Some("p"), &[]), "name", "DuckDB's own"),
             (spec("w", "oracle", Some("p"), &[]), "type", "valid types: postgres"),
             (spec("w", "postgres", None, &[]), "secret", "--secret NAME"),
-            (spec("w", "sqlite", Some("p"), &[("path", "/x.db")]), "secret", "takes no secret"),
+            (
+                spec("w", "sqlite", Some("p"), &[("path", "/x.db")]),
+                "secret",
+                "takes no secret",
+            ),
             (spec("w", "sqlite", None, &[]), "option 'path'", "--option path="),
-            (spec("w", "postgres", Some("p"), &[("password", "x")]), "option 'password'", "coffer secret"),
+            (
+                spec("w", "postgres", Some("p"), &[("password", "x")]),
+                "option 'password'",
+                "coffer secret",
+            ),
             (
                 spec("w", "postgres", Some("p"), &[("path", "host=db password=hunter2")]),
                 "option 'path'",
@@ -353,8 +394,16 @@ mod tests {
                 "option 'path'",
                 "URL holds a password",
             ),
-            (spec("w", "mysql", Some("p"), &[("schema", "x")]), "option 'schema'", "valid options: path"),
-            (spec("w", "s3", Some("p"), &[("path", "/local.duckdb")]), "option 'path'", "s3:// URL"),
+            (
+                spec("w", "mysql", Some("p"), &[("schema", "x")]),
+                "option 'schema'",
+                "valid options: path",
+            ),
+            (
+                spec("w", "s3", Some("p"), &[("path", "/local.duckdb")]),
+                "option 'path'",
+                "s3:// URL",
+            ),
         ] {
             let e = validate_source(&s).expect_err("invalid");
             let text = e.to_string();

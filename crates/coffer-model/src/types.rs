@@ -270,7 +270,7 @@ const AZURE_TOKEN: [FieldSpec; 6] = concat([s("access_token")], AZURE_COMMON);
 /// libpq's names: `DATABASE`, `HOSTNAME` and `USERNAME` are aliases ([`field_alias`]). Sensitive
 /// as DuckDB redacts them (password, sslpassword, oauth_client_secret, uri), and the SCRAM keys,
 /// which DuckDB shows but which are credentials.
-const POSTGRES_FIELDS: [FieldSpec; 53] = [
+const POSTGRES_FIELDS: [FieldSpec; 52] = [
     d("host", "localhost"),
     f("hostaddr"),
     port("port", "5432"),
@@ -298,7 +298,8 @@ const POSTGRES_FIELDS: [FieldSpec; 53] = [
     f("sslcompression"),
     f("sslcert"),
     f("sslkey"),
-    f("sslkeylogfile"),
+    // Not `sslkeylogfile`: libpq would append TLS session keys to a file the secret's author
+    // names, on the machine of whoever attaches with it (README: differences from DuckDB).
     s("sslpassword"),
     f("sslcertmode"),
     f("sslrootcert"),

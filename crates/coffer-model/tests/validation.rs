@@ -1205,3 +1205,19 @@ fn nul_is_refused_in_map_keys_and_values() {
         assert!(!message.contains("b\0c"), "{message}");
     }
 }
+
+/// libpq's `sslkeylogfile` would append TLS session keys to a file the secret's author names,
+/// on the machine of whoever attaches with the secret: coffer refuses it (README: differences).
+#[test]
+fn postgres_refuses_a_key_log_file() {
+    let e = err(
+        "postgres",
+        None,
+        &[],
+        vec![("host", t("db")), ("sslkeylogfile", t("/home/owner/.bashrc"))],
+    );
+    assert!(
+        e.contains("unknown field 'sslkeylogfile'") || e.contains("'sslkeylogfile'"),
+        "{e}"
+    );
+}

@@ -446,14 +446,14 @@ async fn the_typed_form_shows_errors_at_their_field_and_rollback_works() {
                 ("f.key_id", "AKIA1"),
                 ("f.secret", VALUE),
                 ("f.region", "eu-west-1"),
-                ("f.url_style", "sideways"),
+                ("f.endpoint", "169.254.169.254"),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.body.contains(r#"id="f-url_style-error""#),
-        "the error sits at url_style: {}",
+        r.body.contains(r#"id="f-endpoint-error""#),
+        "the error sits at endpoint: {}",
         r.body
     );
     assert!(r.body.contains("AKIA1"), "what was typed stays");

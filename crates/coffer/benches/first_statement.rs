@@ -110,7 +110,10 @@ fn first_statement(c: &mut Criterion) {
     for (name, home) in &cases {
         g.bench_with_input(BenchmarkId::new("coffer sql -c 'SELECT 42'", name), home, |b, home| {
             b.iter(|| {
-                let out = coffer(home).args(["sql", "-c", "SELECT 42"]).output().expect("coffer sql");
+                let out = coffer(home)
+                    .args(["sql", "-c", "SELECT 42"])
+                    .output()
+                    .expect("coffer sql");
                 assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             })
         });

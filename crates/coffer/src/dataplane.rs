@@ -5,17 +5,8 @@
 use coffer_engine::{DataPlane, EngineConfig, Instance};
 use coffer_sql::{Passthrough, Table};
 use std::cell::OnceCell;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The extension directory: `COFFER_EXTENSION_DIR`, else `$COFFER_HOME/extensions`.
-pub fn extension_dir(home: &std::path::Path) -> PathBuf {
-    std::env::var_os("COFFER_EXTENSION_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join("extensions"))
-}
 
 /// Limits of the engines that run statements for remote callers (`coffer serve --sql-*`)
 /// and for `coffer sql --safe`.
@@ -45,7 +36,7 @@ impl Default for EngineLimits {
 pub fn local_engine(home: &std::path::Path) -> EngineConfig {
     EngineConfig {
         exe: EngineConfig::default_exe(),
-        extension_dir: extension_dir(home),
+        extension_dir: crate::extensions::extension_dir(home),
         local_files: true,
         timeout: None,
         memory_limit: None,
@@ -69,7 +60,7 @@ pub fn sandboxed_engine(
     sandbox: &crate::sandbox::RunSandbox,
     server_credentials_for: &[String],
 ) -> anyhow::Result<EngineConfig> {
-    let extension_dir = extension_dir(home);
+    let extension_dir = crate::extensions::extension_dir(home);
     let policy = sandbox.engine_policy()?;
     Ok(EngineConfig {
         exe: EngineConfig::default_exe(),

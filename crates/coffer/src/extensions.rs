@@ -11,6 +11,14 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// The extension directory: `COFFER_EXTENSION_DIR`, else `$COFFER_HOME/extensions`.
+pub fn extension_dir(home: &Path) -> std::path::PathBuf {
+    std::env::var_os("COFFER_EXTENSION_DIR")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| home.join("extensions"))
+}
+
 /// The extensions the engine's DuckDB links statically (asked once per process).
 fn builtin() -> &'static [String] {
     static BUILTIN: OnceLock<Vec<String>> = OnceLock::new();
@@ -49,7 +57,7 @@ impl Extensions {
         settings.offline |= offline;
         settings.builtin = builtin().to_vec();
         Ok(Extensions {
-            installer: Installer::new(crate::dataplane::extension_dir(home), settings),
+            installer: Installer::new(extension_dir(home), settings),
             terminal: std::io::stderr().is_terminal(),
         })
     }

@@ -134,7 +134,7 @@ pub fn settings(
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("python3"));
-    let extension_dir = crate::dataplane::extension_dir(home);
+    let extension_dir = crate::extensions::extension_dir(home);
     Settings {
         coffer_url,
         env_allow,
@@ -156,7 +156,7 @@ pub fn runner(home: &Path, settings: Settings, extensions: Option<Arc<crate::ext
     Runner::new(
         settings,
         Some(Arc::new(DuckEnv {
-            extension_dir: crate::dataplane::extension_dir(home),
+            extension_dir: crate::extensions::extension_dir(home),
             extensions,
         })),
     )

@@ -62,14 +62,6 @@ impl std::fmt::Debug for CreateSourceBody {
     }
 }
 
-/// The request field a data source rule names (`option 'path'` is `options.path`).
-pub(crate) fn source_field(field: &str) -> String {
-    match field.strip_prefix("option '").and_then(|rest| rest.strip_suffix('\'')) {
-        Some(key) => format!("options.{key}"),
-        None => field.to_string(),
-    }
-}
-
 impl CreateSourceBody {
     /// The definition it gives, as the service takes it.
     pub fn spec(&self) -> SourceSpec {
@@ -88,7 +80,9 @@ impl CreateSourceBody {
     /// [`Error::Invalid`] naming the field (`name`, `type`, `secret`, `options.KEY`).
     pub fn validate(&self) -> crate::error::Result<()> {
         validate_source(&self.spec()).map(drop).map_err(|e| match &e {
-            ModelError::InvalidSource { field, .. } => Error::invalid(&source_field(field), e.to_string()),
+            ModelError::InvalidSource { field, .. } => {
+                Error::invalid(&crate::error::source_field(field), e.to_string())
+            }
             _ => Error::Core(e.into()),
         })
     }

@@ -181,6 +181,13 @@ impl Harness {
             .env_remove("COFFER_LOG")
             .env_remove("RUST_LOG")
             .env_remove("NO_COLOR");
+        // DuckDB's extensions from the suite's directory, never downloaded by a test (coffer
+        // installs a missing one itself otherwise; s3_dataplane.rs tests that against a local
+        // imitation of PyPI).
+        cmd.env("COFFER_OFFLINE", "1");
+        if let Some(dir) = std::env::var_os("COFFER_TEST_EXTENSION_DIR") {
+            cmd.env("COFFER_EXTENSION_DIR", dir);
+        }
         // SECRET_* variables are coffer's Kestra env backend: the machine's own must not leak
         // into tests.
         for (k, _) in std::env::vars_os() {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::DUCKDB_VERSION;
+use crate::consts::{DUCKDB_VERSION, WHEEL_PLATFORM_HINT};
 
 /// Where an extension came from or was looked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,7 +51,7 @@ fn closest_hint(closest: &Option<String>) -> String {
     match closest {
         Some(c) => format!("; did you mean `{c}`?"),
         None => {
-            let names: Vec<&str> = crate::KNOWN_EXTENSIONS.iter().map(|k| k.name).collect();
+            let names: Vec<&str> = crate::catalog::KNOWN_EXTENSIONS.iter().map(|k| k.name).collect();
             format!("; its extensions are {}", names.join(", "))
         }
     }
@@ -62,7 +62,7 @@ pub(crate) fn air_gap_hint(name: &str) -> String {
     format!(
         "on a machine with network run `pip download {}=={DUCKDB_VERSION} --no-deps --only-binary=:all: \
          --platform manylinux2014_x86_64`, copy the .whl here and run `coffer extension install --from FILE`",
-        crate::names::pypi_project(name)
+        crate::catalog::pypi_project(name)
     )
 }
 
@@ -158,7 +158,7 @@ pub enum Error {
         expected: String,
     },
     /// A wheel or extension file is for another DuckDB version.
-    #[error("{file} is {name} for DuckDB {found}, coffer's DuckDB is {DUCKDB_VERSION}: not installed; get `{}=={DUCKDB_VERSION}`", crate::names::pypi_project(name))]
+    #[error("{file} is {name} for DuckDB {found}, coffer's DuckDB is {DUCKDB_VERSION}: not installed; get `{}=={DUCKDB_VERSION}`", crate::catalog::pypi_project(name))]
     WrongVersion {
         /// The file.
         file: String,
@@ -168,7 +168,7 @@ pub enum Error {
         found: String,
     },
     /// An extension file is for another platform.
-    #[error("{file} is {name} for platform {found}, coffer's DuckDB runs on {expected}: not installed; get the {wheel} wheel", wheel = crate::WHEEL_PLATFORM_HINT)]
+    #[error("{file} is {name} for platform {found}, coffer's DuckDB runs on {expected}: not installed; get the {wheel} wheel", wheel = WHEEL_PLATFORM_HINT)]
     WrongPlatform {
         /// The file.
         file: String,

@@ -4,7 +4,8 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Error, Progress, Result, SourceKind};
+use crate::error::{Error, Result, SourceKind};
+use crate::progress::Progress;
 
 /// rustls with ring (explicitly: other crates of coffer may enable aws-lc-rs too) and the union
 /// of webpki's roots and the system's (`/etc/ssl/certs`, `SSL_CERT_FILE`), so that a TLS-inspecting

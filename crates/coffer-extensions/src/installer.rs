@@ -6,31 +6,17 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::consts::{DUCKDB_VERSION, PLATFORM};
+use crate::error::{Attempt, Error, Result, SourceKind};
 use crate::http::{self, Client, Timeouts};
+use crate::names;
+use crate::progress::Progress;
+use crate::settings::Settings;
 use crate::store::{self, InstalledExtension, Staged};
 use crate::wheel::{self, ProjectJson, VersionJson};
-use crate::{names, Attempt, Error, Result, Settings, SourceKind, DUCKDB_VERSION, PLATFORM};
 
 /// The largest JSON answer read from PyPI (a project's page lists every release).
 const JSON_LIMIT: u64 = 64 * 1024 * 1024;
-
-/// Receives an install's progress, for the caller to draw. Every method does nothing by default.
-pub trait Progress {
-    /// A source is about to be asked.
-    fn trying(&mut self, _source: SourceKind, _url: &str) {}
-    /// A source failed; the next one is tried.
-    fn fell_through(&mut self, _source: SourceKind, _error: &Error) {}
-    /// A download starts; `total` is its size when the server says.
-    fn downloading(&mut self, _source: SourceKind, _url: &str, _total: Option<u64>) {}
-    /// `done` bytes of the current download have arrived.
-    fn transferred(&mut self, _done: u64, _total: Option<u64>) {}
-}
-
-/// A [`Progress`] that ignores everything.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {}
 
 /// What an install did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,7 +248,7 @@ impl Installer {
         tried: &mut Vec<Attempt>,
         progress: &mut dyn Progress,
     ) -> std::result::Result<Outcome, (String, Error)> {
-        let project = names::pypi_project(name);
+        let project = crate::catalog::pypi_project(name);
         let url = format!("{index}/pypi/{project}/{DUCKDB_VERSION}/json");
         progress.trying(SourceKind::PyPi, &url);
         let client = Client::new(name, SourceKind::PyPi, self.timeouts(self.settings.connect_timeout))

@@ -53,32 +53,23 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod catalog;
+mod consts;
 mod error;
 mod footer;
 mod http;
 mod installer;
 mod names;
+mod progress;
 mod settings;
 mod store;
 mod wheel;
 
+pub use catalog::{KnownExtension, ALIASES, BUILTIN_BUNDLED, BUILTIN_LIBDUCKDB, KNOWN_EXTENSIONS};
+pub use consts::{DEFAULT_MAX_DOWNLOAD, DEFAULT_PYPI_URL, DEFAULT_REPOSITORY, DUCKDB_VERSION, PLATFORM};
 pub use error::{Attempt, Error, Result, SourceKind};
-pub use installer::{Installer, NoProgress, Outcome, Progress};
-pub use names::{resolve, validate, KnownExtension, ALIASES, BUILTIN_BUNDLED, BUILTIN_LIBDUCKDB, KNOWN_EXTENSIONS};
+pub use installer::{Installer, Outcome};
+pub use names::{resolve, validate};
+pub use progress::{NoProgress, Progress};
 pub use settings::Settings;
 pub use store::InstalledExtension;
-
-/// The DuckDB version coffer embeds; extensions must be built for it.
-pub const DUCKDB_VERSION: &str = "1.5.5";
-/// DuckDB's platform name of coffer's DuckDB (the directory under `v1.5.5/`).
-pub const PLATFORM: &str = "linux_amd64";
-/// The architecture in wheel platform tags for [`PLATFORM`] (`manylinux2014_x86_64`).
-pub(crate) const WHEEL_ARCH: &str = "x86_64";
-/// The wheel platform tag to ask pip for, in messages.
-pub(crate) const WHEEL_PLATFORM_HINT: &str = "manylinux2014_x86_64";
-/// DuckDB's extension repository, DuckDB's own default (`COFFER_EXTENSION_REPOSITORY`).
-pub const DEFAULT_REPOSITORY: &str = "http://extensions.duckdb.org";
-/// PyPI (`COFFER_PYPI_URL`).
-pub const DEFAULT_PYPI_URL: &str = "https://pypi.org";
-/// The default limit of a download and of an extracted file: 256 MiB.
-pub const DEFAULT_MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;

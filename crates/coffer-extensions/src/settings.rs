@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::{Error, Result, BUILTIN_BUNDLED, DEFAULT_MAX_DOWNLOAD, DEFAULT_PYPI_URL, DEFAULT_REPOSITORY};
+use crate::catalog::BUILTIN_BUNDLED;
+use crate::consts::{DEFAULT_MAX_DOWNLOAD, DEFAULT_PYPI_URL, DEFAULT_REPOSITORY};
+use crate::error::{Error, Result};
 
 /// Where and how an [`Installer`](crate::Installer) downloads. `Settings::default()` is DuckDB's
 /// repository then PyPI, online; [`Settings::from_env`] applies the `COFFER_*` variables.

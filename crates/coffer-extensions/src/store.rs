@@ -9,7 +9,9 @@ use std::time::SystemTime;
 
 use tempfile::NamedTempFile;
 
-use crate::{footer, names, Error, Result, DUCKDB_VERSION, PLATFORM};
+use crate::consts::{DUCKDB_VERSION, PLATFORM};
+use crate::error::{Error, Result};
+use crate::{footer, names};
 
 /// The suffix of extension files.
 pub(crate) const SUFFIX: &str = ".duckdb_extension";

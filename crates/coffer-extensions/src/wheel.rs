@@ -5,8 +5,9 @@ use std::io::{Read, Seek};
 
 use serde::Deserialize;
 
+use crate::consts::{DUCKDB_VERSION, WHEEL_ARCH};
+use crate::error::{Error, Result};
 use crate::store::{display_version, Staged};
-use crate::{Error, Result, DUCKDB_VERSION, WHEEL_ARCH};
 
 /// A file of a release in PyPI's JSON API (`urls`, or `releases.<version>`).
 #[derive(Debug, Clone, Deserialize)]

@@ -14,6 +14,7 @@ use encode::{pairs, secret_map, secret_pairs, secret_text, Redacted};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod conflict;
 mod encode;
 mod flights;
 mod name;
@@ -23,6 +24,7 @@ mod sql;
 mod tests;
 
 pub use crate::error_body::ErrorBody;
+pub use conflict::{OnConflictBody, SecretAction};
 pub use flights::*;
 pub use name::Name;
 pub use sources::*;
@@ -130,20 +132,6 @@ impl utoipa::ToSchema for FieldInput {
     }
 }
 
-/// What to do when a secret of that name exists.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum OnConflictBody {
-    /// Refuse (plain CREATE SECRET).
-    #[default]
-    Error,
-    /// Replace it as a new version (OR REPLACE).
-    Replace,
-    /// Keep it (IF NOT EXISTS).
-    Ignore,
-}
-
 /// Create a secret.
 #[derive(Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -207,31 +195,6 @@ pub struct CreateSecretResponse {
     pub action: SecretAction,
     /// The secret's metadata.
     pub secret: coffer_core::SecretInfo,
-}
-
-/// What a create did: `created`, `replaced` or `kept existing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SecretAction {
-    /// A new secret (HTTP 201).
-    #[serde(rename = "created")]
-    Created,
-    /// A new version of an existing one (OR REPLACE).
-    #[serde(rename = "replaced")]
-    Replaced,
-    /// The existing one, unchanged (IF NOT EXISTS).
-    #[serde(rename = "kept existing")]
-    Kept,
-}
-
-impl SecretAction {
-    /// `created`, `replaced` or `kept existing`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SecretAction::Created => "created",
-            SecretAction::Replaced => "replaced",
-            SecretAction::Kept => "kept existing",
-        }
-    }
 }
 
 impl From<coffer_core::CreateOutcome> for CreateSecretResponse {

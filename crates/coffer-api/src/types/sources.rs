@@ -1,6 +1,6 @@
 //! Data sources: the databases and lakes a project's DuckDB attaches by name.
 
-use super::{OnConflictBody, SecretAction};
+use super::conflict::{OnConflictBody, SecretAction};
 use crate::error::Error;
 use coffer_model::source::{validate_source, SourceSpec};
 use coffer_model::ModelError;

@@ -46,7 +46,7 @@ pub struct Session<'a> {
     passthrough: Option<&'a dyn Passthrough>,
     flights: Option<&'a dyn FlightLauncher>,
     sandboxed: bool,
-    settings: settings::SecretSettings,
+    settings: secret_settings::SecretSettings,
 }
 
 /// Whether a statement names secrets: such statements are coffer's alone and never go to the
@@ -84,6 +84,7 @@ pub struct Outcome {
 
 mod constant;
 mod pg;
+mod secret_settings;
 mod select;
 mod settings;
 mod sources;
@@ -99,7 +100,7 @@ impl<'a> Session<'a> {
             passthrough: None,
             flights: None,
             sandboxed: false,
-            settings: settings::SecretSettings::default(),
+            settings: secret_settings::SecretSettings::default(),
         }
     }
 
@@ -303,7 +304,7 @@ impl<'a> Session<'a> {
                 Ok(Table::success())
             }
             ast::Statement::Set(ast::Set::SingleAssignment { variable, values, .. })
-                if settings::is_secret_setting(&variable) =>
+                if secret_settings::is_secret_setting(&variable) =>
             {
                 self.set_secret_setting(&variable, &values)
             }

@@ -19,30 +19,6 @@ use crate::table::Table;
 use coffer_model::InputValue;
 use sqlparser::ast::{Expr, ObjectName};
 
-/// The secret settings of a session.
-#[derive(Debug, Clone)]
-pub(super) struct SecretSettings {
-    pub(super) allow_persistent: bool,
-    pub(super) default_storage: String,
-}
-
-impl Default for SecretSettings {
-    fn default() -> Self {
-        SecretSettings {
-            allow_persistent: true,
-            default_storage: "local_file".into(),
-        }
-    }
-}
-
-/// Whether `SET name = ...` names one of the secret settings.
-pub(super) fn is_secret_setting(name: &ObjectName) -> bool {
-    matches!(
-        name.to_string().trim_matches('"').to_ascii_lowercase().as_str(),
-        "allow_persistent_secrets" | "secret_directory" | "default_secret_storage"
-    )
-}
-
 impl Session<'_> {
     pub(super) fn set_secret_setting(&mut self, name: &ObjectName, values: &[Expr]) -> Result<Table> {
         let setting = name.to_string().trim_matches('"').to_ascii_lowercase();

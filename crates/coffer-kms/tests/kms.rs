@@ -233,7 +233,19 @@ impl Proxy {
     }
 
     fn up(&self) {
-        let l = TcpListener::bind(("127.0.0.1", self.port)).expect("rebind proxy port");
+        // While it was down another socket of the machine (a parallel test's) may hold the port
+        // for a moment: try again for a while.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let l = loop {
+            match TcpListener::bind(("127.0.0.1", self.port)) {
+                Ok(l) => break l,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => panic!("rebind proxy port {}: {e}", self.port),
+            }
+        };
         l.set_nonblocking(true).expect("nonblocking");
         *self.listener.lock().expect("lock") = Some(l);
     }

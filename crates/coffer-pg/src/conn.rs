@@ -25,6 +25,10 @@ pub(crate) struct Session {
     pub settings: BTreeMap<String, String>,
     /// The temporary secrets this connection created (names).
     pub temporary: Vec<String>,
+    /// DuckDB's secret settings set on this connection (`SET default_secret_storage = ...`),
+    /// by name, as statements: every statement runs after them, so they last as long as the
+    /// connection, as in a DuckDB session.
+    pub secret_settings: Vec<(String, String)>,
     /// The last statement described (text, parameters) and its result, reused by the Execute
     /// that follows.
     pub described: Option<(String, Vec<Option<String>>, coffer_sql::Table)>,

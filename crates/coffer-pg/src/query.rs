@@ -83,7 +83,10 @@ impl Queries {
         let Some((caller, token, project)) = self.conn.login() else {
             return Err(fatal("08P01", "not signed in"));
         };
-        let answered = {
+        let setting = special::secret_setting(sql);
+        let answered = if setting.is_some() {
+            None
+        } else {
             let mut session = self.conn.session();
             special::answer(sql, &mut session, &caller.name, &project)
         };
@@ -100,11 +103,20 @@ impl Queries {
             ));
         }
         let creates = verb(sql) == "create";
+        // The connection's secret settings run first, in the same SQL session.
+        let prefix: String = self
+            .conn
+            .session()
+            .secret_settings
+            .iter()
+            .map(|(_, stmt)| format!("{stmt};\n"))
+            .collect();
+        let prefix_lines = prefix.lines().count() as u64;
         self.conn.cancelled.store(false, Ordering::SeqCst);
         self.conn.running.store(true, Ordering::SeqCst);
         let backend = self.endpoint.backend.clone();
         let client = self.conn.client.ip().to_string();
-        let text = sql.to_string();
+        let text = format!("{prefix}{sql}");
         let joined = tokio::task::spawn_blocking(move || {
             let caller = backend.service.authenticate(token.expose_secret(), &client)?;
             let memory = |c: &coffer_core::Caller| -> Vec<String> {
@@ -142,13 +154,35 @@ impl Queries {
             Err(e) => return Err(error(crate::errors::core_code(&e), e.to_string())),
         };
         self.conn.session().temporary.extend(created);
+        // A syntax error's position counts the settings' lines: the statement's own is wanted.
+        let relined = |e: coffer_sql::SqlError| match e {
+            coffer_sql::SqlError::Syntax { message, pos: Some(p) } if prefix_lines > 0 => {
+                coffer_sql::SqlError::Syntax {
+                    message,
+                    pos: Some(coffer_sql::Pos {
+                        line: p.line.saturating_sub(prefix_lines).max(1),
+                        column: p.column,
+                    }),
+                }
+            }
+            other => other,
+        };
         let table = match outcome {
-            Err(e) => return Err(sql_error(&e, sql, hide)),
+            Err(e) => return Err(sql_error(&relined(e), sql, hide)),
             Ok(mut outcomes) => match outcomes.pop() {
                 None => return Ok(Outcome::Empty),
-                Some(o) => o.result.map_err(|e| sql_error(&e, sql, hide))?,
+                Some(o) => o.result.map_err(|e| sql_error(&relined(e), sql, hide))?,
             },
         };
+        // A secret setting that ran (it is valid) is kept for the connection's next statements.
+        if let Some(name) = setting {
+            let mut session = self.conn.session();
+            session.secret_settings.retain(|(n, _)| *n != name);
+            session
+                .secret_settings
+                .push((name, sql.trim().trim_end_matches(';').to_string()));
+            return Ok(Outcome::Tag("SET"));
+        }
         if table.rows.len() > self.endpoint.config.max_result_rows {
             return Err(error(
                 "54000",

@@ -65,6 +65,20 @@ pub(crate) fn block_statement(sql: &str) -> Option<&'static str> {
     }
 }
 
+/// The name of one of DuckDB's secret settings `sql` sets (`SET default_secret_storage = ...`),
+/// which coffer's SQL front takes: they must last as long as the connection.
+pub(crate) fn secret_setting(sql: &str) -> Option<String> {
+    let w = words(sql);
+    let rest = w.strip_prefix("set ")?;
+    let rest = rest.strip_prefix("session ").unwrap_or(rest);
+    let name = rest.split([' ', '=']).next()?.trim_matches('"');
+    matches!(
+        name,
+        "allow_persistent_secrets" | "default_secret_storage" | "secret_directory"
+    )
+    .then(|| name.to_string())
+}
+
 /// The answer to `sql` when the endpoint answers it itself.
 pub(crate) fn answer(sql: &str, session: &mut Session, user: &str, project: &str) -> Option<Answer> {
     let w = words(sql);
@@ -168,5 +182,19 @@ mod tests {
             answer("SET threads = 4", &mut s, "u", "p").is_none(),
             "DuckDB's settings go to DuckDB"
         );
+    }
+
+    #[test]
+    fn secret_settings_are_told_apart() {
+        assert_eq!(
+            secret_setting("SET default_secret_storage = 'memory'").as_deref(),
+            Some("default_secret_storage")
+        );
+        assert_eq!(
+            secret_setting("set allow_persistent_secrets=false;").as_deref(),
+            Some("allow_persistent_secrets")
+        );
+        assert_eq!(secret_setting("SET threads = 4"), None);
+        assert_eq!(secret_setting("SELECT 1"), None);
     }
 }

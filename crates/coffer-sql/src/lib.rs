@@ -33,7 +33,7 @@ pub mod source;
 pub mod split;
 pub mod table;
 
-pub use error::{Result, SqlError};
+pub use error::{Pos, Result, SqlError};
 pub use exec::{Outcome, Passthrough, Session};
 pub use flights::FlightLauncher;
 pub use parse::Statement;

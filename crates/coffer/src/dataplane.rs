@@ -150,7 +150,7 @@ impl<'a> Duck<'a> {
             if let (Some(ext), Ok(secrets)) = (&self.extensions, self.service.list_secrets(&self.caller, &self.project))
             {
                 let needed = secrets.iter().map(|s| (s.secret_type.as_str(), s.provider.as_str()));
-                if ext.ensure_for_secrets(needed) {
+                if ext.ensure_for_secrets(needed).installed_now {
                     instance.restart();
                 }
             }
@@ -370,13 +370,8 @@ impl Duck<'_> {
             .service
             .list_secrets(&self.caller, &self.project)
             .map_err(|e| e.to_string())?;
-        for s in &secrets {
-            for name in coffer_engine::extensions_for(&s.secret_type, &s.provider) {
-                ext.ensure(name)
-                    .map_err(|e| format!("coffer could not install the DuckDB extension {name}: {e}"))?;
-            }
-        }
-        Ok(())
+        let needed = secrets.iter().map(|s| (s.secret_type.as_str(), s.provider.as_str()));
+        ext.ensure_for_secrets(needed).failure.map_or(Ok(()), Err)
     }
 
     /// A statement reading a path whose coffer secret DuckDB refused to hold would go out

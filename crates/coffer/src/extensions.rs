@@ -103,9 +103,9 @@ impl Extensions {
         }
     }
 
-    /// Installs what secrets of these `(type, provider)` pairs need in DuckDB; a failure is
-    /// logged and left to the statement or run that needs the extension to report.
-    pub fn ensure_for_secrets<'a>(&self, secrets: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+    /// Installs what secrets of these `(type, provider)` pairs need in DuckDB, trying each
+    /// one even when another fails (failures are logged too).
+    pub fn ensure_for_secrets<'a>(&self, secrets: impl IntoIterator<Item = (&'a str, &'a str)>) -> Ensured {
         let mut wanted: Vec<&str> = Vec::new();
         for (ty, provider) in secrets {
             for ext in coffer_engine::extensions_for(ty, provider) {
@@ -114,15 +114,28 @@ impl Extensions {
                 }
             }
         }
-        let mut any = false;
+        let mut out = Ensured::default();
         for ext in wanted {
             match self.ensure(ext) {
-                Ok(now) => any |= now,
-                Err(e) => tracing::warn!(extension = ext, error = %e, "cannot install a DuckDB extension"),
+                Ok(now) => out.installed_now |= now,
+                Err(e) => {
+                    tracing::warn!(extension = ext, error = %e, "cannot install a DuckDB extension");
+                    out.failure
+                        .get_or_insert_with(|| format!("coffer could not install the DuckDB extension {ext}: {e}"));
+                }
             }
         }
-        any
+        out
     }
+}
+
+/// What [`Extensions::ensure_for_secrets`] did.
+#[derive(Debug, Default)]
+pub struct Ensured {
+    /// An extension was written now (an engine started before does not have it).
+    pub installed_now: bool,
+    /// The first extension that could not be had, and why.
+    pub failure: Option<String>,
 }
 
 /// `coffer: installed DuckDB extension httpfs 1.5.5 (from PyPI: URL)`.

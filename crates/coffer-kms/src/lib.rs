@@ -41,6 +41,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::DataKeySpec;
+use aws_smithy_http_client::{tls, Builder as HttpClientBuilder};
 use base64::Engine as _;
 use coffer_crypto::{CryptoError, DataKey, Keyring, SecretBytes};
 use sha2::{Digest, Sha256};
@@ -56,6 +57,16 @@ pub const KEY_ID_PREFIX: &str = "kms:";
 
 /// The encryption-context key under which the context digest is sent to KMS.
 pub const CONTEXT_KEY: &str = "coffer:context";
+
+/// The HTTP client of both the AWS credential providers (IMDS, STS, SSO) and KMS: hyper and
+/// rustls on ring with the system's root certificates. The SDK's default client does the same
+/// job on aws-lc-rs, whose C library (aws-lc-sys) would be one more long build; coffer's other
+/// TLS (the PostgreSQL endpoint and store, the extension installer) is on ring too.
+pub fn http_client() -> aws_sdk_kms::config::SharedHttpClient {
+    HttpClientBuilder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
+}
 
 /// How to reach the KMS key.
 #[derive(Debug, Clone)]
@@ -191,6 +202,7 @@ impl KmsKeyring {
             .map_err(KmsError::Runtime)?;
 
         let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
+            .http_client(http_client())
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(config.connect_timeout)

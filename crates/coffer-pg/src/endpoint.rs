@@ -139,7 +139,7 @@ pub(crate) fn tls_acceptor(files: &crate::config::TlsFiles) -> Result<tokio_rust
     }
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .map_err(|e| format!("cannot read the private key {}: {e}", files.key.display()))?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS: {e}"))?
         .with_no_client_auth()

@@ -48,6 +48,11 @@ impl Moto {
     /// Starts moto, or `None` (with a loud message) when `COFFER_TEST_MOTO` is not set outside
     /// CI. In CI a missing moto fails the test.
     pub fn start() -> Option<Moto> {
+        Moto::start_with(&[])
+    }
+
+    /// [`Moto::start`] with more arguments for moto_server (`--ssl-cert`, `--ssl-key`).
+    pub fn start_with(extra: &[&str]) -> Option<Moto> {
         aws_env();
         let bin = match std::env::var("COFFER_TEST_MOTO") {
             Ok(b) if !b.is_empty() => b,
@@ -65,6 +70,7 @@ impl Moto {
         let port = free_port();
         let child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -116,6 +122,7 @@ impl Admin {
         let conf = rt.block_on(
             aws_config::defaults(aws_config::BehaviorVersion::v2026_01_12())
                 .region(aws_config::Region::new(REGION))
+                .http_client(coffer_kms::http_client())
                 .endpoint_url(url)
                 .load(),
         );

@@ -13,22 +13,27 @@ use coffer_model::{InputValue, ModelError, Storage};
 use common::{actor, user, Env};
 use std::sync::{Arc, Mutex};
 
-/// A secret of `ty` (postgres or mysql) named `name` in project p.
-fn secret(svc: &Service, name: &str, ty: &str, on_conflict: OnConflict) {
-    let req = CreateRequest {
+/// The request for a persistent secret `name` of `ty` with text `values`.
+fn request(name: &str, ty: &str, on_conflict: OnConflict, values: &[(&str, &str)]) -> CreateRequest {
+    CreateRequest {
         name: Some(name.into()),
         secret_type: ty.into(),
         provider: None,
         scopes: vec![],
         storage: Storage::Coffer,
         on_conflict,
-        values: vec![
-            ("host".into(), InputValue::Text(SecretString::from("db.internal"))),
-            ("user".into(), InputValue::Text(SecretString::from("etl"))),
-            ("password".into(), InputValue::Text(SecretString::from("pw-VALUE-1"))),
-        ],
-    };
-    svc.create_secret(&actor(), "p", req).expect("secret");
+        values: values
+            .iter()
+            .map(|(k, v)| (k.to_string(), InputValue::Text(SecretString::from(v.to_string()))))
+            .collect(),
+    }
+}
+
+/// A secret of `ty` (postgres or mysql) named `name` in project p.
+fn secret(svc: &Service, name: &str, ty: &str, on_conflict: OnConflict) {
+    let values = [("host", "db.internal"), ("user", "etl"), ("password", "pw-VALUE-1")];
+    svc.create_secret(&actor(), "p", request(name, ty, on_conflict, &values))
+        .expect("secret");
 }
 
 fn warehouse(secret: &str) -> SourceSpec {
@@ -388,4 +393,117 @@ fn deleting_the_project_deletes_its_sources() {
     svc.delete_project(&actor(), "p", true).expect("delete");
     svc.create_project(&actor(), "p").expect("again");
     assert!(svc.list_sources(&actor(), "p").expect("list").is_empty());
+}
+
+/// The attack: a `write` member names a file or a socket of the coffer machine in a secret or
+/// a source (libpq's passfile with a host of theirs, a service entry, a Unix socket, MySQL's
+/// localhost), so that the owner's unsandboxed `coffer sql` reads the owner's file or connects
+/// as the owner's system user when it attaches. Refused for the member, naming the field and
+/// writing nothing; the machine's owner (a superuser) may.
+#[test]
+fn members_cannot_name_files_or_sockets_of_the_machine() {
+    let env = Env::new();
+    let svc = env.service();
+    let writer = user(&svc, "mallory", Some(Role::Write));
+    let create = |caller: &coffer_core::Caller, name: &str, ty: &str, values: &[(&str, &str)]| {
+        svc.create_secret(caller, "p", request(name, ty, OnConflict::Replace, values))
+    };
+    for (ty, values, field) in [
+        (
+            "postgres",
+            &[("host", "evil.example.com"), ("passfile", "/root/.pgpass")][..],
+            "passfile",
+        ),
+        (
+            "postgres",
+            &[("host", "evil.example.com"), ("service", "prod")][..],
+            "service",
+        ),
+        (
+            "postgres",
+            &[("host", "/var/run/postgresql"), ("user", "postgres")][..],
+            "host",
+        ),
+        (
+            "postgres",
+            &[("uri", "postgresql://evil.example.com/x?sslkey=/root/.ssh/id_rsa")][..],
+            "uri",
+        ),
+        ("mysql", &[("user", "root")][..], "host"),
+        (
+            "mysql",
+            &[("host", "127.0.0.1"), ("socket", "/run/mysqld/mysqld.sock")][..],
+            "socket",
+        ),
+    ] {
+        let err = create(&writer, "m", ty, values).expect_err("a member may not name a local file or socket");
+        let text = err.to_string();
+        assert!(
+            matches!(&err, CoreError::Invalid(ModelError::InvalidValue { field: f, .. }) if f == field)
+                && text.contains("only the machine's owner"),
+            "{ty} {values:?}: {err:?} / {text}"
+        );
+        assert_eq!(err.exit_code(), 2, "bad input: {text}");
+        // The owner may.
+        create(&actor(), "m", ty, values).expect("the owner may name its own files");
+        svc.drop_secret(&actor(), "p", "m", false, None).expect("drop");
+    }
+    // A TCP host and a CA from the system's store stay open to members.
+    create(
+        &writer,
+        "pg_member",
+        "postgres",
+        &[
+            ("host", "db.internal"),
+            ("sslrootcert", "system"),
+            ("sslmode", "verify-full"),
+        ],
+    )
+    .expect("no local reference");
+    // Updates go through the same rule: the member cannot add a file to an existing secret.
+    let err = svc
+        .update_secret(
+            &writer,
+            "p",
+            "pg_member",
+            None,
+            coffer_core::SecretUpdate {
+                set: vec![(
+                    "passfile".into(),
+                    Some(InputValue::Text(SecretString::from("/root/.pgpass"))),
+                )],
+                ..Default::default()
+            },
+        )
+        .expect_err("update");
+    assert!(err.to_string().contains("passfile"), "{err}");
+
+    // Sources: a sqlite file, a path with libpq's keywords or a socket.
+    let lite = SourceSpec {
+        name: "lite".into(),
+        source_type: "sqlite".into(),
+        secret: None,
+        options: [("path".to_string(), "/root/.local/share/coffer/coffer.db".to_string())].into(),
+        read_only: true,
+    };
+    for spec in [
+        lite.clone(),
+        SourceSpec {
+            options: [("path".to_string(), "host=/var/run/postgresql dbname=x".to_string())].into(),
+            ..warehouse("pg_member")
+        },
+        SourceSpec {
+            options: [("path".to_string(), "dbname=x passfile=/root/.pgpass".to_string())].into(),
+            ..warehouse("pg_member")
+        },
+    ] {
+        let err = svc
+            .create_source(&writer, "p", &spec, OnConflict::Error)
+            .expect_err("a member's source may not name local files");
+        assert!(err.to_string().contains("only the machine's owner"), "{err}");
+    }
+    svc.create_source(&writer, "p", &warehouse("pg_member"), OnConflict::Error)
+        .expect("a TCP host is fine");
+    svc.create_source(&actor(), "p", &lite, OnConflict::Error)
+        .expect("the owner's own sqlite file");
 }

@@ -39,6 +39,7 @@ pub mod flight;
 pub mod flow;
 pub mod hint;
 pub mod lint;
+pub mod local;
 pub mod mask;
 pub mod names;
 pub mod net;

@@ -894,9 +894,9 @@ fn a_members_credential_chain_secret_never_takes_the_servers_identity() {
 }
 
 /// Data sources are attached by coffer's side of a member's engine, past the SQL guard: so the
-/// guard's rules on `ATTACH` are applied to them there. A writer defines sources pointing at the
-/// server's own database file and at a local PostgreSQL socket; a `use` member naming them gets
-/// refusals and nothing of the files. A real PostgreSQL source works for `use`, while `use`
+/// guard's rules on `ATTACH` are applied to them there. A writer cannot define sources pointing
+/// at the server's own database file or at a local PostgreSQL socket; defined by a superuser, a
+/// `use` member naming them gets refusals and nothing of the files. A real PostgreSQL source works for `use`, while `use`
 /// cannot define one and `read` cannot attach one.
 #[test]
 fn members_cannot_attach_the_servers_files_through_a_data_source() {
@@ -931,15 +931,27 @@ fn members_cannot_attach_the_servers_files_through_a_data_source() {
     );
     assert_eq!(secret.status, 201, "{}", secret.text);
     let home_db = h.home().join("coffer.db").to_string_lossy().into_owned();
-    for statement in [
+    let local = [
         format!("CREATE SOURCE leak (TYPE sqlite, PATH '{home_db}')"),
         "CREATE SOURCE sock (TYPE postgres, SECRET pg_app, PATH 'host=/var/run/postgresql dbname=postgres')"
             .to_string(),
-        "CREATE SOURCE shop (TYPE postgres, SECRET pg_app)".to_string(),
-    ] {
-        let results = sql(&s, &writer, &statement);
+    ];
+    // The member cannot even define them: a file or a socket of the server is the owner's.
+    for statement in &local {
+        let results = sql(&s, &writer, statement);
+        assert!(
+            !results[0].0 && results[0].1.contains("only the machine's owner"),
+            "{statement}: {}",
+            results[0].1
+        );
+    }
+    // Defined by a superuser, a member's engine still never attaches them.
+    for statement in &local {
+        let results = sql(&s, &s.admin_token, statement);
         assert!(results[0].0, "{statement}: {}", results[0].1);
     }
+    let results = sql(&s, &writer, "CREATE SOURCE shop (TYPE postgres, SECRET pg_app)");
+    assert!(results[0].0, "{}", results[0].1);
     let key = key_bytes(&h);
     for (read, why) in [
         (

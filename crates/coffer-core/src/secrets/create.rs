@@ -71,6 +71,19 @@ impl Secrets<'_> {
             &validated.fields,
             &coffer_model::net::resolve_system,
         )?;
+        // A file or socket of this machine, read by whoever attaches (the owner's unsandboxed
+        // `coffer sql` among them): not for members (coffer_model::local).
+        if !caller.superuser {
+            if let Some((field, rule)) = coffer_model::local::local_reference(validated.ty.name, &validated.fields) {
+                return Err(coffer_model::ModelError::InvalidValue {
+                    ty: validated.ty.name.to_string(),
+                    field,
+                    rule,
+                    shown: String::new(),
+                }
+                .into());
+            }
+        }
         let name = match req.name {
             Some(n) => n,
             None => names::default_name(validated.ty.name),

@@ -43,6 +43,9 @@ impl Sources<'_> {
             &source_object(&spec.name),
         )?;
         let spec = validate_source(spec)?;
+        if !caller.superuser {
+            refuse_local(&spec)?;
+        }
         let name = &spec.name;
         match self.check_secret(project, &spec)? {
             SecretCheck::Fine => {}
@@ -157,4 +160,27 @@ impl Sources<'_> {
         }
         Ok(dropped)
     }
+}
+
+/// A member's source may not name a file or a socket of this machine (coffer_model::local): a
+/// `sqlite` source is one, and a connection string may name libpq's or MySQL's files or a
+/// local socket.
+fn refuse_local(spec: &SourceSpec) -> Result<()> {
+    let invalid =
+        |field: String, rule: String| -> CoreError { coffer_model::ModelError::InvalidSource { field, rule }.into() };
+    if spec.source_type == "sqlite" {
+        return Err(invalid(
+            "type".into(),
+            "a sqlite source is a file on the coffer machine; only the machine's owner (the local CLI) or a superuser defines one".into(),
+        ));
+    }
+    let mysql = spec.source_type == "mysql";
+    if matches!(spec.source_type.as_str(), "postgres" | "mysql" | "ducklake") {
+        if let Some(path) = spec.options.get("path") {
+            if let Some((key, rule)) = coffer_model::local::local_reference_in_conninfo(path, mysql) {
+                return Err(invalid(format!("option 'path' ({key})"), rule));
+            }
+        }
+    }
+    Ok(())
 }

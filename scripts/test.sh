@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/coffer-target}"
 export CARGO_TERM_COLOR=never
+# The warm target directory outlives every clone: drop what earlier runs left behind.
+python3 scripts/prune_target.py "$CARGO_TARGET_DIR"
 
 # Real DuckDB 1.5.5 (Python) and its httpfs extension, offline-installable from PyPI, used to
 # check coffer's scope table against DuckDB's own which_secret.

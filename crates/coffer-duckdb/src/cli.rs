@@ -12,6 +12,10 @@ struct ServeArgs {
     /// coffer's extension directory.
     #[arg(long)]
     extension_dir: Option<PathBuf>,
+    /// Load this one of the on-demand extensions (coffer_engine::ON_DEMAND) too; every other
+    /// installed extension is always loaded.
+    #[arg(long = "load", value_name = "EXTENSION")]
+    load: Vec<String>,
     /// Keep DuckDB's local file system.
     #[arg(long)]
     local_files: bool,
@@ -72,6 +76,7 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
     };
     let opts = Options {
         extension_dir: a.extension_dir,
+        on_demand: Some(a.load),
         local_files: a.local_files,
         memory_limit: a.memory_limit,
         threads: a.threads,

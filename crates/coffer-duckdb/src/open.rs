@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 /// How an engine's DuckDB is configured.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// coffer's extension directory: every extension of DuckDB's version found there is loaded
-    /// at start; none is ever installed.
+    /// coffer's extension directory: the extensions of DuckDB's version found there are loaded
+    /// at start (see [`Options::on_demand`]); none is ever installed.
     pub extension_dir: Option<PathBuf>,
+    /// Which of the large [`coffer_engine::ON_DEMAND`] extensions to load (those the project
+    /// needs); `None` loads every installed extension.
+    pub on_demand: Option<Vec<String>>,
     /// Keep DuckDB's local file system (the owner's own `coffer sql`, a flight inside its run
     /// sandbox); otherwise `disabled_filesystems = 'LocalFileSystem'`.
     pub local_files: bool,
@@ -35,14 +38,25 @@ fn is_threaded(ext: &Path) -> bool {
         .is_some_and(|s| THREADED.contains(&s))
 }
 
+/// Whether `opts` loads the extension file `ext`: any but an on-demand one it does not name.
+fn wanted(ext: &Path, opts: &Options) -> bool {
+    let Some(stem) = ext.file_stem().and_then(|s| s.to_str()) else {
+        return false;
+    };
+    match &opts.on_demand {
+        Some(names) if coffer_engine::ON_DEMAND.contains(&stem) => names.iter().any(|n| n == stem),
+        _ => true,
+    }
+}
+
 fn load(conn: &duckdb::Connection, ext: &Path) {
     if let Err(e) = conn.execute_batch(&format!("LOAD {}", coffer_engine::string(&ext.to_string_lossy()))) {
         eprintln!("coffer-engine: warning: cannot load {}: {e}", ext.display());
     }
 }
 
-/// The extensions of DuckDB's version in `extension_dir`, httpfs first.
-fn extensions(extension_dir: &Path) -> Vec<PathBuf> {
+/// The extensions of DuckDB's version in `extension_dir` that `opts` loads, httpfs first.
+fn extensions(extension_dir: &Path, opts: &Options) -> Vec<PathBuf> {
     let dir = extension_dir
         .join(coffer_engine::DUCKDB_VERSION)
         .join(coffer_engine::PLATFORM);
@@ -50,6 +64,7 @@ fn extensions(extension_dir: &Path) -> Vec<PathBuf> {
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "duckdb_extension"))
+                .filter(|p| wanted(p, opts))
                 .collect()
         })
         .unwrap_or_default();
@@ -88,7 +103,7 @@ fn open_unlocked(opts: &Options, threads: Option<u32>, single_threaded: bool) ->
     }
     let conn = duckdb::Connection::open_in_memory_with_flags(config)?;
     if let Some(dir) = &opts.extension_dir {
-        for ext in extensions(dir) {
+        for ext in extensions(dir, opts) {
             if !(single_threaded && is_threaded(&ext)) {
                 load(&conn, &ext);
             }
@@ -137,7 +152,7 @@ pub fn open_sandboxed(opts: &Options, sandbox: Option<&coffer_sandbox::Policy>) 
             .map_err(|e| anyhow::anyhow!("cannot supervise the engine's connections: {e}"))?;
     }
     if let (true, Some(dir)) = (opts.credentials, &opts.extension_dir) {
-        for ext in extensions(dir).iter().filter(|e| is_threaded(e)) {
+        for ext in extensions(dir, opts).iter().filter(|e| is_threaded(e)) {
             load(&conn, ext);
         }
     }

@@ -109,13 +109,18 @@ impl EngineConfig {
             .unwrap_or_else(|| PathBuf::from("coffer-engine"))
     }
 
-    /// The engine's command line (an engine of `project`).
-    pub fn args(&self, project: Option<&str>) -> Vec<OsString> {
+    /// The engine's command line (an engine of `project` that also loads the
+    /// [`crate::ON_DEMAND`] extensions in `load`).
+    pub fn args(&self, project: Option<&str>, load: &[String]) -> Vec<OsString> {
         let mut a: Vec<OsString> = vec![
             "serve".into(),
             "--extension-dir".into(),
             self.extension_dir.clone().into(),
         ];
+        for name in load {
+            a.push("--load".into());
+            a.push(name.into());
+        }
         if self.local_files {
             a.push("--local-files".into());
         }
@@ -168,15 +173,15 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Starts an engine (of `project`): its environment is built from nothing but `PATH`, the
+    /// Starts an engine (of `project`, loading the on-demand extensions in `load`): its environment is built from nothing but `PATH`, the
     /// library path coffer itself runs with and the [`Credentials`] meant for it.
     ///
     /// # Errors
     /// [`EngineError::Start`] when the executable cannot be run.
-    pub fn spawn(config: &EngineConfig, project: Option<&str>) -> Result<Engine> {
+    pub fn spawn(config: &EngineConfig, project: Option<&str>, load: &[String]) -> Result<Engine> {
         use std::os::unix::process::CommandExt;
         let mut cmd = Command::new(&config.exe);
-        cmd.args(config.args(project))
+        cmd.args(config.args(project, load))
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .current_dir("/")

@@ -132,10 +132,10 @@ impl<'a> Duck<'a> {
             return Ok(false);
         };
         match ext.ensure(&name) {
-            // Installed now, or installed since this engine started (another coffer process):
-            // a new engine loads it.
+            // Installed now, or installed since this engine started (another coffer process),
+            // or one an engine loads only on demand: a new engine loads it.
             Ok(_) => {
-                self.instance().restart();
+                self.instance().want(&name);
                 Ok(true)
             }
             Err(e) => Err(format!("coffer could not install the DuckDB extension {name}: {e}")),
@@ -349,14 +349,17 @@ impl Duck<'_> {
         let sql = coffer_model::source::attach_sql(&spec);
         match instance.attach(self.service, &spec.name, key, &sql) {
             Ok(()) => Ok(()),
-            // Installed since this engine started: a new engine loads it.
-            Err(e) if crate::extensions::missing_extension(&e.to_string()).is_some() => {
-                instance.restart();
-                instance
-                    .attach(self.service, &spec.name, key, &sql)
-                    .map_err(|e| fail(e.to_string()))
-            }
-            Err(e) => Err(fail(e.to_string())),
+            Err(e) => match crate::extensions::missing_extension(&e.to_string()) {
+                // Installed since this engine started, or not loaded by it: a new engine
+                // loads it.
+                Some(missing) => {
+                    instance.want(&missing);
+                    instance
+                        .attach(self.service, &spec.name, key, &sql)
+                        .map_err(|e| fail(e.to_string()))
+                }
+                None => Err(fail(e.to_string())),
+            },
         }
     }
 

@@ -12,6 +12,7 @@
 //! refuses them to every other member.
 
 use crate::validate::{FieldValue, SecretFields, SensitiveValue};
+use coffer_crypto::SecretString;
 
 /// libpq's connection keywords whose value is a file libpq reads (or, `service`, an entry of a
 /// file it reads, which may hold a password). `sslrootcert` may also be `system`.
@@ -38,12 +39,38 @@ const MYSQL_FILES: &[&str] = &[
     "socket",
 ];
 
-fn text(fields: &SecretFields, name: &str) -> Option<String> {
+/// A text field's value, borrowed (a sensitive one, such as `uri`, is never copied).
+fn text<'f>(fields: &'f SecretFields, name: &str) -> Option<&'f str> {
     match (fields.public.get(name), fields.sensitive.get(name)) {
-        (Some(FieldValue::Text(t)), _) => Some(t.clone()),
-        (_, Some(SensitiveValue::Text(t))) => Some(t.expose_secret().to_string()),
+        (Some(FieldValue::Text(t)), _) => Some(t),
+        (_, Some(SensitiveValue::Text(t))) => Some(t.expose_secret()),
         _ => None,
     }
+}
+
+/// `conninfo` lower-cased, `key = value` as `key=value`, `%2f` and `%3d` decoded, in one
+/// buffer that is zeroized when dropped (a secret's `uri` may hold a password).
+fn normalize(conninfo: &str) -> SecretString {
+    let mut out = String::with_capacity(conninfo.len());
+    let mut rest = conninfo;
+    while let Some(first) = rest.chars().next() {
+        let escape = |code: &str| rest.get(1..3).is_some_and(|b| b.eq_ignore_ascii_case(code));
+        let (c, width) = match first {
+            '%' if escape("2f") => ('/', 3),
+            '%' if escape("3d") => ('=', 3),
+            c => (c.to_ascii_lowercase(), c.len_utf8()),
+        };
+        if c == '=' {
+            while out.ends_with(' ') {
+                out.pop();
+            }
+        }
+        if !(c == ' ' && out.ends_with('=')) {
+            out.push(c);
+        }
+        rest = &rest[width..];
+    }
+    SecretString::from(out)
 }
 
 /// Whether a libpq host (one of a comma-separated list) is a Unix socket's directory.
@@ -67,18 +94,18 @@ pub fn local_reference(ty: &str, fields: &SecretFields) -> Option<(String, Strin
                 }
             }
             for field in ["host", "hostaddr"] {
-                if text(fields, field).is_some_and(|h| socket_host(&h)) {
+                if text(fields, field).is_some_and(socket_host) {
                     return Some((field.to_string(), socket_rule("a directory: libpq's Unix socket")));
                 }
             }
             let uri = text(fields, "uri")?;
-            local_reference_in_conninfo(&uri, false).map(|(_, why)| ("uri".to_string(), why))
+            local_reference_in_conninfo(uri, false).map(|(_, why)| ("uri".to_string(), why))
         }
         "mysql" => {
             if let Some(&field) = MYSQL_FILES.iter().find(|f| text(fields, f).is_some()) {
                 return Some((field.to_string(), file_rule("MySQL's client")));
             }
-            let host = text(fields, "host").unwrap_or_else(|| "localhost".into());
+            let host = text(fields, "host").unwrap_or("localhost");
             if host.trim().eq_ignore_ascii_case("localhost") || host.trim().is_empty() {
                 return Some(("host".to_string(), socket_rule(MYSQL_LOCALHOST)));
             }
@@ -99,12 +126,8 @@ pub fn local_reference(ty: &str, fields: &SecretFields) -> Option<(String, Strin
 /// names a file or a socket of the machine, and why it matters. Conservative: a keyword found
 /// anywhere counts.
 pub fn local_reference_in_conninfo(conninfo: &str, mysql: bool) -> Option<(String, String)> {
-    // `key = value` → `key=value`, lower case, percent-decoded `/`.
-    let mut flat = conninfo.to_ascii_lowercase();
-    while flat.contains(" =") || flat.contains("= ") {
-        flat = flat.replace(" =", "=").replace("= ", "=");
-    }
-    let flat = flat.replace("%2f", "/").replace("%3d", "=");
+    let flat = normalize(conninfo);
+    let flat = flat.expose_secret();
     let words: Vec<&str> = flat.split([' ', '?', '&', '\t', '\n']).collect();
     for &key in LIBPQ_FILES {
         let prefix = format!("{key}=");
